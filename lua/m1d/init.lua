@@ -1,0 +1,28 @@
+-- m1d — the Lua face of the runtime.  require "m1d" returns this table:
+-- the C core's functions (tensors, autograd, layer ops), plus submodules
+-- loaded on first use: m1d.nn, m1d.optim, m1d.mnist1d, m1d.plot, m1d.train, ...
+local core = require "m1d.core"
+
+local m1d = {}
+for k, v in pairs(core) do m1d[k] = v end
+m1d.core = core
+m1d.Tensor = core.Tensor        -- the tensor method table: add methods here
+
+-- Submodules load lazily so that `require "m1d"` stays instant and a script
+-- that needs no plotting never looks for gnuplot.
+local submodules = {
+  nn = "m1d.nn", optim = "m1d.optim", mnist1d = "m1d.mnist1d", plot = "m1d.plot",
+  train = "m1d.train", check = "m1d.check", doc = "m1d.doc", repl = "m1d.repl",
+  util = "m1d.util", sweep = "m1d.sweep",
+}
+setmetatable(m1d, {
+  __index = function(t, k)
+    local name = submodules[k]
+    if name == nil then return nil end
+    local mod = require(name)
+    rawset(t, k, mod)
+    return mod
+  end,
+})
+
+return m1d

@@ -1,0 +1,387 @@
+/*
+** autograd.c — graph recording and the backward engine (see autograd.h).
+**
+** The engine: (1) an iterative depth-first walk from the roots yields the
+** nodes in post-order (inputs before users); nodes created before the
+** earliest target cannot reach a target and are pruned by sequence number,
+** which keeps grad() inside an unrolled loop O(step), not O(loop);
+** (2) a node is `needed` if it is a target or an input edge leads to a needed
+** node or a wanted leaf; (3) nodes run in reverse post-order, each summing its
+** incoming gradients before its rule runs.  No recursion anywhere: unrolled
+** training loops make graphs deep.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "autograd.h"
+#include "ops.h"
+
+static int grad_enabled = 1;
+static int anomaly = 0;
+static uint64_t seq_counter = 1;
+static uint64_t walk_counter = 1;
+
+int m1d_grad_enabled (void) { return grad_enabled; }
+
+int m1d_set_grad_enabled (int on) {
+  int prev = grad_enabled;
+  grad_enabled = on != 0;
+  return prev;
+}
+
+int m1d_anomaly_enabled (void) { return anomaly; }
+void m1d_set_anomaly (int on) { anomaly = on != 0; }
+
+int m1d_check_anomaly (const char *op, const m1d_Tensor *out) {
+  if (!anomaly || out->dtype == M1D_I64) return 0;
+  int64_t n = m1d_numel(out);
+  m1d_Iter it;
+  m1d_iter_init(&it, out->ndim, out->shape, out, NULL, NULL);
+  for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) {
+    double v = out->dtype == M1D_F32 ? ((float *)out->storage->data)[it.o0]
+                                     : ((double *)out->storage->data)[it.o0];
+    if (!isfinite(v))
+      return m1d_failcode("anomaly: %s produced %s in its output of shape %s", op,
+                          isnan(v) ? "NaN" : "Inf", m1d_shapestr(out).s);
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- recording */
+
+int m1d_needs_grad (int n, m1d_Tensor *const *inputs) {
+  if (!grad_enabled) return 0;
+  for (int i = 0; i < n; i++)
+    if (inputs[i] && inputs[i]->requires_grad) return 1;
+  return 0;
+}
+
+m1d_Node *m1d_record (const char *name, m1d_BackwardFn fn, m1d_Tensor *out,
+                      int n, m1d_Tensor *const *inputs) {
+  m1d_Node *node = calloc(1, sizeof *node);
+  m1d_Edge *edges = calloc((size_t)(n > 0 ? n : 1), sizeof *edges);
+  if (node == NULL || edges == NULL) {
+    free(node); free(edges);
+    return m1d_fail("%s: out of memory recording the graph", name);
+  }
+  node->refs = 1;
+  node->name = name;
+  node->backward = fn;
+  node->seq = seq_counter++;
+  node->ninputs = n;
+  node->edges = edges;
+  for (int i = 0; i < n; i++) {
+    m1d_Tensor *t = inputs[i];
+    if (t == NULL) continue;
+    m1d_Edge *e = &edges[i];
+    e->ndim = t->ndim;
+    memcpy(e->shape, t->shape, sizeof e->shape);
+    e->dtype = t->dtype;
+    if (!t->requires_grad) continue;
+    e->needs = 1;
+    if (t->grad_fn) { e->fn = t->grad_fn; e->fn->refs++; }
+    else { e->leaf = t; m1d_incref(t); }
+  }
+  if (out->grad_fn) m1d_node_decref(out->grad_fn);
+  out->grad_fn = node;
+  out->requires_grad = 1;
+  return node;
+}
+
+int m1d_node_save (m1d_Node *n, int slot, m1d_Tensor *t) {
+  m1d_incref(t);
+  m1d_decref(n->saved[slot]);
+  n->saved[slot] = t;
+  return 0;
+}
+
+int m1d_node_save_output (m1d_Node *n, m1d_Tensor *out) {
+  m1d_Tensor *a = m1d_view_alias(out);
+  if (a == NULL) return -1;
+  m1d_decref(n->out);
+  n->out = a;
+  return 0;
+}
+
+m1d_Tensor *m1d_node_output (m1d_Node *n) {
+  m1d_Tensor *a = m1d_view_alias(n->out);
+  if (a == NULL) return NULL;
+  if (grad_enabled) {
+    a->grad_fn = n;
+    n->refs++;
+    a->requires_grad = 1;
+  }
+  return a;
+}
+
+static void release_saved (m1d_Node *n) {
+  for (int i = 0; i < M1D_NODE_SAVED; i++) { m1d_decref(n->saved[i]); n->saved[i] = NULL; }
+  m1d_decref(n->out);
+  n->out = NULL;
+}
+
+/* Frees a chain of nodes without recursion: nodes whose count drops to zero are
+   pushed on a local stack and their edges released from there. */
+void m1d_node_decref (m1d_Node *n) {
+  if (n == NULL || --n->refs > 0) return;
+  size_t cap = 64, top = 0;
+  m1d_Node **stack = malloc(cap * sizeof *stack);
+  m1d_Node *local[1];
+  if (stack == NULL) { stack = local; cap = 1; }
+  stack[top++] = n;
+  while (top > 0) {
+    m1d_Node *x = stack[--top];
+    for (int i = 0; i < x->ninputs; i++) {
+      m1d_Edge *e = &x->edges[i];
+      m1d_decref(e->leaf);
+      if (e->fn && --e->fn->refs == 0) {
+        if (top == cap && stack != local) {
+          m1d_Node **bigger = realloc(stack, 2 * cap * sizeof *stack);
+          if (bigger) { stack = bigger; cap *= 2; }
+        }
+        if (top < cap) stack[top++] = e->fn;
+        else { e->fn->refs++; m1d_node_decref(e->fn); }   /* out of memory: recurse */
+      }
+    }
+    /* saved tensors may hold graph (create_graph): their release can re-enter here */
+    release_saved(x);
+    m1d_decref(x->gbuf);
+    free(x->edges);
+    free(x);
+  }
+  if (stack != local) free(stack);
+}
+
+/* ---------------------------------------------------------------- leaves */
+
+int m1d_set_requires_grad (m1d_Tensor *t, int on) {
+  if (t->grad_fn && !on)
+    return m1d_failcode("requires_grad: cannot turn off for a non-leaf tensor (use detach())");
+  if (t->grad_fn) return 0;
+  if (on && t->dtype == M1D_I64)
+    return m1d_failcode("requires_grad: only float32/float64 tensors can require grad (got int64 %s)",
+                        m1d_shapestr(t).s);
+  if (on && !t->requires_grad) t->seq = seq_counter++;
+  t->requires_grad = on != 0;
+  return 0;
+}
+
+m1d_Tensor *m1d_detach (m1d_Tensor *t) { return m1d_view_alias(t); }
+
+/* ---------------------------------------------------------------- engine */
+
+typedef struct { m1d_Node **v; size_t n, cap; } NodeVec;
+
+static int vec_push (NodeVec *v, m1d_Node *x) {
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? 2 * v->cap : 64;
+    m1d_Node **p = realloc(v->v, cap * sizeof *p);
+    if (p == NULL) return m1d_failcode("backward: out of memory");
+    v->v = p; v->cap = cap;
+  }
+  v->v[v->n++] = x;
+  return 0;
+}
+
+/* Post-order walk from `start` over nodes with seq >= min_seq, not yet marked. */
+static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *order) {
+  typedef struct { m1d_Node *n; int next; } Frame;
+  size_t cap = 64, top = 0;
+  Frame *st = malloc(cap * sizeof *st);
+  if (st == NULL) return m1d_failcode("backward: out of memory");
+  if (start->seq < min_seq || start->mark == mark) { free(st); return 0; }
+  start->mark = mark;
+  st[top++] = (Frame){start, 0};
+  while (top > 0) {
+    Frame *f = &st[top - 1];
+    if (f->next < f->n->ninputs) {
+      m1d_Node *c = f->n->edges[f->next++].fn;
+      if (c && c->mark != mark && c->seq >= min_seq) {
+        c->mark = mark;
+        if (top == cap) {
+          Frame *bigger = realloc(st, 2 * cap * sizeof *st);
+          if (bigger == NULL) { free(st); return m1d_failcode("backward: out of memory"); }
+          st = bigger; cap *= 2;
+        }
+        st[top++] = (Frame){c, 0};
+      }
+    } else {
+      if (vec_push(order, f->n) < 0) { free(st); return -1; }
+      top--;
+    }
+  }
+  free(st);
+  return 0;
+}
+
+/* acc = acc + g (recorded when grad mode is on); consumes g */
+static int accumulate (m1d_Tensor **acc, m1d_Tensor *g) {
+  if (*acc == NULL) { *acc = g; return 0; }
+  m1d_Tensor *s = m1d_add(*acc, g);
+  m1d_decref(g);
+  if (s == NULL) return -1;
+  m1d_decref(*acc);
+  *acc = s;
+  return 0;
+}
+
+static int target_index (int ntargets, m1d_Tensor **targets, m1d_Tensor *leaf) {
+  for (int i = 0; i < ntargets; i++)
+    if (targets[i] == leaf) return i;
+  return -1;
+}
+
+int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
+                  int ntargets, m1d_Tensor **targets, m1d_Tensor **results,
+                  int create_graph, int retain_graph) {
+  int accumulate_leaves = targets == NULL;
+  NodeVec order = {0};
+  int rc = -1;
+  uint64_t mark = walk_counter++;
+  uint64_t min_seq = 0;
+
+  for (int r = 0; r < nroots; r++) {
+    if (!roots[r]->requires_grad)
+      return m1d_failcode("backward: output %d (shape %s) does not require grad "
+                          "(no input requires grad, or it was computed under no_grad)",
+                          r + 1, m1d_shapestr(roots[r]).s);
+    if (grad_roots == NULL || grad_roots[r] == NULL) {
+      if (m1d_numel(roots[r]) != 1)
+        return m1d_failcode("backward: output of shape %s is not a scalar; "
+                            "pass grad_outputs of the same shape", m1d_shapestr(roots[r]).s);
+    } else if (!m1d_same_shape(grad_roots[r], roots[r])) {
+      return m1d_failcode("backward: grad_output %s does not match output %s",
+                          m1d_shapestr(grad_roots[r]).s, m1d_shapestr(roots[r]).s);
+    }
+  }
+  if (!accumulate_leaves) {
+    min_seq = UINT64_MAX;
+    for (int i = 0; i < ntargets; i++) {
+      results[i] = NULL;
+      m1d_Tensor *t = targets[i];
+      if (!t->requires_grad)
+        return m1d_failcode("grad: input %d (shape %s) does not require grad", i + 1,
+                            m1d_shapestr(t).s);
+      uint64_t s = t->grad_fn ? t->grad_fn->seq : t->seq;
+      if (s < min_seq) min_seq = s;
+    }
+  }
+
+  for (int r = 0; r < nroots; r++)
+    if (roots[r]->grad_fn && walk(roots[r]->grad_fn, min_seq, mark, &order) < 0) goto done;
+  for (size_t k = 0; k < order.n; k++) {
+    m1d_Node *n = order.v[k];
+    if (n->released)
+      { m1d_failcode("backward: trying to backward through the graph a second time "
+                     "(node %s); pass retain_graph=true the first time", n->name); goto done; }
+    n->target = -1;
+    n->gbuf = NULL;
+  }
+  if (!accumulate_leaves)
+    for (int i = 0; i < ntargets; i++)
+      if (targets[i]->grad_fn && targets[i]->grad_fn->mark == mark)
+        targets[i]->grad_fn->target = i;
+  /* post-order: inputs come first, so `needed` propagates in one pass */
+  for (size_t k = 0; k < order.n; k++) {
+    m1d_Node *n = order.v[k];
+    int need = n->target >= 0;
+    for (int i = 0; i < n->ninputs && !need; i++) {
+      m1d_Edge *e = &n->edges[i];
+      if (e->fn && e->fn->mark == mark && e->fn->needed) need = 1;
+      if (e->leaf && (accumulate_leaves ? 1 : target_index(ntargets, targets, e->leaf) >= 0))
+        need = 1;
+    }
+    n->needed = need;
+  }
+
+  int prev_mode = m1d_set_grad_enabled(create_graph);
+  /* seed the roots */
+  for (int r = 0; r < nroots; r++) {
+    m1d_Tensor *g = (grad_roots && grad_roots[r]) ? grad_roots[r] : NULL;
+    if (g) m1d_incref(g);
+    else if ((g = m1d_full(roots[r]->dtype, roots[r]->ndim, roots[r]->shape, 1.0)) == NULL) goto restore;
+    if (roots[r]->grad_fn) {
+      if (roots[r]->grad_fn->mark != mark) { m1d_decref(g); continue; }
+      if (accumulate(&roots[r]->grad_fn->gbuf, g) < 0) goto restore;
+    } else if (accumulate_leaves) {
+      if (accumulate(&roots[r]->grad, g) < 0) goto restore;
+    } else {
+      int i = target_index(ntargets, targets, roots[r]);
+      if (i >= 0) { if (accumulate(&results[i], g) < 0) goto restore; }
+      else m1d_decref(g);
+    }
+  }
+  for (size_t k = order.n; k-- > 0;) {
+    m1d_Node *n = order.v[k];
+    m1d_Tensor *g = n->gbuf;
+    n->gbuf = NULL;
+    if (g == NULL) continue;
+    if (n->target >= 0) {
+      m1d_incref(g);
+      if (accumulate(&results[n->target], g) < 0) { m1d_decref(g); goto restore; }
+    }
+    if (!n->needed || (n->target >= 0 && !n->needed)) { m1d_decref(g); continue; }
+    int needed_inputs = 0;
+    for (int i = 0; i < n->ninputs; i++) {
+      m1d_Edge *e = &n->edges[i];
+      if ((e->fn && e->fn->mark == mark && e->fn->needed) ||
+          (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0)))
+        needed_inputs = 1;
+    }
+    if (!needed_inputs) { m1d_decref(g); continue; }
+    m1d_Tensor *gin_local[8], **gin = gin_local;
+    if (n->ninputs > 8 && (gin = calloc((size_t)n->ninputs, sizeof *gin)) == NULL) {
+      m1d_decref(g); m1d_failcode("backward: out of memory"); goto restore;
+    }
+    memset(gin, 0, sizeof(*gin) * (size_t)(n->ninputs < 8 ? 8 : n->ninputs));
+    int brc = n->backward(n, g, gin);
+    m1d_decref(g);
+    if (brc == 0 && m1d_anomaly_enabled()) {
+      for (int i = 0; i < n->ninputs && brc == 0; i++)
+        if (gin[i] && m1d_check_anomaly(n->name, gin[i]) < 0) brc = -1;
+    }
+    for (int i = 0; i < n->ninputs; i++) {
+      m1d_Tensor *gi = gin[i];
+      if (gi == NULL) continue;
+      m1d_Edge *e = &n->edges[i];
+      if (brc < 0) { m1d_decref(gi); continue; }
+      if (!m1d_grad_enabled() && gi->requires_grad) {   /* keep plain grads graph-free */
+        m1d_Tensor *d = m1d_detach(gi); m1d_decref(gi); gi = d;
+        if (gi == NULL) { brc = -1; continue; }
+      }
+      if (e->fn && e->fn->mark == mark) {
+        if (accumulate(&e->fn->gbuf, gi) < 0) brc = -1;
+      } else if (e->leaf && accumulate_leaves) {
+        if (accumulate(&e->leaf->grad, gi) < 0) brc = -1;
+      } else if (e->leaf) {
+        int t = target_index(ntargets, targets, e->leaf);
+        if (t >= 0) { if (accumulate(&results[t], gi) < 0) brc = -1; }
+        else m1d_decref(gi);
+      } else {
+        m1d_decref(gi);
+      }
+    }
+    if (gin != gin_local) free(gin);
+    if (brc < 0) goto restore;
+    if (!retain_graph) { release_saved(n); n->released = 1; }
+  }
+  if (!accumulate_leaves) {
+    for (int i = 0; i < ntargets; i++) {
+      if (results[i] == NULL &&
+          (results[i] = m1d_zeros(targets[i]->dtype, targets[i]->ndim, targets[i]->shape)) == NULL)
+        goto restore;
+    }
+  }
+  rc = 0;
+restore:
+  m1d_set_grad_enabled(prev_mode);
+done:
+  for (size_t k = 0; k < order.n; k++) {
+    m1d_decref(order.v[k]->gbuf);
+    order.v[k]->gbuf = NULL;
+  }
+  if (rc < 0 && !accumulate_leaves)
+    for (int i = 0; i < ntargets; i++) { m1d_decref(results[i]); results[i] = NULL; }
+  free(order.v);
+  return rc;
+}

@@ -1,0 +1,19 @@
+/*
+** init.c — luaopen_m1d_core: the C module behind require "m1d".
+** Returns a table of functions (no globals); lua/m1d/init.lua builds the
+** user-facing module on top of it.
+*/
+#include "bind.h"
+
+int luaopen_m1d_core (lua_State *L) {
+  lua_newtable(L);
+  m1d_open_tensor(L);
+  m1d_open_autograd(L);
+  m1d_open_nn(L);
+  m1d_open_mnist1d(L);
+  m1d_open_npy(L);
+  m1d_open_proc(L);
+  lua_pushliteral(L, "0.1.0");
+  lua_setfield(L, -2, "version");
+  return 1;
+}

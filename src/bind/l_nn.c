@@ -1,0 +1,116 @@
+/*
+** l_nn.c — layer ops, losses and in-place optimizer kernels for Lua.
+** Labels cross the binding 0-based (the paper's digits 0..9 are their own
+** values), so they are passed through unchanged.
+*/
+#include <cblas.h>
+#include "bind.h"
+#include "ops.h"
+#include "optim.h"
+
+static int l_linear (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
+  m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
+  return m1d_pushtensor(L, m1d_linear(x, w, b));
+}
+
+static int l_conv1d (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
+  m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
+  lua_Integer stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0);
+  return m1d_pushtensor(L, m1d_conv1d(x, w, b, stride, pad));
+}
+
+static int pool (lua_State *L, int kind) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  lua_Integer k = luaL_checkinteger(L, 2), s = luaL_optinteger(L, 3, k);
+  switch (kind) {
+    case 0: return m1d_pushtensor(L, m1d_max_pool1d(x, k, s));
+    case 1: return m1d_pushtensor(L, m1d_avg_pool1d(x, k, s));
+    default: {
+      double p = luaL_optnumber(L, 4, 2.0);
+      return m1d_pushtensor(L, m1d_lp_pool1d(x, p, k, s));
+    }
+  }
+}
+static int l_max_pool1d (lua_State *L) { return pool(L, 0); }
+static int l_avg_pool1d (lua_State *L) { return pool(L, 1); }
+static int l_lp_pool1d (lua_State *L) { return pool(L, 2); }
+
+static int l_unfold1d (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_unfold1d(x, luaL_checkinteger(L, 2), luaL_optinteger(L, 3, 1),
+                                        luaL_optinteger(L, 4, 0)));
+}
+
+static int l_cross_entropy (lua_State *L) {
+  return m1d_pushtensor(L, m1d_cross_entropy(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
+static int l_nll (lua_State *L) {
+  return m1d_pushtensor(L, m1d_nll(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
+static int l_mse (lua_State *L) {
+  return m1d_pushtensor(L, m1d_mse(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
+static int l_onehot (lua_State *L) {
+  m1d_Tensor *y = m1d_checktensor(L, 1);
+  lua_Integer k = luaL_checkinteger(L, 2);
+  if (k < 1) return luaL_error(L, "onehot: number of classes must be >= 1, got %d", (int)k);
+  return m1d_pushtensor(L, m1d_onehot(y, k, m1d_checkdtype(L, 3, M1D_F32)));
+}
+
+static int check_rc (lua_State *L, int rc) {
+  if (rc < 0) return luaL_error(L, "%s", m1d_errmsg());
+  return 0;
+}
+
+static m1d_Tensor *opt_tensor (lua_State *L, int i) {
+  return lua_isnoneornil(L, i) ? NULL : m1d_checktensor(L, i);
+}
+
+/* sgd_update(p, g, buf|nil, lr, momentum, dampening, weight_decay, nesterov, first) */
+static int l_sgd_update (lua_State *L) {
+  return check_rc(L, m1d_sgd_update(m1d_checktensor(L, 1), m1d_checktensor(L, 2), opt_tensor(L, 3),
+                                    luaL_checknumber(L, 4), luaL_optnumber(L, 5, 0), luaL_optnumber(L, 6, 0),
+                                    luaL_optnumber(L, 7, 0), lua_toboolean(L, 8), lua_toboolean(L, 9)));
+}
+
+/* adam_update(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay, decoupled) */
+static int l_adam_update (lua_State *L) {
+  return check_rc(L, m1d_adam_update(m1d_checktensor(L, 1), m1d_checktensor(L, 2), m1d_checktensor(L, 3),
+                                     m1d_checktensor(L, 4), luaL_checkinteger(L, 5), luaL_checknumber(L, 6),
+                                     luaL_optnumber(L, 7, 0.9), luaL_optnumber(L, 8, 0.999),
+                                     luaL_optnumber(L, 9, 1e-8), luaL_optnumber(L, 10, 0), lua_toboolean(L, 11)));
+}
+
+/* rmsprop_update(p, g, sq, lr, alpha, eps, weight_decay) */
+static int l_rmsprop_update (lua_State *L) {
+  return check_rc(L, m1d_rmsprop_update(m1d_checktensor(L, 1), m1d_checktensor(L, 2), m1d_checktensor(L, 3),
+                                        luaL_checknumber(L, 4), luaL_optnumber(L, 5, 0.99),
+                                        luaL_optnumber(L, 6, 1e-8), luaL_optnumber(L, 7, 0)));
+}
+
+/* OpenBLAS threads: 1 per process suits these tiny GEMMs (see README) */
+static int l_set_num_threads (lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  if (n < 1) return luaL_error(L, "set_num_threads: need at least 1 thread, got %d", (int)n);
+  openblas_set_num_threads((int)n);
+  return 0;
+}
+
+static int l_get_num_threads (lua_State *L) {
+  lua_pushinteger(L, openblas_get_num_threads());
+  return 1;
+}
+
+void m1d_open_nn (lua_State *L) {
+  static const luaL_Reg functions[] = {
+    {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
+    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d},
+    {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
+    {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
+    {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},
+    {NULL, NULL}
+  };
+  luaL_setfuncs(L, functions, 0);
+}

@@ -1,0 +1,1056 @@
+/*
+** l_tensor.c — tensors as Lua userdata: creation, views, math, printing.
+**
+** A handle (LTensor) owns one reference to a C tensor; __gc and __close share
+** one idempotent release, so `local t <close> = ...` and t:release() free
+** memory at once.  Every allocation is reported to the collector (reportmem),
+** so loops that make fresh tensors stay bounded without collectgarbage().
+** Dims and indices are 1-based here (negative dims count from the end); the
+** C runtime below is 0-based.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bind.h"
+#include "ops.h"
+#include "rng.h"
+
+/* ---------------------------------------------------------------- handles */
+
+static uint64_t reported_bytes = 0;
+static uint64_t unreported_rem = 0;
+
+void m1d_reportmem (lua_State *L) {
+  uint64_t now = m1d_memstats().bytes_allocated;
+  if (now <= reported_bytes) return;
+  uint64_t delta = now - reported_bytes + unreported_rem;
+  reported_bytes = now;
+  if (delta < 1024) { unreported_rem = delta; return; }
+  unreported_rem = delta % 1024;
+  lua_gc(L, LUA_GCSTEP, (int)(delta / 1024 > 1000000 ? 1000000 : delta / 1024));
+}
+
+LTensor *m1d_newhandle (lua_State *L) {
+  LTensor *h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->t = NULL;
+  luaL_setmetatable(L, M1D_TENSOR_MT);
+  return h;
+}
+
+int m1d_pushtensor (lua_State *L, m1d_Tensor *t) {
+  if (t == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  LTensor *h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->t = t;
+  luaL_setmetatable(L, M1D_TENSOR_MT);
+  m1d_reportmem(L);
+  return 1;
+}
+
+m1d_Tensor *m1d_testtensor (lua_State *L, int i) {
+  LTensor *h = luaL_testudata(L, i, M1D_TENSOR_MT);
+  return h ? h->t : NULL;
+}
+
+m1d_Tensor *m1d_checktensor (lua_State *L, int i) {
+  LTensor *h = luaL_checkudata(L, i, M1D_TENSOR_MT);
+  if (h->t == NULL) luaL_argerror(L, i, "tensor was released");
+  return h->t;
+}
+
+static int t_release (lua_State *L) {
+  LTensor *h = luaL_checkudata(L, 1, M1D_TENSOR_MT);
+  m1d_decref(h->t);
+  h->t = NULL;
+  return 0;
+}
+
+m1d_DType m1d_checkdtype (lua_State *L, int i, m1d_DType def) {
+  if (lua_isnoneornil(L, i)) return def;
+  static const char *const names[] = {"float32", "float64", "int64", "float", "double", "long", NULL};
+  static const m1d_DType vals[] = {M1D_F32, M1D_F64, M1D_I64, M1D_F32, M1D_F64, M1D_I64};
+  return vals[luaL_checkoption(L, i, NULL, names)];
+}
+
+int m1d_checkdim (lua_State *L, int arg, int ndim, const char *op) {
+  lua_Integer d = luaL_checkinteger(L, arg);
+  if (d < 0) d += ndim + 1;
+  if (d < 1 || d > ndim)
+    return luaL_error(L, "%s: dim %d out of range for a %d-dim tensor", op, (int)luaL_checkinteger(L, arg), ndim);
+  return (int)d - 1;
+}
+
+/* dim where 1..ndim+1 is valid (unsqueeze, stack) */
+static int checkdim_insert (lua_State *L, int arg, int ndim, const char *op) {
+  lua_Integer d = luaL_checkinteger(L, arg);
+  if (d < 0) d += ndim + 2;
+  if (d < 1 || d > ndim + 1)
+    return luaL_error(L, "%s: dim %d out of range for a %d-dim tensor", op, (int)luaL_checkinteger(L, arg), ndim);
+  return (int)d - 1;
+}
+
+static int64_t checksize (lua_State *L, int arg, const char *op) {
+  int isnum;
+  lua_Integer v = lua_tointegerx(L, arg, &isnum);
+  if (!isnum) {
+    if (lua_type(L, arg) == LUA_TNUMBER)
+      return luaL_error(L, "%s: size %s is not an integer", op, lua_tostring(L, arg));
+    return luaL_error(L, "%s: expected sizes as integers, got %s", op, luaL_typename(L, arg));
+  }
+  return (int64_t)v;
+}
+
+int m1d_checkshape (lua_State *L, int i, int64_t *shape, const char *op) {
+  int n = 0;
+  if (lua_istable(L, i) && !luaL_testudata(L, i, M1D_TENSOR_MT)) {
+    n = (int)luaL_len(L, i);
+    if (n > M1D_MAXDIM) return luaL_error(L, "%s: %d dims given, at most %d", op, n, M1D_MAXDIM);
+    for (int k = 1; k <= n; k++) {
+      lua_geti(L, i, k);
+      shape[k - 1] = checksize(L, -1, op);
+      lua_pop(L, 1);
+    }
+    return n;
+  }
+  while (lua_type(L, i + n) == LUA_TNUMBER) {
+    if (n == M1D_MAXDIM) return luaL_error(L, "%s: at most %d dims", op, M1D_MAXDIM);
+    shape[n] = checksize(L, i + n, op);
+    n++;
+  }
+  return n;
+}
+
+/* index after the shape arguments starting at i */
+static int after_shape (lua_State *L, int i) {
+  if (lua_istable(L, i) && !luaL_testudata(L, i, M1D_TENSOR_MT)) return i + 1;
+  while (lua_type(L, i) == LUA_TNUMBER) i++;
+  return i;
+}
+
+/* options after the shape: a dtype string or a table {dtype=..., requires_grad=...} */
+static m1d_DType opt_dtype (lua_State *L, int i, m1d_DType def, int *requires_grad) {
+  if (requires_grad) *requires_grad = 0;
+  if (lua_type(L, i) == LUA_TSTRING) return m1d_checkdtype(L, i, def);
+  if (lua_istable(L, i)) {
+    lua_getfield(L, i, "dtype");
+    m1d_DType dt = m1d_checkdtype(L, -1, def);
+    lua_pop(L, 1);
+    if (requires_grad) {
+      lua_getfield(L, i, "requires_grad");
+      *requires_grad = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+    }
+    return dt;
+  }
+  if (!lua_isnoneornil(L, i)) luaL_argerror(L, i, "expected a dtype name or an options table");
+  return def;
+}
+
+static int push_with_opts (lua_State *L, m1d_Tensor *t, int requires_grad) {
+  if (t && requires_grad && m1d_set_requires_grad(t, 1) < 0) { m1d_decref(t); t = NULL; }
+  return m1d_pushtensor(L, t);
+}
+
+/* ---------------------------------------------------------------- from Lua tables */
+
+static void table_shape (lua_State *L, int i, int *ndim, int64_t *shape) {
+  *ndim = 0;
+  lua_pushvalue(L, i);
+  while (lua_istable(L, -1) && !luaL_testudata(L, -1, M1D_TENSOR_MT)) {
+    if (*ndim == M1D_MAXDIM) luaL_error(L, "tensor: nested table deeper than %d", M1D_MAXDIM);
+    shape[(*ndim)++] = (int64_t)luaL_len(L, -1);
+    lua_geti(L, -1, 1);
+    lua_remove(L, -2);
+  }
+  lua_pop(L, 1);
+}
+
+static void fill_from_table (lua_State *L, int i, m1d_Tensor *t, int depth, int64_t *idx) {
+  int64_t n = (int64_t)luaL_len(L, i);
+  if (n != t->shape[depth] || !lua_istable(L, i))
+    luaL_error(L, "tensor: ragged nested table (dim %d has %d elements, expected %d)", depth + 1,
+               (int)n, (int)t->shape[depth]);
+  for (int64_t k = 0; k < n; k++) {
+    lua_geti(L, i, k + 1);
+    idx[depth] = k;
+    if (depth + 1 < t->ndim) {
+      if (!lua_istable(L, -1)) luaL_error(L, "tensor: ragged nested table at depth %d", depth + 2);
+      fill_from_table(L, lua_gettop(L), t, depth + 1, idx);
+    } else {
+      int isnum;
+      lua_Number v = lua_tonumberx(L, -1, &isnum);
+      if (!isnum)
+        luaL_error(L, "tensor: element %d at depth %d is a %s, not a number", (int)k + 1, depth + 1,
+                   luaL_typename(L, -1));
+      m1d_set(t, idx, v);
+    }
+    lua_pop(L, 1);
+  }
+}
+
+m1d_Tensor *m1d_totensor (lua_State *L, int i, m1d_DType dt) {
+  m1d_Tensor *t = m1d_testtensor(L, i);
+  if (t) { m1d_incref(t); return t; }
+  if (lua_type(L, i) == LUA_TNUMBER) return m1d_scalar(dt, lua_tonumber(L, i));
+  if (!lua_istable(L, i)) {
+    luaL_typeerror(L, i, "tensor, number or table");
+    return NULL;
+  }
+  int ndim;
+  int64_t shape[M1D_MAXDIM], idx[M1D_MAXDIM];
+  table_shape(L, i, &ndim, shape);
+  t = m1d_empty(dt, ndim, shape);
+  if (t == NULL) luaL_error(L, "%s", m1d_errmsg());
+  /* keep t owned by a handle while filling, so a ragged-table error cannot leak it */
+  LTensor *h = m1d_newhandle(L);
+  h->t = t;
+  if (m1d_numel(t) > 0) fill_from_table(L, i < 0 ? i - 1 : i, t, 0, idx);
+  m1d_incref(t);
+  lua_pop(L, 1);
+  return t;
+}
+
+/* ---------------------------------------------------------------- creation */
+
+static int l_tensor (lua_State *L) {
+  int rg;
+  m1d_DType dt = opt_dtype(L, 2, M1D_F32, &rg);
+  m1d_Tensor *src = m1d_testtensor(L, 1);
+  if (src) return push_with_opts(L, m1d_cast_raw(src, dt), rg);
+  return push_with_opts(L, m1d_totensor(L, 1, dt), rg);
+}
+
+static int create (lua_State *L, const char *op, double v, int empty) {
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 1, shape, op), rg;
+  m1d_DType dt = opt_dtype(L, after_shape(L, 1), M1D_F32, &rg);
+  if (m1d_check_shape(op, n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  return push_with_opts(L, empty ? m1d_empty(dt, n, shape) : m1d_full(dt, n, shape, v), rg);
+}
+
+static int l_zeros (lua_State *L) { return create(L, "zeros", 0, 0); }
+static int l_ones (lua_State *L) { return create(L, "ones", 1, 0); }
+static int l_empty (lua_State *L) { return create(L, "empty", 0, 1); }
+
+static int l_full (lua_State *L) {
+  int64_t shape[M1D_MAXDIM];
+  int n, rg;
+  if (lua_istable(L, 1)) n = m1d_checkshape(L, 1, shape, "full");
+  else return luaL_error(L, "full: call as m1d.full({sizes}, value [, dtype])");
+  double v = luaL_checknumber(L, 2);
+  m1d_DType dt = opt_dtype(L, 3, M1D_F32, &rg);
+  if (m1d_check_shape("full", n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  return push_with_opts(L, m1d_full(dt, n, shape, v), rg);
+}
+
+static int l_arange (lua_State *L) {
+  double a = luaL_checknumber(L, 1), b, s = 1;
+  int next = 2;
+  if (lua_type(L, 2) == LUA_TNUMBER) { b = lua_tonumber(L, 2); next = 3; }
+  else { b = a; a = 0; }
+  if (lua_type(L, next) == LUA_TNUMBER) s = lua_tonumber(L, next++);
+  m1d_DType dt = opt_dtype(L, next, M1D_F32, NULL);
+  return m1d_pushtensor(L, m1d_arange(dt, a, b, s));
+}
+
+static int l_linspace (lua_State *L) {
+  double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
+  int64_t n = checksize(L, 3, "linspace");
+  return m1d_pushtensor(L, m1d_linspace(opt_dtype(L, 4, M1D_F32, NULL), a, b, n));
+}
+
+static int random_tensor (lua_State *L, const char *op, int normal) {
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 1, shape, op), rg;
+  m1d_DType dt = opt_dtype(L, after_shape(L, 1), M1D_F32, &rg);
+  if (dt == M1D_I64) return luaL_error(L, "%s: dtype must be float32 or float64", op);
+  if (m1d_check_shape(op, n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  m1d_Tensor *t = m1d_empty(dt, n, shape);
+  if (t) {
+    m1d_Rng *r = m1d_global_rng();
+    int64_t cnt = m1d_numel(t);
+    for (int64_t i = 0; i < cnt; i++) {
+      double v = normal ? m1d_rng_gauss(r) : m1d_rng_double(r);
+      if (dt == M1D_F32) ((float *)m1d_data(t))[i] = (float)v;
+      else ((double *)m1d_data(t))[i] = v;
+    }
+  }
+  return push_with_opts(L, t, rg);
+}
+
+static int l_rand (lua_State *L) { return random_tensor(L, "rand", 0); }
+static int l_randn (lua_State *L) { return random_tensor(L, "randn", 1); }
+
+/* randint(lo, hi, shape...) : uniform integers in [lo, hi) as int64 */
+static int l_randint (lua_State *L) {
+  lua_Integer lo = luaL_checkinteger(L, 1), hi = luaL_checkinteger(L, 2);
+  if (hi <= lo) return luaL_error(L, "randint: empty range [%d, %d)", (int)lo, (int)hi);
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 3, shape, "randint");
+  if (m1d_check_shape("randint", n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  m1d_Tensor *t = m1d_empty(M1D_I64, n, shape);
+  if (t) {
+    int64_t cnt = m1d_numel(t);
+    for (int64_t i = 0; i < cnt; i++)
+      ((int64_t *)m1d_data(t))[i] = lo + (int64_t)m1d_rng_interval(m1d_global_rng(), (uint64_t)(hi - lo - 1));
+  }
+  return m1d_pushtensor(L, t);
+}
+
+/* randperm(n) : a permutation of 0..n-1 (int64), as np.random.permutation */
+static int l_randperm (lua_State *L) {
+  int64_t n = checksize(L, 1, "randperm");
+  if (n < 0) return luaL_error(L, "randperm: negative size %d", (int)n);
+  m1d_Tensor *t = m1d_empty(M1D_I64, 1, &n);
+  if (t) m1d_rng_permutation(m1d_global_rng(), n, m1d_data(t));
+  return m1d_pushtensor(L, t);
+}
+
+static int l_manual_seed (lua_State *L) {
+  lua_Integer s = luaL_checkinteger(L, 1);
+  if (s < 0 || s > 0xffffffffLL) return luaL_error(L, "manual_seed: seed must be in 0..2^32-1, got %d", (int)s);
+  m1d_rng_seed(m1d_global_rng(), (uint32_t)s);
+  return 0;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+static int t_size (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_pushinteger(L, t->shape[m1d_checkdim(L, 2, t->ndim, "size")]);
+    return 1;
+  }
+  lua_createtable(L, t->ndim, 0);
+  for (int d = 0; d < t->ndim; d++) { lua_pushinteger(L, t->shape[d]); lua_rawseti(L, -2, d + 1); }
+  return 1;
+}
+
+static int t_dim (lua_State *L) { lua_pushinteger(L, m1d_checktensor(L, 1)->ndim); return 1; }
+static int t_numel (lua_State *L) { lua_pushinteger(L, m1d_numel(m1d_checktensor(L, 1))); return 1; }
+static int t_dtype (lua_State *L) { lua_pushstring(L, m1d_dtype_name(m1d_checktensor(L, 1)->dtype)); return 1; }
+static int t_is_contiguous (lua_State *L) { lua_pushboolean(L, m1d_is_contiguous(m1d_checktensor(L, 1))); return 1; }
+
+/* an identifier of the underlying storage: equal for views of one buffer */
+static int t_storage_id (lua_State *L) {
+  lua_pushfstring(L, "%p", (void *)m1d_checktensor(L, 1)->storage);
+  return 1;
+}
+
+static int t_item (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (m1d_numel(t) != 1)
+    return luaL_error(L, "item: tensor of shape %s has %d elements, item() needs exactly 1",
+                      m1d_shapestr(t).s, (int)m1d_numel(t));
+  int64_t idx[M1D_MAXDIM] = {0};
+  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)m1d_get(t, idx));
+  else lua_pushnumber(L, m1d_get(t, idx));
+  return 1;
+}
+
+static void push_value (lua_State *L, const m1d_Tensor *t, const int64_t *idx) {
+  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)m1d_get(t, idx));
+  else lua_pushnumber(L, m1d_get(t, idx));
+}
+
+static void totable_rec (lua_State *L, const m1d_Tensor *t, int depth, int64_t *idx) {
+  lua_createtable(L, (int)t->shape[depth], 0);
+  for (int64_t k = 0; k < t->shape[depth]; k++) {
+    idx[depth] = k;
+    if (depth + 1 == t->ndim) push_value(L, t, idx);
+    else totable_rec(L, t, depth + 1, idx);
+    lua_rawseti(L, -2, k + 1);
+  }
+}
+
+static int t_totable (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t idx[M1D_MAXDIM] = {0};
+  if (t->ndim == 0) { push_value(L, t, idx); return 1; }
+  luaL_checkstack(L, t->ndim + 4, "totable");
+  totable_rec(L, t, 0, idx);
+  return 1;
+}
+
+/* flat element access (1-based over the row-major order), used by gradcheck */
+static int64_t flat_index (lua_State *L, m1d_Tensor *t, int arg, int64_t *idx) {
+  lua_Integer i = luaL_checkinteger(L, arg);
+  int64_t n = m1d_numel(t);
+  if (i < 1 || i > n) return luaL_error(L, "flat index %d out of range 1..%d", (int)i, (int)n);
+  int64_t r = i - 1;
+  for (int d = t->ndim - 1; d >= 0; d--) { idx[d] = r % t->shape[d]; r /= t->shape[d]; }
+  return i;
+}
+
+static int t_getflat (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t idx[M1D_MAXDIM];
+  flat_index(L, t, 2, idx);
+  push_value(L, t, idx);
+  return 1;
+}
+
+static int t_setflat (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t idx[M1D_MAXDIM];
+  flat_index(L, t, 2, idx);
+  m1d_set(t, idx, luaL_checknumber(L, 3));
+  return 0;
+}
+
+/* ---------------------------------------------------------------- printing */
+
+static void fmt_num (char *buf, size_t n, double v, int is_int, int sci) {
+  if (is_int) snprintf(buf, n, "%lld", (long long)v);
+  else if (isnan(v)) snprintf(buf, n, "nan");
+  else if (isinf(v)) snprintf(buf, n, v > 0 ? "inf" : "-inf");
+  else if (sci) snprintf(buf, n, "%.4e", v);
+  else snprintf(buf, n, "%.4f", v);
+}
+
+typedef struct { luaL_Buffer *b; const m1d_Tensor *t; int width, sci, summarize; } Printer;
+
+#define EDGE 3
+
+static void print_rec (Printer *p, int depth, int64_t *idx, int indent) {
+  const m1d_Tensor *t = p->t;
+  int64_t n = t->shape[depth];
+  luaL_addchar(p->b, '[');
+  for (int64_t k = 0; k < n; k++) {
+    if (p->summarize && n > 2 * EDGE && k == EDGE) {
+      luaL_addstring(p->b, depth + 1 == t->ndim ? "..., " : "...,\n");
+      if (depth + 1 != t->ndim) for (int s = 0; s < indent + 1; s++) luaL_addchar(p->b, ' ');
+      k = n - EDGE;
+    }
+    idx[depth] = k;
+    if (depth + 1 == t->ndim) {
+      char num[64], pad[80];
+      fmt_num(num, sizeof num, m1d_get(t, idx), t->dtype == M1D_I64, p->sci);
+      snprintf(pad, sizeof pad, "%*s", p->width, num);
+      luaL_addstring(p->b, pad);
+      if (k + 1 < n) luaL_addstring(p->b, ", ");
+    } else {
+      print_rec(p, depth + 1, idx, indent + 1);
+      if (k + 1 < n) {
+        luaL_addchar(p->b, ',');
+        for (int s = depth + 1; s < t->ndim; s++) luaL_addchar(p->b, '\n');
+        for (int s = 0; s < indent + 1; s++) luaL_addchar(p->b, ' ');
+      }
+    }
+  }
+  luaL_addchar(p->b, ']');
+}
+
+static int t_tostring (lua_State *L) {
+  LTensor *h = luaL_checkudata(L, 1, M1D_TENSOR_MT);
+  if (h->t == NULL) { lua_pushliteral(L, "tensor(released)"); return 1; }
+  const m1d_Tensor *t = h->t;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  int64_t n = m1d_numel(t), idx[M1D_MAXDIM] = {0};
+  Printer p = {&b, t, 0, 0, n > 1000};
+  /* one width and notation for all elements, from the range of magnitudes */
+  double amax = 0, amin = INFINITY;
+  m1d_Iter it;
+  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
+  for (int64_t i = 0; i < n && i < 100000; i++, m1d_iter_next(&it)) {
+    int64_t k[M1D_MAXDIM];
+    memcpy(k, it.idx, sizeof k);
+    double v = fabs(m1d_get(t, k));
+    if (isfinite(v)) { if (v > amax) amax = v; if (v > 0 && v < amin) amin = v; }
+  }
+  p.sci = t->dtype != M1D_I64 && (amax >= 1e5 || (amin < 1e-4 && amin > 0));
+  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
+  for (int64_t i = 0; i < n && i < 100000; i++, m1d_iter_next(&it)) {
+    char num[64];
+    int64_t k[M1D_MAXDIM];
+    memcpy(k, it.idx, sizeof k);
+    fmt_num(num, sizeof num, m1d_get(t, k), t->dtype == M1D_I64, p.sci);
+    int w = (int)strlen(num);
+    if (w > p.width) p.width = w;
+  }
+  luaL_addstring(&b, "tensor(");
+  if (t->ndim == 0) {
+    char num[64];
+    fmt_num(num, sizeof num, m1d_item(t), t->dtype == M1D_I64, p.sci);
+    luaL_addstring(&b, num);
+  } else if (n == 0) {
+    luaL_addstring(&b, "[]");
+  } else {
+    print_rec(&p, 0, idx, 7);
+  }
+  char tail[160];
+  snprintf(tail, sizeof tail, ", %s %s%s)", m1d_dtype_name(t->dtype), m1d_shapestr(t).s,
+           t->requires_grad ? (t->grad_fn ? ", grad_fn" : ", requires_grad") : "");
+  luaL_addstring(&b, tail);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- views */
+
+static int t_reshape (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 2, shape, "reshape");
+  return m1d_pushtensor(L, m1d_reshape(t, n, shape));
+}
+
+static int t_flatten (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int start = lua_isnoneornil(L, 2) ? 0 : m1d_checkdim(L, 2, t->ndim, "flatten");
+  int64_t shape[M1D_MAXDIM];
+  if (t->ndim == 0) { shape[0] = 1; return m1d_pushtensor(L, m1d_reshape(t, 1, shape)); }
+  for (int d = 0; d < start; d++) shape[d] = t->shape[d];
+  shape[start] = -1;
+  return m1d_pushtensor(L, m1d_reshape(t, start + 1, shape));
+}
+
+static int t_narrow (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int d = m1d_checkdim(L, 2, t->ndim, "narrow");
+  return m1d_pushtensor(L, m1d_narrow(t, d, luaL_checkinteger(L, 3) - 1, luaL_checkinteger(L, 4)));
+}
+
+static int t_select (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int d = m1d_checkdim(L, 2, t->ndim, "select");
+  lua_Integer i = luaL_checkinteger(L, 3);
+  if (i < 0) i += t->shape[d] + 1;
+  return m1d_pushtensor(L, m1d_select(t, d, i - 1));
+}
+
+static int t_transpose (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int d0 = m1d_checkdim(L, 2, t->ndim, "transpose"), d1 = m1d_checkdim(L, 3, t->ndim, "transpose");
+  return m1d_pushtensor(L, m1d_transpose(t, d0, d1));
+}
+
+static int t_t (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (t->ndim != 2) return luaL_error(L, "t: expects a 2-D tensor, got %s", m1d_shapestr(t).s);
+  return m1d_pushtensor(L, m1d_transpose(t, 0, 1));
+}
+
+static int t_permute (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int perm[M1D_MAXDIM];
+  int n = lua_istable(L, 2) ? (int)luaL_len(L, 2) : lua_gettop(L) - 1;
+  if (n != t->ndim) return luaL_error(L, "permute: %d dims given for a %d-dim tensor %s", n, t->ndim, m1d_shapestr(t).s);
+  for (int d = 0; d < n; d++) {
+    if (lua_istable(L, 2)) { lua_geti(L, 2, d + 1); perm[d] = m1d_checkdim(L, -1, t->ndim, "permute"); lua_pop(L, 1); }
+    else perm[d] = m1d_checkdim(L, d + 2, t->ndim, "permute");
+  }
+  return m1d_pushtensor(L, m1d_permute(t, perm));
+}
+
+static int t_unsqueeze (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_unsqueeze(t, checkdim_insert(L, 2, t->ndim, "unsqueeze")));
+}
+
+static int t_squeeze (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int d = lua_isnoneornil(L, 2) ? -1 : m1d_checkdim(L, 2, t->ndim, "squeeze");
+  return m1d_pushtensor(L, m1d_squeeze(t, d));
+}
+
+static int t_expand (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t shape[M1D_MAXDIM];
+  m1d_Tensor *other = m1d_testtensor(L, 2);
+  if (other) return m1d_pushtensor(L, m1d_expand(t, other->ndim, other->shape));
+  int n = m1d_checkshape(L, 2, shape, "expand");
+  return m1d_pushtensor(L, m1d_expand(t, n, shape));
+}
+
+static int t_contiguous (lua_State *L) { return m1d_pushtensor(L, m1d_contiguous(m1d_checktensor(L, 1))); }
+static int t_clone (lua_State *L) { return m1d_pushtensor(L, m1d_clone(m1d_checktensor(L, 1))); }
+static int t_float (lua_State *L) { return m1d_pushtensor(L, m1d_cast(m1d_checktensor(L, 1), M1D_F32)); }
+static int t_double (lua_State *L) { return m1d_pushtensor(L, m1d_cast(m1d_checktensor(L, 1), M1D_F64)); }
+static int t_long (lua_State *L) { return m1d_pushtensor(L, m1d_cast(m1d_checktensor(L, 1), M1D_I64)); }
+static int t_type (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_cast(t, m1d_checkdtype(L, 2, t->dtype)));
+}
+
+static int t_flip (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_flip(t, m1d_checkdim(L, 2, t->ndim, "flip")));
+}
+
+/* index tensors come from Lua 1-based; the C ops want 0-based int64 */
+static m1d_Tensor *check_index_arg (lua_State *L, int i, const char *op) {
+  m1d_Tensor *idx = m1d_testtensor(L, i);
+  m1d_Tensor *src = idx ? (m1d_incref(idx), idx) : m1d_totensor(L, i, M1D_I64);
+  if (src->dtype != M1D_I64) {
+    m1d_decref(src);
+    luaL_error(L, "%s: indices must be an int64 tensor (use :long()), got %s", op,
+               m1d_dtype_name(src->dtype));
+  }
+  m1d_Tensor *z = m1d_affine(src, 1, -1);
+  m1d_decref(src);
+  if (z == NULL) luaL_error(L, "%s", m1d_errmsg());
+  return z;
+}
+
+/* call an op taking (x, dim, idx[, src]) with the 0-based index kept alive by a handle */
+static int index_op (lua_State *L, const char *op, int kind) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  int d = m1d_checkdim(L, 2, x->ndim, op);
+  LTensor *ih = m1d_newhandle(L);
+  ih->t = check_index_arg(L, 3, op);
+  m1d_Tensor *r = NULL;
+  switch (kind) {
+    case 0: r = m1d_index_select(x, d, ih->t); break;
+    case 1: r = m1d_gather(x, d, ih->t); break;
+    case 2: r = m1d_index_add(x, d, ih->t, m1d_checktensor(L, 4)); break;
+    default: r = m1d_scatter_add(x, d, ih->t, m1d_checktensor(L, 4)); break;
+  }
+  if (r == NULL) {
+    /* messages from C count from 0 in indices: they were already shifted, so say it plainly */
+    return luaL_error(L, "%s", m1d_errmsg());
+  }
+  return m1d_pushtensor(L, r);
+}
+
+static int t_index_select (lua_State *L) { return index_op(L, "index_select", 0); }
+static int t_gather (lua_State *L) { return index_op(L, "gather", 1); }
+static int t_index_add (lua_State *L) { return index_op(L, "index_add", 2); }
+static int t_scatter_add (lua_State *L) { return index_op(L, "scatter_add", 3); }
+
+static int list_of_tensors (lua_State *L, int i, m1d_Tensor **xs, int max, const char *op) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  int n = (int)luaL_len(L, i);
+  if (n < 1) luaL_error(L, "%s: needs a non-empty list of tensors", op);
+  if (n > max) luaL_error(L, "%s: at most %d tensors", op, max);
+  for (int k = 0; k < n; k++) {
+    lua_geti(L, i, k + 1);
+    xs[k] = m1d_testtensor(L, -1);
+    if (xs[k] == NULL) luaL_error(L, "%s: element %d of the list is a %s, not a tensor", op, k + 1, luaL_typename(L, -1));
+    lua_pop(L, 1);   /* the list keeps it alive */
+  }
+  return n;
+}
+
+#define MAXLIST 100000
+
+static int l_cat (lua_State *L) {
+  int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
+  m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
+  n = list_of_tensors(L, 1, xs, MAXLIST, "cat");
+  int d = lua_isnoneornil(L, 2) ? 0 : m1d_checkdim(L, 2, xs[0]->ndim, "cat");
+  return m1d_pushtensor(L, m1d_cat(n, xs, d));
+}
+
+static int l_stack (lua_State *L) {
+  int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
+  m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
+  n = list_of_tensors(L, 1, xs, MAXLIST, "stack");
+  int d = lua_isnoneornil(L, 2) ? 0 : checkdim_insert(L, 2, xs[0]->ndim, "stack");
+  return m1d_pushtensor(L, m1d_stack(n, xs, d));
+}
+
+/* ---------------------------------------------------------------- math */
+
+#define UNARY(name, call) \
+  static int t_##name (lua_State *L) { m1d_Tensor *x = m1d_checktensor(L, 1); return m1d_pushtensor(L, call); }
+
+UNARY(neg, m1d_neg(x))
+UNARY(exp, m1d_exp(x))
+UNARY(log, m1d_log(x))
+UNARY(tanh, m1d_tanh(x))
+UNARY(sigmoid, m1d_sigmoid(x))
+UNARY(relu, m1d_relu(x))
+UNARY(sqrt, m1d_sqrt(x))
+UNARY(abs, m1d_abs(x))
+UNARY(sign, m1d_sign(x))
+UNARY(erf, m1d_erf(x))
+UNARY(silu, m1d_silu(x))
+UNARY(gelu, m1d_gelu(x))
+UNARY(elu, m1d_elu(x, luaL_optnumber(L, 2, 1.0)))
+UNARY(softplus, m1d_softplus(x, luaL_optnumber(L, 2, 1.0), luaL_optnumber(L, 3, 20.0)))
+UNARY(clamp, m1d_clamp(x, luaL_optnumber(L, 2, -HUGE_VAL), luaL_optnumber(L, 3, HUGE_VAL)))
+
+/* a op b where either side may be a number */
+typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MAX, OP_MIN } ArOp;
+
+static m1d_Tensor *arith (lua_State *L, ArOp op) {
+  m1d_Tensor *a = m1d_testtensor(L, 1), *b = m1d_testtensor(L, 2);
+  if (a && b) {
+    switch (op) {
+      case OP_ADD: return m1d_add(a, b);
+      case OP_SUB: return m1d_sub(a, b);
+      case OP_MUL: return m1d_mul(a, b);
+      case OP_DIV: return m1d_div(a, b);
+      case OP_POW: return m1d_pow(a, b);
+      case OP_MAX: return m1d_maximum(a, b);
+      default: return m1d_minimum(a, b);
+    }
+  }
+  if (a && lua_type(L, 2) == LUA_TNUMBER) {
+    double c = lua_tonumber(L, 2);
+    switch (op) {
+      case OP_ADD: return m1d_affine(a, 1, c);
+      case OP_SUB: return m1d_affine(a, 1, -c);
+      case OP_MUL: return m1d_affine(a, c, 0);
+      case OP_DIV: return m1d_affine(a, 1 / c, 0);
+      case OP_POW: return m1d_pow_scalar(a, c);
+      default: {
+        m1d_Tensor *s = m1d_scalar(a->dtype, c), *r = NULL;
+        if (s) r = op == OP_MAX ? m1d_maximum(a, s) : m1d_minimum(a, s);
+        m1d_decref(s);
+        return r;
+      }
+    }
+  }
+  if (b && lua_type(L, 1) == LUA_TNUMBER) {
+    double c = lua_tonumber(L, 1);
+    switch (op) {
+      case OP_ADD: return m1d_affine(b, 1, c);
+      case OP_SUB: return m1d_affine(b, -1, c);
+      case OP_MUL: return m1d_affine(b, c, 0);
+      case OP_DIV: return m1d_rdiv(b, c);
+      case OP_POW: return m1d_rpow_scalar(b, c);
+      default: {
+        m1d_Tensor *s = m1d_scalar(b->dtype, c), *r = NULL;
+        if (s) r = op == OP_MAX ? m1d_maximum(s, b) : m1d_minimum(s, b);
+        m1d_decref(s);
+        return r;
+      }
+    }
+  }
+  static const char *const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"};
+  int bad = (a || lua_type(L, 1) == LUA_TNUMBER) ? 2 : 1;
+  luaL_error(L, "%s: expected tensors or numbers, got %s and %s", names[op], luaL_typename(L, 1),
+             luaL_typename(L, 2));
+  (void)bad;
+  return NULL;
+}
+
+static int t_add (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_ADD)); }
+static int t_sub (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_SUB)); }
+static int t_mul (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MUL)); }
+static int t_div (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_DIV)); }
+static int t_pow (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_POW)); }
+static int t_maximum (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MAX)); }
+static int t_minimum (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MIN)); }
+static int t_unm (lua_State *L) { return m1d_pushtensor(L, m1d_neg(m1d_checktensor(L, 1))); }
+
+static int compare (lua_State *L, m1d_Cmp op) {
+  m1d_Tensor *a = m1d_checktensor(L, 1), *b = m1d_testtensor(L, 2);
+  if (b) return m1d_pushtensor(L, m1d_cmp(a, b, op));
+  return m1d_pushtensor(L, m1d_cmp_scalar(a, op, luaL_checknumber(L, 2)));
+}
+static int t_eq (lua_State *L) { return compare(L, M1D_EQ); }
+static int t_ne (lua_State *L) { return compare(L, M1D_NE); }
+static int t_lt (lua_State *L) { return compare(L, M1D_LT); }
+static int t_le (lua_State *L) { return compare(L, M1D_LE); }
+static int t_gt (lua_State *L) { return compare(L, M1D_GT); }
+static int t_ge (lua_State *L) { return compare(L, M1D_GE); }
+
+static int l_where (lua_State *L) {
+  m1d_Tensor *m = m1d_checktensor(L, 1), *a = m1d_checktensor(L, 2), *b = m1d_checktensor(L, 3);
+  return m1d_pushtensor(L, m1d_where(m, a, b));
+}
+
+static int t_matmul (lua_State *L) {
+  return m1d_pushtensor(L, m1d_matmul(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
+
+/* ---------------------------------------------------------------- reductions */
+
+static int keepdim_arg (lua_State *L, int i) { return lua_toboolean(L, i); }
+
+static int t_sum (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  if (lua_isnoneornil(L, 2)) return m1d_pushtensor(L, m1d_sum(x));
+  return m1d_pushtensor(L, m1d_sum_dim(x, m1d_checkdim(L, 2, x->ndim, "sum"), keepdim_arg(L, 3)));
+}
+
+static int t_mean (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  if (lua_isnoneornil(L, 2)) return m1d_pushtensor(L, m1d_mean(x));
+  return m1d_pushtensor(L, m1d_mean_dim(x, m1d_checkdim(L, 2, x->ndim, "mean"), keepdim_arg(L, 3)));
+}
+
+/* var/std: x:var([dim [, keepdim [, unbiased=true]]]) */
+static int var_or_std (lua_State *L, int sd) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  int dim = lua_isnoneornil(L, 2) ? -1 : m1d_checkdim(L, 2, x->ndim, sd ? "std" : "var");
+  int unbiased = lua_isnoneornil(L, 4) ? 1 : lua_toboolean(L, 4);
+  m1d_Tensor *v = m1d_var_dim(x, dim, keepdim_arg(L, 3), unbiased);
+  if (v && sd) { m1d_Tensor *s = m1d_sqrt(v); m1d_decref(v); v = s; }
+  return m1d_pushtensor(L, v);
+}
+static int t_var (lua_State *L) { return var_or_std(L, 0); }
+static int t_std (lua_State *L) { return var_or_std(L, 1); }
+
+/* indices returned to Lua are 1-based */
+static int push_indices (lua_State *L, m1d_Tensor *idx) {
+  if (idx == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  m1d_Tensor *one = m1d_affine(idx, 1, 1);
+  m1d_decref(idx);
+  return m1d_pushtensor(L, one);
+}
+
+static int extreme (lua_State *L, int want_max) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  if (lua_isnoneornil(L, 2)) return m1d_pushtensor(L, want_max ? m1d_max(x) : m1d_min(x));
+  int d = m1d_checkdim(L, 2, x->ndim, want_max ? "max" : "min");
+  LTensor *vh = m1d_newhandle(L);
+  m1d_Tensor *idx = NULL;
+  vh->t = want_max ? m1d_max_dim(x, d, keepdim_arg(L, 3), &idx) : m1d_min_dim(x, d, keepdim_arg(L, 3), &idx);
+  if (vh->t == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  push_indices(L, idx);
+  return 2;
+}
+static int t_max (lua_State *L) { return extreme(L, 1); }
+static int t_min (lua_State *L) { return extreme(L, 0); }
+
+static int argext (lua_State *L, int want_max) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  if (lua_isnoneornil(L, 2)) {
+    int64_t flat[1] = {-1};
+    m1d_Tensor *f = m1d_view_reshape(x, 1, flat);
+    if (f == NULL) { m1d_Tensor *c = m1d_clone_raw(x); if (c == NULL) return luaL_error(L, "%s", m1d_errmsg());
+                     int64_t n = m1d_numel(c); f = m1d_view_reshape(c, 1, &n); m1d_decref(c); }
+    else { f->shape[0] = m1d_numel(x); }
+    m1d_Tensor *r = want_max ? m1d_argmax(f, 0, 0) : m1d_argmin(f, 0, 0);
+    m1d_decref(f);
+    return push_indices(L, r);
+  }
+  int d = m1d_checkdim(L, 2, x->ndim, want_max ? "argmax" : "argmin");
+  return push_indices(L, want_max ? m1d_argmax(x, d, keepdim_arg(L, 3)) : m1d_argmin(x, d, keepdim_arg(L, 3)));
+}
+static int t_argmax (lua_State *L) { return argext(L, 1); }
+static int t_argmin (lua_State *L) { return argext(L, 0); }
+
+static int t_logsumexp (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_logsumexp(x, m1d_checkdim(L, 2, x->ndim, "logsumexp"), keepdim_arg(L, 3)));
+}
+
+static int t_log_softmax (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  int d = lua_isnoneornil(L, 2) ? x->ndim - 1 : m1d_checkdim(L, 2, x->ndim, "log_softmax");
+  if (x->ndim == 0) return luaL_error(L, "log_softmax: needs at least 1 dim");
+  return m1d_pushtensor(L, m1d_log_softmax(x, d));
+}
+
+static int t_softmax (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  int d = lua_isnoneornil(L, 2) ? x->ndim - 1 : m1d_checkdim(L, 2, x->ndim, "softmax");
+  if (x->ndim == 0) return luaL_error(L, "softmax: needs at least 1 dim");
+  return m1d_pushtensor(L, m1d_softmax(x, d));
+}
+
+/* ---------------------------------------------------------------- in place (no graph) */
+
+static m1d_Tensor *check_inplace (lua_State *L, const char *op) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (t->requires_grad && m1d_grad_enabled())
+    luaL_error(L, "%s: in-place change of a tensor that requires grad (%s); do it inside "
+               "m1d.no_grad or on :detach()", op, m1d_shapestr(t).s);
+  return t;
+}
+
+static int t_fill_ (lua_State *L) {
+  m1d_Tensor *t = check_inplace(L, "fill_");
+  m1d_fill(t, luaL_checknumber(L, 2));
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int t_zero_ (lua_State *L) {
+  m1d_fill(check_inplace(L, "zero_"), 0);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* t:copy_(src): src broadcast to t's shape */
+static int t_copy_ (lua_State *L) {
+  m1d_Tensor *t = check_inplace(L, "copy_");
+  m1d_Tensor *s = m1d_checktensor(L, 2);
+  int ndim;
+  int64_t shape[M1D_MAXDIM];
+  if (m1d_broadcast_shape("copy_", t, s, &ndim, shape) < 0 || ndim != t->ndim ||
+      memcmp(shape, t->shape, sizeof(int64_t) * (size_t)ndim) != 0)
+    return luaL_error(L, "copy_: source %s cannot be broadcast to %s", m1d_shapestr(s).s, m1d_shapestr(t).s);
+  m1d_copy_into(t, s);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* t:add_(other [, alpha]) and t:mul_(other): computed out of place, copied back */
+static int inplace_binary (lua_State *L, const char *op, int mul) {
+  m1d_Tensor *t = check_inplace(L, op);
+  int prev = m1d_set_grad_enabled(0);
+  m1d_Tensor *r;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    double c = lua_tonumber(L, 2);
+    r = mul ? m1d_affine(t, c, 0) : m1d_affine(t, 1, c);
+  } else {
+    m1d_Tensor *o = m1d_checktensor(L, 2), *s = NULL;
+    double alpha = luaL_optnumber(L, 3, 1.0);
+    if (mul) r = m1d_mul(t, o);
+    else if (alpha == 1) r = m1d_add(t, o);
+    else { s = m1d_affine(o, alpha, 0); r = s ? m1d_add(t, s) : NULL; m1d_decref(s); }
+  }
+  m1d_set_grad_enabled(prev);
+  if (r == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  if (!m1d_same_shape(r, t)) {
+    m1d_decref(r);
+    return luaL_error(L, "%s: result shape differs from %s", op, m1d_shapestr(t).s);
+  }
+  m1d_copy_into(t, r);
+  m1d_decref(r);
+  lua_settop(L, 1);
+  return 1;
+}
+static int t_add_ (lua_State *L) { return inplace_binary(L, "add_", 0); }
+static int t_mul_ (lua_State *L) { return inplace_binary(L, "mul_", 1); }
+
+/* ---------------------------------------------------------------- indexing metamethods */
+
+static int t_index (lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    const char *k = lua_tostring(L, 2);
+    if (strcmp(k, "grad") == 0) {
+      m1d_Tensor *t = m1d_checktensor(L, 1);
+      if (t->grad == NULL) { lua_pushnil(L); return 1; }
+      m1d_incref(t->grad);
+      return m1d_pushtensor(L, t->grad);
+    }
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__methods");
+    lua_getfield(L, -1, k);
+    return 1;
+  }
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "tensor index must be an integer or a method name");
+  if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-dim tensor (use :item())");
+  lua_Integer i = luaL_checkinteger(L, 2);
+  if (i < 0) i += t->shape[0] + 1;
+  if (i < 1 || i > t->shape[0])
+    return luaL_error(L, "index %d out of range 1..%d for shape %s", (int)luaL_checkinteger(L, 2),
+                      (int)t->shape[0], m1d_shapestr(t).s);
+  if (t->ndim == 1) {
+    int64_t idx[1] = {i - 1};
+    push_value(L, t, idx);
+    return 1;
+  }
+  return m1d_pushtensor(L, m1d_select(t, 0, i - 1));
+}
+
+static int t_newindex (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "grad") == 0) {
+    m1d_Tensor *g = lua_isnil(L, 3) ? NULL : m1d_checktensor(L, 3);
+    if (g && !m1d_same_shape(g, t))
+      return luaL_error(L, "grad: gradient %s does not match tensor %s", m1d_shapestr(g).s, m1d_shapestr(t).s);
+    m1d_incref(g);
+    m1d_decref(t->grad);
+    t->grad = g;
+    return 0;
+  }
+  if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "tensor: cannot set field '%s'", lua_tostring(L, 2));
+  if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-dim tensor");
+  lua_Integer i = luaL_checkinteger(L, 2);
+  if (i < 0) i += t->shape[0] + 1;
+  if (i < 1 || i > t->shape[0])
+    return luaL_error(L, "index %d out of range 1..%d for shape %s", (int)luaL_checkinteger(L, 2),
+                      (int)t->shape[0], m1d_shapestr(t).s);
+  if (t->requires_grad && m1d_grad_enabled())
+    return luaL_error(L, "index assignment into a tensor that requires grad (%s)", m1d_shapestr(t).s);
+  m1d_Tensor *row = m1d_view_select(t, 0, i - 1);
+  if (row == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  m1d_Tensor *src = m1d_testtensor(L, 3);
+  if (src) {
+    int ndim;
+    int64_t shape[M1D_MAXDIM];
+    if (m1d_broadcast_shape("setindex", row, src, &ndim, shape) < 0 || ndim != row->ndim) {
+      m1d_decref(row);
+      return luaL_error(L, "index assignment: value %s does not fit %s", m1d_shapestr(src).s, m1d_shapestr(t).s);
+    }
+    m1d_copy_into(row, src);
+  } else {
+    m1d_fill(row, luaL_checknumber(L, 3));
+  }
+  m1d_decref(row);
+  return 0;
+}
+
+static int t_len (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  lua_pushinteger(L, t->ndim ? t->shape[0] : 0);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static int l_memstats (lua_State *L) {
+  m1d_MemStats s = m1d_memstats();
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, (lua_Integer)s.bytes_live); lua_setfield(L, -2, "bytes_live");
+  lua_pushinteger(L, (lua_Integer)s.bytes_allocated); lua_setfield(L, -2, "bytes_allocated");
+  lua_pushinteger(L, (lua_Integer)s.mallocs); lua_setfield(L, -2, "mallocs");
+  return 1;
+}
+
+static int l_is_tensor (lua_State *L) {
+  lua_pushboolean(L, luaL_testudata(L, 1, M1D_TENSOR_MT) != NULL);
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+  {"size", t_size}, {"shape", t_size}, {"dim", t_dim}, {"numel", t_numel}, {"dtype", t_dtype},
+  {"is_contiguous", t_is_contiguous}, {"storage_id", t_storage_id}, {"item", t_item},
+  {"totable", t_totable}, {"getflat", t_getflat}, {"setflat", t_setflat},
+  {"reshape", t_reshape}, {"view", t_reshape}, {"flatten", t_flatten}, {"narrow", t_narrow},
+  {"select", t_select}, {"transpose", t_transpose}, {"t", t_t}, {"permute", t_permute},
+  {"unsqueeze", t_unsqueeze}, {"squeeze", t_squeeze}, {"expand", t_expand},
+  {"contiguous", t_contiguous}, {"clone", t_clone}, {"float", t_float}, {"double", t_double},
+  {"long", t_long}, {"type", t_type}, {"flip", t_flip},
+  {"index_select", t_index_select}, {"gather", t_gather}, {"index_add", t_index_add},
+  {"scatter_add", t_scatter_add},
+  {"neg", t_neg}, {"exp", t_exp}, {"log", t_log}, {"tanh", t_tanh}, {"sigmoid", t_sigmoid},
+  {"relu", t_relu}, {"sqrt", t_sqrt}, {"abs", t_abs}, {"sign", t_sign}, {"erf", t_erf},
+  {"silu", t_silu}, {"swish", t_silu}, {"gelu", t_gelu}, {"elu", t_elu}, {"softplus", t_softplus},
+  {"clamp", t_clamp}, {"add", t_add}, {"sub", t_sub}, {"mul", t_mul}, {"div", t_div},
+  {"pow", t_pow}, {"maximum", t_maximum}, {"minimum", t_minimum},
+  {"eq", t_eq}, {"ne", t_ne}, {"lt", t_lt}, {"le", t_le}, {"gt", t_gt}, {"ge", t_ge},
+  {"matmul", t_matmul}, {"sum", t_sum}, {"mean", t_mean}, {"var", t_var}, {"std", t_std},
+  {"max", t_max}, {"min", t_min}, {"argmax", t_argmax}, {"argmin", t_argmin},
+  {"logsumexp", t_logsumexp}, {"log_softmax", t_log_softmax}, {"softmax", t_softmax},
+  {"fill_", t_fill_}, {"zero_", t_zero_}, {"copy_", t_copy_}, {"add_", t_add_}, {"mul_", t_mul_},
+  {"release", t_release},
+  {NULL, NULL}
+};
+
+static const luaL_Reg metamethods[] = {
+  {"__index", t_index}, {"__newindex", t_newindex}, {"__tostring", t_tostring},
+  {"__len", t_len}, {"__unm", t_unm}, {"__add", t_add}, {"__sub", t_sub}, {"__mul", t_mul},
+  {"__div", t_div}, {"__pow", t_pow}, {"__gc", t_release}, {"__close", t_release},
+  {NULL, NULL}
+};
+
+static const luaL_Reg functions[] = {
+  {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"empty", l_empty}, {"full", l_full},
+  {"arange", l_arange}, {"linspace", l_linspace}, {"rand", l_rand}, {"randn", l_randn},
+  {"randint", l_randint}, {"randperm", l_randperm}, {"manual_seed", l_manual_seed},
+  {"cat", l_cat}, {"stack", l_stack}, {"where", l_where}, {"maximum", t_maximum},
+  {"minimum", t_minimum}, {"matmul", t_matmul}, {"memstats", l_memstats}, {"is_tensor", l_is_tensor},
+  {NULL, NULL}
+};
+
+void m1d_open_tensor (lua_State *L) {
+  luaL_newmetatable(L, M1D_TENSOR_MT);
+  luaL_setfuncs(L, metamethods, 0);
+  luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__methods");      /* metatable.__methods: for __index and completion */
+  lua_setfield(L, -3, "Tensor");         /* module.Tensor = the method table (Lua adds methods) */
+  lua_pop(L, 1);
+  luaL_setfuncs(L, functions, 0);
+}

@@ -1,0 +1,112 @@
+/*
+** ops.h — differentiable tensor operations.
+**
+** Every function returns a new tensor (a new reference) or NULL with a message
+** naming the op and the shapes (m1d_errmsg).  Inputs are borrowed.  When grad
+** mode is on and an input requires grad, the op records a node whose backward
+** rule is written with these same ops, so every op here supports gradients of
+** any order.  Float ops accept float32 and float64; mixing them promotes to
+** float64.  Dims are 0-based here (the Lua binding converts).
+*/
+#ifndef M1D_OPS_H
+#define M1D_OPS_H
+
+#include "tensor.h"
+#include "autograd.h"
+
+/* ---- elementwise, unary (ops_elementwise.c) ---- */
+m1d_Tensor *m1d_neg (m1d_Tensor *x);
+m1d_Tensor *m1d_exp (m1d_Tensor *x);
+m1d_Tensor *m1d_log (m1d_Tensor *x);
+m1d_Tensor *m1d_tanh (m1d_Tensor *x);
+m1d_Tensor *m1d_sigmoid (m1d_Tensor *x);
+m1d_Tensor *m1d_relu (m1d_Tensor *x);
+m1d_Tensor *m1d_sqrt (m1d_Tensor *x);
+m1d_Tensor *m1d_abs (m1d_Tensor *x);
+m1d_Tensor *m1d_sign (m1d_Tensor *x);            /* no gradient */
+m1d_Tensor *m1d_erf (m1d_Tensor *x);
+m1d_Tensor *m1d_silu (m1d_Tensor *x);
+m1d_Tensor *m1d_gelu (m1d_Tensor *x);            /* exact (erf) form, as PyTorch's default */
+m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha);
+m1d_Tensor *m1d_softplus (m1d_Tensor *x, double beta, double threshold);
+m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b);     /* a*x + b */
+m1d_Tensor *m1d_pow_scalar (m1d_Tensor *x, double p);          /* x^p */
+m1d_Tensor *m1d_rpow_scalar (m1d_Tensor *x, double c);         /* c^x */
+m1d_Tensor *m1d_rdiv (m1d_Tensor *x, double c);                /* c / x */
+m1d_Tensor *m1d_clamp (m1d_Tensor *x, double lo, double hi);
+
+typedef enum { M1D_EQ, M1D_NE, M1D_LT, M1D_LE, M1D_GT, M1D_GE } m1d_Cmp;
+/* Masks: 1.0 where the comparison holds, else 0.0, in the input's dtype; no gradient. */
+m1d_Tensor *m1d_cmp_scalar (m1d_Tensor *x, m1d_Cmp op, double c);
+m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op);
+
+/* ---- elementwise, binary with NumPy broadcasting ---- */
+m1d_Tensor *m1d_add (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_sub (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_mul (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_div (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_pow (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_maximum (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_minimum (m1d_Tensor *a, m1d_Tensor *b);
+m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b);  /* mask != 0 ? a : b */
+
+/* ---- reductions (ops_reduce.c) ---- */
+m1d_Tensor *m1d_sum_to (m1d_Tensor *x, int ndim, const int64_t *shape);  /* inverse of expand */
+m1d_Tensor *m1d_sum (m1d_Tensor *x);                                     /* all -> 0-dim */
+m1d_Tensor *m1d_sum_dim (m1d_Tensor *x, int dim, int keepdim);
+m1d_Tensor *m1d_mean (m1d_Tensor *x);
+m1d_Tensor *m1d_mean_dim (m1d_Tensor *x, int dim, int keepdim);
+m1d_Tensor *m1d_var_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased);  /* dim < 0: all */
+m1d_Tensor *m1d_argmax (m1d_Tensor *x, int dim, int keepdim);          /* int64, first max */
+m1d_Tensor *m1d_argmin (m1d_Tensor *x, int dim, int keepdim);
+m1d_Tensor *m1d_max_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices);
+m1d_Tensor *m1d_min_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices);
+m1d_Tensor *m1d_max (m1d_Tensor *x);
+m1d_Tensor *m1d_min (m1d_Tensor *x);
+m1d_Tensor *m1d_logsumexp (m1d_Tensor *x, int dim, int keepdim);
+m1d_Tensor *m1d_log_softmax (m1d_Tensor *x, int dim);
+m1d_Tensor *m1d_softmax (m1d_Tensor *x, int dim);
+
+/* ---- shape and indexing (ops_shape.c) ---- */
+m1d_Tensor *m1d_reshape (m1d_Tensor *x, int ndim, const int64_t *shape);  /* one -1 allowed */
+m1d_Tensor *m1d_narrow (m1d_Tensor *x, int dim, int64_t start, int64_t len);
+m1d_Tensor *m1d_narrow_pad (m1d_Tensor *g, int ndim, const int64_t *shape, int dim, int64_t start);
+m1d_Tensor *m1d_select (m1d_Tensor *x, int dim, int64_t i);              /* removes dim */
+m1d_Tensor *m1d_permute (m1d_Tensor *x, const int *perm);
+m1d_Tensor *m1d_transpose (m1d_Tensor *x, int d0, int d1);
+m1d_Tensor *m1d_expand (m1d_Tensor *x, int ndim, const int64_t *shape);   /* -1 keeps a size */
+m1d_Tensor *m1d_unsqueeze (m1d_Tensor *x, int dim);
+m1d_Tensor *m1d_squeeze (m1d_Tensor *x, int dim);                        /* dim < 0: all size-1 */
+m1d_Tensor *m1d_contiguous (m1d_Tensor *x);
+m1d_Tensor *m1d_clone (m1d_Tensor *x);
+m1d_Tensor *m1d_cast (m1d_Tensor *x, m1d_DType dt);
+m1d_Tensor *m1d_cat (int n, m1d_Tensor **xs, int dim);
+m1d_Tensor *m1d_stack (int n, m1d_Tensor **xs, int dim);
+m1d_Tensor *m1d_index_select (m1d_Tensor *x, int dim, m1d_Tensor *idx);
+m1d_Tensor *m1d_index_add (m1d_Tensor *base, int dim, m1d_Tensor *idx, m1d_Tensor *src);
+m1d_Tensor *m1d_gather (m1d_Tensor *x, int dim, m1d_Tensor *idx);
+m1d_Tensor *m1d_scatter_add (m1d_Tensor *base, int dim, m1d_Tensor *idx, m1d_Tensor *src);
+m1d_Tensor *m1d_flip (m1d_Tensor *x, int dim);
+/* im2col for 1-D signals: x [N,C,L] -> [N, C*k, Lout], zero padding p on both ends. */
+m1d_Tensor *m1d_unfold1d (m1d_Tensor *x, int64_t k, int64_t stride, int64_t pad);
+m1d_Tensor *m1d_fold1d (m1d_Tensor *cols, int64_t L, int64_t k, int64_t stride, int64_t pad);
+
+/* ---- linear algebra (ops_linalg.c) ---- */
+m1d_Tensor *m1d_matmul (m1d_Tensor *a, m1d_Tensor *b);   /* 2-D or batched, broadcast */
+m1d_Tensor *m1d_linear (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b);  /* x W^T + b; b may be NULL */
+
+/* ---- layers and losses (ops_nn.c) ---- */
+m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt);
+m1d_Tensor *m1d_cross_entropy (m1d_Tensor *logits, m1d_Tensor *labels);   /* mean over rows */
+m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels);
+m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b);                      /* mean over elements */
+m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad);
+m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
+m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
+m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
+
+/* Dtype checks shared by the op files. */
+int m1d_check_float (const char *op, const m1d_Tensor *x);
+m1d_DType m1d_promote (m1d_DType a, m1d_DType b);
+
+#endif

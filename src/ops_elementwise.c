@@ -1,0 +1,454 @@
+/*
+** ops_elementwise.c — unary and binary elementwise ops with broadcasting,
+** and their backward rules (written with the same ops, so differentiable).
+**
+** Kernels: unary ops run over a contiguous copy of the input; binary ops walk
+** the broadcast shape with an inner loop over the last dimension (strides 0 or
+** 1 in the common cases, so the compiler can vectorise).  float32 math uses the
+** float libm functions; float64 the double ones.
+*/
+#include <math.h>
+#include <string.h>
+#include "ops_impl.h"
+
+int m1d_check_float (const char *op, const m1d_Tensor *x) {
+  if (x->dtype == M1D_I64)
+    return m1d_failcode("%s: expected a float32 or float64 tensor, got int64 %s "
+                        "(convert with :float() or :double())", op, m1d_shapestr(x).s);
+  return 0;
+}
+
+m1d_DType m1d_promote (m1d_DType a, m1d_DType b) {
+  if (a == M1D_F64 || b == M1D_F64) return M1D_F64;
+  if (a == M1D_F32 || b == M1D_F32) return M1D_F32;
+  return M1D_I64;
+}
+
+m1d_Tensor *m1d_grad_fit (m1d_Tensor *g, const m1d_Edge *e) {
+  m1d_Tensor *s = m1d_sum_to(g, e->ndim, e->shape);
+  if (s == NULL || s->dtype == e->dtype) return s;
+  m1d_Tensor *c = m1d_cast(s, e->dtype);
+  m1d_decref(s);
+  return c;
+}
+
+/* ================================================================ unary */
+
+typedef enum {
+  U_NEG, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_SQRT, U_ABS, U_SIGN, U_ERF,
+  U_SILU, U_GELU, U_ELU, U_SOFTPLUS, U_AFFINE, U_POW, U_RPOW, U_RDIV, U_CLAMP,
+  U_CMP
+} UnaryOp;
+
+static const char *const unary_names[] = {
+  "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "erf",
+  "silu", "gelu", "elu", "softplus", "affine", "pow", "rpow", "rdiv", "clamp", "compare"
+};
+
+static int cmp_holds (m1d_Cmp op, double a, double b) {
+  switch (op) {
+    case M1D_EQ: return a == b;
+    case M1D_NE: return a != b;
+    case M1D_LT: return a < b;
+    case M1D_LE: return a <= b;
+    case M1D_GT: return a > b;
+    default: return a >= b;
+  }
+}
+
+#define SIGMOIDF(v) (1.0f / (1.0f + expf(-(v))))
+#define SIGMOIDD(v) (1.0 / (1.0 + exp(-(v))))
+
+/* One loop per op and dtype: T the element type, F a suffix-free libm name mapper. */
+#define UNARY_LOOPS(T, EXP, LOG, TANH, SQRT, FABS, ERF, POW, SIGM, ONE, LOG1P, EXPM1)                 \
+  switch (op) {                                                                       \
+    case U_NEG: { for (i = 0; i < n; i++) o[i] = -x[i]; } break;                          \
+    case U_EXP: { for (i = 0; i < n; i++) o[i] = EXP(x[i]); } break;                      \
+    case U_LOG: { for (i = 0; i < n; i++) o[i] = LOG(x[i]); } break;                      \
+    case U_TANH: { for (i = 0; i < n; i++) o[i] = TANH(x[i]); } break;                    \
+    case U_SIGMOID: { for (i = 0; i < n; i++) o[i] = SIGM(x[i]); } break;                 \
+    case U_RELU: { for (i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : (T)0; } break;        \
+    case U_SQRT: { for (i = 0; i < n; i++) o[i] = SQRT(x[i]); } break;                    \
+    case U_ABS: { for (i = 0; i < n; i++) o[i] = FABS(x[i]); } break;                     \
+    case U_SIGN: { for (i = 0; i < n; i++) o[i] = (T)((x[i] > 0) - (x[i] < 0)); } break;  \
+    case U_ERF: { for (i = 0; i < n; i++) o[i] = ERF(x[i]); } break;                      \
+    case U_SILU: { for (i = 0; i < n; i++) o[i] = x[i] * SIGM(x[i]); } break;             \
+    case U_GELU: { for (i = 0; i < n; i++) \
+        o[i] = (T)0.5 * x[i] * (ONE + ERF(x[i] * (T)0.70710678118654752440)); } break;   \
+    case U_ELU: { for (i = 0; i < n; i++) \
+        o[i] = x[i] > 0 ? x[i] : (T)p0 * EXPM1(x[i]); } break;                    \
+    case U_SOFTPLUS: { for (i = 0; i < n; i++) \
+        o[i] = x[i] * (T)p0 > (T)p1 ? x[i] : LOG1P(EXP(x[i] * (T)p0)) / (T)p0; } break; \
+    case U_AFFINE: { for (i = 0; i < n; i++) o[i] = (T)p0 * x[i] + (T)p1; } break;        \
+    case U_POW:                                                                       \
+      if (p0 == 2) { for (i = 0; i < n; i++) o[i] = x[i] * x[i]; }                    \
+      else { for (i = 0; i < n; i++) o[i] = POW(x[i], (T)p0); } break;                \
+    case U_RPOW: { for (i = 0; i < n; i++) o[i] = POW((T)p0, x[i]); } break;              \
+    case U_RDIV: { for (i = 0; i < n; i++) o[i] = (T)p0 / x[i]; } break;                  \
+    case U_CLAMP: { for (i = 0; i < n; i++) \
+        o[i] = x[i] < (T)p0 ? (T)p0 : (x[i] > (T)p1 ? (T)p1 : x[i]); } break;           \
+    case U_CMP: { for (i = 0; i < n; i++) \
+        o[i] = (T)cmp_holds((m1d_Cmp)(int)p1, x[i], p0); } break;                       \
+  }
+
+static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1) {
+  if (xin->dtype == M1D_I64 && op != U_NEG && op != U_ABS && op != U_SIGN && op != U_CMP &&
+      op != U_AFFINE && op != U_CLAMP)
+    return m1d_fail("%s: expected a float32 or float64 tensor, got int64 %s "
+                    "(convert with :float() or :double())", unary_names[op], m1d_shapestr(xin).s);
+  m1d_Tensor *xc = m1d_contiguous_raw(xin);
+  if (xc == NULL) return NULL;
+  m1d_Tensor *out = m1d_empty(xc->dtype, xc->ndim, xc->shape);
+  if (out == NULL) { m1d_decref(xc); return NULL; }
+  int64_t n = m1d_numel(xc), i;
+  if (xc->dtype == M1D_F32) {
+    const float *x = m1d_data(xc);
+    float *o = m1d_data(out);
+    UNARY_LOOPS(float, expf, logf, tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
+  } else if (xc->dtype == M1D_F64) {
+    const double *x = m1d_data(xc);
+    double *o = m1d_data(out);
+    UNARY_LOOPS(double, exp, log, tanh, sqrt, fabs, erf, pow, SIGMOIDD, 1.0, log1p, expm1)
+  } else {
+    const int64_t *x = m1d_data(xc);
+    int64_t *o = m1d_data(out);
+    for (i = 0; i < n; i++) {
+      double v = (double)x[i], r;
+      switch (op) {
+        case U_NEG: r = -v; break;
+        case U_ABS: r = fabs(v); break;
+        case U_SIGN: r = (v > 0) - (v < 0); break;
+        case U_AFFINE: r = p0 * v + p1; break;
+        case U_CLAMP: r = v < p0 ? p0 : (v > p1 ? p1 : v); break;
+        default: r = cmp_holds((m1d_Cmp)(int)p1, v, p0); break;
+      }
+      o[i] = (int64_t)r;
+    }
+  }
+  m1d_decref(xc);
+  if (m1d_check_anomaly(unary_names[op], out) < 0) { m1d_decref(out); return NULL; }
+  return out;
+}
+
+/* The backward rules.  `x` = saved input, `y` = the output (re-attached). */
+static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin);
+
+static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
+  m1d_Tensor *out = unary_raw(op, x, p0, p1);
+  if (out == NULL || op == U_SIGN || op == U_CMP || !m1d_needs_grad(1, &x)) return out;
+  m1d_Node *node = m1d_record(unary_names[op], bw_unary, out, 1, &x);
+  if (node == NULL) { m1d_decref(out); return NULL; }
+  node->ip[0] = op;
+  node->p[0] = p0;
+  node->p[1] = p1;
+  int uses_output = op == U_EXP || op == U_TANH || op == U_SIGMOID || op == U_SQRT ||
+                    op == U_RPOW;
+  if (uses_output ? m1d_node_save_output(node, out) : m1d_node_save(node, 0, x)) {
+    m1d_decref(out); return NULL;
+  }
+  return out;
+}
+
+
+static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor *x = n->saved[0], *y = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL, *r = NULL;
+  double p0 = n->p[0], p1 = n->p[1];
+  if (n->out) TRY(y, m1d_node_output(n));
+  switch ((UnaryOp)n->ip[0]) {
+    case U_NEG: TRY(r, m1d_neg(g)); break;
+    case U_EXP: TRY(r, m1d_mul(g, y)); break;
+    case U_LOG: TRY(r, m1d_div(g, x)); break;
+    case U_TANH:                                   /* g (1 - y^2) */
+      TRY(a, m1d_mul(y, y)); TRY(b, m1d_affine(a, -1, 1)); TRY(r, m1d_mul(g, b)); break;
+    case U_SIGMOID:                                /* g y (1 - y) */
+      TRY(a, m1d_affine(y, -1, 1)); TRY(b, m1d_mul(y, a)); TRY(r, m1d_mul(g, b)); break;
+    case U_RELU:
+      TRY(a, m1d_cmp_scalar(x, M1D_GT, 0)); TRY(r, m1d_mul(g, a)); break;
+    case U_SQRT:                                   /* g * 0.5 / y */
+      TRY(a, m1d_rdiv(y, 0.5)); TRY(r, m1d_mul(g, a)); break;
+    case U_ABS:
+      TRY(a, m1d_sign(x)); TRY(r, m1d_mul(g, a)); break;
+    case U_ERF:                                    /* g 2/sqrt(pi) exp(-x^2) */
+      TRY(a, m1d_mul(x, x)); TRY(b, m1d_affine(a, -1, 0)); TRY(c, m1d_exp(b));
+      TRY(d, m1d_affine(c, 1.12837916709551257390, 0)); TRY(r, m1d_mul(g, d)); break;
+    case U_SILU: {                                 /* g s (1 + x (1 - s)) */
+      m1d_Tensor *s = NULL, *e = NULL;
+      TRY(s, m1d_sigmoid(x));
+      if ((a = m1d_affine(s, -1, 1)) == NULL || (b = m1d_mul(x, a)) == NULL ||
+          (c = m1d_affine(b, 1, 1)) == NULL || (e = m1d_mul(s, c)) == NULL ||
+          (r = m1d_mul(g, e)) == NULL) { m1d_decref(s); m1d_decref(e); goto fail; }
+      m1d_decref(s); m1d_decref(e);
+      break;
+    }
+    case U_GELU: {                                 /* g (Phi(x) + x phi(x)) */
+      m1d_Tensor *e = NULL, *f = NULL, *h = NULL;
+      int ok = (a = m1d_affine(x, 0.70710678118654752440, 0)) && (b = m1d_erf(a)) &&
+               (c = m1d_affine(b, 0.5, 0.5)) && (d = m1d_mul(x, x)) &&
+               (e = m1d_affine(d, -0.5, 0)) && (f = m1d_exp(e)) &&
+               (h = m1d_mul(x, f));
+      m1d_Tensor *phi = NULL, *sum = NULL;
+      ok = ok && (phi = m1d_affine(h, 0.39894228040143267794, 0)) && (sum = m1d_add(c, phi)) &&
+           (r = m1d_mul(g, sum));
+      m1d_decref(e); m1d_decref(f); m1d_decref(h); m1d_decref(phi); m1d_decref(sum);
+      if (!ok) goto fail;
+      break;
+    }
+    case U_ELU: {                                  /* g (m + (1-m) alpha exp(min(x,0))) */
+      m1d_Tensor *e = NULL, *f = NULL, *h = NULL, *k = NULL;
+      int ok = (a = m1d_cmp_scalar(x, M1D_GT, 0)) && (b = m1d_neg(x)) && (c = m1d_relu(b)) &&
+               (d = m1d_neg(c)) && (e = m1d_exp(d)) && (f = m1d_affine(a, -p0, p0)) &&
+               (h = m1d_mul(f, e)) && (k = m1d_add(a, h)) && (r = m1d_mul(g, k));
+      m1d_decref(e); m1d_decref(f); m1d_decref(h); m1d_decref(k);
+      if (!ok) goto fail;
+      break;
+    }
+    case U_SOFTPLUS: {                             /* g (m + (1-m) sigmoid(beta x)) */
+      m1d_Tensor *e = NULL, *f = NULL, *h = NULL;
+      int ok = (a = m1d_affine(x, p0, 0)) && (b = m1d_cmp_scalar(a, M1D_GT, p1)) &&
+               (c = m1d_sigmoid(a)) && (d = m1d_affine(b, -1, 1)) && (e = m1d_mul(c, d)) &&
+               (f = m1d_add(b, e)) && (r = m1d_mul(g, f));
+      m1d_decref(e); m1d_decref(f); m1d_decref(h);
+      if (!ok) goto fail;
+      break;
+    }
+    case U_AFFINE: TRY(r, m1d_affine(g, p0, 0)); break;
+    case U_POW:                                    /* g p x^(p-1) */
+      if (p0 == 0) { TRY(r, m1d_affine(g, 0, 0)); break; }
+      if (p0 == 1) { m1d_incref(g); r = g; break; }
+      TRY(a, p0 == 2 ? (m1d_incref(x), x) : m1d_pow_scalar(x, p0 - 1));
+      TRY(b, m1d_affine(a, p0, 0)); TRY(r, m1d_mul(g, b)); break;
+    case U_RPOW:                                   /* g y log(c) */
+      TRY(a, m1d_affine(y, log(p0), 0)); TRY(r, m1d_mul(g, a)); break;
+    case U_RDIV:                                   /* g * (-c / x^2) */
+      TRY(a, m1d_mul(x, x)); TRY(b, m1d_rdiv(a, -p0)); TRY(r, m1d_mul(g, b)); break;
+    case U_CLAMP:                                  /* g where lo <= x <= hi */
+      TRY(a, m1d_cmp_scalar(x, M1D_GE, p0)); TRY(b, m1d_cmp_scalar(x, M1D_LE, p1));
+      TRY(c, m1d_mul(a, b)); TRY(r, m1d_mul(g, c)); break;
+    default: break;
+  }
+  gin[0] = r;
+  m1d_decref(y); m1d_decref(a); m1d_decref(b); m1d_decref(c); m1d_decref(d);
+  return 0;
+fail:
+  m1d_decref(y); m1d_decref(a); m1d_decref(b); m1d_decref(c); m1d_decref(d); m1d_decref(r);
+  return -1;
+}
+
+m1d_Tensor *m1d_neg (m1d_Tensor *x) { return unary(U_NEG, x, 0, 0); }
+m1d_Tensor *m1d_exp (m1d_Tensor *x) { return unary(U_EXP, x, 0, 0); }
+m1d_Tensor *m1d_log (m1d_Tensor *x) { return unary(U_LOG, x, 0, 0); }
+m1d_Tensor *m1d_tanh (m1d_Tensor *x) { return unary(U_TANH, x, 0, 0); }
+m1d_Tensor *m1d_sigmoid (m1d_Tensor *x) { return unary(U_SIGMOID, x, 0, 0); }
+m1d_Tensor *m1d_relu (m1d_Tensor *x) { return unary(U_RELU, x, 0, 0); }
+m1d_Tensor *m1d_sqrt (m1d_Tensor *x) { return unary(U_SQRT, x, 0, 0); }
+m1d_Tensor *m1d_abs (m1d_Tensor *x) { return unary(U_ABS, x, 0, 0); }
+m1d_Tensor *m1d_sign (m1d_Tensor *x) { return unary(U_SIGN, x, 0, 0); }
+m1d_Tensor *m1d_erf (m1d_Tensor *x) { return unary(U_ERF, x, 0, 0); }
+m1d_Tensor *m1d_silu (m1d_Tensor *x) { return unary(U_SILU, x, 0, 0); }
+m1d_Tensor *m1d_gelu (m1d_Tensor *x) { return unary(U_GELU, x, 0, 0); }
+m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha) { return unary(U_ELU, x, alpha, 0); }
+m1d_Tensor *m1d_softplus (m1d_Tensor *x, double beta, double threshold) {
+  if (!(beta > 0)) return m1d_fail("softplus: beta must be positive, got %g", beta);
+  return unary(U_SOFTPLUS, x, beta, threshold);
+}
+m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b) { return unary(U_AFFINE, x, a, b); }
+m1d_Tensor *m1d_pow_scalar (m1d_Tensor *x, double p) { return unary(U_POW, x, p, 0); }
+m1d_Tensor *m1d_rpow_scalar (m1d_Tensor *x, double c) { return unary(U_RPOW, x, c, 0); }
+m1d_Tensor *m1d_rdiv (m1d_Tensor *x, double c) { return unary(U_RDIV, x, c, 0); }
+m1d_Tensor *m1d_clamp (m1d_Tensor *x, double lo, double hi) {
+  if (lo > hi) return m1d_fail("clamp: min %g is greater than max %g", lo, hi);
+  return unary(U_CLAMP, x, lo, hi);
+}
+m1d_Tensor *m1d_cmp_scalar (m1d_Tensor *x, m1d_Cmp op, double c) {
+  return unary(U_CMP, x, c, (double)op);
+}
+
+/* ================================================================ binary */
+
+typedef enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_CMP } BinaryOp;
+static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "compare"};
+
+#define BIN_LOOPS(T, POW, SA, SB)                                                        \
+  switch (op) {                                                                        \
+    case B_ADD: for (i = 0; i < n; i++) o[i] = a[i * SA] + b[i * SB]; break;            \
+    case B_SUB: for (i = 0; i < n; i++) o[i] = a[i * SA] - b[i * SB]; break;            \
+    case B_MUL: for (i = 0; i < n; i++) o[i] = a[i * SA] * b[i * SB]; break;            \
+    case B_DIV: for (i = 0; i < n; i++) o[i] = a[i * SA] / b[i * SB]; break;            \
+    case B_POW: for (i = 0; i < n; i++) o[i] = POW(a[i * SA], b[i * SB]); break;        \
+    case B_MAX: for (i = 0; i < n; i++) o[i] = a[i * SA] >= b[i * SB] ? a[i * SA] : b[i * SB]; break; \
+    case B_MIN: for (i = 0; i < n; i++) o[i] = a[i * SA] <= b[i * SB] ? a[i * SA] : b[i * SB]; break; \
+    case B_CMP: for (i = 0; i < n; i++) o[i] = (T)cmp_holds(cmp, a[i * SA], b[i * SB]); break; \
+  }
+
+#define BIN_KERNEL(NAME, T, POW)                                                          \
+  static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t n, const T *a, int64_t sa,         \
+                    const T *b, int64_t sb, T *o) {                                      \
+    int64_t i;                                                                           \
+    if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                  \
+    else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                             \
+    else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                             \
+    else { BIN_LOOPS(T, POW, sa, sb) }                                                   \
+  }
+
+static int64_t ipow (int64_t a, int64_t b) {
+  int64_t r = 1;
+  if (b < 0) return 0;
+  while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
+  return r;
+}
+
+BIN_KERNEL(bin_f32, float, powf)
+BIN_KERNEL(bin_f64, double, pow)
+BIN_KERNEL(bin_i64, int64_t, ipow)
+
+/* strides of t viewed under the broadcast shape (0 where broadcast) */
+static void bcast_strides (const m1d_Tensor *t, int ndim, const int64_t *shape, int64_t *st) {
+  for (int d = 0; d < ndim; d++) {
+    int td = d - (ndim - t->ndim);
+    st[d] = (td >= 0 && t->shape[td] == shape[d] && shape[d] != 1) ? t->stride[td] : 0;
+  }
+}
+
+static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tensor *b) {
+  int ndim;
+  int64_t shape[M1D_MAXDIM];
+  if (m1d_broadcast_shape(binary_names[op], a, b, &ndim, shape) < 0) return NULL;
+  m1d_DType dt = m1d_promote(a->dtype, b->dtype);
+  m1d_Tensor *ac = a, *bc = b;
+  if (a->dtype != dt && (ac = m1d_cast_raw(a, dt)) == NULL) return NULL;
+  if (b->dtype != dt && (bc = m1d_cast_raw(b, dt)) == NULL) {
+    if (ac != a) m1d_decref(ac);
+    return NULL;
+  }
+  m1d_Tensor *out = m1d_empty(dt, ndim, shape);
+  if (out != NULL && m1d_numel(out) > 0) {
+    int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
+    bcast_strides(ac, ndim, shape, sa);
+    bcast_strides(bc, ndim, shape, sb);
+    /* collapse: one inner run over the last dim, outer dims walked with an index */
+    int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
+            isb = ndim ? sb[ndim - 1] : 0;
+    int64_t outer = m1d_numel(out) / inner;
+    /* fully flat when both are contiguous with the output's shape */
+    if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
+        m1d_numel(bc) == m1d_numel(out)) {
+      inner = m1d_numel(out); outer = 1; isa = isb = 1;
+    } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
+      inner = m1d_numel(out); outer = 1; isa = 1; isb = 0;
+    } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
+      inner = m1d_numel(out); outer = 1; isa = 0; isb = 1;
+    }
+    int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
+    size_t es = m1d_dtype_size(dt);
+    char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
+    for (int64_t r = 0; r < outer; r++) {
+      void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * inner * es;
+      if (dt == M1D_F32) bin_f32(op, cmp, inner, ap, isa, bp, isb, op_);
+      else if (dt == M1D_F64) bin_f64(op, cmp, inner, ap, isa, bp, isb, op_);
+      else bin_i64(op, cmp, inner, ap, isa, bp, isb, op_);
+      for (int d = ndim - 2; d >= 0; d--) {       /* advance the outer index */
+        if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
+        idx[d] = 0;
+        oa -= sa[d] * (shape[d] - 1);
+        ob -= sb[d] * (shape[d] - 1);
+      }
+    }
+  }
+  if (ac != a) m1d_decref(ac);
+  if (bc != b) m1d_decref(bc);
+  if (out && m1d_check_anomaly(binary_names[op], out) < 0) { m1d_decref(out); return NULL; }
+  return out;
+}
+
+static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor *a = n->saved[0], *b = n->saved[1], *y = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  m1d_Tensor *ga = NULL, *gb = NULL;
+  int na = n->edges[0].needs, nb = n->edges[1].needs;
+  if (n->out) TRY(y, m1d_node_output(n));
+  switch ((BinaryOp)n->ip[0]) {
+    case B_ADD:
+      if (na) TRY(ga, m1d_grad_fit(g, &n->edges[0]));
+      if (nb) TRY(gb, m1d_grad_fit(g, &n->edges[1]));
+      break;
+    case B_SUB:
+      if (na) TRY(ga, m1d_grad_fit(g, &n->edges[0]));
+      if (nb) { TRY(t1, m1d_neg(g)); TRY(gb, m1d_grad_fit(t1, &n->edges[1])); }
+      break;
+    case B_MUL:
+      if (na) { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
+      if (nb) { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
+      break;
+    case B_DIV:                                   /* ga = g/b, gb = -g a / b^2 */
+      if (na) { TRY(t1, m1d_div(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
+      if (nb) {
+        TRY(t2, m1d_mul(g, a)); TRY(t3, m1d_mul(b, b)); DROP(t1);
+        TRY(t1, m1d_div(t2, t3)); DROP(t2); TRY(t2, m1d_neg(t1));
+        TRY(gb, m1d_grad_fit(t2, &n->edges[1]));
+      }
+      break;
+    case B_POW:                                   /* ga = g b a^(b-1), gb = g y log(a) */
+      if (na) {
+        TRY(t1, m1d_affine(b, 1, -1)); TRY(t2, m1d_pow(a, t1)); TRY(t3, m1d_mul(t2, b));
+        DROP(t1); TRY(t1, m1d_mul(g, t3)); TRY(ga, m1d_grad_fit(t1, &n->edges[0]));
+        DROP(t1); DROP(t2); DROP(t3);
+      }
+      if (nb) {
+        TRY(t1, m1d_log(a)); TRY(t2, m1d_mul(y, t1)); TRY(t3, m1d_mul(g, t2));
+        TRY(gb, m1d_grad_fit(t3, &n->edges[1]));
+      }
+      break;
+    case B_MAX: case B_MIN: {                     /* the gradient goes to the chosen side */
+      m1d_Cmp c = n->ip[0] == B_MAX ? M1D_GE : M1D_LE;
+      TRY(t1, m1d_cmp(a, b, c));
+      if (na) { TRY(t2, m1d_mul(g, t1)); TRY(ga, m1d_grad_fit(t2, &n->edges[0])); }
+      if (nb) { TRY(t3, m1d_affine(t1, -1, 1)); DROP(t2);
+                TRY(t2, m1d_mul(g, t3)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
+      break;
+    }
+    default: break;
+  }
+  gin[0] = ga; gin[1] = gb;
+  m1d_decref(y); m1d_decref(t1); m1d_decref(t2); m1d_decref(t3);
+  return 0;
+fail:
+  m1d_decref(y); m1d_decref(t1); m1d_decref(t2); m1d_decref(t3); m1d_decref(ga); m1d_decref(gb);
+  return -1;
+}
+
+static m1d_Tensor *binary (BinaryOp op, m1d_Tensor *a, m1d_Tensor *b) {
+  m1d_Tensor *out = binary_raw(op, M1D_EQ, a, b);
+  m1d_Tensor *in[2] = {a, b};
+  if (out == NULL || !m1d_needs_grad(2, in)) return out;
+  m1d_Node *node = m1d_record(binary_names[op], bw_binary, out, 2, in);
+  if (node == NULL) { m1d_decref(out); return NULL; }
+  node->ip[0] = op;
+  int fail = 0;
+  if (op == B_MUL || op == B_DIV || op == B_POW || op == B_MAX || op == B_MIN) {
+    fail |= m1d_node_save(node, 0, a);
+    fail |= m1d_node_save(node, 1, b);
+  }
+  if (op == B_POW) fail |= m1d_node_save_output(node, out);
+  if (fail) { m1d_decref(out); return NULL; }
+  return out;
+}
+
+m1d_Tensor *m1d_add (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_ADD, a, b); }
+m1d_Tensor *m1d_sub (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_SUB, a, b); }
+m1d_Tensor *m1d_mul (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MUL, a, b); }
+m1d_Tensor *m1d_div (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_DIV, a, b); }
+m1d_Tensor *m1d_pow (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_POW, a, b); }
+m1d_Tensor *m1d_maximum (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MAX, a, b); }
+m1d_Tensor *m1d_minimum (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MIN, a, b); }
+m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op) {
+  return binary_raw(B_CMP, op, a, b);
+}
+
+/* where(mask, a, b) = mask*a + (1-mask)*b, with mask turned into exact 0/1 first */
+m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b) {
+  m1d_Tensor *m = NULL, *nm = NULL, *x = NULL, *y = NULL, *r = NULL;
+  if ((m = m1d_cmp_scalar(mask, M1D_NE, 0)) && (nm = m1d_affine(m, -1, 1)) &&
+      (x = m1d_mul(m, a)) && (y = m1d_mul(nm, b)))
+    r = m1d_add(x, y);
+  m1d_decref(m); m1d_decref(nm); m1d_decref(x); m1d_decref(y);
+  return r;
+}

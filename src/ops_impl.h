@@ -1,0 +1,17 @@
+/*
+** ops_impl.h — helpers shared by the op files (not part of the public API).
+** Backward rules chain many ops, each of which may fail: TRY jumps to the
+** rule's cleanup label `fail`, DROP releases a temporary and forgets it.
+*/
+#ifndef M1D_OPS_IMPL_H
+#define M1D_OPS_IMPL_H
+
+#include "ops.h"
+
+#define TRY(v, e) do { if (((v) = (e)) == NULL) goto fail; } while (0)
+#define DROP(v) do { m1d_decref(v); (v) = NULL; } while (0)
+
+/* A gradient summed over broadcast dims and cast back to fit input edge e. */
+m1d_Tensor *m1d_grad_fit (m1d_Tensor *g, const m1d_Edge *e);
+
+#endif

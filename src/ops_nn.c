@@ -1,0 +1,185 @@
+/*
+** ops_nn.c — losses and layer ops: cross-entropy, NLL, MSE, conv1d, pools.
+**
+** cross_entropy has a fused forward (log-sum-exp per row) and a backward
+** written with ops ((softmax - onehot) * g / N), so it has every order of
+** derivative.  conv1d and the pools are compositions of unfold1d (im2col),
+** matmul and reductions: their gradients come from those ops' rules.
+*/
+#include <math.h>
+#include <string.h>
+#include "ops_impl.h"
+
+static int check_labels (const char *op, const m1d_Tensor *x, const m1d_Tensor *labels) {
+  if (x->ndim != 2)
+    return m1d_failcode("%s: input must be [batch, classes], got %s", op, m1d_shapestr(x).s);
+  if (labels->dtype != M1D_I64)
+    return m1d_failcode("%s: labels must be int64, got %s %s", op, m1d_dtype_name(labels->dtype),
+                        m1d_shapestr(labels).s);
+  if (labels->ndim != 1 || labels->shape[0] != x->shape[0])
+    return m1d_failcode("%s: input %s needs labels of shape [%lld], got %s", op, m1d_shapestr(x).s,
+                        (long long)x->shape[0], m1d_shapestr(labels).s);
+  if (x->shape[0] == 0) return m1d_failcode("%s: empty batch %s", op, m1d_shapestr(x).s);
+  int64_t K = x->shape[1];
+  for (int64_t i = 0; i < labels->shape[0]; i++) {
+    int64_t v = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
+    if (v < 0 || v >= K)
+      return m1d_failcode("%s: label %lld at row %lld is outside 0..%lld for input %s", op,
+                          (long long)v, (long long)i + 1, (long long)K - 1, m1d_shapestr(x).s);
+  }
+  return 0;
+}
+
+m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
+  if (labels->dtype != M1D_I64 || labels->ndim != 1)
+    return m1d_fail("onehot: labels must be a 1-D int64 tensor, got %s %s",
+                    m1d_dtype_name(labels->dtype), m1d_shapestr(labels).s);
+  int64_t shape[2] = {labels->shape[0], k};
+  m1d_Tensor *out = m1d_zeros(dt, 2, shape);
+  if (out == NULL) return NULL;
+  for (int64_t i = 0; i < shape[0]; i++) {
+    int64_t v = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
+    if (v < 0 || v >= k) {
+      m1d_decref(out);
+      return m1d_fail("onehot: label %lld at row %lld is outside 0..%lld", (long long)v,
+                      (long long)i + 1, (long long)k - 1);
+    }
+    int64_t idx[2] = {i, v};
+    m1d_set(out, idx, 1.0);
+  }
+  return out;
+}
+
+static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
+  m1d_Tensor *p = NULL, *oh = NULL, *d = NULL, *s = NULL;
+  TRY(p, m1d_softmax(x, 1));
+  TRY(oh, m1d_onehot(labels, x->shape[1], x->dtype));
+  TRY(d, m1d_sub(p, oh));
+  TRY(s, m1d_affine(g, 1.0 / (double)x->shape[0], 0));
+  TRY(gin[0], m1d_mul(d, s));
+  m1d_decref(p); m1d_decref(oh); m1d_decref(d); m1d_decref(s);
+  return 0;
+fail:
+  m1d_decref(p); m1d_decref(oh); m1d_decref(d); m1d_decref(s);
+  return -1;
+}
+
+m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
+  if (m1d_check_float("cross_entropy", x) < 0 || check_labels("cross_entropy", x, labels) < 0)
+    return NULL;
+  int64_t N = x->shape[0], K = x->shape[1];
+  double total = 0;
+  for (int64_t i = 0; i < N; i++) {
+    int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
+    double mx = -INFINITY, s = 0, xy = 0;
+    for (int64_t j = 0; j < K; j++) {
+      int64_t idx[2] = {i, j};
+      double v = m1d_get(x, idx);
+      if (v > mx) mx = v;
+    }
+    for (int64_t j = 0; j < K; j++) {
+      int64_t idx[2] = {i, j};
+      double v = m1d_get(x, idx);
+      s += exp(v - mx);
+      if (j == y) xy = v;
+    }
+    total += mx + log(s) - xy;
+  }
+  m1d_Tensor *out = m1d_scalar(x->dtype, total / (double)N);
+  if (out == NULL) return NULL;
+  if (m1d_check_anomaly("cross_entropy", out) < 0) { m1d_decref(out); return NULL; }
+  if (!m1d_needs_grad(1, &x)) return out;
+  m1d_Node *node = m1d_record("cross_entropy", bw_cross_entropy, out, 1, &x);
+  if (node == NULL) { m1d_decref(out); return NULL; }
+  m1d_node_save(node, 0, x);
+  m1d_node_save(node, 1, labels);
+  return out;
+}
+
+/* -mean_i logp[i, labels[i]] */
+m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels) {
+  if (m1d_check_float("nll", logp) < 0 || check_labels("nll", logp, labels) < 0) return NULL;
+  int64_t shape[2] = {labels->shape[0], 1};
+  m1d_Tensor *idx = NULL, *g = NULL, *m = NULL, *r = NULL;
+  if ((idx = m1d_reshape(labels, 2, shape)) && (g = m1d_gather(logp, 1, idx)) && (m = m1d_mean(g)))
+    r = m1d_neg(m);
+  m1d_decref(idx); m1d_decref(g); m1d_decref(m);
+  return r;
+}
+
+m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b) {
+  if (!m1d_same_shape(a, b))
+    return m1d_fail("mse: prediction %s and target %s must have the same shape",
+                    m1d_shapestr(a).s, m1d_shapestr(b).s);
+  m1d_Tensor *d = NULL, *d2 = NULL, *r = NULL;
+  if ((d = m1d_sub(a, b)) && (d2 = m1d_mul(d, d))) r = m1d_mean(d2);
+  m1d_decref(d); m1d_decref(d2);
+  return r;
+}
+
+/* ---------------------------------------------------------------- conv1d */
+
+/* x [N,C,L], w [O,C,k], b [O] -> [N,O,Lout]: W[O, C*k] @ unfold(x) + b */
+m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
+  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
+    return m1d_fail("conv1d: input %s and weight %s: want input [batch, channels, length] and "
+                    "weight [out, channels, kernel] with equal channels",
+                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
+    return m1d_fail("conv1d: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
+  if (x->dtype != w->dtype)
+    return m1d_fail("conv1d: input is %s, weight is %s", m1d_dtype_name(x->dtype), m1d_dtype_name(w->dtype));
+  int64_t O = w->shape[0], ck[2] = {O, w->shape[1] * w->shape[2]}, bshape[2] = {O, 1};
+  m1d_Tensor *cols = NULL, *w2 = NULL, *y = NULL, *b2 = NULL, *r = NULL;
+  if ((cols = m1d_unfold1d(x, w->shape[2], stride, pad)) && (w2 = m1d_reshape(w, 2, ck)) &&
+      (y = m1d_matmul(w2, cols))) {
+    if (b == NULL) { r = y; y = NULL; }
+    else if ((b2 = m1d_reshape(b, 2, bshape))) r = m1d_add(y, b2);
+  }
+  m1d_decref(cols); m1d_decref(w2); m1d_decref(y); m1d_decref(b2);
+  return r;
+}
+
+/* ---------------------------------------------------------------- pools */
+
+/* x [N,C,L] -> windows [N,C,k,Lout] (stride s, no padding, trailing elements dropped) */
+static m1d_Tensor *windows (const char *op, m1d_Tensor *x, int64_t k, int64_t s) {
+  if (x->ndim != 3)
+    return m1d_fail("%s: input must be [batch, channels, length], got %s", op, m1d_shapestr(x).s);
+  if (k < 1 || s < 1 || x->shape[2] < k)
+    return m1d_fail("%s: kernel %lld stride %lld do not fit input %s", op, (long long)k,
+                    (long long)s, m1d_shapestr(x).s);
+  m1d_Tensor *cols = m1d_unfold1d(x, k, s, 0);
+  if (cols == NULL) return NULL;
+  int64_t shape[4] = {x->shape[0], x->shape[1], k, cols->shape[2]};
+  m1d_Tensor *r = m1d_reshape(cols, 4, shape);
+  m1d_decref(cols);
+  return r;
+}
+
+m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t s) {
+  m1d_Tensor *w = windows("max_pool1d", x, k, s);
+  if (w == NULL) return NULL;
+  m1d_Tensor *r = m1d_max_dim(w, 2, 0, NULL);
+  m1d_decref(w);
+  return r;
+}
+
+m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t s) {
+  m1d_Tensor *w = windows("avg_pool1d", x, k, s);
+  if (w == NULL) return NULL;
+  m1d_Tensor *r = m1d_mean_dim(w, 2, 0);
+  m1d_decref(w);
+  return r;
+}
+
+/* (sum over the window of x^p)^(1/p), as torch's LPPool1d (x^p, not |x|^p) */
+m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t s) {
+  if (!(p > 0)) return m1d_fail("lp_pool1d: norm p must be positive, got %g", p);
+  m1d_Tensor *w = windows("lp_pool1d", x, k, s), *xp = NULL, *sum = NULL, *r = NULL;
+  if (w && (xp = m1d_pow_scalar(w, p)) && (sum = m1d_sum_dim(xp, 2, 0)))
+    r = p == 2 ? m1d_sqrt(sum) : m1d_pow_scalar(sum, 1.0 / p);
+  m1d_decref(w); m1d_decref(xp); m1d_decref(sum);
+  return r;
+}

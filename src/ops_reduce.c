@@ -1,0 +1,318 @@
+/*
+** ops_reduce.c — sums, means, variances, max/min/argmax, log-softmax.
+**
+** One reduction kernel does all the sums: m1d_sum_to reduces x to any shape
+** that broadcasts to x (accumulating in double), so sum over all, over a dim
+** and the "unbroadcast" of gradients are one op whose backward is expand.
+** max/min over a dim are argmax + gather, so their gradients need no rule of
+** their own.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops_impl.h"
+
+/* ---------------------------------------------------------------- sum_to */
+
+static int bw_sum_to (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  gin[0] = m1d_expand(g, n->edges[0].ndim, n->edges[0].shape);
+  return gin[0] ? 0 : -1;
+}
+
+static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
+  m1d_Tensor *out = m1d_empty(x->dtype, ndim, shape);
+  if (out == NULL) return NULL;
+  int64_t on = m1d_numel(out), xn = m1d_numel(x);
+  if (on == 1 && x->dtype != M1D_I64 && m1d_is_contiguous(x)) {   /* the total */
+    double s = 0;
+    if (x->dtype == M1D_F32) { const float *p = m1d_data(x); for (int64_t i = 0; i < xn; i++) s += p[i]; }
+    else { const double *p = m1d_data(x); for (int64_t i = 0; i < xn; i++) s += p[i]; }
+    m1d_fill(out, s);
+    return out;
+  }
+  double *acc = calloc((size_t)(on ? on : 1), sizeof *acc);
+  if (acc == NULL) { m1d_decref(out); return m1d_fail("sum: out of memory"); }
+  /* output strides aligned to x's dims: 0 where reduced */
+  int64_t ost[M1D_MAXDIM], st = 1, tmp[M1D_MAXDIM];
+  for (int d = ndim - 1; d >= 0; d--) { tmp[d] = st; st *= shape[d]; }
+  for (int d = 0; d < x->ndim; d++) {
+    int od = d - (x->ndim - ndim);
+    ost[d] = (od >= 0 && shape[od] == x->shape[d] && shape[od] != 1) ? tmp[od] : 0;
+  }
+  int64_t idx[M1D_MAXDIM] = {0}, xo = x->offset, oo = 0;
+  int nd = x->ndim;
+  const void *xb = x->storage->data;
+  for (int64_t i = 0; i < xn; i++) {
+    acc[oo] += x->dtype == M1D_F32 ? ((const float *)xb)[xo]
+             : x->dtype == M1D_F64 ? ((const double *)xb)[xo] : (double)((const int64_t *)xb)[xo];
+    for (int d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < x->shape[d]) { xo += x->stride[d]; oo += ost[d]; break; }
+      idx[d] = 0;
+      xo -= x->stride[d] * (x->shape[d] - 1);
+      oo -= ost[d] * (x->shape[d] - 1);
+    }
+  }
+  void *op = m1d_data(out);
+  for (int64_t i = 0; i < on; i++) {
+    if (out->dtype == M1D_F32) ((float *)op)[i] = (float)acc[i];
+    else if (out->dtype == M1D_F64) ((double *)op)[i] = acc[i];
+    else ((int64_t *)op)[i] = (int64_t)acc[i];
+  }
+  free(acc);
+  return out;
+}
+
+m1d_Tensor *m1d_sum_to (m1d_Tensor *x, int ndim, const int64_t *shape) {
+  int ok = ndim <= x->ndim;
+  for (int d = 0; ok && d < ndim; d++) {
+    int64_t xs = x->shape[d + (x->ndim - ndim)];
+    ok = shape[d] == xs || shape[d] == 1;
+  }
+  if (!ok)
+    return m1d_fail("sum_to: shape %s cannot be broadcast to %s", m1d_shapestr_n(ndim, shape).s,
+                    m1d_shapestr(x).s);
+  if (ndim == x->ndim && memcmp(shape, x->shape, sizeof(int64_t) * (size_t)ndim) == 0) {
+    m1d_incref(x);
+    return x;
+  }
+  m1d_Tensor *out = sum_to_raw(x, ndim, shape);
+  if (out == NULL || !m1d_needs_grad(1, &x)) return out;
+  if (m1d_record("sum", bw_sum_to, out, 1, &x) == NULL) { m1d_decref(out); return NULL; }
+  return out;
+}
+
+static void keepdim_shape (const m1d_Tensor *x, int dim, int64_t *shape) {
+  memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+  shape[dim] = 1;
+}
+
+static int check_dim (const char *op, const m1d_Tensor *x, int dim) {
+  if (dim < 0 || dim >= x->ndim)
+    return m1d_failcode("%s: dim %d out of range for a tensor of shape %s", op, dim + 1,
+                        m1d_shapestr(x).s);
+  return 0;
+}
+
+/* drop dim `dim` (a size-1 dim) */
+static m1d_Tensor *squeeze_dim (m1d_Tensor *t, int dim, int keepdim) {
+  if (keepdim) return t;
+  m1d_Tensor *r = m1d_squeeze(t, dim);
+  m1d_decref(t);
+  return r;
+}
+
+m1d_Tensor *m1d_sum (m1d_Tensor *x) { return m1d_sum_to(x, 0, NULL); }
+
+m1d_Tensor *m1d_sum_dim (m1d_Tensor *x, int dim, int keepdim) {
+  if (check_dim("sum", x, dim) < 0) return NULL;
+  int64_t shape[M1D_MAXDIM];
+  keepdim_shape(x, dim, shape);
+  m1d_Tensor *s = m1d_sum_to(x, x->ndim, shape);
+  return s ? squeeze_dim(s, dim, keepdim) : NULL;
+}
+
+m1d_Tensor *m1d_mean (m1d_Tensor *x) {
+  if (m1d_check_float("mean", x) < 0) return NULL;
+  m1d_Tensor *s = m1d_sum(x);
+  if (s == NULL) return NULL;
+  m1d_Tensor *r = m1d_affine(s, 1.0 / (double)m1d_numel(x), 0);
+  m1d_decref(s);
+  return r;
+}
+
+m1d_Tensor *m1d_mean_dim (m1d_Tensor *x, int dim, int keepdim) {
+  if (m1d_check_float("mean", x) < 0 || check_dim("mean", x, dim) < 0) return NULL;
+  m1d_Tensor *s = m1d_sum_dim(x, dim, keepdim);
+  if (s == NULL) return NULL;
+  m1d_Tensor *r = m1d_affine(s, 1.0 / (double)x->shape[dim], 0);
+  m1d_decref(s);
+  return r;
+}
+
+m1d_Tensor *m1d_var_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased) {
+  if (m1d_check_float("var", x) < 0) return NULL;
+  if (dim >= 0 && check_dim("var", x, dim) < 0) return NULL;
+  int64_t n = dim < 0 ? m1d_numel(x) : x->shape[dim];
+  if (unbiased && n < 2)
+    return m1d_fail("var: need at least 2 elements for the unbiased variance, shape %s",
+                    m1d_shapestr(x).s);
+  m1d_Tensor *mu = NULL, *d = NULL, *d2 = NULL, *s = NULL, *r = NULL;
+  if (dim < 0) {
+    if ((mu = m1d_mean(x)) && (d = m1d_sub(x, mu)) && (d2 = m1d_mul(d, d))) s = m1d_sum(d2);
+  } else {
+    if ((mu = m1d_mean_dim(x, dim, 1)) && (d = m1d_sub(x, mu)) && (d2 = m1d_mul(d, d)))
+      s = m1d_sum_dim(d2, dim, keepdim);
+  }
+  if (s) r = m1d_affine(s, 1.0 / (double)(unbiased ? n - 1 : n), 0);
+  m1d_decref(mu); m1d_decref(d); m1d_decref(d2); m1d_decref(s);
+  return r;
+}
+
+/* ---------------------------------------------------------------- arg max/min */
+
+/* x with `dim` moved last, contiguous (a copy when needed) */
+static m1d_Tensor *dim_last (m1d_Tensor *x, int dim) {
+  int perm[M1D_MAXDIM], k = 0;
+  for (int d = 0; d < x->ndim; d++) if (d != dim) perm[k++] = d;
+  perm[k] = dim;
+  m1d_Tensor *p = m1d_view_permute(x, perm);
+  if (p == NULL) return NULL;
+  m1d_Tensor *c = m1d_contiguous_raw(p);
+  m1d_decref(p);
+  return c;
+}
+
+static m1d_Tensor *arg_extreme (const char *op, m1d_Tensor *x, int dim, int keepdim, int want_max) {
+  if (check_dim(op, x, dim) < 0) return NULL;
+  if (x->shape[dim] == 0) return m1d_fail("%s: dim %d of %s is empty", op, dim + 1, m1d_shapestr(x).s);
+  int64_t shape[M1D_MAXDIM];
+  keepdim_shape(x, dim, shape);
+  m1d_Tensor *xc = dim_last(x, dim);
+  if (xc == NULL) return NULL;
+  m1d_Tensor *out = m1d_empty(M1D_I64, x->ndim, shape);
+  if (out == NULL) { m1d_decref(xc); return NULL; }
+  int64_t len = x->shape[dim], rows = m1d_numel(x) / len;
+  int64_t *o = m1d_data(out);
+  /* out is in x's order with dim of size 1, which equals xc's row order */
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t best = 0;
+    double bv = 0;
+    for (int64_t j = 0; j < len; j++) {
+      double v = xc->dtype == M1D_F32 ? ((float *)m1d_data(xc))[r * len + j]
+               : xc->dtype == M1D_F64 ? ((double *)m1d_data(xc))[r * len + j]
+               : (double)((int64_t *)m1d_data(xc))[r * len + j];
+      if (j == 0 || (want_max ? v > bv : v < bv) || (isnan(v) && !isnan(bv))) { bv = v; best = j; }
+    }
+    o[r] = best;
+  }
+  m1d_decref(xc);
+  return squeeze_dim(out, dim, keepdim);
+}
+
+m1d_Tensor *m1d_argmax (m1d_Tensor *x, int dim, int keepdim) { return arg_extreme("argmax", x, dim, keepdim, 1); }
+m1d_Tensor *m1d_argmin (m1d_Tensor *x, int dim, int keepdim) { return arg_extreme("argmin", x, dim, keepdim, 0); }
+
+static m1d_Tensor *extreme_dim (const char *op, m1d_Tensor *x, int dim, int keepdim,
+                                m1d_Tensor **indices, int want_max) {
+  m1d_Tensor *idx = arg_extreme(op, x, dim, 1, want_max);
+  if (idx == NULL) return NULL;
+  m1d_Tensor *v = m1d_gather(x, dim, idx);
+  if (v == NULL) { m1d_decref(idx); return NULL; }
+  v = squeeze_dim(v, dim, keepdim);
+  idx = squeeze_dim(idx, dim, keepdim);
+  if (indices) *indices = idx; else m1d_decref(idx);
+  return v;
+}
+
+m1d_Tensor *m1d_max_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices) {
+  return extreme_dim("max", x, dim, keepdim, indices, 1);
+}
+m1d_Tensor *m1d_min_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices) {
+  return extreme_dim("min", x, dim, keepdim, indices, 0);
+}
+
+static m1d_Tensor *extreme_all (const char *op, m1d_Tensor *x, int want_max) {
+  int64_t shape[1] = {-1};
+  if (m1d_numel(x) == 0) return m1d_fail("%s: empty tensor %s", op, m1d_shapestr(x).s);
+  m1d_Tensor *f = m1d_reshape(x, 1, shape);
+  if (f == NULL) return NULL;
+  m1d_Tensor *r = extreme_dim(op, f, 0, 0, NULL, want_max);
+  m1d_decref(f);
+  return r;
+}
+
+m1d_Tensor *m1d_max (m1d_Tensor *x) { return extreme_all("max", x, 1); }
+m1d_Tensor *m1d_min (m1d_Tensor *x) { return extreme_all("min", x, 0); }
+
+/* ---------------------------------------------------------------- softmax family */
+
+m1d_Tensor *m1d_logsumexp (m1d_Tensor *x, int dim, int keepdim) {
+  if (m1d_check_float("logsumexp", x) < 0 || check_dim("logsumexp", x, dim) < 0) return NULL;
+  m1d_Tensor *m = NULL, *md = NULL, *d = NULL, *e = NULL, *s = NULL, *l = NULL, *r = NULL;
+  int prev = m1d_set_grad_enabled(0);       /* the shift is a constant */
+  m = m1d_max_dim(x, dim, 1, NULL);
+  m1d_set_grad_enabled(prev);
+  if (m && (md = m1d_detach(m)) && (d = m1d_sub(x, md)) && (e = m1d_exp(d)) &&
+      (s = m1d_sum_dim(e, dim, 1)) && (l = m1d_log(s)))
+    r = m1d_add(l, md);
+  m1d_decref(m); m1d_decref(md); m1d_decref(d); m1d_decref(e); m1d_decref(s); m1d_decref(l);
+  return r ? squeeze_dim(r, dim, keepdim) : NULL;
+}
+
+/* fused forward over rows of the dim-last contiguous copy; log=1 log_softmax, 0 softmax */
+static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
+  m1d_Tensor *xc = dim_last(x, dim);
+  if (xc == NULL) return NULL;
+  m1d_Tensor *oc = m1d_empty_like(xc);
+  if (oc == NULL) { m1d_decref(xc); return NULL; }
+  int64_t len = x->shape[dim], rows = len ? m1d_numel(x) / len : 0;
+  for (int64_t r = 0; r < rows; r++) {
+    if (xc->dtype == M1D_F32) {
+      const float *p = (const float *)m1d_data(xc) + r * len;
+      float *o = (float *)m1d_data(oc) + r * len, mx = -INFINITY;
+      for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
+      double s = 0;
+      for (int64_t j = 0; j < len; j++) s += exp((double)(p[j] - mx));
+      float lse = mx + (float)log(s);
+      for (int64_t j = 0; j < len; j++) o[j] = log_ ? p[j] - lse : expf(p[j] - lse);
+    } else {
+      const double *p = (const double *)m1d_data(xc) + r * len;
+      double *o = (double *)m1d_data(oc) + r * len, mx = -INFINITY, s = 0;
+      for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
+      for (int64_t j = 0; j < len; j++) s += exp(p[j] - mx);
+      double lse = mx + log(s);
+      for (int64_t j = 0; j < len; j++) o[j] = log_ ? p[j] - lse : exp(p[j] - lse);
+    }
+  }
+  m1d_decref(xc);
+  if (dim == x->ndim - 1) return oc;
+  /* move the last dim back to `dim` */
+  int perm[M1D_MAXDIM], k = 0;
+  for (int d = 0; d < x->ndim; d++) perm[d] = d < dim ? d : (d == dim ? x->ndim - 1 : d - 1);
+  (void)k;
+  m1d_Tensor *v = m1d_view_permute(oc, perm);
+  m1d_decref(oc);
+  if (v == NULL) return NULL;
+  m1d_Tensor *c = m1d_contiguous_raw(v);
+  m1d_decref(v);
+  return c;
+}
+
+static int bw_log_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  /* g - exp(y) * sum(g, dim) */
+  m1d_Tensor *y = NULL, *e = NULL, *s = NULL, *p = NULL;
+  int dim = (int)n->ip[0];
+  TRY(y, m1d_node_output(n)); TRY(e, m1d_exp(y)); TRY(s, m1d_sum_dim(g, dim, 1));
+  TRY(p, m1d_mul(e, s)); TRY(gin[0], m1d_sub(g, p));
+  m1d_decref(y); m1d_decref(e); m1d_decref(s); m1d_decref(p);
+  return 0;
+fail:
+  m1d_decref(y); m1d_decref(e); m1d_decref(s); m1d_decref(p);
+  return -1;
+}
+
+static int bw_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  /* y * (g - sum(g y, dim)) */
+  m1d_Tensor *y = NULL, *gy = NULL, *s = NULL, *d = NULL;
+  int dim = (int)n->ip[0];
+  TRY(y, m1d_node_output(n)); TRY(gy, m1d_mul(g, y)); TRY(s, m1d_sum_dim(gy, dim, 1));
+  TRY(d, m1d_sub(g, s)); TRY(gin[0], m1d_mul(y, d));
+  m1d_decref(y); m1d_decref(gy); m1d_decref(s); m1d_decref(d);
+  return 0;
+fail:
+  m1d_decref(y); m1d_decref(gy); m1d_decref(s); m1d_decref(d);
+  return -1;
+}
+
+static m1d_Tensor *softmax_op (const char *name, m1d_Tensor *x, int dim, int log_) {
+  if (m1d_check_float(name, x) < 0 || check_dim(name, x, dim) < 0) return NULL;
+  m1d_Tensor *out = softmax_raw(x, dim, log_);
+  if (out == NULL || !m1d_needs_grad(1, &x)) return out;
+  m1d_Node *node = m1d_record(name, log_ ? bw_log_softmax : bw_softmax, out, 1, &x);
+  if (node == NULL || m1d_node_save_output(node, out) < 0) { m1d_decref(out); return NULL; }
+  node->ip[0] = dim;
+  return out;
+}
+
+m1d_Tensor *m1d_log_softmax (m1d_Tensor *x, int dim) { return softmax_op("log_softmax", x, dim, 1); }
+m1d_Tensor *m1d_softmax (m1d_Tensor *x, int dim) { return softmax_op("softmax", x, dim, 0); }

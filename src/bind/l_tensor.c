@@ -49,6 +49,7 @@ int m1d_pushtensor (lua_State *L, m1d_Tensor *t) {
 
 m1d_Tensor *m1d_testtensor (lua_State *L, int i) {
   LTensor *h = luaL_testudata(L, i, M1D_TENSOR_MT);
+  if (h && h->t == NULL) luaL_argerror(L, i, "tensor was released");
   return h ? h->t : NULL;
 }
 
@@ -598,6 +599,7 @@ static m1d_Tensor *check_index_arg (lua_State *L, int i, const char *op) {
 static int index_op (lua_State *L, const char *op, int kind) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   int d = m1d_checkdim(L, 2, x->ndim, op);
+  lua_settop(L, 4);
   LTensor *ih = m1d_newhandle(L);
   ih->t = check_index_arg(L, 3, op);
   m1d_Tensor *r = NULL;
@@ -636,6 +638,7 @@ static int list_of_tensors (lua_State *L, int i, m1d_Tensor **xs, int max, const
 #define MAXLIST 100000
 
 static int l_cat (lua_State *L) {
+  lua_settop(L, 2);
   int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
   m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
   n = list_of_tensors(L, 1, xs, MAXLIST, "cat");
@@ -644,6 +647,7 @@ static int l_cat (lua_State *L) {
 }
 
 static int l_stack (lua_State *L) {
+  lua_settop(L, 2);
   int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
   m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
   n = list_of_tensors(L, 1, xs, MAXLIST, "stack");
@@ -797,10 +801,11 @@ static int push_indices (lua_State *L, m1d_Tensor *idx) {
 static int extreme (lua_State *L, int want_max) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   if (lua_isnoneornil(L, 2)) return m1d_pushtensor(L, want_max ? m1d_max(x) : m1d_min(x));
-  int d = m1d_checkdim(L, 2, x->ndim, want_max ? "max" : "min");
+  int d = m1d_checkdim(L, 2, x->ndim, want_max ? "max" : "min"), keep = keepdim_arg(L, 3);
+  lua_settop(L, 3);
   LTensor *vh = m1d_newhandle(L);
   m1d_Tensor *idx = NULL;
-  vh->t = want_max ? m1d_max_dim(x, d, keepdim_arg(L, 3), &idx) : m1d_min_dim(x, d, keepdim_arg(L, 3), &idx);
+  vh->t = want_max ? m1d_max_dim(x, d, keep, &idx) : m1d_min_dim(x, d, keep, &idx);
   if (vh->t == NULL) return luaL_error(L, "%s", m1d_errmsg());
   push_indices(L, idx);
   return 2;

@@ -26,7 +26,7 @@ doc.sections = {
   {title = "Tensor methods", key = "methods", prefixes = {"Tensor:", "Tensor."}},
   {title = "Autograd", key = "autograd", prefixes = {"m1d.grad", "m1d.no_grad", "m1d.enable_grad",
                                    "m1d.detect_anomaly", "Tensor:backward", "Tensor:requires_grad",
-                                   "Tensor:detach", "Tensor.grad", "Tensor:zero_grad"},
+                                   "Tensor:detach", "Tensor.grad"},
    intro = "Operations on tensors that require gradients are recorded; `backward` and " ..
            "`m1d.grad` differentiate, to any order with `create_graph = true`."},
   {title = "Neural networks (m1d.nn)", key = "nn", prefixes = {"m1d.nn"},
@@ -138,15 +138,14 @@ local list = {
   {"Tensor:clamp", "t:clamp(lo, hi) -> Tensor", "Limit values to [lo, hi]."},
   {"Tensor:eq", "t:eq(u) | t:gt(u) | t:lt(u) | t:ge(u) | t:le(u) | t:ne(u) -> Tensor",
    "Element-wise comparisons giving 0/1 (`==` and `<` always compare objects)."},
-  {"Tensor:fill", "t:fill(v) -> t", "Set every element to v (in place)."},
-  {"Tensor:copy", "t:copy(u) -> t", "Copy u (broadcast) into t (in place)."},
+  {"Tensor:fill_", "t:fill_(v) -> t", "Set every element to v (in place)."},
+  {"Tensor:copy_", "t:copy_(u) -> t", "Copy u (broadcast) into t (in place)."},
   {"Tensor:release", "t:release()",
    "Free the storage now (also `local t <close> = ...`); the tensor is unusable afterwards."},
   {"Tensor:requires_grad", "t:requires_grad([flag = true]) -> t", "Mark a leaf tensor for gradients."},
   {"Tensor:backward", "loss:backward([grad] [, {create_graph = false}])",
    "Accumulate d loss / d leaf into each leaf's `.grad`."},
   {"Tensor.grad", "t.grad -> Tensor | nil", "The accumulated gradient of a leaf."},
-  {"Tensor:zero_grad", "t:zero_grad()", "Drop the accumulated gradient."},
   {"Tensor:detach", "t:detach() -> Tensor", "Same data, cut from the graph."},
 
   -- autograd ------------------------------------------------------------------------

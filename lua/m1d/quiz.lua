@@ -74,8 +74,8 @@ function quiz.run(opts)
   end
   local res = {asked = 0, correct = 0, per_class = {}, answers = {}}
   for d = 0, 9 do res.per_class[d] = {n = 0, correct = 0} end
-  write(("MNIST-1D by eye: %d test examples. Type the digit 0-9 and Enter; q stops.\n")
-        :format(#order))
+  write(("MNIST-1D by eye: %d test example%s. Type the digit 0-9 and Enter; q stops.\n")
+        :format(#order, #order == 1 and "" or "s"))
   local stopped = false
   for k, i in ipairs(order) do
     local signal = totable(xs[i])

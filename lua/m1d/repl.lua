@@ -162,8 +162,11 @@ local function fields(v, into, seen)
   if type(v) == "string" then return fields(string, into, seen) end
   local mt = getmetatable(v)
   if type(mt) == "table" then
+    -- methods: the __index table, or __methods when __index is a function (tensors)
     local idx = rawget(mt, "__index")
     if type(idx) == "table" then fields(idx, into, seen) end
+    local m = rawget(mt, "__methods")
+    if type(m) == "table" then fields(m, into, seen) end
   end
   return into
 end
@@ -180,7 +183,8 @@ local function resolve(path)
 end
 
 -- repl.complete(word [, line]) -> sorted array of candidates that start with word.
--- "pri" -> globals and keywords; "m1d.nn.Li" -> fields; "t:res" -> methods of t.
+-- "pri" -> globals and keywords; "m1d.nn.Li" -> fields; "t:res" -> methods of t (from
+-- the metatable's __index table, or its __methods table when __index is a function).
 function repl.complete(word, line)
   word = word or ""
   local head, sep, partial = word:match("^(.-)([%.:])([%w_]*)$")
@@ -190,6 +194,17 @@ function repl.complete(word, line)
     local obj = resolve(head)
     if obj == nil then return out end
     local fs = fields(obj, {})
+    if obj == package.loaded["m1d"] then
+      -- submodules load on first use, so they are not keys yet: offer the documented
+      -- ones that can be found
+      local doc = package.loaded["m1d.doc"] or require("m1d.doc")
+      for _, n in ipairs(doc.names()) do
+        local sub = n:match("^m1d%.([%w_]+)")
+        if sub and fs[sub] == nil and package.searchpath("m1d." .. sub, package.path) then
+          fs[sub] = true
+        end
+      end
+    end
     for k, v in pairs(fs) do
       if is_ident(k) and k:sub(1, #partial) == partial and not k:match("^__")
          and (sep == "." or type(v) == "function") then
@@ -213,22 +228,25 @@ end
 
 ---------------------------------------------------------------------------- help
 
--- Map function and table values to their documented names, by walking the loaded
--- m1d modules (and the tensor methods in the registry).
-local function value_names()
+-- Map function and table values to their names, by walking the loaded m1d modules
+-- (and the tensor methods in the registry).  A value reachable under several names
+-- (m1d.randn is m1d.core.randn) gets a documented one, else the shortest.
+local function value_names(doc)
   local names = {}
+  local function offer(v, name)
+    local old = names[v]
+    if old == nil then names[v] = name return end
+    local od, nd = doc.get(old) ~= nil, doc.get(name) ~= nil
+    if (nd and not od) or (nd == od and #name < #old) then names[v] = name end
+  end
+  local seen = {}
   local function walk(v, name, depth)
-    if names[v] or depth > 3 then return end
-    names[v] = name
-    if type(v) == "table" then
-      local keys = {}
-      for k in next, v do if is_ident(k) then keys[#keys + 1] = k end end
-      table.sort(keys)
-      for _, k in ipairs(keys) do
-        local f = rawget(v, k)
-        if type(f) == "function" or type(f) == "table" then
-          walk(f, name .. "." .. k, depth + 1)
-        end
+    offer(v, name)
+    if type(v) ~= "table" or seen[v] or depth > 3 then return end
+    seen[v] = true
+    for k, f in next, v do
+      if is_ident(k) and (type(f) == "function" or type(f) == "table") then
+        walk(f, name .. "." .. k, depth + 1)
       end
     end
   end
@@ -239,21 +257,21 @@ local function value_names()
       walk(v, mod, 1)
     end
   end
+  local function methods(tbl, cls)
+    if type(tbl) ~= "table" then return end
+    for k, f in pairs(tbl) do
+      if type(f) == "function" then offer(f, cls .. ":" .. k) end
+    end
+  end
   for _, cls in ipairs{{"m1d.Tensor", "Tensor"}, {"m1d.Process", "Process"}} do
     local mt = debug.getregistry()[cls[1]]
-    local idx = type(mt) == "table" and rawget(mt, "__index")
-    if type(idx) == "table" then
-      for k, f in pairs(idx) do
-        if type(f) == "function" and not names[f] then names[f] = cls[2] .. ":" .. k end
-      end
+    if type(mt) == "table" then
+      methods(rawget(mt, "__index"), cls[2])
+      methods(rawget(mt, "__methods"), cls[2])
     end
   end
-  local fig = package.loaded["m1d.plot"] and package.loaded["m1d.plot"].Figure
-  if type(fig) == "table" then
-    for k, f in pairs(fig) do
-      if type(f) == "function" and not names[f] then names[f] = "Figure:" .. k end
-    end
-  end
+  local plot = package.loaded["m1d.plot"]
+  if type(plot) == "table" then methods(plot.Figure, "Figure") end
   names[repl.help] = "help"
   return names
 end
@@ -335,7 +353,7 @@ function repl.help_text(...)
       end
     end
   else
-    name = value_names()[x] or type_name(x)
+    name = value_names(doc)[x] or type_name(x)
     if not name then
       text = ("no documentation for this %s (help() lists the modules)\n"):format(type(x))
     end

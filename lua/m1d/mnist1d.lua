@@ -146,6 +146,8 @@ function M.dataset(args, opts)
   }
 end
 
+M.generate = M.dataset      -- the name the API reference (doc.lua) uses
+
 local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
 
 local function exists(p)

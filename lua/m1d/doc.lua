@@ -12,7 +12,7 @@ local doc = {}
 -- Sections of the reference: a title, the key help() finds it by, a one-paragraph
 -- introduction, and the name prefixes that belong to it (the longest prefix wins).
 doc.sections = {
-  {title = "Command line", key = "command line", prefixes = {"m1d "},
+  {title = "Command line", key = "command line", prefixes = {"m1d ", "m1d.quiz", "m1d.gen"},
    intro = "The `m1d` program is Lua 5.4 with the runtime built in; it also runs the " ..
            "generator and the human-baseline quiz."},
   {title = "REPL", key = "repl", prefixes = {"help", "m1d.repl"},
@@ -60,6 +60,14 @@ local list = {
    "(0-9, `q` to stop); reports the accuracy overall and per class. The paper's human " ..
    "baseline is about 96%."},
   {"m1d --help", "m1d --help | --version", "Usage, or the version."},
+  {"m1d.gen.main", "require(\"m1d.gen\").main({args...}) -> exit status", "What `m1d gen` runs."},
+  {"m1d.quiz.main", "require(\"m1d.quiz\").main({args...}) -> exit status", "What `m1d quiz` runs."},
+  {"m1d.quiz.run", "quiz.run{data =, n = 20, seed = 0, read =, write =, width =, height =} -> result",
+   "The quiz with injectable data ({x_test =, y_test =}), input (`read() -> line|nil`) and " ..
+   "output (`write(s)`). Returns {asked =, correct =, accuracy =, per_class = {[digit] = " ..
+   "{n =, correct =}}, answers = {...}}."},
+  {"m1d.quiz.pick", "quiz.pick(total, n, seed) -> {indices}",
+   "n distinct indices in 1..total, a function of the seed alone (splitmix64)."},
 
   -- REPL ----------------------------------------------------------------------------
   {"help", "help([x])",

@@ -57,9 +57,13 @@ local function scalar(v)
     end
     return tostring(v)
   end
+  -- a multi-line object (a tensor) inside a table: its first and last lines
   local s = safe_tostring(v)
-  local first, rest = s:match("^([^\n]*)\n(.*)$")
-  if first then return first .. " ..." end
+  local first = s:match("^([^\n]*)\n")
+  if first then
+    local last = s:match("\n%s*([^\n]*)%s*$") or ""
+    return first .. " ... " .. last
+  end
   return s
 end
 

@@ -146,7 +146,15 @@ static void setup_paths (lua_State *L) {
     if (slash) *slash = '\0';
     snprintf(probe, sizeof probe, "%s/lua/m1d/init.lua", exe);
     if (file_exists(probe)) snprintf(lib, sizeof lib, "%s/lua", exe);
-    else snprintf(lib, sizeof lib, "%s/../share/lua/5.4", exe);
+    else {                             /* <prefix>/bin/m1d -> <prefix>/share/lua/5.4 */
+      size_t len = strlen(exe);
+      if (len >= 4 && strcmp(exe + len - 4, "/bin") == 0) {
+        exe[len - 4] = '\0';
+        snprintf(lib, sizeof lib, "%s/share/lua/5.4", exe);
+      } else {
+        snprintf(lib, sizeof lib, "%s/../share/lua/5.4", exe);
+      }
+    }
   }
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

@@ -443,12 +443,64 @@ m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op) {
   return binary_raw(B_CMP, op, a, b);
 }
 
-/* where(mask, a, b) = mask*a + (1-mask)*b, with mask turned into exact 0/1 first */
+/* where(mask, a, b): a where mask != 0, else b.  The forward selects (mask*a +
+   (1-mask)*b would turn an Inf or NaN in the branch not taken into NaN); the
+   backward multiplies by the saved 0/1 mask, which keeps it differentiable. */
+static int bw_where (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor *m = n->saved[0], *nm = NULL, *t = NULL;
+  if (n->edges[1].needs) { TRY(t, m1d_mul(g, m)); TRY(gin[1], m1d_grad_fit(t, &n->edges[1])); DROP(t); }
+  if (n->edges[2].needs) {
+    TRY(nm, m1d_affine(m, -1, 1)); TRY(t, m1d_mul(g, nm)); TRY(gin[2], m1d_grad_fit(t, &n->edges[2]));
+  }
+  m1d_decref(nm); m1d_decref(t);
+  return 0;
+fail:
+  m1d_decref(nm); m1d_decref(t); m1d_decref(gin[1]); gin[1] = NULL;
+  return -1;
+}
+
 m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b) {
-  m1d_Tensor *m = NULL, *nm = NULL, *x = NULL, *y = NULL, *r = NULL;
-  if ((m = m1d_cmp_scalar(mask, M1D_NE, 0)) && (nm = m1d_affine(m, -1, 1)) &&
-      (x = m1d_mul(m, a)) && (y = m1d_mul(nm, b)))
-    r = m1d_add(x, y);
-  m1d_decref(m); m1d_decref(nm); m1d_decref(x); m1d_decref(y);
-  return r;
+  int nab, ndim;
+  int64_t sab[M1D_MAXDIM], shape[M1D_MAXDIM];
+  if (m1d_broadcast_shape("where", a, b, &nab, sab) < 0) return NULL;
+  m1d_Tensor *ab = m1d_view_expand(a, nab, sab);     /* a header with the a-b shape */
+  if (ab == NULL) return NULL;
+  int rc = m1d_broadcast_shape("where", mask, ab, &ndim, shape);
+  m1d_decref(ab);
+  if (rc < 0) return NULL;
+  m1d_DType dt = m1d_promote(a->dtype, b->dtype);
+  m1d_Tensor *out = NULL, *m = NULL, *mc = NULL;
+  if ((out = m1d_empty(dt, ndim, shape)) == NULL || m1d_copy_into(out, b) < 0 ||
+      (m = m1d_cmp_scalar(mask, M1D_NE, 0)) == NULL || (mc = m1d_cast_raw(m, dt)) == NULL)
+    goto fail;
+  m1d_Iter it;
+  int64_t cnt = m1d_numel(out);
+  size_t es = m1d_dtype_size(dt);
+  m1d_iter_init(&it, ndim, shape, out, mask, a);
+  for (int64_t i = 0; i < cnt; i++, m1d_iter_next(&it)) {
+    double mv = mask->dtype == M1D_F32 ? ((float *)mask->storage->data)[it.o1]
+              : mask->dtype == M1D_F64 ? ((double *)mask->storage->data)[it.o1]
+              : (double)((int64_t *)mask->storage->data)[it.o1];
+    if (mv == 0) continue;
+    char *dst = (char *)out->storage->data + (size_t)it.o0 * es;
+    if (a->dtype == dt) memcpy(dst, (char *)a->storage->data + (size_t)it.o2 * es, es);
+    else {
+      double v = a->dtype == M1D_F32 ? ((float *)a->storage->data)[it.o2]
+               : a->dtype == M1D_F64 ? ((double *)a->storage->data)[it.o2]
+               : (double)((int64_t *)a->storage->data)[it.o2];
+      if (dt == M1D_F32) *(float *)dst = (float)v; else *(double *)dst = v;
+    }
+  }
+  m1d_Tensor *in[3] = {NULL, a, b};         /* the mask gets no gradient: no edge */
+  if (m1d_needs_grad(3, in)) {
+    m1d_Node *node = m1d_record("where", bw_where, out, 3, in);
+    if (node == NULL) goto fail;
+    m1d_node_save(node, 0, mc);
+  }
+  m1d_decref(m); m1d_decref(mc);
+  if (m1d_check_anomaly("where", out) < 0) { m1d_decref(out); return NULL; }
+  return out;
+fail:
+  m1d_decref(out); m1d_decref(m); m1d_decref(mc);
+  return NULL;
 }

@@ -207,8 +207,9 @@ function check.gradcheck(fn, inputs, opts)
       local x0 = x:getflat(e)
       local plus, minus
       m1d.no_grad(function()
-        x:setflat(e, x0 + o.eps); plus = call(fn, plain, n, who):detach()
-        x:setflat(e, x0 - o.eps); minus = call(fn, plain, n, who):detach()
+        -- clone: a view op's output shares the input's storage
+        x:setflat(e, x0 + o.eps); plus = call(fn, plain, n, who):clone()
+        x:setflat(e, x0 - o.eps); minus = call(fn, plain, n, who):clone()
       end)
       x:setflat(e, x0)
       local col = (plus - minus) / (2 * o.eps)

@@ -1,0 +1,328 @@
+-- gradcheck_test.lua — first- and second-order gradient checks for every op, in float64,
+-- against central differences (m1d.check), plus shape errors that name both shapes.
+-- Inputs are kept away from kinks: relu/abs/elu/clamp/max inputs are at least 0.1 away
+-- from the switch point, and pooling windows hold distinct values.
+local T = dofile("tests/lua/tap.lua")
+local m1d = require "m1d"
+local check = require "m1d.check"
+
+m1d.manual_seed(7)
+local F = "float64"
+
+-- (a vararg followed by another argument is cut to one value: pass the shape as a table)
+local function randn(...) return m1d.randn({...}, F) end
+-- values in [lo, hi]
+local function uniform(lo, hi, ...) return m1d.rand({...}, F) * (hi - lo) + lo end
+-- normals pushed at least `gap` away from c (both sides stay populated)
+local function away(t, c, gap)
+  c, gap = c or 0, gap or 0.1
+  for i = 1, t:numel() do
+    local v = t:getflat(i)
+    if math.abs(v - c) < gap then t:setflat(i, v < c and c - gap - 0.05 or c + gap + 0.05) end
+  end
+  return t
+end
+local function long(tbl) return m1d.tensor(tbl, "int64") end
+
+-- fn checked to first and second order; opts go to both checks
+local function both(name, fn, inputs, opts)
+  local ok, msg = check.gradcheck(fn, inputs, opts)
+  T.ok(ok, name .. ": gradient", msg)
+  ok, msg = check.gradgradcheck(fn, inputs, opts)
+  T.ok(ok, name .. ": second order", msg)
+end
+
+-- ---------------------------------------------------------------- the checker itself
+
+do
+  local x = randn(3, 4)
+  local ok, msg = check.gradcheck(function(a) return a * a:detach() end, {x})
+  T.ok(not ok and msg:find("input 1", 1, true) and msg:find("analytical", 1, true)
+       and msg:find("numerical", 1, true), "gradcheck catches a wrong gradient and names it", msg)
+  ok, msg = check.gradgradcheck(function(a) return (a * a:detach()) * a end, {x})
+  T.ok(not ok and msg:find("input 1", 1, true), "gradgradcheck catches a wrong second order", msg)
+  local before = x:totable()
+  check.gradcheck(function(a) return a:tanh() end, {x})
+  T.ok(x:getflat(5) == before[2][1] and not x:is_requiring_grad(), "the caller's input is untouched")
+  T.raises(function() check.gradcheck(function(a) return a end, {m1d.randn(2)}) end,
+           "float32 inputs are refused", "float64")
+  T.raises(function() check.gradcheck(function(a) return a, 1 end, {x}, {raise = true, atol = -1}) end,
+           "raise = true turns a failure into an error", "gradcheck: input 1")
+  local y = randn(2)
+  m1d.manual_seed(99)
+  local r1 = m1d.rand(1):item()
+  m1d.manual_seed(99)
+  check.gradcheck(function(a) return a:exp() end, {y})
+  check.gradgradcheck(function(a) return a:exp() end, {y})
+  T.is(m1d.rand(1):item(), r1, "the checks leave m1d's global random stream alone")
+  m1d.manual_seed(7)
+end
+
+-- ---------------------------------------------------------------- binary, with broadcasting
+
+local a34, b4, c31, d14 = randn(3, 4), randn(4), randn(3, 1), randn(1, 4)
+local a234 = randn(2, 3, 4)
+local one = randn(1)
+local pos34, pos4 = uniform(0.5, 2, 3, 4), uniform(0.5, 2, 4)
+
+both("add [3,4]+[4]", function(a, b) return a + b end, {a34, b4})
+both("add [3,1]+[1,4]", function(a, b) return a + b end, {c31, d14})
+both("add [2,3,4]+[3,1]", function(a, b) return a:add(b) end, {a234, c31})
+both("add tensor+number, number+tensor", function(a) return (a + 2) + (3 + a) end, {a34})
+both("sub [2,3,4]-[3,1]", function(a, b) return a - b end, {a234, c31})
+both("sub [1,4]-[3,1]", function(a, b) return a:sub(b) end, {d14, c31})
+both("sub number forms", function(a) return (a - 1.5) * (1 - a) end, {a34})
+both("mul [3,4]*[3,1]", function(a, b) return a * b end, {a34, c31})
+both("mul by a one-element tensor", function(a, b) return a * b end, {a34, one})
+both("mul [3,1]*[1,4]", function(a, b) return a:mul(b) end, {c31, d14})
+both("mul number forms", function(a) return 3 * a * -0.5 end, {a34})
+both("div [3,4]/[4]", function(a, b) return a / b end, {a34, pos4})
+both("div [4]/[3,4]", function(a, b) return a:div(b) end, {b4, pos34})
+both("div by a number", function(a) return a / 3 end, {a34})
+both("div number/tensor (rdiv)", function(a) return 2 / a end, {pos34})
+both("pow tensor^tensor", function(a, b) return a ^ b end, {pos34, randn(3, 4)})
+both("pow tensor^tensor broadcast [3,4]^[4]", function(a, b) return a:pow(b) end, {pos34, b4})
+both("pow number^tensor (rpow)", function(a) return 2.5 ^ a end, {a34})
+both("pow x^2.5", function(a) return a ^ 2.5 end, {pos34})
+both("pow x^3, negative bases", function(a) return a ^ 3 end, {a34})
+both("pow x^2", function(a) return a:pow(2) end, {a34})
+both("pow x^-2", function(a) return a ^ -2 end, {away(randn(3, 4), 0, 0.4)})
+both("pow x^0.5", function(a) return a ^ 0.5 end, {pos34})
+both("pow x^1 and x^0", function(a) return a ^ 1 + a ^ 0 end, {a34})
+local ma, mb = randn(3, 4), randn(3, 4)
+for i = 1, 12 do   -- keep |a - b| >= 0.1
+  if math.abs(ma:getflat(i) - mb:getflat(i)) < 0.1 then mb:setflat(i, ma:getflat(i) + 0.3) end
+end
+both("maximum", function(a, b) return m1d.maximum(a, b) end, {ma, mb})
+both("minimum", function(a, b) return a:minimum(b) end, {ma, mb})
+both("maximum broadcast [3,4],[4]", function(a, b) return a:maximum(b) end,
+     {away(randn(3, 4), 0), m1d.zeros(4, F) + 0.0})
+both("maximum with a number", function(a) return a:maximum(0.3) end, {away(randn(3, 4), 0.3)})
+both("minimum with a number", function(a) return a:minimum(-0.2) end, {away(randn(3, 4), -0.2)})
+
+-- ---------------------------------------------------------------- unary
+
+local kinked = away(randn(3, 5))
+both("neg", function(a) return -a end, {a34})
+both("neg method", function(a) return a:neg() end, {a34})
+both("exp", function(a) return a:exp() end, {a34})
+both("log", function(a) return a:log() end, {pos34})
+both("tanh", function(a) return a:tanh() end, {a34})
+both("sigmoid", function(a) return a:sigmoid() end, {a34})
+both("relu", function(a) return a:relu() end, {kinked})
+both("elu", function(a) return a:elu() end, {kinked})
+both("elu alpha 0.7", function(a) return a:elu(0.7) end, {kinked})
+both("softplus", function(a) return a:softplus() end, {randn(3, 5) * 3})
+both("softplus beta 2 threshold 1 (both branches)", function(a) return a:softplus(2, 1) end,
+     {away(randn(3, 5), 0.5)})
+both("silu", function(a) return a:silu() end, {randn(3, 5) * 2})
+both("gelu", function(a) return a:gelu() end, {randn(3, 5) * 2})
+both("sqrt", function(a) return a:sqrt() end, {uniform(0.5, 2, 3, 5)})
+both("abs", function(a) return a:abs() end, {kinked})
+both("erf", function(a) return a:erf() end, {randn(3, 5)})
+both("clamp", function(a) return a:clamp(-0.5, 0.5) end,
+     {away(away(randn(3, 5), 0.5), -0.5)})
+both("clamp min only", function(a) return a:clamp(-0.3) end, {away(randn(3, 5), -0.3)})
+both("sign has no gradient", function(a) return a:sign() * 1.0 end, {kinked})
+
+-- ---------------------------------------------------------------- reductions
+
+local r345 = randn(3, 4, 5)
+both("sum all", function(a) return a:sum() end, {r345})
+both("sum dim 2", function(a) return a:sum(2) end, {r345})
+both("sum dim 1 keepdim", function(a) return a:sum(1, true) end, {r345})
+both("sum dim -1", function(a) return a:sum(-1) end, {r345})
+both("mean all", function(a) return a:mean() end, {r345})
+both("mean dim 3", function(a) return a:mean(3) end, {r345})
+both("mean dim 1 keepdim", function(a) return a:mean(1, true) end, {r345})
+both("var all", function(a) return a:var() end, {r345})
+both("var dim 2", function(a) return a:var(2) end, {r345})
+both("var dim 3 keepdim biased", function(a) return a:var(3, true, false) end, {r345})
+both("std all", function(a) return a:std() end, {r345})
+both("std dim 1", function(a) return a:std(1) end, {r345})
+both("max over dim 2", function(a) return (a:max(2)) end, {r345})
+both("max over dim 3 keepdim", function(a) return (a:max(3, true)) end, {r345})
+both("min over dim 1", function(a) return (a:min(1)) end, {r345})
+both("max all", function(a) return a:max() end, {r345})
+both("min all", function(a) return a:min() end, {r345})
+both("logsumexp dim 2", function(a) return a:logsumexp(2) end, {r345})
+both("logsumexp dim 3 keepdim", function(a) return a:logsumexp(3, true) end, {r345 * 3})
+both("log_softmax (last dim)", function(a) return a:log_softmax() end, {r345})
+both("log_softmax dim 2", function(a) return a:log_softmax(2) end, {r345})
+both("softmax dim 3", function(a) return a:softmax(3) end, {r345})
+both("softmax dim 1", function(a) return a:softmax(1) end, {r345})
+
+-- ---------------------------------------------------------------- linear algebra
+
+both("matmul 2-D", function(a, b) return a:matmul(b) end, {randn(3, 4), randn(4, 5)})
+both("matmul batched", function(a, b) return a:matmul(b) end, {randn(2, 3, 4), randn(2, 4, 5)})
+both("matmul batched @ 2-D", function(a, b) return m1d.matmul(a, b) end, {randn(2, 3, 4), randn(4, 5)})
+both("matmul 2-D @ batched", function(a, b) return a:matmul(b) end, {randn(3, 4), randn(2, 4, 2)})
+both("matmul batch broadcast [2,1,3,4]@[3,4,2]", function(a, b) return a:matmul(b) end,
+     {randn(2, 1, 3, 4), randn(3, 4, 2)})
+both("matmul of transposed views", function(a, b) return a:t():matmul(b:t()) end,
+     {randn(4, 3), randn(5, 4)})
+both("linear with bias", function(x, w, b) return m1d.linear(x, w, b) end,
+     {randn(4, 7), randn(5, 7), randn(5)})
+both("linear without bias", function(x, w) return m1d.linear(x, w) end, {randn(4, 7), randn(5, 7)})
+both("linear on [2,3,7]", function(x, w, b) return m1d.linear(x, w, b) end,
+     {randn(2, 3, 7), randn(5, 7), randn(5)})
+both("linear tanh linear", function(x, w1, w2) return m1d.linear(m1d.linear(x, w1):tanh(), w2) end,
+     {randn(3, 4), randn(5, 4), randn(2, 5)})
+
+-- ---------------------------------------------------------------- shape and indexing
+
+local s234 = randn(2, 3, 4)
+both("reshape", function(a) return a:reshape(4, 6) end, {s234})
+both("reshape with -1 and a table", function(a) return a:reshape({-1, 2}) end, {s234})
+both("reshape after transpose", function(a) return a:transpose(1, 2):reshape(12) end, {randn(3, 4)})
+both("view", function(a) return a:view(6, 4) end, {s234})
+both("flatten", function(a) return a:flatten(2) end, {s234})
+both("narrow dim 2", function(a) return a:narrow(2, 2, 2) end, {s234})
+both("narrow dim 3 then square", function(a) return a:narrow(3, 1, 3) ^ 2 end, {s234})
+both("select", function(a) return a:select(2, 3) end, {s234})
+both("select -1", function(a) return a:select(3, -1) * a:select(3, 1) end, {s234})
+both("index a row (__index)", function(a) return a[2] * 2 end, {s234})
+both("transpose", function(a) return a:transpose(1, 3) end, {s234})
+both("t", function(a) return a:t() end, {randn(3, 5)})
+both("permute", function(a) return a:permute(3, 1, 2) end, {s234})
+both("permute with a table, then contiguous", function(a) return a:permute({2, 3, 1}):contiguous() end,
+     {s234})
+both("expand", function(a) return a:expand(2, 3, 4) end, {randn(3, 1)})
+both("expand with -1", function(a) return a:expand(-1, 5) * a:expand(3, 5) end, {randn(3, 1)})
+both("unsqueeze", function(a) return a:unsqueeze(2) end, {s234})
+both("squeeze dim", function(a) return a:squeeze(2) end, {randn(3, 1, 4)})
+both("squeeze all", function(a) return a:squeeze() end, {randn(1, 3, 1, 4)})
+both("clone", function(a) return a:clone() * a end, {s234})
+both("cat dim 1", function(a, b) return m1d.cat({a, b}, 1) end, {randn(2, 3), randn(4, 3)})
+both("cat dim 2 of three", function(a, b, c) return m1d.cat({a, b, c}, 2) end,
+     {randn(2, 3), randn(2, 1), randn(2, 5)})
+both("cat of a tensor with itself", function(a) return m1d.cat({a, a * a}, 1) end, {randn(2, 3)})
+both("stack dim 1", function(a, b) return m1d.stack({a, b}) end, {randn(2, 3), randn(2, 3)})
+both("stack dim 3", function(a, b) return m1d.stack({a, b}, 3) end, {randn(2, 3), randn(2, 3)})
+both("index_select with repeats", function(a) return a:index_select(2, long({3, 1, 3, 4})) end,
+     {randn(2, 4, 3)})
+both("index_select dim 1", function(a) return a:index_select(1, long({2, 2, 1})) end, {randn(3, 4)})
+both("gather", function(a) return a:gather(2, long({{1, 3}, {2, 2}, {4, 1}})) end, {randn(3, 4)})
+both("gather dim 1", function(a) return a:gather(1, long({{3, 1, 2, 2}})) end, {randn(3, 4)})
+both("scatter_add (base and source)",
+     function(b, s) return b:scatter_add(2, long({{1, 3}, {2, 2}, {4, 1}}), s) end,
+     {randn(3, 4), randn(3, 2)})
+both("scatter_add then square",
+     function(b, s) return b:scatter_add(1, long({{3, 1, 2, 3}}), s) ^ 2 end,
+     {randn(3, 4), randn(1, 4)})
+both("index_add (base and source)",
+     function(b, s) return b:index_add(1, long({3, 1, 3}), s) end, {randn(4, 2), randn(3, 2)})
+both("index_add dim 2 then tanh",
+     function(b, s) return b:index_add(2, long({2, 2}), s):tanh() end, {randn(3, 4), randn(3, 2)})
+both("flip", function(a) return a:flip(2) end, {s234})
+both("flip then product", function(a) return a:flip(1) * a end, {randn(4, 3)})
+local mask = m1d.tensor({{1, 0, 0, 1}, {0, 1, 1, 0}, {1, 1, 0, 0}}, F)
+both("where", function(m, a, b) return m1d.where(m, a, b) end, {mask, randn(3, 4), randn(3, 4)},
+     {wrt = {2, 3}})
+both("where with broadcasting and products", function(m, a, b) return m1d.where(m, a * a, b) end,
+     {mask, randn(3, 4), randn(4)}, {wrt = {2, 3}})
+do   -- the branch not taken must not leak: where(x > 0, log(x), x) is finite everywhere
+  local x = away(randn(3, 4))
+  local y = m1d.where(x:gt(0), x:log(), x)
+  local finite = true
+  for i = 1, 12 do local v = y:getflat(i); finite = finite and v == v and math.abs(v) < math.huge end
+  T.ok(finite, "where: NaN/Inf in the branch not taken stays out of the result", tostring(y))
+  both("where(x > 0, log x, x)", function(a) return m1d.where(a:gt(0), a:log(), a) end, {x})
+end
+
+-- ---------------------------------------------------------------- losses
+
+local labels = long({0, 3, 1, 1, 4, 2})
+both("cross_entropy", function(x, y) return m1d.cross_entropy(x, y) end, {randn(6, 5), labels})
+both("cross_entropy of large logits", function(x, y) return m1d.cross_entropy(x * 10, y) end,
+     {randn(6, 5), labels}, {atol = 1e-4})
+both("nll of log_softmax", function(x, y) return m1d.nll(x:log_softmax(2), y) end, {randn(6, 5), labels})
+both("nll of raw inputs", function(x, y) return m1d.nll(x, y) * m1d.nll(x, y) end, {randn(6, 5), labels})
+both("mse (both sides)", function(a, b) return m1d.mse(a, b) end, {randn(4, 3), randn(4, 3)})
+both("mse then sqrt", function(a, b) return m1d.mse(a, b):sqrt() end, {randn(4, 3), randn(4, 3)})
+
+-- ---------------------------------------------------------------- conv, pools, unfold
+
+both("conv1d stride 1 pad 0", function(x, w, b) return m1d.conv1d(x, w, b) end,
+     {randn(2, 3, 8), randn(4, 3, 3), randn(4)})
+both("conv1d stride 2 pad 1", function(x, w, b) return m1d.conv1d(x, w, b, 2, 1) end,
+     {randn(2, 3, 9), randn(2, 3, 3), randn(2)})
+both("conv1d stride 3 pad 2, no bias", function(x, w) return m1d.conv1d(x, w, nil, 3, 2) end,
+     {randn(2, 2, 10), randn(3, 2, 4)})
+both("conv1d 1 channel k 5 stride 2 pad 1", function(x, w, b) return m1d.conv1d(x, w, b, 2, 1) end,
+     {randn(2, 1, 12), randn(3, 1, 5), randn(3)})
+both("conv1d then tanh", function(x, w, b) return m1d.conv1d(x, w, b, 1, 1):tanh() end,
+     {randn(1, 2, 6), randn(2, 2, 3), randn(2)})
+-- distinct window values: a shuffled ramp with noise far smaller than the gaps
+local function distinct(...)
+  local t = randn(...)
+  local n = t:numel()
+  local perm = m1d.randperm(n)
+  for i = 1, n do t:setflat(i, (perm:getflat(i) - n / 2) * 0.25) end
+  return t
+end
+both("max_pool1d k 2", function(x) return m1d.max_pool1d(x, 2) end, {distinct(2, 3, 9)})
+both("max_pool1d k 3 stride 2 (overlapping)", function(x) return m1d.max_pool1d(x, 3, 2) end,
+     {distinct(2, 2, 9)})
+both("avg_pool1d k 2", function(x) return m1d.avg_pool1d(x, 2) end, {randn(2, 3, 9)})
+both("avg_pool1d k 3 stride 1", function(x) return m1d.avg_pool1d(x, 3, 1) end, {randn(2, 2, 7)})
+both("lp_pool1d p 2", function(x) return m1d.lp_pool1d(x, 2) end, {randn(2, 3, 9)})
+both("lp_pool1d p 3 k 3 stride 2", function(x) return m1d.lp_pool1d(x, 3, 2, 3) end,
+     {uniform(0.5, 2, 2, 2, 9)})
+both("lp_pool1d p 1.5", function(x) return m1d.lp_pool1d(x, 2, 2, 1.5) end,
+     {uniform(0.5, 2, 1, 2, 6)})
+both("unfold1d k 3 stride 2 pad 1", function(x) return m1d.unfold1d(x, 3, 2, 1) end, {randn(2, 2, 7)})
+both("unfold1d then square (fold in the second order)",
+     function(x) return m1d.unfold1d(x, 2, 1, 0) ^ 2 end, {randn(1, 2, 5)})
+
+-- ---------------------------------------------------------------- compositions
+
+both("small MLP with cross-entropy", function(x, w1, b1, w2, b2, y)
+  return m1d.cross_entropy(m1d.linear(m1d.linear(x, w1, b1):tanh(), w2, b2), y)
+end, {randn(6, 5), randn(4, 5), randn(4), randn(5, 4), randn(5), labels})
+both("conv -> pool -> flatten -> linear", function(x, w, v)
+  local h = m1d.conv1d(x, w, nil, 1, 1):tanh()
+  return m1d.linear(m1d.avg_pool1d(h, 2):flatten(2), v)
+end, {randn(2, 1, 8), randn(2, 1, 3), randn(3, 8)})
+
+-- ---------------------------------------------------------------- shape errors name both shapes
+
+local function shape_error(name, fn, s1, s2)
+  T.raises(fn, name .. ": error names both shapes", s1, s2)
+end
+local x34, x24 = randn(3, 4), randn(2, 4)
+shape_error("add", function() return x34 + x24 end, "[3,4]", "[2,4]")
+shape_error("sub", function() return x34:sub(randn(3)) end, "[3,4]", "[3]")
+shape_error("mul", function() return x34 * x24 end, "[3,4]", "[2,4]")
+shape_error("div", function() return x34 / randn(2, 1, 5) end, "[3,4]", "[2,1,5]")
+shape_error("pow", function() return x34 ^ x24 end, "[3,4]", "[2,4]")
+shape_error("maximum", function() return m1d.maximum(x34, x24) end, "[3,4]", "[2,4]")
+shape_error("matmul", function() return x34:matmul(randn(3, 4)) end, "[3,4]", "[3,4]")
+shape_error("matmul batched", function() return randn(2, 3, 4):matmul(randn(3, 4, 5)) end,
+            "[2,3,4]", "[3,4,5]")
+shape_error("linear", function() return m1d.linear(randn(4, 7), randn(5, 6)) end, "[4,7]", "[5,6]")
+shape_error("linear bias", function() return m1d.linear(randn(4, 7), randn(5, 7), randn(4)) end,
+            "[4]", "[5,7]")
+shape_error("conv1d", function() return m1d.conv1d(randn(2, 3, 8), randn(4, 2, 3)) end,
+            "[2,3,8]", "[4,2,3]")
+shape_error("cat", function() return m1d.cat({randn(2, 3), randn(2, 4)}, 1) end, "[2,3]", "[2,4]")
+shape_error("stack", function() return m1d.stack({randn(2, 3), randn(3, 2)}) end, "[2,3]", "[3,2]")
+shape_error("mse", function() return m1d.mse(randn(4, 3), randn(3, 4)) end, "[4,3]", "[3,4]")
+shape_error("cross_entropy", function() return m1d.cross_entropy(randn(4, 3), long({0, 1, 2})) end,
+            "[4,3]", "[3]")
+shape_error("nll", function() return m1d.nll(randn(4, 3), long({0, 1})) end, "[4,3]", "[2]")
+shape_error("reshape", function() return x34:reshape(5, 2) end, "[3,4]", "[5,2]")
+shape_error("expand", function() return x34:expand(3, 5) end, "[3,4]", "[3,5]")
+shape_error("where", function() return m1d.where(mask, randn(3, 4), randn(2, 4)) end, "[3,4]", "[2,4]")
+shape_error("gather", function() return x34:gather(2, long({1, 2})) end, "[2]", "[3,4]")
+shape_error("scatter_add", function() return x34:scatter_add(2, long({{1, 2}}), randn(1, 3)) end,
+            "[1,2]", "[1,3]")
+shape_error("index_add", function() return randn(4, 2):index_add(1, long({1, 2}), randn(2, 3)) end,
+            "[4,2]", "[2,3]")
+shape_error("grad_outputs", function()
+  local a = randn(3, 4):requires_grad()
+  return m1d.grad(a * 2, a, {grad_outputs = {randn(4, 3)}})
+end, "[4,3]", "[3,4]")
+
+T.done()

@@ -24,27 +24,46 @@ static int check (const char *op, const m1d_Tensor *p, const m1d_Tensor *g, cons
   return 0;
 }
 
-#define AT(t, i) ((t)->dtype == M1D_F32 ? (double)((float *)m1d_data(t))[i] : ((double *)m1d_data(t))[i])
-#define PUT(t, i, v) do { if ((t)->dtype == M1D_F32) ((float *)m1d_data(t))[i] = (float)(v); \
-                          else ((double *)m1d_data(t))[i] = (v); } while (0)
+/* Each update is written once as a macro over the element type, so the float32
+   loop reads raw floats (no per-element dtype dispatch) and vectorises. */
+
+#define SGD_LOOP(T)                                                                      \
+  {                                                                                      \
+    T *pp = m1d_data(p), *bb = buf ? m1d_data(buf) : NULL;                               \
+    const T *gg = m1d_data(g);                                                           \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      double d = (double)gg[i] + weight_decay * (double)pp[i];                           \
+      if (momentum != 0) {                                                               \
+        bb[i] = (T)(first ? d : momentum * (double)bb[i] + (1 - dampening) * d);          \
+        d = nesterov ? d + momentum * (double)bb[i] : (double)bb[i];                     \
+      }                                                                                  \
+      pp[i] = (T)((double)pp[i] - lr * d);                                               \
+    }                                                                                    \
+  }
 
 int m1d_sgd_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *buf, double lr,
                     double momentum, double dampening, double weight_decay, int nesterov, int first) {
   if (check("sgd", p, g, buf, NULL) < 0) return -1;
   if (momentum != 0 && buf == NULL) return m1d_failcode("sgd: momentum needs a buffer");
   int64_t n = m1d_numel(p);
-  for (int64_t i = 0; i < n; i++) {
-    double d = AT(g, i) + weight_decay * AT(p, i);
-    if (momentum != 0) {
-      double b = first ? d : momentum * AT(buf, i) + (1 - dampening) * d;
-      PUT(buf, i, b);
-      b = AT(buf, i);                 /* the stored (rounded) buffer, as torch uses it */
-      d = nesterov ? d + momentum * b : b;
-    }
-    PUT(p, i, AT(p, i) - lr * d);
-  }
+  if (p->dtype == M1D_F32) SGD_LOOP(float) else SGD_LOOP(double)
   return 0;
 }
+
+#define ADAM_LOOP(T)                                                                     \
+  {                                                                                      \
+    T *pp = m1d_data(p), *mm = m1d_data(m), *vv = m1d_data(v);                           \
+    const T *gg = m1d_data(g);                                                           \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      double pi = pp[i], gi = gg[i];                                                     \
+      if (decoupled) pi *= 1 - lr * weight_decay;                                        \
+      else gi += weight_decay * pi;                                                      \
+      mm[i] = (T)(beta1 * (double)mm[i] + (1 - beta1) * gi);                             \
+      vv[i] = (T)(beta2 * (double)vv[i] + (1 - beta2) * gi * gi);                        \
+      double denom = sqrt((double)vv[i]) / bc2_sqrt + eps;                               \
+      pp[i] = (T)(pi - step_size * (double)mm[i] / denom);                               \
+    }                                                                                    \
+  }
 
 int m1d_adam_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *m, m1d_Tensor *v,
                      int64_t step, double lr, double beta1, double beta2, double eps,
@@ -54,26 +73,25 @@ int m1d_adam_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *m, m1d_Tens
   int64_t n = m1d_numel(p);
   double bc1 = 1 - pow(beta1, (double)step), bc2 = 1 - pow(beta2, (double)step);
   double step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
-  for (int64_t i = 0; i < n; i++) {
-    double pi = AT(p, i), gi = AT(g, i);
-    if (decoupled) pi *= 1 - lr * weight_decay;
-    else gi += weight_decay * pi;
-    PUT(m, i, beta1 * AT(m, i) + (1 - beta1) * gi);
-    PUT(v, i, beta2 * AT(v, i) + (1 - beta2) * gi * gi);
-    double denom = sqrt(AT(v, i)) / bc2_sqrt + eps;
-    PUT(p, i, pi - step_size * AT(m, i) / denom);
-  }
+  if (p->dtype == M1D_F32) ADAM_LOOP(float) else ADAM_LOOP(double)
   return 0;
 }
+
+#define RMSPROP_LOOP(T)                                                                  \
+  {                                                                                      \
+    T *pp = m1d_data(p), *ss = m1d_data(sq);                                             \
+    const T *gg = m1d_data(g);                                                           \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      double gi = (double)gg[i] + weight_decay * (double)pp[i];                          \
+      ss[i] = (T)(alpha * (double)ss[i] + (1 - alpha) * gi * gi);                        \
+      pp[i] = (T)((double)pp[i] - lr * gi / (sqrt((double)ss[i]) + eps));                \
+    }                                                                                    \
+  }
 
 int m1d_rmsprop_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *sq, double lr,
                         double alpha, double eps, double weight_decay) {
   if (check("rmsprop", p, g, sq, NULL) < 0) return -1;
   int64_t n = m1d_numel(p);
-  for (int64_t i = 0; i < n; i++) {
-    double gi = AT(g, i) + weight_decay * AT(p, i);
-    PUT(sq, i, alpha * AT(sq, i) + (1 - alpha) * gi * gi);
-    PUT(p, i, AT(p, i) - lr * gi / (sqrt(AT(sq, i)) + eps));
-  }
+  if (p->dtype == M1D_F32) RMSPROP_LOOP(float) else RMSPROP_LOOP(double)
   return 0;
 }

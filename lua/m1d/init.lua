@@ -15,6 +15,8 @@ local submodules = {
   train = "m1d.train", check = "m1d.check", doc = "m1d.doc", repl = "m1d.repl",
   util = "m1d.util", sweep = "m1d.sweep",
 }
+m1d._submodules = submodules
+
 setmetatable(m1d, {
   __index = function(t, k)
     local name = submodules[k]
@@ -24,5 +26,9 @@ setmetatable(m1d, {
     return mod
   end,
 })
+
+-- numerical gradient checks (m1d.check) under their conventional names
+function m1d.gradcheck(...) return require("m1d.check").gradcheck(...) end
+function m1d.gradgradcheck(...) return require("m1d.check").gradgradcheck(...) end
 
 return m1d

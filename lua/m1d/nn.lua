@@ -1,0 +1,397 @@
+-- m1d.nn — layers as thin Lua tables over the C ops, in the manner of Torch7's nn.
+--
+-- A module is a table of parameter tensors (and child modules) plus a forward
+-- function; calling it runs forward.  It keeps no output buffers, so results
+-- never alias between calls.  Parameters are found by walking the fields in a
+-- fixed order (Sequential: by position; other modules: by sorted field name),
+-- which gives every model one flat parameter list for optimizers, masks and
+-- the functional form meta-learning needs: model:apply(params, x).
+local m1d = require "m1d"
+
+local nn = {}
+
+local Module = {}
+Module.__index = Module
+Module.__call = function(self, ...) return self:forward(...) end
+nn.ModuleBase = Module
+
+local function is_module(v) return type(v) == "table" and getmetatable(v) and v._is_module end
+
+-- Make a module: a table of fields (tensors are parameters, modules are children)
+-- and a forward(self, x) function.  Example, the paper's residual MLP:
+--   nn.Module{l1 = nn.Linear(40, 100), l2 = nn.Linear(100, 100), l3 = nn.Linear(100, 10),
+--             forward = function(self, x)
+--               local h = self.l1(x):relu(); h = h + self.l2(h):relu(); return self.l3(h) end}
+function nn.Module(fields)
+  local self = setmetatable(fields or {}, Module)
+  self._is_module = true
+  self._param_keys = self._param_keys or {}
+  return self
+end
+
+-- Fields holding parameters or children, in a deterministic order.
+function Module:_slots()
+  local keys = {}
+  if self._order then
+    for _, k in ipairs(self._order) do keys[#keys + 1] = k end
+  else
+    for k, v in pairs(self) do
+      if type(k) ~= "string" or k:sub(1, 1) ~= "_" then
+        if is_module(v) or (m1d.is_tensor(v) and self._param_keys[k]) then keys[#keys + 1] = k end
+      end
+    end
+    table.sort(keys, function(a, b)
+      if type(a) == type(b) then return a < b end
+      return type(a) == "number"
+    end)
+  end
+  return keys
+end
+
+-- Every (owner, key) of a parameter, depth first.
+function Module:_param_refs(out)
+  out = out or {}
+  for _, k in ipairs(self:_slots()) do
+    local v = self[k]
+    if is_module(v) then v:_param_refs(out)
+    elseif m1d.is_tensor(v) then out[#out + 1] = {self, k} end
+  end
+  return out
+end
+
+function Module:register(name, tensor)
+  self._param_keys[name] = true
+  self[name] = tensor
+  return tensor
+end
+
+function Module:parameters()
+  local ps = {}
+  for i, ref in ipairs(self:_param_refs()) do ps[i] = ref[1][ref[2]] end
+  return ps
+end
+
+function Module:named_parameters()
+  local ps, names = {}, {}
+  local function walk(mod, prefix)
+    for _, k in ipairs(mod:_slots()) do
+      local v = mod[k]
+      if is_module(v) then walk(v, prefix .. k .. ".")
+      elseif m1d.is_tensor(v) then ps[#ps + 1] = v; names[#names + 1] = prefix .. k end
+    end
+  end
+  walk(self, "")
+  return ps, names
+end
+
+function Module:n_params()
+  local n = 0
+  for _, p in ipairs(self:parameters()) do n = n + p:numel() end
+  return n
+end
+
+-- Run forward with `params` (a list like parameters()) standing in for the module's
+-- own: the functional form that differentiable inner loops need.
+function Module:apply(params, ...)
+  local refs = self:_param_refs()
+  if #params ~= #refs then
+    error(("apply: %d parameters given, the module has %d"):format(#params, #refs), 2)
+  end
+  local saved = {}
+  for i, ref in ipairs(refs) do saved[i] = ref[1][ref[2]]; ref[1][ref[2]] = params[i] end
+  local ok, a, b = pcall(self.forward, self, ...)
+  for i, ref in ipairs(refs) do ref[1][ref[2]] = saved[i] end
+  if not ok then error(a, 0) end
+  return a, b
+end
+
+-- Replace the parameters in place (values copied; shapes must match).
+function Module:set_parameters(params)
+  local own = self:parameters()
+  if #params ~= #own then error(("set_parameters: %d given, %d expected"):format(#params, #own), 2) end
+  m1d.no_grad(function() for i, p in ipairs(own) do p:copy_(params[i]) end end)
+end
+
+-- All parameters as one flat vector, and back.
+function Module:flat_parameters()
+  local flat = {}
+  for i, p in ipairs(self:parameters()) do flat[i] = p:reshape(-1) end
+  return m1d.cat(flat, 1)
+end
+
+function Module:unflatten(vec)
+  local out, off = {}, 1
+  for i, p in ipairs(self:parameters()) do
+    local n = p:numel()
+    out[i] = vec:narrow(1, off, n):reshape(p:size())
+    off = off + n
+  end
+  if off - 1 ~= vec:numel() then
+    error(("unflatten: vector has %d elements, the module %d"):format(vec:numel(), off - 1), 2)
+  end
+  return out
+end
+
+function Module:load_flat(vec) self:set_parameters(self:unflatten(vec)) end
+
+-- Copies of the current parameter values (detached), e.g. for rewinding.
+function Module:state()
+  local s = {}
+  for i, p in ipairs(self:parameters()) do s[i] = p:detach():clone() end
+  return s
+end
+
+-- Lottery-ticket masks: a fixed 0/1 tensor per parameter (nil = dense) that keeps
+-- pruned weights at zero; enforce_masks() is called after every optimizer step.
+function Module:set_masks(masks)
+  self._masks = masks
+  self:enforce_masks()
+end
+
+function Module:enforce_masks()
+  local masks = self._masks
+  if not masks then return end
+  m1d.no_grad(function()
+    for i, p in ipairs(self:parameters()) do
+      if masks[i] then p:mul_(masks[i]) end
+    end
+  end)
+end
+
+function Module:zero_grad()
+  for _, p in ipairs(self:parameters()) do p.grad = nil end
+end
+
+function Module:float() return self:_cast("float32") end
+function Module:double() return self:_cast("float64") end
+function Module:_cast(dt)
+  for _, ref in ipairs(self:_param_refs()) do
+    ref[1][ref[2]] = ref[1][ref[2]]:detach():type(dt):contiguous():clone():requires_grad()
+  end
+  return self
+end
+
+function Module:__tostring()
+  return ("%s (%d parameters)"):format(self._name or "Module", self:n_params())
+end
+
+-- ---------------------------------------------------------------- initialisation
+
+-- U(-bound, bound), drawn from m1d's seeded generator (PyTorch's default bounds).
+local function uniform(bound, ...)
+  local t = m1d.rand(...)
+  return (t * (2 * bound) - bound):requires_grad()
+end
+nn.init_uniform = uniform
+
+local function leaf_module(name, forward)
+  local mod = nn.Module{_name = name}
+  mod.forward = forward
+  return mod
+end
+
+-- ---------------------------------------------------------------- layers
+
+-- y = x W^T + b;  W [out, in], b [out] ~ U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch.
+function nn.Linear(n_in, n_out, opts)
+  opts = opts or {}
+  local bound = 1 / math.sqrt(n_in)
+  local mod = leaf_module(("Linear(%d -> %d)"):format(n_in, n_out), function(self, x)
+    return m1d.linear(x, self.weight, self.bias)
+  end)
+  mod:register("weight", uniform(bound, n_out, n_in))
+  if opts.bias ~= false then mod:register("bias", uniform(bound, n_out)) end
+  mod._order = opts.bias ~= false and {"weight", "bias"} or {"weight"}
+  return mod
+end
+
+-- x [batch, in, length] -> [batch, out, length'];  W [out, in, k] ~ U(+-1/sqrt(in*k)).
+function nn.Conv1d(n_in, n_out, k, opts)
+  opts = opts or {}
+  local stride, padding = opts.stride or 1, opts.padding or 0
+  local bound = 1 / math.sqrt(n_in * k)
+  local mod = leaf_module(("Conv1d(%d -> %d, k %d, stride %d, padding %d)"):format(n_in, n_out, k, stride, padding),
+    function(self, x) return m1d.conv1d(x, self.weight, self.bias, stride, padding) end)
+  mod:register("weight", uniform(bound, n_out, n_in, k))
+  if opts.bias ~= false then mod:register("bias", uniform(bound, n_out)) end
+  mod._order = opts.bias ~= false and {"weight", "bias"} or {"weight"}
+  return mod
+end
+
+function nn.MaxPool1d(k, stride)
+  return leaf_module("MaxPool1d", function(_, x) return m1d.max_pool1d(x, k, stride or k) end)
+end
+function nn.AvgPool1d(k, stride)
+  return leaf_module("AvgPool1d", function(_, x) return m1d.avg_pool1d(x, k, stride or k) end)
+end
+-- (sum over the window of x^p)^(1/p); p = 2 is L2 pooling
+function nn.LPPool1d(p, k, stride)
+  return leaf_module("LPPool1d", function(_, x) return m1d.lp_pool1d(x, k, stride or k, p) end)
+end
+
+local function activation(name, f)
+  nn[name] = function(...)
+    local args = {...}
+    return leaf_module(name, function(_, x) return f(x, table.unpack(args)) end)
+  end
+end
+activation("ReLU", function(x) return x:relu() end)
+activation("Tanh", function(x) return x:tanh() end)
+activation("Sigmoid", function(x) return x:sigmoid() end)
+activation("ELU", function(x, alpha) return x:elu(alpha or 1) end)
+activation("Softplus", function(x, beta, th) return x:softplus(beta or 1, th or 20) end)
+activation("SiLU", function(x) return x:silu() end)
+activation("GELU", function(x) return x:gelu() end)
+nn.Swish = nn.SiLU
+activation("Identity", function(x) return x end)
+activation("LogSoftmax", function(x) return x:log_softmax(-1) end)
+-- [batch, ...] -> [batch, prod(...)]
+activation("Flatten", function(x) return x:flatten(2) end)
+-- [batch, n] -> [batch, 1, n], the conv layers' input layout
+activation("Unflatten", function(x) return x:reshape(x:size(1), 1, -1) end)
+
+function nn.Sequential(...)
+  local mods = {...}
+  if #mods == 1 and not is_module(mods[1]) and type(mods[1]) == "table" then mods = mods[1] end
+  local seq = nn.Module{_name = "Sequential"}
+  seq._order = {}
+  for i, m in ipairs(mods) do
+    if not is_module(m) then error(("Sequential: argument %d is not a module"):format(i), 2) end
+    seq[i] = m
+    seq._order[i] = i
+  end
+  seq.forward = function(self, x)
+    for i = 1, #self._order do x = self[i](x) end
+    return x
+  end
+  return seq
+end
+
+-- ---------------------------------------------------------------- GRU
+
+-- One direction over time.  gi: [B, T, 3H] input projections (all steps at once),
+-- PyTorch's conventions: gates r, z, n; n = tanh(gi_n + r * (W_hn h + b_hn));
+-- h' = (1 - z) * n + z * h.  Returns the list of h_t in time order, and h_T.
+local function gru_direction(gi, h, w_hh, b_hh, H, reverse)
+  local T = gi:size(2)
+  local outs = {}
+  for s = 1, T do
+    local t = reverse and (T - s + 1) or s
+    local git = gi:select(2, t)                          -- [B, 3H]
+    local gh = m1d.linear(h, w_hh, b_hh)                  -- [B, 3H]
+    local r = (git:narrow(2, 1, H) + gh:narrow(2, 1, H)):sigmoid()
+    local z = (git:narrow(2, H + 1, H) + gh:narrow(2, H + 1, H)):sigmoid()
+    local n = (git:narrow(2, 2 * H + 1, H) + r * gh:narrow(2, 2 * H + 1, H)):tanh()
+    h = n + z * (h - n)
+    outs[t] = h
+  end
+  return outs, h
+end
+
+-- nn.GRU(input, hidden, {bidirectional = false, batch_first = true}):
+-- forward(x [B, T, input] (batch_first) [, h0 [dirs, B, H]]) -> output [B, T, dirs*H], h_n [dirs, B, H]
+function nn.GRU(n_in, H, opts)
+  opts = opts or {}
+  local bidir = opts.bidirectional or false
+  local batch_first = opts.batch_first ~= false
+  local bound = 1 / math.sqrt(H)
+  local mod = nn.Module{_name = ("GRU(%d -> %d%s)"):format(n_in, H, bidir and ", bidirectional" or "")}
+  mod._order = {}
+  for _, suffix in ipairs(bidir and {"_l0", "_l0_reverse"} or {"_l0"}) do
+    for _, spec in ipairs{{"weight_ih", 3 * H, n_in}, {"weight_hh", 3 * H, H}, {"bias_ih", 3 * H}, {"bias_hh", 3 * H}} do
+      local name = spec[1] .. suffix
+      mod:register(name, uniform(bound, table.unpack(spec, 2)))
+      mod._order[#mod._order + 1] = name
+    end
+  end
+  mod.forward = function(self, x, h0)
+    if x:dim() ~= 3 then
+      error(("GRU: input must be 3-D [batch, time, features], got %s"):format(table.concat(x:size(), "x")), 2)
+    end
+    if not batch_first then x = x:transpose(1, 2) end
+    local B = x:size(1)
+    local dirs = bidir and 2 or 1
+    local outputs, finals = {}, {}
+    for d = 1, dirs do
+      local sfx = d == 1 and "_l0" or "_l0_reverse"
+      local gi = m1d.linear(x, self["weight_ih" .. sfx], self["bias_ih" .. sfx])   -- [B, T, 3H]
+      local h = h0 and h0:select(1, d) or m1d.zeros({B, H}, x:dtype())
+      local outs, hT = gru_direction(gi, h, self["weight_hh" .. sfx], self["bias_hh" .. sfx], H, d == 2)
+      outputs[d] = m1d.stack(outs, 2)                                            -- [B, T, H]
+      finals[d] = hT
+    end
+    local out = dirs == 1 and outputs[1] or m1d.cat(outputs, 3)
+    if not batch_first then out = out:transpose(1, 2) end
+    return out, m1d.stack(finals, 1)
+  end
+  return mod
+end
+
+-- ---------------------------------------------------------------- losses and metrics
+
+nn.cross_entropy = m1d.cross_entropy
+nn.nll = m1d.nll
+nn.mse = m1d.mse
+
+-- MSE against one-hot targets, for classification with the squared loss.
+function nn.mse_onehot(logits, labels)
+  return m1d.mse(logits, m1d.onehot(labels, logits:size(2), logits:dtype()))
+end
+
+-- Fraction (in percent) of rows whose argmax equals the label.
+function nn.accuracy(logits, labels)
+  local pred = logits:argmax(2) - 1                 -- argmax is 1-based, labels are 0-based
+  return pred:eq(labels):sum():item() / labels:numel() * 100
+end
+
+-- ---------------------------------------------------------------- the paper's models
+
+nn.models = {}
+
+function nn.models.logistic() local m = nn.Linear(40, 10); m._name = "logistic"; return m end
+
+function nn.models.mlp(hidden)
+  hidden = hidden or 100
+  return nn.Module{
+    _name = "mlp", l1 = nn.Linear(40, hidden), l2 = nn.Linear(hidden, hidden), l3 = nn.Linear(hidden, 10),
+    _order = {"l1", "l2", "l3"},
+    forward = function(self, x)
+      local h = self.l1(x):relu()
+      h = h + self.l2(h):relu()
+      return self.l3(h)
+    end,
+  }
+end
+
+function nn.models.cnn(channels)
+  channels = channels or 25
+  return nn.Module{
+    _name = "cnn", _order = {"c1", "c2", "c3", "fc"},
+    c1 = nn.Conv1d(1, channels, 5, {stride = 2, padding = 1}),
+    c2 = nn.Conv1d(channels, channels, 3, {stride = 2, padding = 1}),
+    c3 = nn.Conv1d(channels, channels, 3, {stride = 2, padding = 1}),
+    fc = nn.Linear(channels * 5, 10),
+    forward = function(self, x)
+      local h = x:reshape(x:size(1), 1, -1)
+      h = self.c1(h):relu()
+      h = self.c2(h):relu()
+      h = self.c3(h):relu()
+      return self.fc(h:flatten(2))
+    end,
+  }
+end
+
+function nn.models.gru(hidden, time_steps)
+  hidden, time_steps = hidden or 6, time_steps or 40
+  return nn.Module{
+    _name = "gru", _order = {"rnn", "fc"},
+    rnn = nn.GRU(1, hidden, {bidirectional = true, batch_first = true}),
+    fc = nn.Linear(2 * hidden * time_steps, 10),
+    forward = function(self, x)
+      local out = self.rnn(x:reshape(x:size(1), x:size(2), 1))
+      return self.fc(out:flatten(2))
+    end,
+  }
+end
+
+return nn

@@ -225,6 +225,11 @@ static int accumulate (m1d_Tensor **acc, m1d_Tensor *g) {
   return 0;
 }
 
+/* the same tensor, or two handles on one recorded result */
+static int same_target (const m1d_Tensor *a, const m1d_Tensor *b) {
+  return a == b || (a->grad_fn != NULL && a->grad_fn == b->grad_fn);
+}
+
 static int target_index (int ntargets, m1d_Tensor **targets, m1d_Tensor *leaf) {
   for (int i = 0; i < ntargets; i++)
     if (targets[i] == leaf) return i;
@@ -279,8 +284,8 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
   }
   if (!accumulate_leaves)
     for (int i = 0; i < ntargets; i++)
-      if (targets[i]->grad_fn && targets[i]->grad_fn->mark == mark)
-        targets[i]->grad_fn->target = i;
+      if (targets[i]->grad_fn && targets[i]->grad_fn->mark == mark && targets[i]->grad_fn->target < 0)
+        targets[i]->grad_fn->target = i;      /* a target listed twice: the first wins */
   /* post-order: inputs come first, so `needed` propagates in one pass */
   for (size_t k = 0; k < order.n; k++) {
     m1d_Node *n = order.v[k];
@@ -370,6 +375,17 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
       if (results[i] == NULL &&
           (results[i] = m1d_zeros(targets[i]->dtype, targets[i]->ndim, targets[i]->shape)) == NULL)
         goto restore;
+    }
+    /* a target listed twice gets its gradient at every position (as torch.autograd.grad) */
+    for (int i = 1; i < ntargets; i++) {
+      for (int j = 0; j < i; j++) {
+        if (same_target(targets[i], targets[j])) {
+          m1d_incref(results[j]);
+          m1d_decref(results[i]);
+          results[i] = results[j];
+          break;
+        }
+      }
     }
   }
   rc = 0;

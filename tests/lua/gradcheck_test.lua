@@ -58,6 +58,18 @@ do
   m1d.manual_seed(7)
 end
 
+-- ---------------------------------------------------------------- the engine
+
+do   -- an input listed twice gets its gradient at both positions, as in torch.autograd.grad
+  local x = m1d.tensor({1, 2, 3}, F):requires_grad()
+  local g = m1d.grad((x * x):sum(), {x, x})
+  T.ok(g[1]:getflat(3) == 6 and g[2]:getflat(3) == 6, "grad: a leaf listed twice", tostring(g[2]))
+  local h = x:exp()
+  g = m1d.grad((h * h):sum(), {h, x, h})
+  T.ok(g[1]:getflat(1) == g[3]:getflat(1) and g[1]:getflat(1) > 0, "grad: a non-leaf listed twice",
+       tostring(g[1]) .. " " .. tostring(g[3]))
+end
+
 -- ---------------------------------------------------------------- binary, with broadcasting
 
 local a34, b4, c31, d14 = randn(3, 4), randn(4), randn(3, 1), randn(1, 4)

@@ -217,9 +217,9 @@ do
   local case = "meta_lr"
   local xs, ys = load(case, "x_train"), load(case, "y_train")
   local init = {load(case, "W1"), load(case, "b1"), load(case, "W2"), load(case, "b2")}
-  for _, run in ipairs{{"steps20_lr0p5", 20}, {"steps20_lr1p5", 20}, {"steps200_lr0p5", 200}} do
-    local prefix, steps = run[1], run[2]
-    local lr = load(case, prefix .. "_lr"):reshape({}):requires_grad()
+  -- the unrolled loop: returns the list of inner losses and their mean; first_order
+  -- detaches the inner gradients (the first-order approximation of the meta-gradient)
+  local function unroll(lr, steps, first_order)
     local p = {}
     for i, t in ipairs(init) do p[i] = t:clone():requires_grad() end
     local losses, total = {}, nil
@@ -227,16 +227,37 @@ do
       local s = (i * 50) % 1000
       local xb, yb = xs:narrow(1, s + 1, 50), ys:narrow(1, s + 1, 50)
       local loss = m1d.cross_entropy(m1d.linear(m1d.linear(xb, p[1], p[2]):tanh(), p[3], p[4]), yb)
-      local g = m1d.grad(loss, p, {create_graph = true})
+      local g = m1d.grad(loss, p, {create_graph = not first_order, retain_graph = true})
       for k = 1, 4 do p[k] = p[k] - lr * g[k] end
       losses[i + 1] = loss
       total = total and total + loss or loss
     end
-    local meta = total / steps
+    return losses, total / steps
+  end
+  for _, run in ipairs{{"steps20_lr0p5", 20}, {"steps20_lr1p5", 20}, {"steps200_lr0p5", 200}} do
+    local prefix, steps = run[1], run[2]
+    local lr = load(case, prefix .. "_lr"):reshape({}):requires_grad()
+    local losses, meta = unroll(lr, steps)
     local dlr = m1d.grad(meta, lr)
-    compare(m1d.stack(losses), load(case, prefix .. "_losses"), TOL_DEEP, case .. " " .. prefix .. ": inner losses", true)
-    compare(meta, load(case, prefix .. "_meta_loss"), TOL_DEEP, case .. " " .. prefix .. ": meta loss", true)
-    compare(dlr, load(case, prefix .. "_dmeta_dlr"), TOL_DEEP, case .. " " .. prefix .. ": d meta / d lr", true)
+    local name = case .. " " .. prefix
+    compare(m1d.stack(losses), load(case, prefix .. "_losses"), TOL_DEEP, name .. ": inner losses", true)
+    compare(meta, load(case, prefix .. "_meta_loss"), TOL_DEEP, name .. ": meta loss", true)
+    compare(dlr, load(case, prefix .. "_dmeta_dlr"), TOL_DEEP, name .. ": d meta / d lr", true)
+    if steps == 20 then
+      -- the same meta-gradient by a central difference in lr, and unlike the first-order one
+      local h, lr0 = 1e-5, lr:item()
+      local _, mp = unroll(lr0 + h, steps, true)
+      local _, mm = unroll(lr0 - h, steps, true)
+      local fd = (mp:item() - mm:item()) / (2 * h)
+      T.ok(math.abs(fd - dlr:item()) <= 1e-6 * math.abs(fd), name .. ": d meta / d lr matches a finite difference",
+           ("autograd %.12g, finite difference %.12g"):format(dlr:item(), fd))
+      local lr1 = lr:detach():requires_grad()
+      local _, meta1 = unroll(lr1, steps, true)
+      local d1 = m1d.grad(meta1, lr1):item()
+      T.ok(math.abs(d1 - dlr:item()) > 0.01 * math.abs(dlr:item()),
+           name .. ": the first-order (detached) meta-gradient differs",
+           ("unrolled %.6g, first-order %.6g"):format(dlr:item(), d1))
+    end
   end
 end
 

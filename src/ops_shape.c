@@ -350,10 +350,14 @@ m1d_Tensor *m1d_index_select (m1d_Tensor *x, int dim, m1d_Tensor *idx) {
   return out;
 }
 
+/* grad_fit casts back when base and source had different dtypes (the output promotes) */
 static int bw_index_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (n->edges[0].needs) { m1d_incref(g); gin[0] = g; }
-  if (n->edges[1].needs && (gin[1] = m1d_index_select(g, (int)n->ip[0], n->saved[0])) == NULL)
-    return -1;
+  if (n->edges[0].needs && (gin[0] = m1d_grad_fit(g, &n->edges[0])) == NULL) return -1;
+  if (n->edges[1].needs) {
+    m1d_Tensor *s = m1d_index_select(g, (int)n->ip[0], n->saved[0]);
+    if (s == NULL || (gin[1] = m1d_grad_fit(s, &n->edges[1])) == NULL) { m1d_decref(s); return -1; }
+    m1d_decref(s);
+  }
   return 0;
 }
 
@@ -430,8 +434,12 @@ m1d_Tensor *m1d_gather (m1d_Tensor *x, int dim, m1d_Tensor *idx) {
 }
 
 static int bw_scatter_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (n->edges[0].needs) { m1d_incref(g); gin[0] = g; }
-  if (n->edges[1].needs && (gin[1] = m1d_gather(g, (int)n->ip[0], n->saved[0])) == NULL) return -1;
+  if (n->edges[0].needs && (gin[0] = m1d_grad_fit(g, &n->edges[0])) == NULL) return -1;
+  if (n->edges[1].needs) {
+    m1d_Tensor *s = m1d_gather(g, (int)n->ip[0], n->saved[0]);
+    if (s == NULL || (gin[1] = m1d_grad_fit(s, &n->edges[1])) == NULL) { m1d_decref(s); return -1; }
+    m1d_decref(s);
+  }
   return 0;
 }
 

@@ -70,6 +70,26 @@ do   -- an input listed twice gets its gradient at both positions, as in torch.a
        tostring(g[1]) .. " " .. tostring(g[3]))
 end
 
+do   -- mixed float32/float64 operands: the result promotes, each gradient keeps its input's dtype
+  local a, b = m1d.randn(3, 4):requires_grad(), m1d.randn(3, 4, F):requires_grad()
+  local a1, b1 = m1d.randn(1, 4):requires_grad(), m1d.randn(2, 4, F):requires_grad()
+  local idx2, idx1 = long({1, 3}), long({{1, 3, 2, 1}})
+  local cases = {
+    {"add", function() return a + b end, {a, b}},
+    {"mul", function() return a * b end, {a, b}},
+    {"cat", function() return m1d.cat({a, b}, 1) end, {a, b}},
+    {"where", function() return m1d.where(m1d.ones(3, 4), a, b) end, {a, b}},
+    {"index_add", function() return a:index_add(1, idx2, b1) end, {a, b1}},
+    {"scatter_add", function() return b:scatter_add(1, idx1, a1) end, {b, a1}},
+  }
+  for _, c in ipairs(cases) do
+    local g = m1d.grad(c[2]():sum(), c[3])
+    T.ok(g[1]:dtype() == c[3][1]:dtype() and g[2]:dtype() == c[3][2]:dtype(),
+         c[1] .. " of float32 and float64: gradients keep each input's dtype",
+         g[1]:dtype() .. " " .. g[2]:dtype())
+  end
+end
+
 -- ---------------------------------------------------------------- binary, with broadcasting
 
 local a34, b4, c31, d14 = randn(3, 4), randn(4), randn(3, 1), randn(1, 4)

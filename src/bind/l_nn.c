@@ -4,6 +4,7 @@
 ** values), so they are passed through unchanged.
 */
 #include <cblas.h>
+#include <stdlib.h>
 #include "bind.h"
 #include "ops.h"
 #include "optim.h"
@@ -103,7 +104,17 @@ static int l_get_num_threads (lua_State *L) {
   return 1;
 }
 
+/* Default OpenBLAS to 1 thread: these GEMMs are tiny, and a second thread spinning
+   on a 2-core box makes small-model steps 2x slower.  M1D_NUM_THREADS=n picks n;
+   a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later. */
+static void default_threads (void) {
+  const char *m = getenv("M1D_NUM_THREADS");
+  if (m && atoi(m) >= 1) openblas_set_num_threads(atoi(m));
+  else if (getenv("OPENBLAS_NUM_THREADS") == NULL) openblas_set_num_threads(1);
+}
+
 void m1d_open_nn (lua_State *L) {
+  default_threads();
   static const luaL_Reg functions[] = {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d},

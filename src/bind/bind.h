@@ -44,6 +44,7 @@ void m1d_open_nn (lua_State *L);
 void m1d_open_mnist1d (lua_State *L);
 void m1d_open_npy (lua_State *L);
 void m1d_open_proc (lua_State *L);
+void m1d_open_sys (lua_State *L);
 
 int luaopen_m1d_core (lua_State *L);
 

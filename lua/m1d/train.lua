@@ -1,0 +1,111 @@
+-- m1d.train — the training loop the experiments share.
+--
+-- Same protocol as the paper's train.py: steps 0..steps inclusive, batches taken in
+-- order with wrap-around (rows (step*batch) mod N ...), Adam by default, and at every
+-- step divisible by eval_every: test loss, test accuracy and full-training-set accuracy.
+-- Returns the curves and timings.  Progress: a live line on a terminal (stderr),
+-- plain log lines otherwise.
+local m1d = require "m1d"
+local nn, optim = m1d.nn, m1d.optim
+
+local train = {}
+
+-- Loss and accuracy (percent) of `model` on x, y, in chunks so big splits fit in memory.
+function train.evaluate(model, x, y, opts)
+  opts = opts or {}
+  local chunk, lossf = opts.chunk or 2000, opts.loss or nn.cross_entropy
+  local n = x:size(1)
+  local loss_sum, correct = 0, 0
+  m1d.no_grad(function()
+    for s = 1, n, chunk do
+      local len = math.min(chunk, n - s + 1)
+      local xb, yb = x:narrow(1, s, len), y:narrow(1, s, len)
+      local out = model(xb)
+      loss_sum = loss_sum + lossf(out, yb):item() * len
+      correct = correct + nn.accuracy(out, yb) * len / 100
+    end
+  end)
+  return loss_sum / n, correct / n * 100
+end
+
+local function fmt_time(s)
+  if s >= 3600 then return ("%dh%02dm"):format(s // 3600, (s % 3600) // 60) end
+  if s >= 60 then return ("%dm%02ds"):format(s // 60, math.floor(s % 60)) end
+  return ("%.1fs"):format(s)
+end
+
+-- train.fit{model=, data=, steps=6000, batch=100, lr=1e-2, optimizer="adam",
+--           weight_decay=0, eval_every=250, loss=nn.cross_entropy, label="cnn",
+--           progress=true, log_every=1000, on_step=function(step, model) end}
+function train.fit(o)
+  local model, data = o.model, o.data
+  if not (model and data) then error("train.fit: needs model and data", 2) end
+  local steps, batch = o.steps or 6000, o.batch or 100
+  local eval_every = o.eval_every or 250
+  local lossf = o.loss or nn.cross_entropy
+  local opt = o.opt or optim.make(o.optimizer or "adam", model:parameters(),
+                                  {lr = o.lr or 1e-2, weight_decay = o.weight_decay})
+  local label = o.label or (model._name or "model")
+  local live = o.progress ~= false and m1d.isatty("stderr")
+  local quiet = o.progress == false
+  local log_every = o.log_every or 1000
+  local x, y = data.x, data.y
+  local n = x:size(1)
+  local res = {label = label, steps = {}, train_loss = {}, test_loss = {}, train_acc = {}, test_acc = {},
+               batch_loss = {}}
+  local t0, t_eval, last_print = m1d.clock(), 0, 0
+  for step = 0, steps do
+    local s = (step * batch) % n
+    local len = math.min(batch, n - s)         -- like Python slicing, the last batch may be short
+    local xb, yb = x:narrow(1, s + 1, len), y:narrow(1, s + 1, len)
+    local loss = lossf(model(xb), yb)
+    local lv = loss:item()
+    if lv ~= lv or lv == math.huge or lv == -math.huge then
+      error(("train.fit(%s): the loss became %s at step %d (lr %s); lower the learning rate or "
+             .. "run with m1d.detect_anomaly(true) to find the op"):format(label, tostring(lv), step, tostring(o.lr)), 2)
+    end
+    res.batch_loss[#res.batch_loss + 1] = lv
+    opt:zero_grad()
+    loss:backward()
+    opt:step()
+    model:enforce_masks()
+    if o.on_step then o.on_step(step, model) end
+    if eval_every > 0 and step % eval_every == 0 then
+      local te = m1d.clock()
+      local test_loss, test_acc = train.evaluate(model, data.x_test, data.y_test, {loss = lossf})
+      local _, train_acc = train.evaluate(model, x, y, {loss = lossf})
+      t_eval = t_eval + m1d.clock() - te
+      local k = #res.steps + 1
+      res.steps[k], res.test_loss[k], res.test_acc[k], res.train_acc[k] = step, test_loss, test_acc, train_acc
+      res.train_loss[k] = lv
+    end
+    local now = m1d.clock()
+    if live and (now - last_print > 0.2 or step == steps) then
+      last_print = now
+      local rate = (step + 1) / math.max(now - t0, 1e-9)
+      local k = #res.steps
+      io.stderr:write(("\r%-10s step %5d/%d  loss %.4f  train %5.1f%%  test %5.1f%%  %6.0f steps/s  ETA %s   ")
+        :format(label, step, steps, lv, res.train_acc[k] or 0, res.test_acc[k] or 0, rate,
+                fmt_time((steps - step) / rate)))
+      if step == steps then io.stderr:write("\n") end
+    elseif not live and not quiet and step > 0 and (step % log_every == 0 or step == steps) then
+      local k = #res.steps
+      print(("%-10s step %5d/%d  loss %.4f  train %5.1f%%  test %5.1f%%"):format(label, step, steps, lv,
+            res.train_acc[k] or 0, res.test_acc[k] or 0))
+    end
+  end
+  local wall = m1d.clock() - t0
+  res.seconds = wall
+  res.eval_seconds = t_eval
+  res.train_seconds = wall - t_eval
+  res.ms_per_step = 1000 * (wall - t_eval) / (steps + 1)
+  res.final_test_acc = res.test_acc[#res.test_acc]
+  res.final_train_acc = res.train_acc[#res.train_acc]
+  if not res.final_test_acc then
+    res.final_test_loss, res.final_test_acc = train.evaluate(model, data.x_test, data.y_test, {loss = lossf})
+    res.final_train_acc = select(2, train.evaluate(model, x, y, {loss = lossf}))
+  end
+  return res
+end
+
+return train

@@ -1,0 +1,67 @@
+/*
+** l_sys.c — the few operating-system facts scripts need and Lua lacks:
+** a monotonic wall clock, whether a stream is a terminal (live progress line
+** vs plain log lines), and the process's peak resident memory.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "bind.h"
+
+static int l_clock (lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+  return 1;
+}
+
+/* isatty("stdout" | "stderr" | "stdin") */
+static int l_isatty (lua_State *L) {
+  static const char *const names[] = {"stdin", "stdout", "stderr", NULL};
+  int fd = luaL_checkoption(L, 1, "stdout", names);
+  lua_pushboolean(L, isatty(fd));
+  return 1;
+}
+
+/* peak resident set size of this process, in MB (VmHWM) */
+static int l_peak_rss_mb (lua_State *L) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  double mb = -1;
+  if (f) {
+    while (fgets(line, sizeof line, f))
+      if (strncmp(line, "VmHWM:", 6) == 0) { mb = atof(line + 6) / 1024.0; break; }
+    fclose(f);
+  }
+  if (mb < 0) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    mb = (double)ru.ru_maxrss / 1024.0;
+  }
+  lua_pushnumber(L, mb);
+  return 1;
+}
+
+static int l_rss_mb (lua_State *L) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  double mb = 0;
+  if (f) {
+    while (fgets(line, sizeof line, f))
+      if (strncmp(line, "VmRSS:", 6) == 0) { mb = atof(line + 6) / 1024.0; break; }
+    fclose(f);
+  }
+  lua_pushnumber(L, mb);
+  return 1;
+}
+
+void m1d_open_sys (lua_State *L) {
+  static const luaL_Reg functions[] = {
+    {"clock", l_clock}, {"isatty", l_isatty}, {"peak_rss_mb", l_peak_rss_mb}, {"rss_mb", l_rss_mb},
+    {NULL, NULL}
+  };
+  luaL_setfuncs(L, functions, 0);
+}

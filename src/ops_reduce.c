@@ -19,6 +19,57 @@ static int bw_sum_to (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
   return gin[0] ? 0 : -1;
 }
 
+static void store_acc (m1d_Tensor *out, const double *acc, int64_t on) {
+  void *op = m1d_data(out);
+  for (int64_t i = 0; i < on; i++) {
+    if (out->dtype == M1D_F32) ((float *)op)[i] = (float)acc[i];
+    else if (out->dtype == M1D_F64) ((double *)op)[i] = acc[i];
+    else ((int64_t *)op)[i] = (int64_t)acc[i];
+  }
+}
+
+/* Fast paths for a contiguous float x whose dims, merged into runs, read
+   [keep A][reduce R][keep C] (bias gradients, sums over rows or columns) or
+   [reduce R1][keep K][reduce R2].  Each output element adds its inputs in the
+   same row-major order as the general loop, so the result is bit-identical. */
+#define RUN_KRK(T) { const T *p = m1d_data(x);                                          \
+    for (int64_t a = 0; a < A; a++) for (int64_t r = 0; r < R; r++) {                   \
+      const T *q = p + (a * R + r) * C; double *o = acc + a * C;                        \
+      for (int64_t c = 0; c < C; c++) o[c] += q[c]; } }
+#define RUN_RKR(T) { const T *p = m1d_data(x);                                          \
+    for (int64_t r = 0; r < A; r++) for (int64_t k = 0; k < R; k++) {                   \
+      const T *q = p + (r * R + k) * C; double s = acc[k];                              \
+      for (int64_t c = 0; c < C; c++) s += q[c];                                        \
+      acc[k] = s; } }
+static int runs_fast (m1d_Tensor *x, int ndim, const int64_t *shape, double *acc) {
+  int nd = x->ndim, kind[M1D_MAXDIM], nr = 0;
+  int64_t len[M1D_MAXDIM];
+  for (int d = 0; d < nd; d++) {
+    int od = d - (nd - ndim);
+    int keep = od >= 0 && shape[od] == x->shape[d];
+    if (x->shape[d] == 1) continue;                   /* size-1 dims join any run */
+    if (nr > 0 && kind[nr - 1] == keep) len[nr - 1] *= x->shape[d];
+    else { kind[nr] = keep; len[nr++] = x->shape[d]; }
+  }
+  int64_t A, R, C;
+  int krk;
+  if (nr == 0) return 0;
+  if (nr == 1) { krk = 1; if (kind[0]) { A = len[0]; R = 1; C = 1; } else { A = 1; R = len[0]; C = 1; } }
+  else if (nr == 2) {
+    krk = 1;
+    if (kind[0]) { A = len[0]; R = len[1]; C = 1; } else { A = 1; R = len[0]; C = len[1]; }
+  } else if (nr == 3) {
+    krk = kind[0];
+    A = len[0]; R = len[1]; C = len[2];
+  } else return 0;
+  if (krk && C == 1 && R > 1) {                       /* [keep A][reduce R]: row sums */
+    krk = 0; C = R; R = A; A = 1;                      /* as [reduce 1][keep A][reduce R] */
+  }
+  if (x->dtype == M1D_F32) { if (krk) RUN_KRK(float) else RUN_RKR(float) }
+  else { if (krk) RUN_KRK(double) else RUN_RKR(double) }
+  return 1;
+}
+
 static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
   m1d_Tensor *out = m1d_empty(x->dtype, ndim, shape);
   if (out == NULL) return NULL;
@@ -32,6 +83,11 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
   }
   double *acc = calloc((size_t)(on ? on : 1), sizeof *acc);
   if (acc == NULL) { m1d_decref(out); return m1d_fail("sum: out of memory"); }
+  if (x->dtype != M1D_I64 && m1d_is_contiguous(x) && xn > 0 && runs_fast(x, ndim, shape, acc)) {
+    store_acc(out, acc, on);
+    free(acc);
+    return out;
+  }
   /* output strides aligned to x's dims: 0 where reduced */
   int64_t ost[M1D_MAXDIM], st = 1, tmp[M1D_MAXDIM];
   for (int d = ndim - 1; d >= 0; d--) { tmp[d] = st; st *= shape[d]; }
@@ -52,12 +108,7 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
       oo -= ost[d] * (x->shape[d] - 1);
     }
   }
-  void *op = m1d_data(out);
-  for (int64_t i = 0; i < on; i++) {
-    if (out->dtype == M1D_F32) ((float *)op)[i] = (float)acc[i];
-    else if (out->dtype == M1D_F64) ((double *)op)[i] = acc[i];
-    else ((int64_t *)op)[i] = (int64_t)acc[i];
-  }
+  store_acc(out, acc, on);
   free(acc);
   return out;
 }
@@ -71,7 +122,7 @@ m1d_Tensor *m1d_sum_to (m1d_Tensor *x, int ndim, const int64_t *shape) {
   if (!ok)
     return m1d_fail("sum_to: shape %s cannot be broadcast to %s", m1d_shapestr_n(ndim, shape).s,
                     m1d_shapestr(x).s);
-  if (ndim == x->ndim && memcmp(shape, x->shape, sizeof(int64_t) * (size_t)ndim) == 0) {
+  if (ndim == x->ndim && (ndim == 0 || memcmp(shape, x->shape, sizeof(int64_t) * (size_t)ndim) == 0)) {
     m1d_incref(x);
     return x;
   }

@@ -57,8 +57,6 @@ const char *m1d_dtype_name (m1d_DType dt) {
   }
 }
 
-size_t m1d_dtype_size (m1d_DType dt) { return dt == M1D_F32 ? 4 : 8; }
-
 /* ---------------------------------------------------------------- memory */
 
 static m1d_MemStats memstats;
@@ -396,6 +394,38 @@ int m1d_copy_into (m1d_Tensor *dst, const m1d_Tensor *src) {
   if (dst->dtype == src->dtype && m1d_is_contiguous(dst) && m1d_is_contiguous(src) &&
       m1d_same_shape(dst, src)) {
     memmove(m1d_data(dst), m1d_data(src), (size_t)n * m1d_dtype_size(dst->dtype));
+    return 0;
+  }
+  if (dst->dtype == src->dtype && m1d_is_contiguous(dst) && dst->ndim > 0) {
+    /* rows of the last dim, src walked with its (broadcast) strides: bias rows, views */
+    int nd = dst->ndim;
+    int64_t ss[M1D_MAXDIM], idx[M1D_MAXDIM] = {0};
+    for (int d = 0; d < nd; d++) {
+      int sd = d - (nd - src->ndim);
+      ss[d] = (sd >= 0 && src->shape[sd] != 1) ? src->stride[sd] : 0;
+    }
+    int64_t inner = dst->shape[nd - 1], is = ss[nd - 1], so = src->offset, rows = n / inner;
+    size_t es = m1d_dtype_size(dst->dtype);
+    char *o = m1d_data(dst);
+    const char *sb = src->storage->data;
+    for (int64_t r = 0; r < rows; r++, o += (size_t)inner * es) {
+      if (es == 4) {
+        const float *s = (const float *)sb + so;
+        float *q = (float *)o;
+        if (is == 1) memmove(q, s, (size_t)inner * 4);
+        else for (int64_t j = 0; j < inner; j++) q[j] = s[j * is];
+      } else {
+        const int64_t *s = (const int64_t *)sb + so;    /* bit copy of float64 or int64 */
+        int64_t *q = (int64_t *)o;
+        if (is == 1) memmove(q, s, (size_t)inner * 8);
+        else for (int64_t j = 0; j < inner; j++) q[j] = s[j * is];
+      }
+      for (int d = nd - 2; d >= 0; d--) {
+        if (++idx[d] < dst->shape[d]) { so += ss[d]; break; }
+        idx[d] = 0;
+        so -= ss[d] * (dst->shape[d] - 1);
+      }
+    }
     return 0;
   }
   m1d_Iter it;

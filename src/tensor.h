@@ -54,7 +54,7 @@ typedef struct { char s[96]; } m1d_ShapeStr;
 m1d_ShapeStr m1d_shapestr (const m1d_Tensor *t);
 m1d_ShapeStr m1d_shapestr_n (int ndim, const int64_t *shape);
 const char *m1d_dtype_name (m1d_DType dt);
-size_t m1d_dtype_size (m1d_DType dt);
+static inline size_t m1d_dtype_size (m1d_DType dt) { return dt == M1D_F32 ? 4 : 8; }
 
 /* ---- memory accounting (the Lua binding reports these to the GC) ---- */
 typedef struct {

@@ -389,11 +389,26 @@ static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
     case B_POW:                                   /* ga = g b a^(b-1), gb = g y log(a) */
       if (na) {
         TRY(t1, m1d_affine(b, 1, -1)); TRY(t2, m1d_pow(a, t1)); TRY(t3, m1d_mul(t2, b));
-        DROP(t1); TRY(t1, m1d_mul(g, t3)); TRY(ga, m1d_grad_fit(t1, &n->edges[0]));
+        DROP(t1); DROP(t2);
+        /* b a^(b-1) is 0 * Inf = NaN at a = 0, b = 0, where the derivative is 0 (as torch) */
+        TRY(t1, m1d_cmp_scalar(b, M1D_NE, 0)); TRY(t2, m1d_scalar(t3->dtype, 0));
+        m1d_Tensor *w = m1d_where(t1, t3, t2);
         DROP(t1); DROP(t2); DROP(t3);
+        TRY(t3, w);
+        TRY(t1, m1d_mul(g, t3)); TRY(ga, m1d_grad_fit(t1, &n->edges[0]));
+        DROP(t1); DROP(t3);
       }
       if (nb) {
         TRY(t1, m1d_log(a)); TRY(t2, m1d_mul(y, t1)); TRY(t3, m1d_mul(g, t2));
+        DROP(t1); DROP(t2);
+        /* y log(a) is 0 * -Inf = NaN at a = 0, b > 0, where the derivative is 0 (as torch) */
+        m1d_Tensor *k1 = NULL, *k2 = NULL, *w = NULL;
+        if ((k1 = m1d_cmp_scalar(a, M1D_NE, 0)) && (k2 = m1d_cmp_scalar(b, M1D_LT, 0)) &&
+            (t1 = m1d_add(k1, k2)) && (t2 = m1d_scalar(t3->dtype, 0)))
+          w = m1d_where(t1, t3, t2);
+        m1d_decref(k1); m1d_decref(k2);
+        DROP(t3);
+        TRY(t3, w);
         TRY(gb, m1d_grad_fit(t3, &n->edges[1]));
       }
       break;

@@ -121,6 +121,16 @@ both("pow x^2", function(a) return a:pow(2) end, {a34})
 both("pow x^-2", function(a) return a ^ -2 end, {away(randn(3, 4), 0, 0.4)})
 both("pow x^0.5", function(a) return a ^ 0.5 end, {pos34})
 both("pow x^1 and x^0", function(a) return a ^ 1 + a ^ 0 end, {a34})
+do   -- a ^ b at a = 0: d/da is 0 where b = 0, d/db is 0 where b > 0 (as torch; not 0 * Inf = NaN)
+  local a = m1d.tensor({0, 0, 0, 2}, F):requires_grad()
+  local b = m1d.tensor({0, 3, 0.5, 2}, F):requires_grad()
+  local g = m1d.grad((a ^ b):sum(), {a, b})
+  T.ok(g[1]:getflat(1) == 0 and g[1]:getflat(2) == 0 and g[1]:getflat(3) == math.huge and g[1]:getflat(4) == 4,
+       "pow tensor^tensor: d/dbase at base 0", tostring(g[1]))
+  T.ok(g[2]:getflat(1) == 0 and g[2]:getflat(2) == 0 and g[2]:getflat(3) == 0
+       and math.abs(g[2]:getflat(4) - 4 * math.log(2)) < 1e-15,
+       "pow tensor^tensor: d/dexponent at base 0", tostring(g[2]))
+end
 local ma, mb = randn(3, 4), randn(3, 4)
 for i = 1, 12 do   -- keep |a - b| >= 0.1
   if math.abs(ma:getflat(i) - mb:getflat(i)) < 0.1 then mb:setflat(i, ma:getflat(i) + 0.3) end

@@ -146,6 +146,7 @@ void m1d_node_decref (m1d_Node *n) {
     /* saved tensors may hold graph (create_graph): their release can re-enter here */
     release_saved(x);
     m1d_decref(x->gbuf);
+    if (x->ud_free) x->ud_free(x->ud);
     free(x->edges);
     free(x);
   }

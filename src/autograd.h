@@ -48,6 +48,8 @@ struct m1d_Node {
   double p[4];                /* scalar parameters of the op */
   int64_t ip[8];              /* integer parameters of the op */
   int released;               /* saved tensors freed after a backward without retain_graph */
+  void *ud;                   /* foreign payload (a Lua closure for checkpoint), or NULL */
+  void (*ud_free) (void *ud); /* releases ud when the node dies */
   /* engine scratch */
   uint64_t mark;
   int needed, target;

@@ -79,6 +79,7 @@ m1d_Tensor *m1d_unsqueeze (m1d_Tensor *x, int dim);
 m1d_Tensor *m1d_squeeze (m1d_Tensor *x, int dim);                        /* dim < 0: all size-1 */
 m1d_Tensor *m1d_contiguous (m1d_Tensor *x);
 m1d_Tensor *m1d_clone (m1d_Tensor *x);
+m1d_Tensor *m1d_alias (m1d_Tensor *x);     /* a new view of x with an identity node */
 m1d_Tensor *m1d_cast (m1d_Tensor *x, m1d_DType dt);
 m1d_Tensor *m1d_cat (int n, m1d_Tensor **xs, int dim);
 m1d_Tensor *m1d_stack (int n, m1d_Tensor **xs, int dim);

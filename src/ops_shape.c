@@ -188,6 +188,10 @@ m1d_Tensor *m1d_clone (m1d_Tensor *x) {
   return rec1("clone", bw_identity, m1d_clone_raw(x), x, NULL, 0);
 }
 
+m1d_Tensor *m1d_alias (m1d_Tensor *x) {
+  return rec1("alias", bw_identity, m1d_view_alias(x), x, NULL, 0);
+}
+
 m1d_Tensor *m1d_contiguous (m1d_Tensor *x) {
   if (m1d_is_contiguous(x)) { m1d_incref(x); return x; }
   return m1d_clone(x);

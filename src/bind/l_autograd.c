@@ -78,8 +78,11 @@ static int l_grad (lua_State *L) {
     }
   }
   m1d_Tensor **res = lua_newuserdatauv(L, sizeof *res * (size_t)(nin > 0 ? nin : 1), 0);
-  if (m1d_backward(nout, outs, gos, nin, ins, res, create, retain) < 0)
-    return luaL_error(L, "%s", m1d_errmsg());
+  lua_State *prevL = m1d_backward_L;
+  m1d_backward_L = L;
+  int rc = m1d_backward(nout, outs, gos, nin, ins, res, create, retain);
+  m1d_backward_L = prevL;
+  if (rc < 0) return luaL_error(L, "%s", m1d_errmsg());
   /* hand every result to a handle before anything can raise */
   int single = luaL_testudata(L, 2, M1D_TENSOR_MT) != NULL;
   lua_createtable(L, nin, 0);
@@ -101,8 +104,11 @@ static int t_backward (lua_State *L) {
   int create = opt_bool(L, opts, "create_graph", 0);
   int retain = opt_bool(L, opts, "retain_graph", create);
   m1d_Tensor *gs[1] = {g};
-  if (m1d_backward(1, &y, g ? gs : NULL, 0, NULL, NULL, create, retain) < 0)
-    return luaL_error(L, "%s", m1d_errmsg());
+  lua_State *prevL = m1d_backward_L;
+  m1d_backward_L = L;
+  int rc = m1d_backward(1, &y, g ? gs : NULL, 0, NULL, NULL, create, retain);
+  m1d_backward_L = prevL;
+  if (rc < 0) return luaL_error(L, "%s", m1d_errmsg());
   m1d_reportmem(L);
   return 0;
 }

@@ -87,8 +87,20 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
     case U_RDIV: { for (i = 0; i < n; i++) o[i] = (T)p0 / x[i]; } break;                  \
     case U_CLAMP: { for (i = 0; i < n; i++) \
         o[i] = x[i] < (T)p0 ? (T)p0 : (x[i] > (T)p1 ? (T)p1 : x[i]); } break;           \
-    case U_CMP: { for (i = 0; i < n; i++) \
-        o[i] = (T)cmp_holds((m1d_Cmp)(int)p1, x[i], p0); } break;                       \
+    case U_CMP: {                         /* one loop per comparison, so it vectorises */ \
+      T c_ = (T)p0;                                                                   \
+      if ((double)c_ != p0) {                                                         \
+        for (i = 0; i < n; i++) o[i] = (T)cmp_holds((m1d_Cmp)(int)p1, x[i], p0);       \
+        break;                                                                        \
+      }                                                                               \
+      switch ((m1d_Cmp)(int)p1) {                                                     \
+        case M1D_EQ: for (i = 0; i < n; i++) o[i] = (T)(x[i] == c_); break;            \
+        case M1D_NE: for (i = 0; i < n; i++) o[i] = (T)(x[i] != c_); break;            \
+        case M1D_LT: for (i = 0; i < n; i++) o[i] = (T)(x[i] < c_); break;             \
+        case M1D_LE: for (i = 0; i < n; i++) o[i] = (T)(x[i] <= c_); break;            \
+        case M1D_GT: for (i = 0; i < n; i++) o[i] = (T)(x[i] > c_); break;             \
+        default: for (i = 0; i < n; i++) o[i] = (T)(x[i] >= c_); break;                \
+      } } break;                                                                      \
   }
 
 static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1) {

@@ -73,14 +73,15 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
   for (int64_t i = 0; i < N; i++) {
     int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
     double mx = -INFINITY, s = 0, xy = 0;
+    int64_t o = x->offset + i * x->stride[0], sj = x->stride[1];
+    const float *pf = x->dtype == M1D_F32 ? (const float *)x->storage->data + o : NULL;
+    const double *pd = x->dtype == M1D_F64 ? (const double *)x->storage->data + o : NULL;
     for (int64_t j = 0; j < K; j++) {
-      int64_t idx[2] = {i, j};
-      double v = m1d_get(x, idx);
+      double v = pf ? pf[j * sj] : pd[j * sj];
       if (v > mx) mx = v;
     }
     for (int64_t j = 0; j < K; j++) {
-      int64_t idx[2] = {i, j};
-      double v = m1d_get(x, idx);
+      double v = pf ? pf[j * sj] : pd[j * sj];
       s += exp(v - mx);
       if (j == y) xy = v;
     }

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include "npy.h"
+#include "atomicfile.h"
 
 #define MAX_HEADER (1u << 20)    /* NumPy's own headers are < 200 bytes */
 
@@ -427,20 +428,6 @@ static size_t makeheader (char *buf, size_t n, const char *descr, int ndim, cons
   return (size_t)len;
 }
 
-static int writeall (int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n > 0) {
-    ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    c += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 int m1d_npy_write (const char *path, int dtype, int ndim, const int64_t *shape, const void *data) {
   const char *descr;
   size_t esize;
@@ -470,59 +457,16 @@ int m1d_npy_write (const char *path, int dtype, int ndim, const int64_t *shape, 
   header[8] = (char)((hlen) & 0xff);
   header[9] = (char)((hlen >> 8) & 0xff);
 
-  /* Temporary name next to the target, so rename() stays within one file system. */
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + 48);
-  if (tmp == NULL) return m1d_failcode("save_npy: %s: out of memory", path);
-  static unsigned counter = 0;
-  int fd = -1;
-  for (int tries = 0; tries < 100 && fd < 0; tries++) {
-    snprintf(tmp, plen + 48, "%s.tmp%ld.%u", path, (long)getpid(), counter++);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    m1d_failcode("save_npy: %s: cannot create: %s", path, strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  int err = writeall(fd, header, 10 + hlen);
-  if (!err && nbytes > 0) {
-    if (host_le()) {
-      err = writeall(fd, data, nbytes);
-    } else {                          /* big-endian host: swap through a small buffer */
-      unsigned char chunk[4096];
-      const unsigned char *src = data;
-      for (size_t off = 0; !err && off < nbytes; off += sizeof chunk) {
-        size_t n = nbytes - off < sizeof chunk ? nbytes - off : sizeof chunk;
-        memcpy(chunk, src + off, n);
-        swapbytes(chunk, n / esize, (int)esize);
-        err = writeall(fd, chunk, n);
-      }
-    }
-  }
-  if (!err) err = fsync(fd);
-  int cerr = close(fd);
-  if (!err) err = cerr;
-  if (!err) err = rename(tmp, path);
-  if (err) {
-    int e = errno;
-    unlink(tmp);
-    free(tmp);
-    return m1d_failcode("save_npy: %s: write failed: %s", path, strerror(e));
-  }
-  free(tmp);
-  /* Make the rename itself durable (best effort: not every file system allows it). */
-  char *dir = malloc(plen + 2);
-  if (dir) {
-    memcpy(dir, path, plen + 1);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL) strcpy(dir, ".");
-    else if (slash == dir) dir[1] = '\0';
-    else *slash = '\0';
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
-    free(dir);
-  }
-  return 0;
+  const void *chunks[2] = {header, data};
+  size_t lens[2] = {10 + hlen, nbytes};
+  if (host_le()) return m1d_write_atomic("save_npy", path, 2, chunks, lens);
+  /* big-endian host: swap a copy of the data to little-endian first */
+  unsigned char *swapped = malloc(nbytes ? nbytes : 1);
+  if (swapped == NULL) return m1d_failcode("save_npy: %s: out of memory", path);
+  memcpy(swapped, data, nbytes);
+  swapbytes(swapped, nbytes / esize, (int)esize);
+  chunks[1] = swapped;
+  int rc = m1d_write_atomic("save_npy", path, 2, chunks, lens);
+  free(swapped);
+  return rc;
 }

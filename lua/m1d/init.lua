@@ -27,6 +27,27 @@ setmetatable(m1d, {
   end,
 })
 
+-- Named tensors in one checksummed file (src/modelfile.c): m1d.save(path, {name = t, ...}
+-- or a list {t1, t2, ...}); m1d.load(path) -> {name = t, ...}, {names in file order}.
+function m1d.save(path, tensors)
+  local names, list = {}, {}
+  if #tensors > 0 then
+    for i, t in ipairs(tensors) do names[i], list[i] = tostring(i), t end
+  else
+    for k in pairs(tensors) do names[#names + 1] = tostring(k) end
+    table.sort(names)
+    for i, k in ipairs(names) do list[i] = tensors[k] end
+  end
+  core.save_tensors(path, names, list)
+end
+
+function m1d.load(path)
+  local names, list = core.load_tensors(path)
+  local map = {}
+  for i, k in ipairs(names) do map[k] = list[i] end
+  return map, names
+end
+
 -- numerical gradient checks (m1d.check) under their conventional names
 function m1d.gradcheck(...) return require("m1d.check").gradcheck(...) end
 function m1d.gradgradcheck(...) return require("m1d.check").gradgradcheck(...) end

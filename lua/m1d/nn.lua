@@ -158,6 +158,33 @@ function Module:enforce_masks()
   end)
 end
 
+-- Save the parameters (by their dotted names) to one checksummed file, and load them
+-- back into a module of the same architecture (names and shapes must match).
+function Module:save(path)
+  local ps, names = self:named_parameters()
+  m1d.core.save_tensors(path, names, ps)
+end
+
+function Module:load(path)
+  local map, file_names = m1d.load(path)
+  local ps, names = self:named_parameters()
+  local loaded, used = {}, {}
+  for i, name in ipairs(names) do
+    local t = map[name]
+    if not t then error(("load: %s has no parameter '%s'"):format(path, name), 2) end
+    local want, got = table.concat(ps[i]:size(), "x"), table.concat(t:size(), "x")
+    if want ~= got then
+      error(("load: %s: parameter '%s' has shape %s, the module wants %s"):format(path, name, got, want), 2)
+    end
+    loaded[i], used[name] = t, true
+  end
+  for _, name in ipairs(file_names) do
+    if not used[name] then error(("load: %s has a parameter '%s' the module does not"):format(path, name), 2) end
+  end
+  self:set_parameters(loaded)
+  return self
+end
+
 function Module:zero_grad()
   for _, p in ipairs(self:parameters()) do p.grad = nil end
 end

@@ -14,8 +14,11 @@
 ** So an unrolled loop checkpointed per segment keeps only the segment
 ** boundaries (parameters and optimizer state), not every activation.
 **
-** The Lua closure and arguments live in the registry; a node that dies marks
-** its payload dead (pure C, safe anywhere) and the next call sweeps it.
+** The Lua closure and non-tensor arguments live in the registry; the tensor
+** arguments are held by the payload in C.  A node that dies marks its payload
+** dead and releases those tensors at once (pure C, safe anywhere): they may hold
+** the previous segment's node, so a whole unrolled chain goes in one pass rather
+** than one link per collector cycle.  The next call sweeps the registry entries.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,8 @@ typedef struct Payload {
   int nargs;
   int noutputs;
   int dead;
+  int nheld;
+  m1d_Tensor *held[64];     /* the tensor arguments, in order (one reference each) */
   int64_t numel[64];
   int ndim[64];
   int64_t shape[64][M1D_MAXDIM];
@@ -37,7 +42,35 @@ typedef struct Payload {
 
 static Payload *payloads = NULL;
 
-static void payload_free (void *ud) { ((Payload *)ud)->dead = 1; }
+/* stands in the registry table for a tensor argument (the tensor is in held[]) */
+static char held_marker;
+
+/* Releasing a payload's tensors can free the previous segment's node and so call
+   payload_free again: those releases are queued and done by the outermost call,
+   so a long chain needs no deep recursion. */
+static m1d_Tensor **pending = NULL;
+static size_t npending = 0, cappending = 0;
+static int releasing = 0;
+
+static void payload_free (void *ud) {
+  Payload *p = ud;
+  p->dead = 1;
+  for (int k = 0; k < p->nheld; k++) {
+    if (npending == cappending) {
+      size_t cap = cappending ? 2 * cappending : 256;
+      m1d_Tensor **bigger = realloc(pending, cap * sizeof *bigger);
+      if (bigger == NULL) { m1d_decref(p->held[k]); continue; }   /* out of memory: recurse */
+      pending = bigger;
+      cappending = cap;
+    }
+    pending[npending++] = p->held[k];
+  }
+  p->nheld = 0;
+  if (releasing) return;
+  releasing = 1;
+  while (npending > 0) m1d_decref(pending[--npending]);
+  releasing = 0;
+}
 
 static void sweep (lua_State *L) {
   Payload **p = &payloads;
@@ -101,16 +134,16 @@ static int bw_checkpoint (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   int target_edge[64], ntargets = 0, edge = 0, rc = -1;
   for (int a = 1; a <= p->nargs; a++) {
     lua_geti(L, base + 1, a + 1);
-    m1d_Tensor *t = m1d_testtensor(L, -1);
-    if (t == NULL) continue;
+    if (lua_touserdata(L, -1) != &held_marker) continue;   /* not a tensor: as given */
+    lua_pop(L, 1);
     int e = edge++;
-    if (!node->edges[e].needs) continue;
+    m1d_Tensor *t = p->held[e], *x;
+    LTensor *h = m1d_newhandle(L);
+    if (!node->edges[e].needs) { m1d_incref(t); h->t = t; continue; }
     /* replace the argument by a stand-in the inner grad() stops at */
-    m1d_Tensor *x = create ? m1d_alias(t) : m1d_detach(t);
+    x = create ? m1d_alias(t) : m1d_detach(t);
     if (x && !create && m1d_set_requires_grad(x, 1) < 0) { m1d_decref(x); x = NULL; }
     if (x == NULL) { lua_settop(L, base); return -1; }
-    lua_pop(L, 1);
-    LTensor *h = m1d_newhandle(L);
     h->t = x;
     targets[ntargets] = x;
     target_edge[ntargets++] = e;
@@ -160,9 +193,13 @@ static int l_checkpoint (lua_State *L) {
     lua_call(L, nargs, LUA_MULTRET);
     return lua_gettop(L);
   }
-  /* keep fn and its arguments for the recomputation */
+  /* keep fn and its non-tensor arguments for the recomputation (tensors: held[]) */
   lua_createtable(L, nargs + 1, 0);
-  for (int a = 1; a <= nargs + 1; a++) { lua_pushvalue(L, a); lua_rawseti(L, -2, a); }
+  for (int a = 1; a <= nargs + 1; a++) {
+    if (a > 1 && m1d_testtensor(L, a)) lua_pushlightuserdata(L, &held_marker);
+    else lua_pushvalue(L, a);
+    lua_rawseti(L, -2, a);
+  }
   int saved = lua_gettop(L);
   /* the forward on detached stand-ins: fn may build a graph inside (e.g. an inner
      m1d.grad), but nothing of it is kept once the outputs are detached below */
@@ -209,6 +246,8 @@ static int l_checkpoint (lua_State *L) {
   if (node == NULL) { free(p); return luaL_error(L, "%s", m1d_errmsg()); }
   lua_pushvalue(L, saved);
   p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  for (int k = 0; k < nin; k++) { m1d_incref(ins[k]); p->held[k] = ins[k]; }
+  p->nheld = nin;
   node->ud = p;
   node->ud_free = payload_free;
   p->next = payloads;

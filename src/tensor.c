@@ -118,16 +118,18 @@ static m1d_Tensor *header_new (m1d_DType dt, int ndim, const int64_t *shape) {
 int m1d_check_shape (const char *op, int ndim, const int64_t *shape) {
   if (ndim < 0 || ndim > M1D_MAXDIM)
     return m1d_failcode("%s: %d dimensions given, at most %d supported", op, ndim, M1D_MAXDIM);
-  double total = 1;
+  double total = 1, span = 1;
   for (int d = 0; d < ndim; d++) {
     if (shape[d] < 0)
       return m1d_failcode("%s: negative size %lld in shape %s", op, (long long)shape[d],
                           m1d_shapestr_n(ndim, shape).s);
     total *= (double)shape[d];
+    span *= shape[d] > 1 ? (double)shape[d] : 1;
   }
-  if (total * 8 > 1e15)   /* also guards size_t and int64 overflow */
-    return m1d_failcode("%s: shape %s is too large (%.3g elements)", op,
-                        m1d_shapestr_n(ndim, shape).s, total);
+  /* span: the strides of an empty tensor such as [0, 2^62, 2^62] must fit int64 too */
+  if (total * 8 > 1e15 || span * 8 > 1e15)   /* also guards size_t and int64 overflow */
+    return m1d_failcode("%s: shape %s is too large (%.3g elements%s)", op,
+                        m1d_shapestr_n(ndim, shape).s, total, total == 0 ? "; its strides overflow" : "");
   return 0;
 }
 

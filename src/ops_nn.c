@@ -187,12 +187,22 @@ m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t s) {
   return r;
 }
 
-/* (sum over the window of x^p)^(1/p), as torch's LPPool1d (x^p, not |x|^p) */
+/* (sum over the window of x^p)^(1/p), as torch's LPPool1d (x^p, not |x|^p).
+   A window that sums to 0 (all zeros, common after ReLU) must get gradient 0 as in torch,
+   not (1/p) 0^(1/p-1) = inf times 0 = NaN: the root is taken of where(sum != 0, sum, 1)
+   and its result selected by where(), whose backward sends nothing to the branch not taken. */
 m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t s) {
   if (!(p > 0)) return m1d_fail("lp_pool1d: norm p must be positive, got %g", p);
-  m1d_Tensor *w = windows("lp_pool1d", x, k, s), *xp = NULL, *sum = NULL, *r = NULL;
-  if (w && (xp = m1d_pow_scalar(w, p)) && (sum = m1d_sum_dim(xp, 2, 0)))
-    r = p == 2 ? m1d_sqrt(sum) : m1d_pow_scalar(sum, 1.0 / p);
-  m1d_decref(w); m1d_decref(xp); m1d_decref(sum);
+  m1d_Tensor *w = windows("lp_pool1d", x, k, s), *xp = NULL, *sum = NULL, *nz = NULL,
+             *one = NULL, *safe = NULL, *root = NULL, *zero = NULL, *r = NULL;
+  if (w && (xp = m1d_pow_scalar(w, p)) && (sum = m1d_sum_dim(xp, 2, 0))
+      && (nz = m1d_cmp_scalar(sum, M1D_NE, 0.0))
+      && (one = m1d_full(sum->dtype, sum->ndim, sum->shape, 1.0))
+      && (safe = m1d_where(nz, sum, one))
+      && (root = p == 2 ? m1d_sqrt(safe) : m1d_pow_scalar(safe, 1.0 / p))
+      && (zero = m1d_zeros_like(sum)))
+    r = m1d_where(nz, root, zero);
+  m1d_decref(w); m1d_decref(xp); m1d_decref(sum); m1d_decref(nz);
+  m1d_decref(one); m1d_decref(safe); m1d_decref(root); m1d_decref(zero);
   return r;
 }

@@ -314,6 +314,13 @@ both("lp_pool1d p 3 k 3 stride 2", function(x) return m1d.lp_pool1d(x, 3, 2, 3) 
      {uniform(0.5, 2, 2, 2, 9)})
 both("lp_pool1d p 1.5", function(x) return m1d.lp_pool1d(x, 2, 2, 1.5) end,
      {uniform(0.5, 2, 1, 2, 6)})
+do  -- a window of zeros (ReLU output) has gradient 0 as in torch, not 0 * inf = NaN
+  local x = m1d.tensor({{{0, 0, 1, 2, 0, 3}}}, "float64"):requires_grad()
+  m1d.lp_pool1d(x, 2, 2, 2):sum():backward()
+  local g = x.grad:totable()[1][1]
+  T.ok(g[1] == 0 and g[2] == 0 and g[5] == 0 and math.abs(g[4] - 2 / math.sqrt(5)) < 1e-12,
+       "lp_pool1d: zero gradient at an all-zero window", table.concat(g, ", "))
+end
 both("unfold1d k 3 stride 2 pad 1", function(x) return m1d.unfold1d(x, 3, 2, 1) end, {randn(2, 2, 7)})
 both("unfold1d then square (fold in the second order)",
      function(x) return m1d.unfold1d(x, 2, 1, 0) ^ 2 end, {randn(1, 2, 5)})

@@ -28,7 +28,7 @@ HDRS     := $(wildcard src/*.h src/bind/*.h)
 CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
-.PHONY: all deps test check-deps benchmark bench clean install env
+.PHONY: all deps test check-deps benchmark bench bench-peer clean install env
 all: check-deps $(B)/libm1d.a $(B)/lua/m1d/core.so m1d
 
 check-deps:
@@ -65,6 +65,15 @@ test: all $(CTESTS)
 
 benchmark: all
 	./m1d experiments/benchmark.lua
+
+# Per-step times, lottery GFLOP/s vs raw sgemm, tiny-op cost, mallocs/step, peak RSS -> results/bench.json
+bench: all
+	./m1d experiments/bench.lua
+
+# The same against PyTorch (Debian python3-torch), interleaved rounds, ratios m1d / PyTorch.
+# Set OPENBLAS_CORETYPE for both sides at once if OpenBLAS misdetects the CPU.
+bench-peer: all
+	python3 experiments/peer/bench_peer.py
 
 env:
 	@echo ". $(CURDIR)/env.sh"

@@ -6,6 +6,11 @@
 #include "bind.h"
 
 int luaopen_m1d_core (lua_State *L) {
+  /* Tensor storage is reported to the collector (m1d_reportmem), but the collector's
+     default pause (200%) still lets a training loop pile up ~25x its live tensor memory
+     before a cycle starts (217 MB vs 8 MB peak for 2,000 CNN steps).  Start each cycle
+     as soon as the last one ends, and finish cycles quickly. */
+  lua_gc(L, LUA_GCINC, 100, 400, 0);
   lua_newtable(L);
   m1d_open_tensor(L);
   m1d_open_autograd(L);

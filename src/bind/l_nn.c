@@ -5,6 +5,7 @@
 */
 #include <cblas.h>
 #include <stdlib.h>
+#include <time.h>
 #include "bind.h"
 #include "ops.h"
 #include "optim.h"
@@ -113,6 +114,31 @@ static void default_threads (void) {
   else if (getenv("OPENBLAS_NUM_THREADS") == NULL) openblas_set_num_threads(1);
 }
 
+/* bench_sgemm(m, n, k, reps) -> seconds per call of raw cblas_sgemm, C[m,n] = A[m,k] B[k,n]
+   (the reference the benchmark compares m1d's achieved GFLOP/s against) */
+static int l_bench_sgemm (lua_State *L) {
+  lua_Integer m = luaL_checkinteger(L, 1), n = luaL_checkinteger(L, 2), k = luaL_checkinteger(L, 3);
+  lua_Integer reps = luaL_optinteger(L, 4, 100);
+  if (m < 1 || n < 1 || k < 1 || reps < 1 || m * k > (1 << 26) || k * n > (1 << 26) || m * n > (1 << 26))
+    return luaL_error(L, "bench_sgemm: sizes and reps must be >= 1 (and matrices below 2^26 elements)");
+  float *a = malloc(sizeof(float) * (size_t)(m * k)), *b = malloc(sizeof(float) * (size_t)(k * n));
+  float *c = malloc(sizeof(float) * (size_t)(m * n));
+  if (!a || !b || !c) { free(a); free(b); free(c); return luaL_error(L, "bench_sgemm: out of memory"); }
+  for (lua_Integer i = 0; i < m * k; i++) a[i] = (float)((i % 7) - 3) * 0.1f;
+  for (lua_Integer i = 0; i < k * n; i++) b[i] = (float)((i % 5) - 2) * 0.1f;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)k,
+              b, (int)n, 0.0f, c, (int)n);                       /* warm-up */
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (lua_Integer r = 0; r < reps; r++)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)k,
+                b, (int)n, 0.0f, c, (int)n);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  free(a); free(b); free(c);
+  lua_pushnumber(L, ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)) / (double)reps);
+  return 1;
+}
+
 void m1d_open_nn (lua_State *L) {
   default_threads();
   static const luaL_Reg functions[] = {
@@ -121,6 +147,7 @@ void m1d_open_nn (lua_State *L) {
     {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
     {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},
+    {"bench_sgemm", l_bench_sgemm},
     {NULL, NULL}
   };
   luaL_setfuncs(L, functions, 0);

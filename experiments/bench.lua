@@ -1,0 +1,168 @@
+-- experiments/bench.lua — how fast is one training step, and how close to the limits?
+-- Per-step median (after warm-up) of a batch-100 training step (forward, cross-entropy,
+-- backward, Adam) for the paper's logistic, MLP, CNN and GRU models and the lottery MLP
+-- (40-500-500-10); the lottery step's GFLOP/s against raw cblas_sgemm on the same GEMM
+-- shapes in the same run; ops/s of a tiny add from Lua; storage mallocs per step in
+-- steady state; peak RSS.  Prints a table and writes results/bench.json.
+--   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp] [--json FILE]
+-- Expect the small models to be bound by per-op overhead and the lottery MLP by GEMM.
+local m1d = require "m1d"
+local nn, optim = m1d.nn, m1d.optim
+
+local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
+             steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
+             warmup = 30, tiny_ops = 200000}
+local only
+local i = 1
+while arg and arg[i] do
+  local a = arg[i]
+  if a == "--quick" then cfg.quick = true
+  elseif a == "--json" then i = i + 1; cfg.json = arg[i]
+  elseif a == "--only" then i = i + 1; only = {}; for n in arg[i]:gmatch("[^,]+") do only[n] = true end
+  else error("bench.lua: unknown argument " .. a) end
+  i = i + 1
+end
+if cfg.quick then
+  for k, v in pairs(cfg.steps) do cfg.steps[k] = math.max(5, v // 20) end
+  cfg.warmup, cfg.tiny_ops = 5, 20000
+end
+
+local clock = m1d.clock or os.clock
+local data = m1d.mnist1d.frozen()
+
+local function median(t)
+  local s = {}
+  for k, v in ipairs(t) do s[k] = v end
+  table.sort(s)
+  local n = #s
+  return n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+local function lottery_mlp()
+  local m = nn.Sequential(nn.Linear(40, 500), nn.ReLU(), nn.Linear(500, 500), nn.ReLU(), nn.Linear(500, 10))
+  m._name = "lottery"
+  return m
+end
+
+local builders = {logistic = nn.models.logistic, mlp = nn.models.mlp, cnn = nn.models.cnn,
+                  gru = nn.models.gru, lottery = lottery_mlp}
+local order = {"logistic", "mlp", "cnn", "gru", "lottery"}
+
+-- Median ms per training step, storage mallocs per step, and the last loss (determinism).
+local function time_steps(name)
+  m1d.manual_seed(cfg.seed)
+  local model = builders[name]()
+  local opt = optim.Adam(model:parameters(), {lr = cfg.lr})
+  local B, n = cfg.batch, data.x:size(1)
+  local loss
+  local function step(s)
+    local st = (s * B) % n
+    local x, y = data.x:narrow(1, st + 1, B), data.y:narrow(1, st + 1, B)
+    loss = nn.cross_entropy(model(x), y)
+    opt:zero_grad(); loss:backward(); opt:step()
+  end
+  for s = 0, cfg.warmup - 1 do step(s) end
+  collectgarbage(); collectgarbage()
+  local times, steps = {}, cfg.steps[name]
+  local m0 = m1d.memstats().mallocs
+  for s = 0, steps - 1 do
+    local t0 = clock()
+    step(cfg.warmup + s)
+    times[#times + 1] = (clock() - t0) * 1e3
+  end
+  local mallocs = (m1d.memstats().mallocs - m0) / steps
+  return {ms = median(times), min_ms = math.min(table.unpack(times)), mallocs_per_step = mallocs,
+          loss = loss:item(), steps = steps, params = model:n_params()}
+end
+
+-- GEMMs of one lottery step (batch B): forward, weight gradients, input gradients
+-- (none for the first layer: the data needs no gradient).  {m, n, k} for C[m,n] = A[m,k] B[k,n].
+local function lottery_gemms(B)
+  local dims = {{40, 500}, {500, 500}, {500, 10}}
+  local g = {}
+  for l, d in ipairs(dims) do
+    local fin, fout = d[1], d[2]
+    g[#g + 1] = {B, fout, fin}                   -- forward
+    g[#g + 1] = {fout, fin, B}                   -- weight gradient
+    if l > 1 then g[#g + 1] = {B, fin, fout} end -- input gradient
+  end
+  return g
+end
+
+local results = {models = {}, env = {
+  openblas_threads = m1d.get_num_threads(), openblas_coretype = os.getenv("OPENBLAS_CORETYPE") or "",
+  lua = _VERSION, quick = cfg.quick}}
+
+for _, name in ipairs(order) do
+  if not only or only[name] then
+    results.models[name] = time_steps(name)
+  end
+end
+
+if results.models.lottery then
+  local flop, sgemm_s = 0, 0
+  for _, g in ipairs(lottery_gemms(cfg.batch)) do
+    flop = flop + 2 * g[1] * g[2] * g[3]
+    sgemm_s = sgemm_s + m1d.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+  end
+  local r = results.models.lottery
+  r.gemm_mflop = flop / 1e6
+  r.gflops = flop / (r.ms * 1e-3) / 1e9
+  r.sgemm_gflops = flop / sgemm_s / 1e9
+  r.sgemm_ms = sgemm_s * 1e3
+  r.fraction_of_sgemm = r.gflops / r.sgemm_gflops
+end
+
+do  -- tiny op from Lua: add of two 10-element tensors (result dropped, GC included)
+  local a, b = m1d.rand(10), m1d.rand(10)
+  for _ = 1, 1000 do local _ = a + b end
+  local t0 = clock()
+  for _ = 1, cfg.tiny_ops do local _ = a + b end
+  local dt = clock() - t0
+  results.tiny_add_us = dt / cfg.tiny_ops * 1e6
+  results.tiny_add_ops_per_s = cfg.tiny_ops / dt
+end
+results.peak_rss_mb = m1d.peak_rss_mb and m1d.peak_rss_mb() or nil
+
+-- table
+print(("m1d bench  (OpenBLAS threads %d%s, batch %d)"):format(results.env.openblas_threads,
+  results.env.openblas_coretype ~= "" and (", OPENBLAS_CORETYPE=" .. results.env.openblas_coretype) or "",
+  cfg.batch))
+print(("%-9s %8s %10s %10s %9s %12s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss"))
+for _, name in ipairs(order) do
+  local r = results.models[name]
+  if r then
+    print(("%-9s %8d %10.4f %10.4f %9.1f %12.6f"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step, r.loss))
+  end
+end
+local lt = results.models.lottery
+if lt then
+  print(("lottery GEMMs %.1f MFLOP/step: %.1f GFLOP/s achieved, raw sgemm %.1f GFLOP/s (%.2f ms) -> %.0f%%"):format(
+    lt.gemm_mflop, lt.gflops, lt.sgemm_gflops, lt.sgemm_ms, 100 * lt.fraction_of_sgemm))
+end
+print(("tiny add (10 elements) from Lua: %.3f us/op, %.0f ops/s"):format(results.tiny_add_us, results.tiny_add_ops_per_s))
+if results.peak_rss_mb then print(("peak RSS %.1f MB"):format(results.peak_rss_mb)) end
+
+-- JSON (hand-written: numbers, strings, booleans and nested tables only)
+local function enc(v)
+  local t = type(v)
+  if t == "table" then
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys)
+    local parts = {}
+    for _, k in ipairs(keys) do parts[#parts + 1] = ("%q:%s"):format(tostring(k), enc(v[k])) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif t == "number" then
+    return (v ~= v or v == math.huge or v == -math.huge) and "null" or ("%.6g"):format(v)
+  elseif t == "string" then return ("%q"):format(v)
+  else return tostring(v) end
+end
+if cfg.json ~= "" then
+  local dir = cfg.json:match("^(.*)/[^/]*$")
+  if dir and m1d.makedirs then m1d.makedirs(dir) end
+  local f = assert(io.open(cfg.json, "w"))
+  f:write(enc(results), "\n")
+  f:close()
+  print("wrote " .. cfg.json)
+end

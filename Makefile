@@ -72,8 +72,10 @@ bench: all
 
 # The same against PyTorch (Debian python3-torch), interleaved rounds, ratios m1d / PyTorch.
 # Set OPENBLAS_CORETYPE for both sides at once if OpenBLAS misdetects the CPU.
+# Debian's python3 (where python3-torch lives), not a pyenv/venv python3 earlier on PATH
+PEER_PY ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 bench-peer: all
-	python3 experiments/peer/bench_peer.py
+	$(PEER_PY) experiments/peer/bench_peer.py
 
 env:
 	@echo ". $(CURDIR)/env.sh"

@@ -95,12 +95,15 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
     int od = d - (x->ndim - ndim);
     ost[d] = (od >= 0 && shape[od] == x->shape[d] && shape[od] != 1) ? tmp[od] : 0;
   }
+  /* int64 sums are exact and wrap around on overflow, as NumPy's do (a double
+     accumulator rounded them, and converting a sum beyond 2^63 back was undefined) */
+  uint64_t *iacc = x->dtype == M1D_I64 ? (uint64_t *)acc : NULL;
   int64_t idx[M1D_MAXDIM] = {0}, xo = x->offset, oo = 0;
   int nd = x->ndim;
   const void *xb = x->storage->data;
   for (int64_t i = 0; i < xn; i++) {
-    acc[oo] += x->dtype == M1D_F32 ? ((const float *)xb)[xo]
-             : x->dtype == M1D_F64 ? ((const double *)xb)[xo] : (double)((const int64_t *)xb)[xo];
+    if (iacc) iacc[oo] += (uint64_t)((const int64_t *)xb)[xo];
+    else acc[oo] += x->dtype == M1D_F32 ? ((const float *)xb)[xo] : ((const double *)xb)[xo];
     for (int d = nd - 1; d >= 0; d--) {
       if (++idx[d] < x->shape[d]) { xo += x->stride[d]; oo += ost[d]; break; }
       idx[d] = 0;
@@ -108,7 +111,8 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
       oo -= ost[d] * (x->shape[d] - 1);
     }
   }
-  store_acc(out, acc, on);
+  if (iacc) { int64_t *o = m1d_data(out); for (int64_t i = 0; i < on; i++) o[i] = (int64_t)iacc[i]; }
+  else store_acc(out, acc, on);
   free(acc);
   return out;
 }

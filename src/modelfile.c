@@ -162,7 +162,12 @@ int m1d_model_load_mem (const char *path, const void *buf, size_t len, m1d_Model
       goto fail;
     }
     m1d_Tensor *t = m1d_empty((m1d_DType)dtype, (int)ndim, shape);
-    if (t == NULL) goto fail;
+    if (t == NULL) {                   /* e.g. a shape too large for memory: say which file */
+      char why[256];
+      snprintf(why, sizeof why, "%s", m1d_errmsg());
+      m1d_failcode("load: %s: tensor '%s': %s", path, name, why);
+      goto fail;
+    }
     out->tensors[i] = t;
     take(&r, m1d_data(t), (size_t)bytes, "tensor data");
   }

@@ -5,6 +5,10 @@
 #   make test       build and run every C and Lua test under prove (TAP)
 #   make benchmark  the main job: the paper's model benchmark
 #   make install PREFIX=/usr/local
+#   make check-asan every test under AddressSanitizer + UBSan (build-asan/; not part of `make test`)
+#   make valgrind   memcheck over the C tests and tests/valgrind/*.lua (needs valgrind)
+#   make fuzz       libFuzzer targets in tests/fuzz/, FUZZ_SECONDS each (needs clang)
+#   make check      check-asan, valgrind and fuzz
 
 PREFIX  ?= /usr/local
 CC      ?= gcc
@@ -18,8 +22,10 @@ CFLAGS  += -std=c99 -fPIC -ffp-contract=off -D_POSIX_C_SOURCE=200809L \
            -Wno-unused-parameter -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs openblas 2>/dev/null) -lm -lpthread
 LUALIB  := $(shell pkg-config --libs lua5.4 2>/dev/null)
+LDFLAGS ?=
 
 B        := build
+EXE      := m1d
 RT_SRC   := $(wildcard src/*.c)
 BIND_SRC := $(filter-out src/bind/main.c,$(wildcard src/bind/*.c))
 RT_OBJ   := $(RT_SRC:src/%.c=$(B)/obj/%.o)
@@ -29,7 +35,7 @@ CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
 .PHONY: all deps test check-deps benchmark bench bench-peer clean install env
-all: check-deps $(B)/libm1d.a $(B)/lua/m1d/core.so m1d
+all: check-deps $(B)/libm1d.a $(B)/lua/m1d/core.so $(EXE)
 
 check-deps:
 	@sh tools/deps.sh --check
@@ -48,15 +54,15 @@ $(B)/libm1d.a: $(RT_OBJ)
 # The Lua module: require "m1d" loads lua/m1d/init.lua, which loads this as "m1d.core".
 $(B)/lua/m1d/core.so: $(BIND_OBJ) $(B)/libm1d.a
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $(BIND_OBJ) $(B)/libm1d.a $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) -o $@ $(BIND_OBJ) $(B)/libm1d.a $(LDLIBS)
 
 # The m1d program: lua.c-like runner and REPL with the module linked in.
-m1d: src/bind/main.c $(BIND_OBJ) $(B)/libm1d.a
-	$(CC) $(CFLAGS) -o $@ $< $(BIND_OBJ) $(B)/libm1d.a $(LUALIB) -lreadline $(LDLIBS) -Wl,-E
+$(EXE): src/bind/main.c $(BIND_OBJ) $(B)/libm1d.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BIND_OBJ) $(B)/libm1d.a $(LUALIB) -lreadline $(LDLIBS) -Wl,-E
 
 $(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libm1d.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/c -o $@ $< $(B)/libm1d.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/c -o $@ $< $(B)/libm1d.a $(LDLIBS)
 
 # Every test prints TAP; prove gives the summary.  Lua tests run under stock lua5.4
 # with the module found through LUA_PATH/LUA_CPATH, exactly as a user would load it.
@@ -88,3 +94,72 @@ install: all
 
 clean:
 	rm -rf $(B) m1d
+
+# ---------------------------------------------------------------- reliability checks
+# None of these is part of `make test`.  Each builds into its own directory, so build/
+# and ./m1d are left alone.
+
+# check-asan: the runtime, core.so, m1d and the C tests built with ASan + UBSan into
+# build-asan/, then every test.  Lua tests run through build-asan/m1d (the module linked
+# in, so stock lua5.4 needs no LD_PRELOAD of libasan) and the tests that start ./m1d
+# start build-asan/m1d (M1D_BIN).  build-asan/ mirrors a checkout (links to lua/m1d/*.lua
+# and vendor/), so the program finds its library as ./m1d does.  Leak suppressions for
+# uninstrumented libraries: tests/sanitizers.supp.  A 32 MB quarantine (ASan's default
+# is 256 MB) keeps the GC-bounded-memory test's 200 MB limit meaningful.
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_B   := build-asan
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32:detect_stack_use_after_return=1:check_initialization_order=1:strict_string_checks=1 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers.supp:print_suppressions=0 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 OPENBLAS_NUM_THREADS=1
+
+check-asan:
+	@$(MAKE) --no-print-directory B=$(ASAN_B) EXE=$(ASAN_B)/m1d OPT="-O1 $(SAN)" LDFLAGS="$(SAN)" \
+	  $(ASAN_B)/libm1d.a $(ASAN_B)/lua/m1d/core.so $(ASAN_B)/m1d $(CTESTS:$(B)/%=$(ASAN_B)/%)
+	@for f in lua/m1d/*.lua; do ln -sfn $(CURDIR)/$$f $(ASAN_B)/lua/m1d/; done; ln -sfn $(CURDIR)/vendor $(ASAN_B)/
+	@. ./env.sh && env $(ASAN_ENV) M1D_LUA=$(ASAN_B)/m1d M1D_BIN=$(ASAN_B)/m1d \
+	  prove $(PROVEFLAGS) --exec tests/run $(CTESTS:$(B)/%=$(ASAN_B)/%) $(LUATESTS)
+
+# valgrind: memcheck over the C tests and the Lua scripts in tests/valgrind/ (tensor ops,
+# autograd with create_graph, Lua errors unwinding through C, the .npy loader) with the
+# normal build.  Any invalid access or definite leak fails.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite \
+            --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind/m1d.supp
+VGTESTS  := $(wildcard tests/valgrind/*.lua)
+
+valgrind: all $(CTESTS)
+	@command -v valgrind >/dev/null || { echo "make valgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+	@. ./env.sh && env OPENBLAS_NUM_THREADS=1 M1D_VALGRIND="$(VALGRIND)" \
+	  prove $(PROVEFLAGS) --exec tests/valgrind/run $(CTESTS) $(VGTESTS)
+
+# fuzz: libFuzzer targets tests/fuzz/fuzz_<name>.c, built with clang into build-fuzz/.
+# First the checked-in regressions (tests/fuzz/regressions/<name>/) and seeds
+# (tests/fuzz/corpus/<name>/) run once, then each target fuzzes for FUZZ_SECONDS.
+# New corpus entries stay in build-fuzz/corpus/; a finding is written to
+# build-fuzz/findings/<name>/ and fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_B       := build-fuzz
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -g -O1 -std=c99 -ffp-contract=off -D_POSIX_C_SOURCE=200809L -Isrc \
+                $(shell pkg-config --cflags openblas 2>/dev/null) -fno-sanitize-recover=all
+FUZZ_SAN     := -fsanitize=address,undefined
+FUZZ_OBJ     := $(RT_SRC:src/%.c=$(FUZZ_B)/obj/%.o)
+
+fuzz-tools:
+	@sh tools/fuzz-deps.sh $(FUZZ_CC)
+
+$(FUZZ_B)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: fuzz-tools
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_B)/%)
+	@sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+check: check-asan valgrind fuzz
+
+.PHONY: check-asan valgrind fuzz fuzz-tools check

@@ -213,15 +213,16 @@ rc, err = capture_stderr(function() return gen.main{"--num_samples", "12.5", "--
 T.ok(rc == 2 and err:find("integer", 1, true), "gen: non-integer count -> exit 2")
 
 -- the m1d program dispatches `m1d gen` here (when it has been built)
-local exe = io.open("./m1d", "rb")
+local M1D = os.getenv("M1D_BIN") or "./m1d"     -- make check-asan: the sanitizer build
+local exe = io.open(M1D, "rb")
 if exe then
   exe:close()
   local out2 = dir .. "/cli"
-  local ok = os.execute("./m1d gen --num_samples 100 --seed 3 --out " .. out2 .. " >/dev/null")
+  local ok = os.execute(M1D .. " gen --num_samples 100 --seed 3 --out " .. out2 .. " >/dev/null")
   local cx = ok and m1d.load_npy(out2 .. "/x.npy")
   local want = mnist1d.dataset{num_samples = 100, seed = 3, dtype = "float64"}.x
   T.ok(cx and maxdiff(cx, want) == 0, "./m1d gen writes the same dataset")
-  local status = select(3, os.execute("./m1d gen --padding 60,36 --out " .. out2 .. " 2>/dev/null"))
+  local status = select(3, os.execute(M1D .. " gen --padding 60,36 --out " .. out2 .. " 2>/dev/null"))
   T.is(status, 1, "./m1d gen with bad arguments exits 1")
   rmdir(out2, {"x.npy", "y.npy", "x_test.npy", "y_test.npy", "t.npy"})
 else

@@ -3,7 +3,7 @@
 -- help(), value printing, completion and the quiz with injected input.
 local T = dofile("tests/lua/tap.lua")
 
-local M1D = "./m1d"
+local M1D = os.getenv("M1D_BIN") or "./m1d"     -- make check-asan: the sanitizer build
 if not io.open(M1D, "r") then
   io.write("1..0 # SKIP ./m1d is not built (run make)\n")
   os.exit(0)

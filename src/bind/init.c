@@ -6,11 +6,12 @@
 #include "bind.h"
 
 int luaopen_m1d_core (lua_State *L) {
-  /* Tensor storage is reported to the collector (m1d_reportmem), but the collector's
-     default pause (200%) still lets a training loop pile up ~25x its live tensor memory
-     before a cycle starts (217 MB vs 8 MB peak for 2,000 CNN steps).  Start each cycle
-     as soon as the last one ends, and finish cycles quickly. */
-  lua_gc(L, LUA_GCINC, 100, 400, 0);
+  /* Tensor storage is reported to the collector (m1d_reportmem).  Lua 5.4 as Debian
+     builds it starts in generational mode, where tensor handles that survive one
+     minor cycle grow old and wait for a major one: 2,000 CNN steps peaked at 212 MB.
+     The incremental collector (default pause and step) keeps them at 9 MB at the
+     same speed; a more eager pause (100%) costs up to 5x in op-heavy loops (GRU). */
+  lua_gc(L, LUA_GCINC, 0, 0, 0);
   lua_newtable(L);
   m1d_open_tensor(L);
   m1d_open_autograd(L);

@@ -296,19 +296,21 @@ end
 
 -- ---------------------------------------------------------------- GRU
 
--- One direction over time.  gi: [B, T, 3H] input projections (all steps at once),
--- PyTorch's conventions: gates r, z, n; n = tanh(gi_n + r * (W_hn h + b_hn));
--- h' = (1 - z) * n + z * h.  Returns the list of h_t in time order, and h_T.
-local function gru_direction(gi, h, w_hh, b_hh, H, reverse)
-  local T = gi:size(2)
+-- One direction over time, PyTorch's conventions: gates r, z, n;
+-- n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h.
+-- The input projection is taken per time step from x[:, t] (not sliced out of one
+-- [B, T, 3H] product): a slice's gradient is a full-size zero tensor, which made the
+-- backward pass grow with T^2.  Returns the list of h_t in time order, and h_T.
+local function gru_direction(x, h, w_ih, b_ih, w_hh, b_hh, H, reverse)
+  local T = x:size(2)
   local outs = {}
   for s = 1, T do
     local t = reverse and (T - s + 1) or s
-    local git = gi:select(2, t)                          -- [B, 3H]
+    local gi = m1d.linear(x:select(2, t), w_ih, b_ih)    -- [B, 3H]
     local gh = m1d.linear(h, w_hh, b_hh)                  -- [B, 3H]
-    local r = (git:narrow(2, 1, H) + gh:narrow(2, 1, H)):sigmoid()
-    local z = (git:narrow(2, H + 1, H) + gh:narrow(2, H + 1, H)):sigmoid()
-    local n = (git:narrow(2, 2 * H + 1, H) + r * gh:narrow(2, 2 * H + 1, H)):tanh()
+    local rz = (gi:narrow(2, 1, 2 * H) + gh:narrow(2, 1, 2 * H)):sigmoid()
+    local r, z = rz:narrow(2, 1, H), rz:narrow(2, H + 1, H)
+    local n = (gi:narrow(2, 2 * H + 1, H) + r * gh:narrow(2, 2 * H + 1, H)):tanh()
     h = n + z * (h - n)
     outs[t] = h
   end
@@ -341,9 +343,9 @@ function nn.GRU(n_in, H, opts)
     local outputs, finals = {}, {}
     for d = 1, dirs do
       local sfx = d == 1 and "_l0" or "_l0_reverse"
-      local gi = m1d.linear(x, self["weight_ih" .. sfx], self["bias_ih" .. sfx])   -- [B, T, 3H]
       local h = h0 and h0:select(1, d) or m1d.zeros({B, H}, x:dtype())
-      local outs, hT = gru_direction(gi, h, self["weight_hh" .. sfx], self["bias_hh" .. sfx], H, d == 2)
+      local outs, hT = gru_direction(x, h, self["weight_ih" .. sfx], self["bias_ih" .. sfx],
+                                     self["weight_hh" .. sfx], self["bias_hh" .. sfx], H, d == 2)
       outputs[d] = m1d.stack(outs, 2)                                            -- [B, T, H]
       finals[d] = hT
     end

@@ -1,0 +1,464 @@
+-- experiments/lottery.lua — lottery tickets on MNIST-1D (Frankle & Carbin, as in the paper).
+--
+-- Question: does iterative magnitude pruning with rewinding to the initial weights find
+-- sparse subnetworks ("tickets") of the residual MLP 40→500→500→10 that train better than
+-- random subnetworks of the same sparsity, and what makes them good?  Expect (paper):
+-- the ticket beats random and dense at high sparsity; it keeps its edge on a new dataset
+-- and with every signal reversed in time; permuting the 40 positions hurts it more; a
+-- re-initialised ticket still beats the baselines; first-layer ticket masks keep
+-- neighbouring input positions together more often than random masks (a spatial prior).
+--
+-- Stage 1 (one run per method and trial): for each sparsity p of the schedule
+-- (linspace(0, 1, 100)), prune the int(p * size) lowest-scoring entries of every layer's
+-- [weight, bias] vector (magnitude: |weights after the last retrain|, random: U(0,1)),
+-- rewind the survivors to their initial values and retrain 1501 Adam steps (lr 2e-2,
+-- batch 100, eval every 100).  As in the notebook, the weights used for the next pruning
+-- round are the checkpoint at step 1000.  The masks at the level closest to 92 % are kept.
+-- Stage 2 (ablations, one run per ablation × arm × trial; arms ticket / random / dense),
+-- 6000 steps with batch 500 on a new dataset (seed 43): (a) as is, (b) every signal
+-- reversed in time, (c) the 40 positions permuted, (d) masks kept, weights re-initialised
+-- with another seed.  The merge computes (e), the adjacency statistic, and the mask heatmap.
+--
+--   ./m1d experiments/lottery.lua [--quick] [--trials 2] [--list | --run N | --merge ...]
+--   parallel:  ./m1d experiments/lottery.lua --list-commands --stage 1 | parallel -j 2
+--              ./m1d experiments/lottery.lua --list-commands --stage 2 | parallel -j 2
+--              ./m1d experiments/lottery.lua --merge
+local m1d = require "m1d"
+local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
+
+local ABLATIONS = {"a_new_data", "b_reversed", "c_permuted", "d_reinit"}
+local ABL_TITLE = {a_new_data = "(a) new data", b_reversed = "(b) reversed", c_permuted = "(c) permuted",
+                   d_reinit = "(d) re-init"}
+local ARMS = {"ticket", "random", "dense"}
+local N_LAYERS = 3                               -- l1, l2, l3, each with weight and bias
+
+local function linspace(a, b, n)
+  local t = {}
+  for i = 0, n - 1 do t[i + 1] = n == 1 and a or a + (b - a) * i / (n - 1) end
+  return t
+end
+
+local function schedule_of(cfg)
+  if cfg.schedule ~= "" then
+    local t = {}
+    for v in cfg.schedule:gmatch("[^,]+") do t[#t + 1] = tonumber(v) end
+    return t
+  end
+  return linspace(0, 1, cfg.levels)
+end
+
+local function closest(sched, v)
+  local best = 1
+  for i, p in ipairs(sched) do if math.abs(p - v) < math.abs(sched[best] - v) then best = i end end
+  return best
+end
+
+-- Per layer: the [weight, bias] vector as one flat tensor.
+local function layer_vecs(params)
+  local v = {}
+  for l = 1, N_LAYERS do
+    v[l] = m1d.cat({params[2 * l - 1]:detach():reshape(-1), params[2 * l]:detach():reshape(-1)}, 1)
+  end
+  return v
+end
+
+-- 0/1 mask (float32, flat) that zeroes the k = int(p * n) lowest scores (as torch.sort + index).
+local function mask_of(scores, p)
+  local n = scores:numel()
+  local k = math.floor(p * n + 1e-9)
+  if k <= 0 then return m1d.ones(n) end
+  if k >= n then return m1d.zeros(n) end
+  local vals = scores:totable()
+  local sorted = table.move(vals, 1, n, 1, {})
+  table.sort(sorted)
+  local t = sorted[k]
+  local m = scores:gt(t):float()
+  if n - m:sum():item() ~= k then            -- ties at the threshold: drop exactly k by index order
+    local idx = {}
+    for i = 1, n do idx[i] = i end
+    table.sort(idx, function(a, b) if vals[a] ~= vals[b] then return vals[a] < vals[b] end return a < b end)
+    local mt = {}
+    for i = 1, n do mt[i] = 1 end
+    for i = 1, k do mt[idx[i]] = 0 end
+    m = m1d.tensor(mt)
+  end
+  return m
+end
+
+-- Layer masks (flat) -> one mask per parameter, shaped like it.
+local function param_masks(model, layer_masks)
+  local ps, out = model:parameters(), {}
+  for l = 1, N_LAYERS do
+    local w, b = ps[2 * l - 1], ps[2 * l]
+    local nw = w:numel()
+    out[2 * l - 1] = layer_masks[l]:narrow(1, 1, nw):reshape(w:size()):type(w:dtype()):contiguous()
+    out[2 * l] = layer_masks[l]:narrow(1, nw + 1, b:numel()):type(b:dtype()):contiguous()
+  end
+  return out
+end
+
+local function kept_fraction(masks)
+  local kept, total = 0, 0
+  for _, m in ipairs(masks) do kept = kept + m:sum():item(); total = total + m:numel() end
+  return kept / total
+end
+
+-- Adjacency (e): among unmasked first-layer weights W[j, i] (i < 40), the fraction whose
+-- right neighbour W[j, i+1] along the input axis is unmasked too.  rows: hidden x input.
+local function adjacency(rows)
+  local pairs_, kept = 0, 0
+  for _, r in ipairs(rows) do
+    for i = 1, #r - 1 do
+      if r[i] ~= 0 then
+        kept = kept + 1
+        if r[i + 1] ~= 0 then pairs_ = pairs_ + 1 end
+      end
+    end
+  end
+  return kept > 0 and pairs_ / kept or 0 / 0
+end
+
+-- The same statistic after a random permutation of the input positions (mean over draws):
+-- keeps each position's and each unit's number of kept weights, removes neighbourhood.
+local function adjacency_permuted(rows, draws, seed)
+  local n = #rows[1]
+  local total = 0
+  for d = 1, draws do
+    local perm = m1d.mnist1d_permutation(n, seed + d):totable()
+    local pr = {}
+    for j, r in ipairs(rows) do
+      local q = {}
+      for i = 1, n do q[i] = r[perm[i] + 1] end
+      pr[j] = q
+    end
+    total = total + adjacency(pr)
+  end
+  return total / draws
+end
+
+local function mean_of(list, f)
+  local xs = {}
+  for _, v in ipairs(list) do local x = f(v); if x then xs[#xs + 1] = x end end
+  if #xs == 0 then return nil end
+  return util.mean(xs), util.sd(xs), #xs
+end
+
+local function ablation_data(kind, cfg)
+  local d = m1d.mnist1d.dataset{seed = cfg.new_data_seed}
+  if kind == "b_reversed" then
+    local r = setmetatable({}, getmetatable(d))
+    for k, v in pairs(d) do r[k] = v end
+    r.x, r.x_test = d.x:flip(2):contiguous(), d.x_test:flip(2):contiguous()
+    return r
+  elseif kind == "c_permuted" then
+    return d:spatial_shuffle(cfg.perm_seed)
+  end
+  return d
+end
+
+sweep.main{
+  name = "lottery", argv = arg,
+  usage = "lottery.lua: lottery tickets in the residual MLP, with the paper's ablations",
+  defaults = {hidden = 500, steps = 1501, lr = 2e-2, batch = 100, eval_every = 100, checkpoint_every = 1000,
+              levels = 100, schedule = "", trials = 2, seed = 0, ticket_sparsity = 0.92,
+              abl_steps = 6000, abl_batch = 500, abl_eval_every = 250, new_data_seed = 43, perm_seed = 42,
+              reinit_offset = 1000, quick = false, progress = false},
+  configure = function(cfg)
+    if cfg.quick then
+      cfg.hidden, cfg.steps, cfg.eval_every, cfg.checkpoint_every = 100, 150, 50, 150
+      cfg.schedule, cfg.trials = "0,0.5,0.75,0.92", 1
+      cfg.abl_steps, cfg.abl_eval_every = 150, 50
+      if cfg.out == "results/lottery.json" then cfg.out = "results/lottery_quick.json" end
+    end
+  end,
+
+  runs = function(cfg)
+    local runs = {}
+    local common = {hidden = cfg.hidden, steps = cfg.steps, lr = cfg.lr, batch = cfg.batch,
+                    eval_every = cfg.eval_every, checkpoint_every = cfg.checkpoint_every,
+                    schedule = table.concat(schedule_of(cfg), ","), ticket_sparsity = cfg.ticket_sparsity}
+    local function with(t) for k, v in pairs(common) do t[k] = v end return t end
+    for t = 1, cfg.trials do
+      for _, method in ipairs{"magnitude", "random"} do
+        runs[#runs + 1] = with{key = ("prune=%s,trial=%d"):format(method, t), stage = 1, method = method,
+                               trial = t, seed = cfg.seed + t - 1}
+      end
+    end
+    for t = 1, cfg.trials do
+      for _, abl in ipairs(ABLATIONS) do
+        for _, arm in ipairs(ARMS) do
+          runs[#runs + 1] = with{key = ("ablation=%s,arm=%s,trial=%d"):format(abl, arm, t), stage = 2,
+                                 ablation = abl, arm = arm, trial = t, seed = cfg.seed + t - 1,
+                                 abl_steps = cfg.abl_steps, abl_batch = cfg.abl_batch,
+                                 abl_eval_every = cfg.abl_eval_every, new_data_seed = cfg.new_data_seed,
+                                 perm_seed = cfg.perm_seed, reinit_offset = cfg.reinit_offset}
+        end
+      end
+    end
+    return runs
+  end,
+
+  run = function(r, cfg, ctx)
+    if r.stage == 1 then
+      local data = m1d.mnist1d.frozen()
+      local sched = {}
+      for v in r.schedule:gmatch("[^,]+") do sched[#sched + 1] = tonumber(v) end
+      local keep_at = closest(sched, r.ticket_sparsity)
+      m1d.manual_seed(r.seed)
+      local model = nn.models.mlp(r.hidden)
+      local init = model:state()
+      local final = init
+      local levels = {}
+      for i, p in ipairs(sched) do
+        local scores = {}
+        for l, v in ipairs(layer_vecs(final)) do
+          scores[l] = r.method == "magnitude" and v:abs() or m1d.rand(v:numel())
+        end
+        local lm = {}
+        for l = 1, N_LAYERS do lm[l] = mask_of(scores[l], p) end
+        local masks = param_masks(model, lm)
+        model:set_parameters(init)
+        model:set_masks(masks)
+        local ckpt
+        local res = train.fit{model = model, data = data, steps = r.steps, batch = r.batch, lr = r.lr,
+                              eval_every = r.eval_every, label = ("%s %.3f"):format(r.method, p), progress = cfg.progress,
+                              on_step = function(step, m) if step % r.checkpoint_every == 0 then ckpt = m:state() end end}
+        final = ckpt
+        local kept = kept_fraction(masks)
+        levels[i] = {sparsity = p, kept = kept, final_test_acc = res.final_test_acc, final_train_acc = res.final_train_acc,
+                     final_test_loss = res.test_loss[#res.test_loss], max_test_acc = math.max(table.unpack(res.test_acc)),
+                     seconds = res.seconds}
+        print(("%-9s trial %d  level %3d/%d  sparsity %.3f  kept %.3f  test %5.1f%%  loss %.3f  %.1f s"):format(
+          r.method, r.trial, i, #sched, p, kept, res.final_test_acc, levels[i].final_test_loss, res.seconds))
+        io.stdout:flush()
+        if i == keep_at then
+          for j, m in ipairs(masks) do m1d.save_npy(ctx.file(r.key, ("mask%d.npy"):format(j)), m:float()) end
+        end
+        model:set_masks(nil)
+        collectgarbage()
+      end
+      return {method = r.method, trial = r.trial, levels = levels, ticket_level = keep_at,
+              ticket_sparsity = sched[keep_at]}
+    end
+    -- stage 2: an ablation arm
+    local data = ablation_data(r.ablation, r)
+    local masks, ticket
+    if r.arm ~= "dense" then
+      local src = ("prune=%s,trial=%d"):format(r.arm == "ticket" and "magnitude" or "random", r.trial)
+      ticket = ctx.load(src)
+      masks = {}
+      for j = 1, 2 * N_LAYERS do masks[j] = m1d.load_npy(ctx.file(src, ("mask%d.npy"):format(j))) end
+    end
+    m1d.manual_seed(r.ablation == "d_reinit" and r.seed + r.reinit_offset or r.seed)
+    local model = nn.models.mlp(r.hidden)
+    if masks then model:set_masks(masks) end
+    local res = train.fit{model = model, data = data, steps = r.abl_steps, batch = r.abl_batch, lr = r.lr,
+                          eval_every = r.abl_eval_every, label = r.key, progress = cfg.progress}
+    print(("%-12s %-7s trial %d  test %5.1f%%  train %5.1f%%  %.1f s"):format(r.ablation, r.arm, r.trial,
+          res.final_test_acc, res.final_train_acc, res.seconds))
+    return {final_test_acc = res.final_test_acc, final_train_acc = res.final_train_acc,
+            final_test_loss = res.test_loss[#res.test_loss], max_test_acc = math.max(table.unpack(res.test_acc)),
+            sparsity = ticket and ticket.ticket_sparsity or 0, kept = masks and kept_fraction(masks) or 1,
+            seconds = res.seconds, curves = {step = res.steps, test_acc = res.test_acc}}
+  end,
+
+  merge = function(done, cfg, ctx)
+    local sched = schedule_of(cfg)
+    local prune, abl = {magnitude = {}, random = {}}, {}
+    for _, d in ipairs(done) do
+      local p = d.params
+      if p.stage == 1 then prune[p.method][#prune[p.method] + 1] = d
+      else
+        abl[p.ablation] = abl[p.ablation] or {}
+        abl[p.ablation][p.arm] = abl[p.ablation][p.arm] or {}
+        table.insert(abl[p.ablation][p.arm], d.result)
+      end
+    end
+    -- the sparsity sweep, mean over trials
+    local curve = {}
+    for _, method in ipairs{"magnitude", "random"} do
+      local c = {sparsity = {}, test_acc = {}, test_loss = {}, max_test_acc = {}}
+      for i, p in ipairs(sched) do
+        local a = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_acc end)
+        local l = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_loss end)
+        local mx = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].max_test_acc end)
+        if a then
+          local k = #c.sparsity + 1
+          c.sparsity[k], c.test_acc[k], c.test_loss[k], c.max_test_acc[k] = p, a, l, mx
+        end
+      end
+      curve[method] = c
+    end
+    local dense_acc, dense_loss
+    do
+      local all = {}
+      for _, m in ipairs{"magnitude", "random"} do for _, d in ipairs(prune[m]) do all[#all + 1] = d end end
+      dense_acc = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_acc end)
+      dense_loss = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_loss end)
+    end
+    print(("\nFinal test accuracy (%%) against sparsity, mean of %d trial(s)"):format(cfg.trials))
+    local rows = {}
+    for i, p in ipairs(sched) do
+      if i == 1 or i == #sched or #sched <= 12 or i % math.max(1, #sched // 10) == 0 then
+        local function at(m)
+          for k, s in ipairs(curve[m].sparsity) do if s == p then return curve[m].test_acc[k] end end
+        end
+        rows[#rows + 1] = {("%.3f"):format(p), at("magnitude"), at("random")}
+      end
+    end
+    sweep.print_table({"sparsity", "ticket", "random"}, rows)
+
+    local claims = {}
+    -- high sparsity: levels in [0.8, 0.95]
+    local hi = {magnitude = {}, random = {}}
+    for _, m in ipairs{"magnitude", "random"} do
+      for k, s in ipairs(curve[m].sparsity) do
+        if s >= 0.8 and s <= 0.95 then hi[m][#hi[m] + 1] = curve[m].test_acc[k] end
+      end
+    end
+    if #hi.magnitude > 0 and #hi.random > 0 and dense_acc then
+      local t, r = util.mean(hi.magnitude), util.mean(hi.random)
+      claims.ticket_beats_random_and_dense = sweep.claim(t > r and t > dense_acc,
+        "mean final test accuracy over sparsity 0.80-0.95 (%d levels): ticket %.1f%%, random %.1f%%; dense %.1f%%",
+        #hi.magnitude, t, r, dense_acc)
+    else
+      claims.ticket_beats_random_and_dense = sweep.unmeasured("no pruning levels between 0.80 and 0.95 yet")
+    end
+
+    local abl_summary = {}
+    local function arm_acc(a, arm)
+      local l = abl[a] and abl[a][arm]
+      if l and #l > 0 then return mean_of(l, function(r) return r.final_test_acc end) end
+    end
+    for _, a in ipairs(ABLATIONS) do
+      abl_summary[a] = {ticket = arm_acc(a, "ticket"), random = arm_acc(a, "random"), dense = arm_acc(a, "dense")}
+    end
+    local function beats(a, name, what)
+      local s = abl_summary[a]
+      if s.ticket and s.random and s.dense then
+        claims[name] = sweep.claim(s.ticket > s.random and s.ticket > s.dense,
+          "%s: ticket %.1f%%, random ticket %.1f%%, dense %.1f%% (final test accuracy, %d steps, batch %d)",
+          what, s.ticket, s.random, s.dense, cfg.abl_steps, cfg.abl_batch)
+      else claims[name] = sweep.unmeasured(what .. ": ablation runs missing") end
+    end
+    beats("a_new_data", "ticket_beats_baselines_new_data", "(a) new dataset (seed 43)")
+    beats("b_reversed", "ticket_keeps_edge_reversed", "(b) signals reversed in time")
+    beats("d_reinit", "reinit_ticket_beats_baselines", "(d) ticket mask, weights re-initialised")
+    do
+      local a, c = abl_summary.a_new_data, abl_summary.c_permuted
+      if a.ticket and a.random and c.ticket and c.random then
+        local dt, dr = a.ticket - c.ticket, a.random - c.random
+        claims.permutation_hurts_ticket_more = sweep.claim(dt > dr,
+          "(c) permuting positions: ticket %.1f -> %.1f%% (drop %.1f), random ticket %.1f -> %.1f%% (drop %.1f)%s",
+          a.ticket, c.ticket, dt, a.random, c.random, dr,
+          (a.dense and c.dense) and ("; dense %.1f -> %.1f%%"):format(a.dense, c.dense) or "")
+      else claims.permutation_hurts_ticket_more = sweep.unmeasured("(a)/(c) ablation runs missing") end
+    end
+
+    -- (e) adjacency of first-layer masks, and the heatmaps
+    local adj = {}
+    local heat = {}
+    for t = 1, cfg.trials do
+      local row = {trial = t}
+      for _, which in ipairs{{"ticket", "magnitude"}, {"random", "random"}} do
+        local key = ("prune=%s,trial=%d"):format(which[2], t)
+        local f = ctx.file(key, "mask1.npy")
+        if ctx.by_key[key] and sweep.exists(f) then
+          local rows_ = m1d.load_npy(f):totable()           -- [hidden, 40]
+          row[which[1]] = adjacency(rows_)
+          if which[1] == "ticket" then row.ticket_permuted_null = adjacency_permuted(rows_, 50, 1000) end
+          local kept = 0
+          for _, r in ipairs(rows_) do for _, v in ipairs(r) do kept = kept + v end end
+          row[which[1] .. "_density"] = kept / (#rows_ * #rows_[1])
+          if t == 1 then heat[which[1]] = rows_ end
+        end
+      end
+      adj[t] = row
+    end
+    local ta = mean_of(adj, function(r) return r.ticket end)
+    local ra = mean_of(adj, function(r) return r.random end)
+    local na = mean_of(adj, function(r) return r.ticket_permuted_null end)
+    if ta and ra then
+      claims.ticket_masks_adjacent = sweep.claim(ta > ra,
+        "P(right neighbour kept | kept), first layer: ticket %.3f vs random mask %.3f (density %.3f); ticket with input positions permuted %.3f",
+        ta, ra, adj[1].random_density or 0 / 0, na or 0 / 0)
+    else claims.ticket_masks_adjacent = sweep.unmeasured("ticket masks not saved yet") end
+
+    -- figure
+    local fig = plot.figure{layout = "2x3", size = {1800, 900},
+                            title = ("Lottery tickets: MLP 40-%d-%d-10, %d trial(s)"):format(cfg.hidden, cfg.hidden, cfg.trials)}
+    local function sweep_series(field)
+      local s = {}
+      for _, m in ipairs{"magnitude", "random"} do
+        if #curve[m].sparsity > 0 then
+          s[#s + 1] = {x = curve[m].sparsity, y = curve[m][field], name = m == "magnitude" and "lottery ticket" or "random",
+                       color = m == "magnitude" and "#d62728" or "#1f77b4"}
+        end
+      end
+      return s
+    end
+    local s1 = sweep_series("test_acc")
+    fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)", series = s1,
+              hlines = dense_acc and {{y = dense_acc, name = "dense"}} or nil, legend = "bottom left"}
+    fig:panel{title = "final test loss", xlabel = "sparsity", ylabel = "test loss", series = sweep_series("test_loss"),
+              hlines = dense_loss and {{y = dense_loss, name = "dense"}} or nil, legend = "top left"}
+    local aser = {}
+    for j, arm in ipairs(ARMS) do
+      local xs, ys = {}, {}
+      for i, a in ipairs(ABLATIONS) do
+        if abl_summary[a][arm] then xs[#xs + 1], ys[#ys + 1] = i, abl_summary[a][arm] end
+      end
+      if #xs > 0 then aser[#aser + 1] = {x = xs, y = ys, name = arm, marker = "circle", style = "points",
+                                        marker_size = 2, color = ({"#d62728", "#1f77b4", "#2ca02c"})[j]} end
+    end
+    local xt = {}
+    for i, a in ipairs(ABLATIONS) do xt[i] = ('"%s" %d'):format(ABL_TITLE[a], i) end
+    fig:panel{title = ("ablations at sparsity %.2f (%d steps, batch %d)"):format(sched[closest(sched, cfg.ticket_sparsity)],
+              cfg.abl_steps, cfg.abl_batch), ylabel = "final test accuracy (%)", xrange = {0.5, 4.5},
+              series = #aser > 0 and aser or nil, hlines = #aser == 0 and {{y = 0}} or nil,
+              extra = {"set xtics (" .. table.concat(xt, ", ") .. ")"}, legend = "bottom left"}
+    local eser = {}
+    for j, f in ipairs{"ticket", "random", "ticket_permuted_null"} do
+      local xs, ys = {}, {}
+      for _, r in ipairs(adj) do if r[f] then xs[#xs + 1], ys[#ys + 1] = j, r[f] end end
+      if #xs > 0 then eser[#eser + 1] = {x = xs, y = ys, name = f:gsub("_", " "), style = "points", marker = "circle",
+                                        marker_size = 2, color = plot.colors[j]} end
+    end
+    fig:panel{title = "(e) adjacency of kept first-layer weights", ylabel = "P(neighbour kept | kept)", xrange = {0.5, 3.5},
+              series = #eser > 0 and eser or nil, hlines = #eser == 0 and {{y = 0}} or nil,
+              extra = {'set xtics ("ticket" 1, "random" 2, "ticket, positions permuted" 3)'}, legend = "top right"}
+    for _, which in ipairs{"ticket", "random"} do
+      local m = heat[which]
+      if m then
+        -- input x hidden, hidden units sorted by their number of adjacent kept pairs
+        local order, score = {}, {}
+        for j, r in ipairs(m) do
+          local s = 0
+          for i = 1, #r - 1 do if r[i] ~= 0 and r[i + 1] ~= 0 then s = s + 1 end end
+          order[j], score[j] = j, s
+        end
+        table.sort(order, function(a, b) if score[a] ~= score[b] then return score[a] > score[b] end return a < b end)
+        local data = {}
+        for i = 1, #m[1] do
+          local row = {}
+          for k, j in ipairs(order) do row[k] = m[j][i] end
+          data[i] = row
+        end
+        fig:heatmap{data = data, title = ("first-layer %s mask (input x hidden, sorted by adjacency)"):format(which),
+                    xlabel = "hidden unit", ylabel = "input position", palette = "gray", colorbox = false}
+      else
+        fig:panel{title = which .. " mask: not available yet", hlines = {{y = 0}}}
+      end
+    end
+    fig:save(cfg.figure)
+    fig:close()
+    print("wrote " .. cfg.figure)
+    local prune_runs = {}
+    for _, m in ipairs{"magnitude", "random"} do
+      for _, d in ipairs(prune[m]) do prune_runs[#prune_runs + 1] = {key = d.key, seconds = d.seconds, result = d.result} end
+    end
+    return {sweep = curve, dense = {test_acc = dense_acc, test_loss = dense_loss}, ablations = abl_summary,
+            adjacency = adj, claims = claims, figure = cfg.figure, prune_runs = prune_runs,
+            ticket_sparsity = sched[closest(sched, cfg.ticket_sparsity)]}
+  end,
+}

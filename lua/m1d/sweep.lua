@@ -1,0 +1,322 @@
+-- m1d.sweep — experiments as lists of independent runs, for one process or many.
+--
+-- A sweep script declares its runs (tables of parameters, each with a unique `key` such
+-- as "model=cnn,w=4"), a function that performs one run and returns a JSON-able table,
+-- and a merge function that turns the finished runs into the results table, the claims
+-- and the figure.  The scheduling is left to existing tools: the script lists its runs
+-- or the command lines that perform them, and GNU parallel, a Slurm job array or a
+-- plain shell loop runs them.  Options every sweep script accepts:
+--
+--   (none)            run every pending run in this process, then merge
+--   --list            print "index  stage  key  done|pending"
+--   --count           print the number of runs (for sbatch --array=1-N)
+--   --list-commands   print one shell command per pending run (pipe into `parallel`)
+--   --run N           perform run N (1-based, as --list prints it)
+--   --only k=v[,k=v]  perform every run whose parameters match all the pairs
+--   --stage S         with --list-commands / the default mode: only runs of stage S
+--   --merge           read the run files, write <out> (JSON) and the figure
+--   --force           redo runs whose result file exists
+--
+-- Run files live in <out without .json>/runs/<key>.json, written atomically
+-- (util.write_json), so a rerun skips what is done (resume after interruption) and
+-- parallel writers never see half a file.  A run file also stores the run's parameters;
+-- if they differ from the current ones (say, --quick results under the same --out),
+-- the run counts as pending and is redone.  Runs with stage 2 may read stage-1 results
+-- through ctx.load(key); schedulers run the stages one after the other.
+--
+--   sweep.main{name = "pooling", argv = arg, defaults = {...}, usage = "...",
+--              configure = function(cfg) end,          -- e.g. --quick adjustments
+--              runs = function(cfg) return {{key = "n=2000,model=max_pool", n = 2000, ...}} end,
+--              run = function(params, cfg, ctx) return {...} end,
+--              merge = function(done, cfg, ctx) return {...results, claims = {...}} end}
+local m1d = require "m1d"
+local util = require "m1d.util"
+
+local sweep = {}
+
+local SWEEP_OPTS = {list = false, count = false, list_commands = false, run = 0, only = "",
+                    stage = 0, merge = false, force = false}
+local SWEEP_USAGE = [[
+
+sweep options: --list | --count | --list-commands [--stage S] | --run N | --only k=v[,k=v]
+               | --merge | --force;  with none: run everything pending here, then merge]]
+
+-- A canonical, order-independent text for a flat-ish table (parameter comparison).
+local function canon(v)
+  if type(v) ~= "table" then
+    if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 2^53 then
+      return tostring(math.tointeger(v))
+    end
+    return tostring(v)
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do
+    local val = v[k]
+    if val == nil then val = v[tonumber(k)] end
+    parts[#parts + 1] = k .. "=" .. canon(val)
+  end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+sweep.canon = canon
+
+local function exists(p)
+  local f = io.open(p, "rb")
+  if f then f:close() return true end
+  return false
+end
+sweep.exists = exists
+
+-- Split "a=1,b=x" into {a = "1", b = "x"}.
+local function parse_pairs(s)
+  local t = {}
+  for pair in s:gmatch("[^,]+") do
+    local k, v = pair:match("^%s*([%w_]+)%s*=%s*(.-)%s*$")
+    if not k then error(("--only: '%s' is not key=value"):format(pair), 0) end
+    t[k] = v
+  end
+  return t
+end
+
+local function matches(params, want)
+  for k, v in pairs(want) do
+    if canon(params[k]) ~= v then return false end
+  end
+  return true
+end
+
+-- The command-line words of the script's own options, minus the sweep options.
+local function passthrough(argv)
+  local out, i = {}, 1
+  while i <= #argv do
+    local a = argv[i]
+    local name = a:match("^%-%-([%w_%-]+)$")
+    name = name and name:gsub("-", "_")
+    if name and SWEEP_OPTS[name] ~= nil then
+      if type(SWEEP_OPTS[name]) ~= "boolean" then i = i + 1
+      elseif argv[i + 1] == "true" or argv[i + 1] == "false" then i = i + 1 end
+    else
+      out[#out + 1] = a
+    end
+    i = i + 1
+  end
+  return out
+end
+
+local function shell_quote(s)
+  if s:match("^[%w%-%._/=,:+]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local function fmt_s(s)
+  if s >= 3600 then return ("%.1f h"):format(s / 3600) end
+  if s >= 60 then return ("%.1f min"):format(s / 60) end
+  return ("%.1f s"):format(s)
+end
+sweep.fmt_seconds = fmt_s
+
+function sweep.main(spec)
+  assert(spec.name and spec.runs and spec.run and spec.merge, "sweep.main: needs name, runs, run, merge")
+  local defaults = {}
+  for k, v in pairs(spec.defaults or {}) do defaults[k] = v end
+  for k, v in pairs(SWEEP_OPTS) do
+    if defaults[k] ~= nil then error("sweep.main: option --" .. k .. " is reserved", 2) end
+    defaults[k] = v
+  end
+  if defaults.out == nil then defaults.out = "results/" .. spec.name .. ".json" end
+  if defaults.figure == nil then defaults.figure = "" end
+  local argv = spec.argv or {}
+  local cfg = util.parse_args(argv, defaults, (spec.usage or "") .. SWEEP_USAGE)
+  if spec.configure then spec.configure(cfg) end
+  if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
+  local base = cfg.out:gsub("%.json$", "")
+  local dir = base .. "/runs"
+
+  local runs = spec.runs(cfg)
+  local seen = {}
+  for i, r in ipairs(runs) do
+    if type(r.key) ~= "string" or r.key == "" or r.key:find("[/%s]") then
+      error(("sweep %s: run %d needs a key without '/' or spaces"):format(spec.name, i), 0)
+    end
+    if seen[r.key] then error(("sweep %s: key '%s' appears twice"):format(spec.name, r.key), 0) end
+    seen[r.key] = i
+    r.stage = r.stage or 1
+  end
+
+  local function path_of(r) return ("%s/%s.json"):format(dir, r.key) end
+  local function load_file(r)
+    local p = path_of(r)
+    if not exists(p) then return nil end
+    local ok, v = pcall(util.read_json, p)
+    if not ok or type(v) ~= "table" or canon(v.params) ~= canon(r) then return nil end
+    return v
+  end
+  local ctx = {dir = dir, base = base, cfg = cfg, runs = runs}
+  function ctx.load(key)
+    local i = seen[key]
+    if not i then error(("sweep %s: no run with key '%s'"):format(spec.name, key), 2) end
+    local v = load_file(runs[i])
+    if not v then
+      error(("sweep %s: run '%s' (stage %d) has no result yet in %s; run that stage first")
+            :format(spec.name, key, runs[i].stage, dir), 2)
+    end
+    return v.result
+  end
+  -- a file belonging to a run (e.g. masks as .npy): <dir>/<key>.<suffix>
+  function ctx.file(key, suffix) m1d.makedirs(dir); return ("%s/%s.%s"):format(dir, key, suffix) end
+
+  local function perform(i)
+    local r = runs[i]
+    if not cfg.force and load_file(r) then
+      print(("[%d/%d] %s: done already (%s)"):format(i, #runs, r.key, path_of(r)))
+      return
+    end
+    print(("[%d/%d] %s ..."):format(i, #runs, r.key))
+    io.stdout:flush()
+    m1d.manual_seed(r.seed or 0)
+    local t0 = m1d.clock()
+    local result = spec.run(r, cfg, ctx)
+    local dt = m1d.clock() - t0
+    util.write_json(path_of(r), {experiment = spec.name, key = r.key, index = i, params = r,
+                                 seconds = dt, result = result, version = m1d.version,
+                                 threads = m1d.get_num_threads(), finished = os.date("!%Y-%m-%dT%H:%M:%SZ")})
+    print(("[%d/%d] %s: %s"):format(i, #runs, r.key, fmt_s(dt)))
+    io.stdout:flush()
+    collectgarbage()
+  end
+
+  local function merge()
+    local done, missing, run_seconds = {}, {}, 0
+    for i, r in ipairs(runs) do
+      local v = load_file(r)
+      if v then
+        done[#done + 1] = {key = r.key, index = i, params = r, result = v.result, seconds = v.seconds}
+        run_seconds = run_seconds + (v.seconds or 0)
+      else
+        missing[#missing + 1] = r.key
+      end
+    end
+    ctx.missing = missing
+    ctx.by_key = {}
+    for _, d in ipairs(done) do ctx.by_key[d.key] = d end
+    local out = spec.merge(done, cfg, ctx) or {}
+    out.experiment = out.experiment or spec.name
+    out.args = cfg
+    out.version = m1d.version
+    out.runs_total, out.runs_done = #runs, #done
+    out.complete = #missing == 0
+    out.missing = missing
+    out.run_seconds = run_seconds
+    out.claims = out.claims or {}
+    out.run_files = dir
+    util.write_json(cfg.out, out)
+    print(("wrote %s (%d/%d runs%s; %s of run time)"):format(cfg.out, #done, #runs,
+          #missing > 0 and (", " .. #missing .. " missing") or "", fmt_s(run_seconds)))
+    local names = {}
+    for k in pairs(out.claims) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do
+      local c = out.claims[k]
+      print(("claim %-28s %s  %s"):format(k, c.holds and "HOLDS " or "FAILS ", c.evidence or ""))
+    end
+    return out
+  end
+
+  if cfg.count then print(#runs) return end
+  if cfg.list then
+    for i, r in ipairs(runs) do
+      print(("%4d  stage %d  %-40s %s"):format(i, r.stage, r.key, load_file(r) and "done" or "pending"))
+    end
+    return
+  end
+  if cfg.list_commands then
+    local prog = arg and arg[-1] or "./m1d"
+    local script = arg and arg[0] or ("experiments/" .. spec.name .. ".lua")
+    local extra = {}
+    for _, a in ipairs(passthrough(argv)) do extra[#extra + 1] = shell_quote(a) end
+    local tail = #extra > 0 and (" " .. table.concat(extra, " ")) or ""
+    for i, r in ipairs(runs) do
+      if (cfg.stage == 0 or r.stage == cfg.stage) and (cfg.force or not load_file(r)) then
+        print(("%s %s --run %d%s"):format(prog, script, i, tail))
+      end
+    end
+    return
+  end
+  if cfg.run ~= 0 then
+    local i = math.tointeger(cfg.run)
+    if not i or i < 1 or i > #runs then
+      error(("--run %s: runs are numbered 1..%d (see --list)"):format(tostring(cfg.run), #runs), 0)
+    end
+    perform(i)
+    return
+  end
+  if cfg.only ~= "" then
+    local want, n = parse_pairs(cfg.only), 0
+    for i, r in ipairs(runs) do
+      if matches(r, want) then perform(i); n = n + 1 end
+    end
+    if n == 0 then error(("--only %s matches no run (see --list)"):format(cfg.only), 0) end
+    return
+  end
+  if cfg.merge then return merge() end
+  -- everything here, stage by stage, then merge
+  local t0 = m1d.clock()
+  local maxstage = 1
+  for _, r in ipairs(runs) do maxstage = math.max(maxstage, r.stage) end
+  for s = 1, maxstage do
+    if cfg.stage == 0 or cfg.stage == s then
+      for i, r in ipairs(runs) do if r.stage == s then perform(i) end end
+    end
+  end
+  print(("all runs: %s wall"):format(fmt_s(m1d.clock() - t0)))
+  return merge()
+end
+
+-- ---------------------------------------------------------------- small helpers for merges
+
+-- A claim entry: holds (boolean) with the evidence (format string and values).
+function sweep.claim(holds, fmt, ...)
+  return {holds = holds and true or false, evidence = fmt:format(...)}
+end
+
+-- A claim that could not be evaluated because runs are missing.
+function sweep.unmeasured(why)
+  return {holds = false, measured = false, evidence = "not measured: " .. why}
+end
+
+-- Centred moving average with window k (shrinks at the ends).
+function sweep.smooth(ys, k)
+  local out, h = {}, k // 2
+  for i = 1, #ys do
+    local s, n = 0, 0
+    for j = math.max(1, i - h), math.min(#ys, i + h) do s = s + ys[j]; n = n + 1 end
+    out[i] = s / n
+  end
+  return out
+end
+
+-- Print a table: header list and rows of values (numbers formatted with fmt).
+function sweep.print_table(header, rows, fmt)
+  fmt = fmt or "%8.1f"
+  local w = {}
+  for j, h in ipairs(header) do w[j] = math.max(#h, 8) end
+  local function cell(v, j)
+    local s
+    if math.type(v) == "integer" then s = tostring(v)
+    elseif type(v) == "number" then s = fmt:format(v)
+    else s = tostring(v == nil and "-" or v) end
+    return ("%" .. w[j] .. "s"):format(s)
+  end
+  local line = {}
+  for j, h in ipairs(header) do line[j] = ("%" .. w[j] .. "s"):format(h) end
+  print(table.concat(line, " "))
+  for _, row in ipairs(rows) do
+    local l = {}
+    for j = 1, #header do l[j] = cell(row[j], j) end
+    print(table.concat(l, " "))
+  end
+end
+
+return sweep

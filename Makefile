@@ -163,3 +163,29 @@ fuzz: fuzz-tools
 check: check-asan valgrind fuzz
 
 .PHONY: check-asan valgrind fuzz fuzz-tools check
+
+# ---------------------------------------------------------------- paper-scale experiments
+# make paper: the four science studies at paper scale.  Each script lists its runs
+# (--list-commands); GNU parallel runs them, JOBS at a time (default: one per core), each
+# process with single-threaded OpenBLAS; stage 2 (the lottery ablations, which read the
+# tickets of stage 1) after stage 1; then every study merges its run files into
+# results/<name>.json and results/<name>.png.  A rerun skips finished runs (resume).
+# PAPER selects studies, longest first: make paper PAPER="pooling spatial_priors".
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+PAPER    ?= lottery double_descent pooling spatial_priors
+PARALLEL := OPENBLAS_NUM_THREADS=1 parallel -j $(JOBS) --joblog +results/paper_joblog.txt
+
+paper-deps:
+	@command -v parallel >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "m1d: installing GNU parallel"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel; }; \
+	  else echo "make paper: needs GNU parallel; run as root:  apt-get install parallel" >&2; exit 1; fi; }
+
+paper: all paper-deps
+	@mkdir -p results
+	for s in 1 2; do \
+	  for e in $(PAPER); do ./m1d experiments/$$e.lua --list-commands --stage $$s || exit 1; done | $(PARALLEL) || exit 1; \
+	done
+	for e in $(PAPER); do ./m1d experiments/$$e.lua --merge || exit 1; done
+
+.PHONY: paper paper-deps

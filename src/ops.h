@@ -105,6 +105,10 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
 m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
+/* One GRU direction over a sequence (ops_gru.c): x [B,T,I], h0 [B,H] or NULL,
+   w_ih [3H,I], w_hh [3H,H], b_ih, b_hh [3H] -> all hidden states [B,T,H]. */
+m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
+                     m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse);
 
 /* Dtype checks shared by the op files. */
 int m1d_check_float (const char *op, const m1d_Tensor *x);

@@ -398,6 +398,17 @@ int m1d_copy_into (m1d_Tensor *dst, const m1d_Tensor *src) {
     memmove(m1d_data(dst), m1d_data(src), (size_t)n * m1d_dtype_size(dst->dtype));
     return 0;
   }
+  if (m1d_is_contiguous(dst) && m1d_is_contiguous(src) && m1d_same_shape(dst, src) &&
+      dst->dtype != M1D_I64 && src->dtype != M1D_I64) {     /* float32 <-> float64 */
+    if (dst->dtype == M1D_F64) {
+      double *o = m1d_data(dst); const float *s = m1d_data(src);
+      for (int64_t i = 0; i < n; i++) o[i] = s[i];
+    } else {
+      float *o = m1d_data(dst); const double *s = m1d_data(src);
+      for (int64_t i = 0; i < n; i++) o[i] = (float)s[i];
+    }
+    return 0;
+  }
   if (dst->dtype == src->dtype && m1d_is_contiguous(dst) && dst->ndim > 0) {
     /* rows of the last dim, src walked with its (broadcast) strides: bias rows, views */
     int nd = dst->ndim;

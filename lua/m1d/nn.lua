@@ -296,27 +296,6 @@ end
 
 -- ---------------------------------------------------------------- GRU
 
--- One direction over time, PyTorch's conventions: gates r, z, n;
--- n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h.
--- The input projection is taken per time step from x[:, t] (not sliced out of one
--- [B, T, 3H] product): a slice's gradient is a full-size zero tensor, which made the
--- backward pass grow with T^2.  Returns the list of h_t in time order, and h_T.
-local function gru_direction(x, h, w_ih, b_ih, w_hh, b_hh, H, reverse)
-  local T = x:size(2)
-  local outs = {}
-  for s = 1, T do
-    local t = reverse and (T - s + 1) or s
-    local gi = m1d.linear(x:select(2, t), w_ih, b_ih)    -- [B, 3H]
-    local gh = m1d.linear(h, w_hh, b_hh)                  -- [B, 3H]
-    local rz = (gi:narrow(2, 1, 2 * H) + gh:narrow(2, 1, 2 * H)):sigmoid()
-    local r, z = rz:narrow(2, 1, H), rz:narrow(2, H + 1, H)
-    local n = (gi:narrow(2, 2 * H + 1, H) + r * gh:narrow(2, 2 * H + 1, H)):tanh()
-    h = n + z * (h - n)
-    outs[t] = h
-  end
-  return outs, h
-end
-
 -- nn.GRU(input, hidden, {bidirectional = false, batch_first = true}):
 -- forward(x [B, T, input] (batch_first) [, h0 [dirs, B, H]]) -> output [B, T, dirs*H], h_n [dirs, B, H]
 function nn.GRU(n_in, H, opts)
@@ -338,16 +317,16 @@ function nn.GRU(n_in, H, opts)
       error(("GRU: input must be 3-D [batch, time, features], got %s"):format(table.concat(x:size(), "x")), 2)
     end
     if not batch_first then x = x:transpose(1, 2) end
-    local B = x:size(1)
     local dirs = bidir and 2 or 1
     local outputs, finals = {}, {}
     for d = 1, dirs do
+      -- one fused op per direction (src/ops_gru.c): PyTorch's gates r, z, n;
+      -- n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
       local sfx = d == 1 and "_l0" or "_l0_reverse"
-      local h = h0 and h0:select(1, d) or m1d.zeros({B, H}, x:dtype())
-      local outs, hT = gru_direction(x, h, self["weight_ih" .. sfx], self["bias_ih" .. sfx],
-                                     self["weight_hh" .. sfx], self["bias_hh" .. sfx], H, d == 2)
-      outputs[d] = m1d.stack(outs, 2)                                            -- [B, T, H]
-      finals[d] = hT
+      local out = m1d.gru(x, h0 and h0:select(1, d) or nil, self["weight_ih" .. sfx], self["weight_hh" .. sfx],
+                          self["bias_ih" .. sfx], self["bias_hh" .. sfx], d == 2)   -- [B, T, H]
+      outputs[d] = out
+      finals[d] = out:select(2, d == 2 and 1 or x:size(2))   -- the last state each direction reached
     end
     local out = dirs == 1 and outputs[1] or m1d.cat(outputs, 3)
     if not batch_first then out = out:transpose(1, 2) end

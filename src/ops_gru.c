@@ -1,0 +1,276 @@
+/*
+** ops_gru.c — one GRU layer direction over a whole sequence, fused.
+**
+** Composed of ops, a bidirectional GRU over 40 steps records ~3,000 graph
+** nodes per batch; this op records one.  Forward and first-order backward
+** (backpropagation through time) are plain loops in double precision with
+** GEMMs for the projections.  When the backward itself must be
+** differentiable (create_graph), the rule instead rebuilds the same
+** computation from ops (gru_composite) on identity stand-ins of the inputs
+** and differentiates that, as m1d.checkpoint does: gradients of every order,
+** identical in value to the fast path up to rounding.
+**
+** PyTorch's conventions: gates r, z, n stacked in that order;
+** n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h.
+*/
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include "ops_impl.h"
+
+enum { X, H0, WIH, WHH, BIH, BHH, NIN };
+
+typedef struct {
+  m1d_Tensor *in[NIN];      /* refs held; h0 may be NULL */
+  int reverse;
+  int64_t B, T, F, H;
+  double *r, *z, *n, *ghn, *hprev;   /* [T][B][H] per processing step */
+} GruSaved;
+
+static void saved_free (void *ud) {
+  GruSaved *s = ud;
+  for (int i = 0; i < NIN; i++) m1d_decref(s->in[i]);
+  free(s->r); free(s->z); free(s->n); free(s->ghn); free(s->hprev);
+  free(s);
+}
+
+/* a contiguous double copy of t (NULL -> zeros of n elements) */
+static double *as_double (const m1d_Tensor *t, int64_t n) {
+  double *d = calloc((size_t)(n ? n : 1), sizeof *d);
+  if (d == NULL || t == NULL) return d;
+  m1d_Tensor *v = m1d_cast_raw(t, M1D_F64);
+  if (v == NULL) { free(d); return NULL; }
+  memcpy(d, m1d_data(v), (size_t)n * sizeof *d);
+  m1d_decref(v);
+  return d;
+}
+
+static double sigm (double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* ---------------------------------------------------------------- composite (for higher orders) */
+
+static m1d_Tensor *gru_composite (m1d_Tensor **in, int reverse, int64_t T, int64_t H) {
+  m1d_Tensor *h = NULL, **outs = calloc((size_t)T, sizeof *outs), *r = NULL;
+  if (outs == NULL) return m1d_fail("gru: out of memory");
+  if (in[H0]) { h = in[H0]; m1d_incref(h); }
+  else {
+    int64_t shape[2] = {in[X]->shape[0], H};
+    if ((h = m1d_zeros(in[X]->dtype, 2, shape)) == NULL) { free(outs); return NULL; }
+  }
+  int ok = 1;
+  for (int64_t s = 0; s < T && ok; s++) {
+    int64_t t = reverse ? T - 1 - s : s;
+    m1d_Tensor *xt = NULL, *gi = NULL, *gh = NULL, *a = NULL, *rz = NULL, *rr = NULL, *zz = NULL,
+               *gin_ = NULL, *ghn = NULL, *rg = NULL, *pre = NULL, *n = NULL, *d = NULL, *zd = NULL, *hn = NULL;
+    m1d_Tensor *gi2 = NULL, *gh2 = NULL;
+    ok = (xt = m1d_select(in[X], 1, t)) && (gi = m1d_linear(xt, in[WIH], in[BIH])) &&
+         (gh = m1d_linear(h, in[WHH], in[BHH])) && (gi2 = m1d_narrow(gi, 1, 0, 2 * H)) &&
+         (gh2 = m1d_narrow(gh, 1, 0, 2 * H)) && (a = m1d_add(gi2, gh2)) && (rz = m1d_sigmoid(a)) &&
+         (rr = m1d_narrow(rz, 1, 0, H)) && (zz = m1d_narrow(rz, 1, H, H)) &&
+         (gin_ = m1d_narrow(gi, 1, 2 * H, H)) && (ghn = m1d_narrow(gh, 1, 2 * H, H)) &&
+         (rg = m1d_mul(rr, ghn)) && (pre = m1d_add(gin_, rg)) && (n = m1d_tanh(pre)) &&
+         (d = m1d_sub(h, n)) && (zd = m1d_mul(zz, d)) && (hn = m1d_add(n, zd));
+    m1d_Tensor *tmp[] = {xt, gi, gh, gi2, gh2, a, rz, rr, zz, gin_, ghn, rg, pre, n, d, zd};
+    for (size_t k = 0; k < sizeof tmp / sizeof *tmp; k++) m1d_decref(tmp[k]);
+    m1d_decref(h);
+    h = hn;
+    if (ok) { outs[t] = hn; m1d_incref(hn); }
+  }
+  if (ok) r = m1d_stack((int)T, outs, 1);
+  for (int64_t t = 0; t < T; t++) m1d_decref(outs[t]);
+  free(outs);
+  m1d_decref(h);
+  return r;
+}
+
+/* ---------------------------------------------------------------- backward */
+
+static int bw_gru_composite (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
+  GruSaved *s = node->ud;
+  m1d_Tensor *stand[NIN] = {0}, *targets[NIN];
+  int edge_of[NIN], nt = 0, rc = -1;
+  for (int i = 0, e = 0; i < NIN; i++) {
+    if (s->in[i] == NULL) continue;
+    if (node->edges[e].needs) {
+      if ((stand[i] = m1d_alias(s->in[i])) == NULL) goto done;
+      targets[nt] = stand[i];
+      edge_of[nt++] = e;
+    } else {
+      stand[i] = s->in[i];
+      m1d_incref(stand[i]);
+    }
+    e++;
+  }
+  m1d_Tensor *out = gru_composite(stand, s->reverse, s->T, s->H);
+  if (out == NULL) goto done;
+  m1d_Tensor *res[NIN] = {0};
+  if (m1d_backward(1, &out, &g, nt, targets, res, 1, 1) == 0) {
+    for (int k = 0; k < nt; k++) gin[edge_of[k]] = res[k];
+    rc = 0;
+  }
+  m1d_decref(out);
+done:
+  for (int i = 0; i < NIN; i++) m1d_decref(stand[i]);
+  return rc;
+}
+
+static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const int64_t *shape) {
+  m1d_Tensor *t = m1d_empty(dt, ndim, shape);
+  if (t == NULL) return NULL;
+  int64_t n = m1d_numel(t);
+  if (dt == M1D_F64) memcpy(m1d_data(t), d, (size_t)n * sizeof *d);
+  else { float *f = m1d_data(t); for (int64_t i = 0; i < n; i++) f[i] = (float)d[i]; }
+  return t;
+}
+
+static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
+  if (m1d_grad_enabled()) return bw_gru_composite(node, g, gin);
+  GruSaved *s = node->ud;
+  int64_t B = s->B, T = s->T, F = s->F, H = s->H, G = 3 * H;
+  double *go = as_double(g, B * T * H), *wih = as_double(s->in[WIH], G * F),
+         *whh = as_double(s->in[WHH], G * H), *x = as_double(s->in[X], B * T * F);
+  double *dgi = calloc((size_t)(B * T * G), sizeof *dgi), *dgh = calloc((size_t)(B * G), sizeof *dgh);
+  double *dh = calloc((size_t)(B * H), sizeof *dh), *dhp = calloc((size_t)(B * H), sizeof *dhp);
+  double *dwhh = calloc((size_t)(G * H), sizeof *dwhh), *dbhh = calloc((size_t)G, sizeof *dbhh);
+  double *dwih = calloc((size_t)(G * F), sizeof *dwih), *dbih = calloc((size_t)G, sizeof *dbih);
+  double *dx = calloc((size_t)(B * T * F), sizeof *dx);
+  int rc = -1;
+  if (!go || !wih || !whh || !x || !dgi || !dgh || !dh || !dhp || !dwhh || !dbhh || !dwih || !dbih || !dx) {
+    m1d_failcode("gru: out of memory in backward");
+    goto done;
+  }
+  for (int64_t st = T - 1; st >= 0; st--) {         /* processing steps, last first */
+    int64_t t = s->reverse ? T - 1 - st : st;
+    const double *r = s->r + st * B * H, *z = s->z + st * B * H, *n = s->n + st * B * H,
+                 *ghn = s->ghn + st * B * H, *hp = s->hprev + st * B * H;
+    for (int64_t b = 0; b < B; b++) {
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        double dhk = dh[k] + go[(b * T + t) * H + j];
+        double dn = dhk * (1 - z[k]), dz = dhk * (hp[k] - n[k]);
+        dhp[k] = dhk * z[k];
+        double dan = dn * (1 - n[k] * n[k]);
+        double dr = dan * ghn[k];
+        double dar = dr * r[k] * (1 - r[k]), daz = dz * z[k] * (1 - z[k]);
+        double *gi_row = dgi + (b * T + t) * G, *gh_row = dgh + b * G;
+        gi_row[j] = dar; gi_row[H + j] = daz; gi_row[2 * H + j] = dan;
+        gh_row[j] = dar; gh_row[H + j] = daz; gh_row[2 * H + j] = dan * r[k];
+      }
+    }
+    /* dh_prev += dgh @ W_hh;  dW_hh += dgh^T @ h_prev;  db_hh += sum_b dgh */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)G, 1.0, dgh, (int)G,
+                whh, (int)H, 1.0, dhp, (int)H);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)H, (int)B, 1.0, dgh, (int)G,
+                hp, (int)H, 1.0, dwhh, (int)H);
+    for (int64_t b = 0; b < B; b++) for (int64_t q = 0; q < G; q++) dbhh[q] += dgh[b * G + q];
+    memcpy(dh, dhp, (size_t)(B * H) * sizeof *dh);
+  }
+  /* the input projection for all steps at once */
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)F, (int)(B * T), 1.0, dgi, (int)G,
+              x, (int)F, 0.0, dwih, (int)F);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(B * T), (int)F, (int)G, 1.0, dgi, (int)G,
+              wih, (int)F, 0.0, dx, (int)F);
+  for (int64_t i = 0; i < B * T; i++) for (int64_t q = 0; q < G; q++) dbih[q] += dgi[i * G + q];
+  {
+    const double *bufs[NIN] = {dx, dh, dwih, dwhh, dbih, dbhh};
+    rc = 0;
+    for (int i = 0, e = 0; i < NIN && rc == 0; i++) {
+      if (s->in[i] == NULL) continue;
+      if (node->edges[e].needs &&
+          (gin[e] = from_double(bufs[i], node->edges[e].dtype, node->edges[e].ndim, node->edges[e].shape)) == NULL)
+        rc = -1;
+      e++;
+    }
+  }
+done:
+  free(go); free(wih); free(whh); free(x); free(dgi); free(dgh); free(dh); free(dhp);
+  free(dwhh); free(dbhh); free(dwih); free(dbih); free(dx);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- forward */
+
+m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
+                     m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse) {
+  if (x->ndim != 3 || w_ih->ndim != 2 || w_hh->ndim != 2 || w_hh->shape[0] != 3 * w_hh->shape[1] ||
+      w_ih->shape[0] != w_hh->shape[0] || w_ih->shape[1] != x->shape[2])
+    return m1d_fail("gru: input %s (want [batch, time, features]), weight_ih %s and weight_hh %s "
+                    "(want [3H, features] and [3H, H]) do not fit", m1d_shapestr(x).s,
+                    m1d_shapestr(w_ih).s, m1d_shapestr(w_hh).s);
+  int64_t B = x->shape[0], T = x->shape[1], F = x->shape[2], H = w_hh->shape[1], G = 3 * H;
+  if (b_ih == NULL || b_hh == NULL || b_ih->ndim != 1 || b_hh->ndim != 1 || b_ih->shape[0] != G ||
+      b_hh->shape[0] != G)
+    return m1d_fail("gru: biases must be [%lld] (3 x hidden)", (long long)G);
+  if (h0 && (h0->ndim != 2 || h0->shape[0] != B || h0->shape[1] != H))
+    return m1d_fail("gru: h0 %s must be [%lld, %lld]", m1d_shapestr(h0).s, (long long)B, (long long)H);
+  m1d_Tensor *all[NIN] = {x, h0, w_ih, w_hh, b_ih, b_hh};
+  for (int i = 0; i < NIN; i++) {
+    if (all[i] == NULL) continue;
+    if (m1d_check_float("gru", all[i]) < 0) return NULL;
+    if (all[i]->dtype != x->dtype)
+      return m1d_fail("gru: all inputs must have one dtype (input is %s)", m1d_dtype_name(x->dtype));
+  }
+  GruSaved *s = calloc(1, sizeof *s);
+  double *xd = as_double(x, B * T * F), *wih = as_double(w_ih, G * F), *whh = as_double(w_hh, G * H),
+         *bih = as_double(b_ih, G), *bhh = as_double(b_hh, G), *h = as_double(h0, B * H);
+  int64_t nout = B * T * H > 0 ? B * T * H : 1;
+  double *gi = malloc((size_t)(B * T * G + 1) * sizeof *gi), *gh = malloc((size_t)(B * G + 1) * sizeof *gh);
+  double *out = malloc((size_t)nout * sizeof *out);
+  m1d_Tensor *res = NULL;
+  if (s) {
+    size_t step = (size_t)nout * sizeof(double);
+    s->r = malloc(step); s->z = malloc(step); s->n = malloc(step); s->ghn = malloc(step); s->hprev = malloc(step);
+  }
+  if (!s || !xd || !wih || !whh || !bih || !bhh || !h || !gi || !gh || !out || !s->r || !s->z || !s->n ||
+      !s->ghn || !s->hprev) {
+    m1d_fail("gru: out of memory");
+    goto done;
+  }
+  /* gi = x W_ih^T + b_ih for every step at once: [B*T, 3H] */
+  for (int64_t i = 0; i < B * T; i++) memcpy(gi + i * G, bih, (size_t)G * sizeof *gi);
+  if (B * T > 0)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(B * T), (int)G, (int)F, 1.0, xd, (int)F,
+                wih, (int)F, 1.0, gi, (int)G);
+  for (int64_t st = 0; st < T; st++) {
+    int64_t t = reverse ? T - 1 - st : st;
+    for (int64_t b = 0; b < B; b++) memcpy(gh + b * G, bhh, (size_t)G * sizeof *gh);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)G, (int)H, 1.0, h, (int)H,
+                whh, (int)H, 1.0, gh, (int)G);
+    double *r = s->r + st * B * H, *z = s->z + st * B * H, *n = s->n + st * B * H,
+           *ghn = s->ghn + st * B * H, *hp = s->hprev + st * B * H;
+    memcpy(hp, h, (size_t)(B * H) * sizeof *h);
+    for (int64_t b = 0; b < B; b++) {
+      const double *gir = gi + (b * T + t) * G, *ghr = gh + b * G;
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        r[k] = sigm(gir[j] + ghr[j]);
+        z[k] = sigm(gir[H + j] + ghr[H + j]);
+        ghn[k] = ghr[2 * H + j];
+        n[k] = tanh(gir[2 * H + j] + r[k] * ghn[k]);
+        h[k] = n[k] + z[k] * (hp[k] - n[k]);
+        out[(b * T + t) * H + j] = h[k];
+      }
+    }
+  }
+  {
+    int64_t shape[3] = {B, T, H};
+    res = from_double(out, x->dtype, 3, shape);
+  }
+  if (res && m1d_needs_grad(NIN, all)) {
+    m1d_Tensor *ins[NIN];
+    int nin = 0;
+    for (int i = 0; i < NIN; i++) if (all[i]) ins[nin++] = all[i];
+    m1d_Node *node = m1d_record("gru", bw_gru, res, nin, ins);
+    if (node == NULL) { m1d_decref(res); res = NULL; goto done; }
+    for (int i = 0; i < NIN; i++) { s->in[i] = all[i]; m1d_incref(all[i]); }
+    s->reverse = reverse; s->B = B; s->T = T; s->F = F; s->H = H;
+    node->ud = s;
+    node->ud_free = saved_free;
+    s = NULL;                      /* owned by the node now */
+  }
+done:
+  if (s) saved_free(s);
+  free(xd); free(wih); free(whh); free(bih); free(bhh); free(h); free(gi); free(gh); free(out);
+  return res;
+}

@@ -369,6 +369,21 @@ shape_error("scatter_add", function() return x34:scatter_add(2, long({{1, 2}}), 
             "[1,2]", "[1,3]")
 shape_error("index_add", function() return randn(4, 2):index_add(1, long({1, 2}), randn(2, 3)) end,
             "[4,2]", "[2,3]")
+-- the fused GRU op: fast first-order backward, op-composed higher orders
+do
+  local B, Tn, In, H = 3, 5, 2, 4
+  local gx, gh0 = randn(B, Tn, In), randn(B, H)
+  local wi, wh = randn(3 * H, In) * 0.5, randn(3 * H, H) * 0.5
+  local bi, bh = randn(3 * H), randn(3 * H)
+  for _, rev in ipairs{false, true} do
+    both("gru" .. (rev and " reverse" or ""), function(a, b, c, d, e, f) return m1d.gru(a, b, c, d, e, f, rev) end,
+         {gx, gh0, wi, wh, bi, bh})
+  end
+  both("gru without h0", function(a, c, d, e, f) return m1d.gru(a, nil, c, d, e, f) end, {gx, wi, wh, bi, bh})
+end
+shape_error("gru", function() return m1d.gru(randn(2, 3, 4), nil, randn(6, 5), randn(6, 2), randn(6), randn(6)) end,
+            "[2,3,4]", "[6,5]")
+
 shape_error("grad_outputs", function()
   local a = randn(3, 4):requires_grad()
   return m1d.grad(a * 2, a, {grad_outputs = {randn(4, 3)}})

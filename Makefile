@@ -91,6 +91,8 @@ install: all
 	install -m 755 m1d $(DESTDIR)$(PREFIX)/bin/m1d
 	install -m 755 $(B)/lua/m1d/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/m1d/core.so
 	install -m 644 lua/m1d/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/
+	install -d $(DESTDIR)$(PREFIX)/share/m1d/mnist1d
+	install -m 644 vendor/mnist1d/*.npy vendor/mnist1d/LICENSE $(DESTDIR)$(PREFIX)/share/m1d/mnist1d/
 
 clean:
 	rm -rf $(B) m1d

@@ -326,7 +326,7 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
       m1d_incref(g);
       if (accumulate(&results[n->target], g) < 0) { m1d_decref(g); goto restore; }
     }
-    if (!n->needed || (n->target >= 0 && !n->needed)) { m1d_decref(g); continue; }
+    if (!n->needed) { m1d_decref(g); continue; }
     int needed_inputs = 0;
     for (int i = 0; i < n->ninputs; i++) {
       m1d_Edge *e = &n->edges[i];

@@ -322,9 +322,8 @@ static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
   m1d_decref(xc);
   if (dim == x->ndim - 1) return oc;
   /* move the last dim back to `dim` */
-  int perm[M1D_MAXDIM], k = 0;
+  int perm[M1D_MAXDIM];
   for (int d = 0; d < x->ndim; d++) perm[d] = d < dim ? d : (d == dim ? x->ndim - 1 : d - 1);
-  (void)k;
   m1d_Tensor *v = m1d_view_permute(oc, perm);
   m1d_decref(oc);
   if (v == NULL) return NULL;

@@ -725,10 +725,8 @@ static m1d_Tensor *arith (lua_State *L, ArOp op) {
     }
   }
   static const char *const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"};
-  int bad = (a || lua_type(L, 1) == LUA_TNUMBER) ? 2 : 1;
   luaL_error(L, "%s: expected tensors or numbers, got %s and %s", names[op], luaL_typename(L, 1),
              luaL_typename(L, 2));
-  (void)bad;
   return NULL;
 }
 

@@ -167,7 +167,7 @@ sweep.main{
     if cfg.quick then
       cfg.hidden, cfg.steps, cfg.eval_every, cfg.checkpoint_every = 100, 150, 50, 150
       cfg.schedule, cfg.trials = "0,0.5,0.75,0.92", 1
-      cfg.abl_steps, cfg.abl_eval_every = 150, 50
+      cfg.abl_steps, cfg.abl_eval_every = 100, 50
       if cfg.out == "results/lottery.json" then cfg.out = "results/lottery_quick.json" end
     end
   end,
@@ -399,9 +399,9 @@ sweep.main{
     end
     local s1 = sweep_series("test_acc")
     fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)", series = s1,
-              hlines = dense_acc and {{y = dense_acc, name = "dense"}} or nil, legend = "bottom left"}
+              hlines = {{y = dense_acc or 0, name = "dense"}}, legend = "bottom left"}
     fig:panel{title = "final test loss", xlabel = "sparsity", ylabel = "test loss", series = sweep_series("test_loss"),
-              hlines = dense_loss and {{y = dense_loss, name = "dense"}} or nil, legend = "top left"}
+              hlines = {{y = dense_loss or 0, name = "dense"}}, legend = "top left"}
     local aser = {}
     for j, arm in ipairs(ARMS) do
       local xs, ys = {}, {}

@@ -52,7 +52,7 @@ sweep.main{
               test = 1000, models = table.concat(KINDS, ","), smooth = 5, quick = false, progress = false},
   configure = function(cfg)
     if cfg.quick then
-      cfg.steps, cfg.eval_every, cfg.sizes = 300, 50, "2000,4000"
+      cfg.steps, cfg.eval_every, cfg.sizes = 300, 50, "2000,3000"
       if cfg.out == "results/pooling.json" then cfg.out = "results/pooling_quick.json" end
     end
   end,
@@ -150,6 +150,7 @@ sweep.main{
       fig:panel{title = ("%d training examples"):format(n - cfg.test), xlabel = "step", ylabel = "test accuracy (%)",
                 series = series, legend = "bottom right font \",8\"", yrange = {40, 100}}
     end
+    if #sizes == 0 then fig:panel{title = "no runs finished yet", hlines = {{y = 0}}} end
     fig:save(cfg.figure)
     fig:close()
     print("wrote " .. cfg.figure)

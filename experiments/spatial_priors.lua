@@ -179,7 +179,7 @@ sweep.main{
       end
     end
     fig:panel{title = "final test accuracy", xlabel = "shuffle window width w (positions)", ylabel = "test accuracy (%)",
-              logx = true, yrange = {0, 100}, series = series, legend = "bottom left font \",9\""}
+              logx = true, yrange = {0, 100}, series = series, hlines = #series == 0 and {{y = 0}} or nil, legend = "bottom left font \",9\""}
     local curves = {}
     for _, d in ipairs(done) do
       local p = d.params

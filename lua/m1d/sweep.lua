@@ -219,7 +219,8 @@ function sweep.main(spec)
     table.sort(names)
     for _, k in ipairs(names) do
       local c = out.claims[k]
-      print(("claim %-28s %s  %s"):format(k, c.holds and "HOLDS " or "FAILS ", c.evidence or ""))
+      local verdict = c.measured == false and "n/a   " or (c.holds and "HOLDS " or "FAILS ")
+      print(("claim %-30s %s %s"):format(k, verdict, c.evidence or ""))
     end
     return out
   end

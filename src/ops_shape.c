@@ -83,9 +83,10 @@ static int bw_narrow (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
 
 m1d_Tensor *m1d_narrow (m1d_Tensor *x, int dim, int64_t start, int64_t len) {
   if (check_dim("narrow", x, dim) < 0) return NULL;
-  if (start < 0 || len < 0 || start + len > x->shape[dim])
-    return m1d_fail("narrow: start %lld length %lld out of range for dim %d of size %lld (shape %s)",
-                    (long long)start + 1, (long long)len, dim + 1, (long long)x->shape[dim],
+  /* written so that no sum overflows: start + len wrapped around for start near 2^63 */
+  if (start < 0 || len < 0 || start > x->shape[dim] || len > x->shape[dim] - start)
+    return m1d_fail("narrow: start %.0f length %lld out of range for dim %d of size %lld (shape %s)",
+                    (double)start + 1, (long long)len, dim + 1, (long long)x->shape[dim],
                     m1d_shapestr(x).s);
   int64_t ip[2] = {dim, start};
   return rec1("narrow", bw_narrow, m1d_view_narrow(x, dim, start, len), x, ip, 2);

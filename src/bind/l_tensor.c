@@ -510,7 +510,9 @@ static int t_flatten (lua_State *L) {
 static int t_narrow (lua_State *L) {
   m1d_Tensor *t = m1d_checktensor(L, 1);
   int d = m1d_checkdim(L, 2, t->ndim, "narrow");
-  return m1d_pushtensor(L, m1d_narrow(t, d, luaL_checkinteger(L, 3) - 1, luaL_checkinteger(L, 4)));
+  lua_Integer start = luaL_checkinteger(L, 3);
+  if (start == LUA_MININTEGER) start++;       /* start - 1 must not overflow */
+  return m1d_pushtensor(L, m1d_narrow(t, d, start - 1, luaL_checkinteger(L, 4)));
 }
 
 static int t_select (lua_State *L) {

@@ -285,15 +285,17 @@ static int l_randn (lua_State *L) { return random_tensor(L, "randn", 1); }
 /* randint(lo, hi, shape...) : uniform integers in [lo, hi) as int64 */
 static int l_randint (lua_State *L) {
   lua_Integer lo = luaL_checkinteger(L, 1), hi = luaL_checkinteger(L, 2);
-  if (hi <= lo) return luaL_error(L, "randint: empty range [%d, %d)", (int)lo, (int)hi);
+  if (hi <= lo) return luaL_error(L, "randint: empty range [%I, %I)", lo, hi);
   int64_t shape[M1D_MAXDIM];
   int n = m1d_checkshape(L, 3, shape, "randint");
   if (m1d_check_shape("randint", n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
   m1d_Tensor *t = m1d_empty(M1D_I64, n, shape);
   if (t) {
+    /* in uint64: hi - lo overflows int64 for ranges wider than 2^63 */
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
     int64_t cnt = m1d_numel(t);
     for (int64_t i = 0; i < cnt; i++)
-      ((int64_t *)m1d_data(t))[i] = lo + (int64_t)m1d_rng_interval(m1d_global_rng(), (uint64_t)(hi - lo - 1));
+      ((int64_t *)m1d_data(t))[i] = (int64_t)((uint64_t)lo + m1d_rng_interval(m1d_global_rng(), span - 1));
   }
   return m1d_pushtensor(L, t);
 }

@@ -546,6 +546,11 @@ static int check_window (const char *op, int64_t L, int64_t k, int64_t s, int64_
   if (k < 1 || s < 1 || p < 0)
     return m1d_failcode("%s: kernel %lld, stride %lld, padding %lld: kernel and stride must be "
                         ">= 1, padding >= 0", op, (long long)k, (long long)s, (long long)p);
+  /* keeps L + 2p far from int64 overflow */
+  const int64_t big = (int64_t)1 << 40;
+  if (k > big || s > big || p > big)
+    return m1d_failcode("%s: kernel %lld, stride %lld, padding %lld for input %s: too large", op,
+                        (long long)k, (long long)s, (long long)p, m1d_shapestr(x).s);
   if (L + 2 * p < k)
     return m1d_failcode("%s: input %s of length %lld (padding %lld) is shorter than the kernel %lld",
                         op, m1d_shapestr(x).s, (long long)L, (long long)p, (long long)k);
@@ -558,6 +563,8 @@ m1d_Tensor *m1d_unfold1d (m1d_Tensor *x, int64_t k, int64_t s, int64_t p) {
   if (m1d_check_float("unfold1d", x) < 0) return NULL;
   int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2];
   if (check_window("unfold1d", L, k, s, p, x) < 0) return NULL;
+  if ((double)C * (double)k > 1e15)          /* before C * k is formed */
+    return m1d_fail("unfold1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
   int64_t Lo = out_len(L, k, s, p);
   int64_t shape[3] = {N, C * k, Lo};
   m1d_Tensor *xc = m1d_contiguous_raw(x);

@@ -170,6 +170,7 @@ m1d_Tensor *m1d_expand (m1d_Tensor *x, int ndim, const int64_t *shape_in) {
       return m1d_fail("expand: cannot expand %s to %s", m1d_shapestr(x).s,
                       m1d_shapestr_n(ndim, shape_in).s);
   }
+  if (m1d_check_shape("expand", ndim, shape) < 0) return NULL;   /* numel must fit int64 */
   if (ndim == x->ndim && memcmp(shape, x->shape, sizeof(int64_t) * (size_t)ndim) == 0) {
     m1d_incref(x);
     return x;

@@ -307,16 +307,49 @@ static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "m
     else { BIN_LOOPS(T, POW, sa, sb) }                                                   \
   }
 
-static int64_t ipow (int64_t a, int64_t b) {
-  int64_t r = 1;
-  if (b < 0) return 0;
-  while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
-  return r;
-}
-
 BIN_KERNEL(bin_f32, float, powf)
 BIN_KERNEL(bin_f64, double, pow)
-BIN_KERNEL(bin_i64, int64_t, ipow)
+
+/* int64 arithmetic wraps around on overflow, as NumPy's does (signed overflow is undefined
+   in C); division truncates, INT64_MIN / -1 wraps, and binary_raw rejects a zero divisor
+   before anything runs (it raised SIGFPE and killed the process). */
+static int64_t wrap_add (int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static int64_t wrap_sub (int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static int64_t wrap_mul (int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static int64_t idiv (int64_t a, int64_t b) { return b == -1 ? wrap_sub(0, a) : a / b; }
+
+static int64_t ipow (int64_t a, int64_t b) {
+  uint64_t r = 1, x = (uint64_t)a;
+  if (b < 0) return 0;
+  while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
+  return (int64_t)r;
+}
+
+static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t n, const int64_t *a, int64_t sa,
+                     const int64_t *b, int64_t sb, int64_t *o) {
+  for (int64_t i = 0; i < n; i++) {
+    int64_t x = a[i * sa], y = b[i * sb];
+    switch (op) {
+      case B_ADD: o[i] = wrap_add(x, y); break;
+      case B_SUB: o[i] = wrap_sub(x, y); break;
+      case B_MUL: o[i] = wrap_mul(x, y); break;
+      case B_DIV: o[i] = idiv(x, y); break;
+      case B_POW: o[i] = ipow(x, y); break;
+      case B_MAX: o[i] = x >= y ? x : y; break;
+      case B_MIN: o[i] = x <= y ? x : y; break;
+      case B_CMP: o[i] = (int64_t)cmp_holds(cmp, x, y); break;
+    }
+  }
+}
+
+static int has_zero_i64 (const m1d_Tensor *t) {
+  m1d_Iter it;
+  int64_t n = m1d_numel(t);
+  const int64_t *p = t->storage->data;
+  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
+  for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) if (p[it.o0] == 0) return 1;
+  return 0;
+}
 
 /* strides of t viewed under the broadcast shape (0 where broadcast) */
 static void bcast_strides (const m1d_Tensor *t, int ndim, const int64_t *shape, int64_t *st) {
@@ -331,6 +364,9 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
   int64_t shape[M1D_MAXDIM];
   if (m1d_broadcast_shape(binary_names[op], a, b, &ndim, shape) < 0) return NULL;
   m1d_DType dt = m1d_promote(a->dtype, b->dtype);
+  if (dt == M1D_I64 && op == B_DIV && has_zero_i64(b))
+    return m1d_fail("div: integer division by zero (int64 %s by int64 %s)", m1d_shapestr(a).s,
+                    m1d_shapestr(b).s);
   m1d_Tensor *ac = a, *bc = b;
   if (a->dtype != dt && (ac = m1d_cast_raw(a, dt)) == NULL) return NULL;
   if (b->dtype != dt && (bc = m1d_cast_raw(b, dt)) == NULL) {

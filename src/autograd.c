@@ -15,6 +15,7 @@
 #include <string.h>
 #include "autograd.h"
 #include "ops.h"
+#include "pool.h"
 
 static int grad_enabled = 1;
 static int anomaly = 0;
@@ -58,10 +59,11 @@ int m1d_needs_grad (int n, m1d_Tensor *const *inputs) {
 
 m1d_Node *m1d_record (const char *name, m1d_BackwardFn fn, m1d_Tensor *out,
                       int n, m1d_Tensor *const *inputs) {
-  m1d_Node *node = calloc(1, sizeof *node);
-  m1d_Edge *edges = calloc((size_t)(n > 0 ? n : 1), sizeof *edges);
+  size_t esize = sizeof(m1d_Edge) * (size_t)(n > 0 ? n : 1);
+  m1d_Node *node = m1d_pool_calloc(sizeof *node);
+  m1d_Edge *edges = m1d_pool_calloc(esize);
   if (node == NULL || edges == NULL) {
-    free(node); free(edges);
+    m1d_pool_free(node, sizeof *node); m1d_pool_free(edges, esize);
     return m1d_fail("%s: out of memory recording the graph", name);
   }
   node->refs = 1;
@@ -120,14 +122,25 @@ static void release_saved (m1d_Node *n) {
   n->out = NULL;
 }
 
+/* The engine's stacks start in the caller's frame and move to the heap only when
+   they outgrow it, so an ordinary step makes no allocator call for them. */
+static int grow (void **buf, size_t *cap, size_t elem, void *local) {
+  size_t ncap = *cap * 2;
+  void *p = *buf == local ? malloc(ncap * elem) : realloc(*buf, ncap * elem);
+  if (p == NULL) return -1;
+  if (*buf == local) memcpy(p, local, *cap * elem);
+  *buf = p;
+  *cap = ncap;
+  return 0;
+}
+
 /* Frees a chain of nodes without recursion: nodes whose count drops to zero are
-   pushed on a local stack and their edges released from there. */
+   pushed on a stack and their edges released from there. */
 void m1d_node_decref (m1d_Node *n) {
   if (n == NULL || --n->refs > 0) return;
-  size_t cap = 64, top = 0;
-  m1d_Node **stack = malloc(cap * sizeof *stack);
-  m1d_Node *local[1];
-  if (stack == NULL) { stack = local; cap = 1; }
+  m1d_Node *local[256];
+  size_t cap = 256, top = 0;
+  m1d_Node **stack = local;
   stack[top++] = n;
   while (top > 0) {
     m1d_Node *x = stack[--top];
@@ -135,10 +148,7 @@ void m1d_node_decref (m1d_Node *n) {
       m1d_Edge *e = &x->edges[i];
       m1d_decref(e->leaf);
       if (e->fn && --e->fn->refs == 0) {
-        if (top == cap && stack != local) {
-          m1d_Node **bigger = realloc(stack, 2 * cap * sizeof *stack);
-          if (bigger) { stack = bigger; cap *= 2; }
-        }
+        if (top == cap) grow((void **)&stack, &cap, sizeof *stack, local);
         if (top < cap) stack[top++] = e->fn;
         else { e->fn->refs++; m1d_node_decref(e->fn); }   /* out of memory: recurse */
       }
@@ -147,8 +157,8 @@ void m1d_node_decref (m1d_Node *n) {
     release_saved(x);
     m1d_decref(x->gbuf);
     if (x->ud_free) x->ud_free(x->ud);
-    free(x->edges);
-    free(x);
+    m1d_pool_free(x->edges, sizeof(m1d_Edge) * (size_t)(x->ninputs > 0 ? x->ninputs : 1));
+    m1d_pool_free(x, sizeof *x);
   }
   if (stack != local) free(stack);
 }
@@ -171,15 +181,11 @@ m1d_Tensor *m1d_detach (m1d_Tensor *t) { return m1d_view_alias(t); }
 
 /* ---------------------------------------------------------------- engine */
 
-typedef struct { m1d_Node **v; size_t n, cap; } NodeVec;
+typedef struct { m1d_Node **v; size_t n, cap; m1d_Node **local; } NodeVec;
 
 static int vec_push (NodeVec *v, m1d_Node *x) {
-  if (v->n == v->cap) {
-    size_t cap = v->cap ? 2 * v->cap : 64;
-    m1d_Node **p = realloc(v->v, cap * sizeof *p);
-    if (p == NULL) return m1d_failcode("backward: out of memory");
-    v->v = p; v->cap = cap;
-  }
+  if (v->n == v->cap && grow((void **)&v->v, &v->cap, sizeof *v->v, v->local) < 0)
+    return m1d_failcode("backward: out of memory");
   v->v[v->n++] = x;
   return 0;
 }
@@ -187,10 +193,10 @@ static int vec_push (NodeVec *v, m1d_Node *x) {
 /* Post-order walk from `start` over nodes with seq >= min_seq, not yet marked. */
 static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *order) {
   typedef struct { m1d_Node *n; int next; } Frame;
-  size_t cap = 64, top = 0;
-  Frame *st = malloc(cap * sizeof *st);
-  if (st == NULL) return m1d_failcode("backward: out of memory");
-  if (start->seq < min_seq || start->mark == mark) { free(st); return 0; }
+  Frame local[256];
+  size_t cap = 256, top = 0;
+  Frame *st = local;
+  if (start->seq < min_seq || start->mark == mark) return 0;
   start->mark = mark;
   st[top++] = (Frame){start, 0};
   while (top > 0) {
@@ -199,19 +205,18 @@ static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *orde
       m1d_Node *c = f->n->edges[f->next++].fn;
       if (c && c->mark != mark && c->seq >= min_seq) {
         c->mark = mark;
-        if (top == cap) {
-          Frame *bigger = realloc(st, 2 * cap * sizeof *st);
-          if (bigger == NULL) { free(st); return m1d_failcode("backward: out of memory"); }
-          st = bigger; cap *= 2;
+        if (top == cap && grow((void **)&st, &cap, sizeof *st, local) < 0) {
+          if (st != local) free(st);
+          return m1d_failcode("backward: out of memory");
         }
         st[top++] = (Frame){c, 0};
       }
     } else {
-      if (vec_push(order, f->n) < 0) { free(st); return -1; }
+      if (vec_push(order, f->n) < 0) { if (st != local) free(st); return -1; }
       top--;
     }
   }
-  free(st);
+  if (st != local) free(st);
   return 0;
 }
 
@@ -241,7 +246,8 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
                   int ntargets, m1d_Tensor **targets, m1d_Tensor **results,
                   int create_graph, int retain_graph) {
   int accumulate_leaves = targets == NULL;
-  NodeVec order = {0};
+  m1d_Node *order_local[1024];
+  NodeVec order = {order_local, 0, 1024, order_local};
   int rc = -1;
   uint64_t mark = walk_counter++;
   uint64_t min_seq = 0;
@@ -399,6 +405,6 @@ done:
   }
   if (rc < 0 && !accumulate_leaves)
     for (int i = 0; i < ntargets; i++) { m1d_decref(results[i]); results[i] = NULL; }
-  free(order.v);
+  if (order.v != order_local) free(order.v);
   return rc;
 }

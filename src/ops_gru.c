@@ -18,6 +18,7 @@
 #include <string.h>
 #include <math.h>
 #include "ops_impl.h"
+#include "pool.h"
 
 enum { X, H0, WIH, WHH, BIH, BHH, NIN };
 
@@ -25,25 +26,42 @@ typedef struct {
   m1d_Tensor *in[NIN];      /* refs held; h0 may be NULL */
   int reverse;
   int64_t B, T, F, H;
-  double *r, *z, *n, *ghn, *hprev;   /* [T][B][H] per processing step */
+  double *r, *z, *n, *ghn, *hprev;   /* [T][B][H] per processing step, one block */
+  size_t block;                      /* bytes of that block */
 } GruSaved;
 
 static void saved_free (void *ud) {
   GruSaved *s = ud;
   for (int i = 0; i < NIN; i++) m1d_decref(s->in[i]);
-  free(s->r); free(s->z); free(s->n); free(s->ghn); free(s->hprev);
-  free(s);
+  m1d_pool_data_free(s->r, s->block);
+  m1d_pool_free(s, sizeof *s);
 }
 
-/* a contiguous double copy of t (NULL -> zeros of n elements) */
-static double *as_double (const m1d_Tensor *t, int64_t n) {
-  double *d = calloc((size_t)(n ? n : 1), sizeof *d);
-  if (d == NULL || t == NULL) return d;
-  m1d_Tensor *v = m1d_cast_raw(t, M1D_F64);
-  if (v == NULL) { free(d); return NULL; }
-  memcpy(d, m1d_data(v), (size_t)n * sizeof *d);
+/* A zeroed workspace of doubles from the pool (recycled step after step);
+   carve() hands out consecutive pieces of it. */
+static double *workspace (size_t count, size_t *bytes) {
+  int fresh;
+  *bytes = (count ? count : 1) * sizeof(double);
+  double *w = m1d_pool_data(*bytes, &fresh);
+  if (w) memset(w, 0, *bytes);
+  return w;
+}
+
+static double *carve (double **cursor, int64_t n) {
+  double *p = *cursor;
+  *cursor += n;
+  return p;
+}
+
+/* copy t (any float dtype, any layout) into d as doubles; t NULL leaves zeros */
+static int fill_double (double *d, const m1d_Tensor *t) {
+  if (t == NULL) return 0;
+  m1d_Tensor *v = m1d_empty(M1D_F64, t->ndim, t->shape);
+  if (v == NULL) return -1;
+  m1d_copy_into(v, t);
+  memcpy(d, m1d_data(v), (size_t)m1d_numel(v) * sizeof *d);
   m1d_decref(v);
-  return d;
+  return 0;
 }
 
 static double sigm (double v) { return 1.0 / (1.0 + exp(-v)); }
@@ -128,18 +146,19 @@ static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   if (m1d_grad_enabled()) return bw_gru_composite(node, g, gin);
   GruSaved *s = node->ud;
   int64_t B = s->B, T = s->T, F = s->F, H = s->H, G = 3 * H;
-  double *go = as_double(g, B * T * H), *wih = as_double(s->in[WIH], G * F),
-         *whh = as_double(s->in[WHH], G * H), *x = as_double(s->in[X], B * T * F);
-  double *dgi = calloc((size_t)(B * T * G), sizeof *dgi), *dgh = calloc((size_t)(B * G), sizeof *dgh);
-  double *dh = calloc((size_t)(B * H), sizeof *dh), *dhp = calloc((size_t)(B * H), sizeof *dhp);
-  double *dwhh = calloc((size_t)(G * H), sizeof *dwhh), *dbhh = calloc((size_t)G, sizeof *dbhh);
-  double *dwih = calloc((size_t)(G * F), sizeof *dwih), *dbih = calloc((size_t)G, sizeof *dbih);
-  double *dx = calloc((size_t)(B * T * F), sizeof *dx);
+  size_t wbytes;
+  double *w = workspace((size_t)(B * T * H + G * F + G * H + B * T * F + B * T * G + B * G + 2 * B * H +
+                                 G * H + 2 * G + G * F + B * T * F), &wbytes), *cur = w;
   int rc = -1;
-  if (!go || !wih || !whh || !x || !dgi || !dgh || !dh || !dhp || !dwhh || !dbhh || !dwih || !dbih || !dx) {
-    m1d_failcode("gru: out of memory in backward");
+  if (w == NULL) return m1d_failcode("gru: out of memory in backward");
+  double *go = carve(&cur, B * T * H), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H),
+         *x = carve(&cur, B * T * F), *dgi = carve(&cur, B * T * G), *dgh = carve(&cur, B * G),
+         *dh = carve(&cur, B * H), *dhp = carve(&cur, B * H), *dwhh = carve(&cur, G * H),
+         *dbhh = carve(&cur, G), *dbih = carve(&cur, G), *dwih = carve(&cur, G * F),
+         *dx = carve(&cur, B * T * F);
+  if (fill_double(go, g) < 0 || fill_double(wih, s->in[WIH]) < 0 || fill_double(whh, s->in[WHH]) < 0 ||
+      fill_double(x, s->in[X]) < 0)
     goto done;
-  }
   for (int64_t st = T - 1; st >= 0; st--) {         /* processing steps, last first */
     int64_t t = s->reverse ? T - 1 - st : st;
     const double *r = s->r + st * B * H, *z = s->z + st * B * H, *n = s->n + st * B * H,
@@ -184,8 +203,7 @@ static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
     }
   }
 done:
-  free(go); free(wih); free(whh); free(x); free(dgi); free(dgh); free(dh); free(dhp);
-  free(dwhh); free(dbhh); free(dwih); free(dbih); free(dx);
+  m1d_pool_data_free(w, wbytes);
   return rc;
 }
 
@@ -211,22 +229,26 @@ m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor
     if (all[i]->dtype != x->dtype)
       return m1d_fail("gru: all inputs must have one dtype (input is %s)", m1d_dtype_name(x->dtype));
   }
-  GruSaved *s = calloc(1, sizeof *s);
-  double *xd = as_double(x, B * T * F), *wih = as_double(w_ih, G * F), *whh = as_double(w_hh, G * H),
-         *bih = as_double(b_ih, G), *bhh = as_double(b_hh, G), *h = as_double(h0, B * H);
-  int64_t nout = B * T * H > 0 ? B * T * H : 1;
-  double *gi = malloc((size_t)(B * T * G + 1) * sizeof *gi), *gh = malloc((size_t)(B * G + 1) * sizeof *gh);
-  double *out = malloc((size_t)nout * sizeof *out);
+  size_t wbytes, sbytes;
+  int64_t nout = B * T * H;
+  double *w = workspace((size_t)(B * T * F + G * F + G * H + 2 * G + B * H + B * T * G + B * G + nout), &wbytes);
+  GruSaved *s = m1d_pool_calloc(sizeof *s);
+  double *saved = workspace((size_t)(5 * nout), &sbytes);
   m1d_Tensor *res = NULL;
-  if (s) {
-    size_t step = (size_t)nout * sizeof(double);
-    s->r = malloc(step); s->z = malloc(step); s->n = malloc(step); s->ghn = malloc(step); s->hprev = malloc(step);
+  if (w == NULL || s == NULL || saved == NULL) {
+    m1d_pool_data_free(w, wbytes); m1d_pool_free(s, sizeof *s); m1d_pool_data_free(saved, sbytes);
+    return m1d_fail("gru: out of memory");
   }
-  if (!s || !xd || !wih || !whh || !bih || !bhh || !h || !gi || !gh || !out || !s->r || !s->z || !s->n ||
-      !s->ghn || !s->hprev) {
-    m1d_fail("gru: out of memory");
+  double *cur = w;
+  double *xd = carve(&cur, B * T * F), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H),
+         *bih = carve(&cur, G), *bhh = carve(&cur, G), *h = carve(&cur, B * H),
+         *gi = carve(&cur, B * T * G), *gh = carve(&cur, B * G), *out = carve(&cur, nout);
+  s->block = sbytes;
+  s->r = saved; s->z = saved + nout; s->n = saved + 2 * nout; s->ghn = saved + 3 * nout;
+  s->hprev = saved + 4 * nout;
+  if (fill_double(xd, x) < 0 || fill_double(wih, w_ih) < 0 || fill_double(whh, w_hh) < 0 ||
+      fill_double(bih, b_ih) < 0 || fill_double(bhh, b_hh) < 0 || fill_double(h, h0) < 0)
     goto done;
-  }
   /* gi = x W_ih^T + b_ih for every step at once: [B*T, 3H] */
   for (int64_t i = 0; i < B * T; i++) memcpy(gi + i * G, bih, (size_t)G * sizeof *gi);
   if (B * T > 0)
@@ -271,6 +293,6 @@ m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor
   }
 done:
   if (s) saved_free(s);
-  free(xd); free(wih); free(whh); free(bih); free(bhh); free(h); free(gi); free(gh); free(out);
+  m1d_pool_data_free(w, wbytes);
   return res;
 }

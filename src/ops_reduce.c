@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ops_impl.h"
+#include "pool.h"
 
 /* ---------------------------------------------------------------- sum_to */
 
@@ -81,11 +82,14 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
     m1d_fill(out, s);
     return out;
   }
-  double *acc = calloc((size_t)(on ? on : 1), sizeof *acc);
+  size_t accbytes = (size_t)(on ? on : 1) * sizeof(double);
+  int fresh;
+  double *acc = m1d_pool_data(accbytes, &fresh);
   if (acc == NULL) { m1d_decref(out); return m1d_fail("sum: out of memory"); }
+  memset(acc, 0, accbytes);
   if (x->dtype != M1D_I64 && m1d_is_contiguous(x) && xn > 0 && runs_fast(x, ndim, shape, acc)) {
     store_acc(out, acc, on);
-    free(acc);
+    m1d_pool_data_free(acc, accbytes);
     return out;
   }
   /* output strides aligned to x's dims: 0 where reduced */
@@ -113,7 +117,7 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
   }
   if (iacc) { int64_t *o = m1d_data(out); for (int64_t i = 0; i < on; i++) o[i] = (int64_t)iacc[i]; }
   else store_acc(out, acc, on);
-  free(acc);
+  m1d_pool_data_free(acc, accbytes);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "tensor.h"
 #include "autograd.h"
+#include "pool.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -61,30 +62,35 @@ const char *m1d_dtype_name (m1d_DType dt) {
 
 static m1d_MemStats memstats;
 
-m1d_MemStats m1d_memstats (void) { return memstats; }
+m1d_MemStats m1d_memstats (void) {
+  memstats.mallocs = m1d_pool_system_allocs();
+  return memstats;
+}
 
+/* Storage comes from pool.c, which recycles blocks of the sizes a training loop
+   frees every step; bytes_allocated still counts every request, since it is the
+   allocation pressure the garbage collector is told about. */
 static m1d_Storage *storage_new (size_t nbytes) {
-  m1d_Storage *s = malloc(sizeof *s);
+  m1d_Storage *s = m1d_pool_calloc(sizeof *s);
   if (s == NULL) return m1d_fail("out of memory allocating a tensor header");
-  /* malloc(0) may return NULL; keep one byte so data is always valid */
-  s->data = malloc(nbytes ? nbytes : 1);
+  int fresh;
+  s->data = m1d_pool_data(nbytes, &fresh);      /* never NULL for 0 bytes */
   if (s->data == NULL) {
-    free(s);
+    m1d_pool_free(s, sizeof *s);
     return m1d_fail("out of memory allocating %.0f bytes of tensor data", (double)nbytes);
   }
   s->refs = 1;
   s->nbytes = nbytes;
   memstats.bytes_live += nbytes;
   memstats.bytes_allocated += nbytes;
-  memstats.mallocs++;
   return s;
 }
 
 static void storage_decref (m1d_Storage *s) {
   if (s && --s->refs == 0) {
     memstats.bytes_live -= s->nbytes;
-    free(s->data);
-    free(s);
+    m1d_pool_data_free(s->data, s->nbytes);
+    m1d_pool_free(s, sizeof *s);
   }
 }
 
@@ -97,11 +103,11 @@ void m1d_decref (m1d_Tensor *t) {
   storage_decref(t->storage);
   if (t->grad_fn) m1d_node_decref(t->grad_fn);
   m1d_decref(t->grad);
-  free(t);
+  m1d_pool_free(t, sizeof *t);
 }
 
 static m1d_Tensor *header_new (m1d_DType dt, int ndim, const int64_t *shape) {
-  m1d_Tensor *t = calloc(1, sizeof *t);
+  m1d_Tensor *t = m1d_pool_calloc(sizeof *t);
   if (t == NULL) return m1d_fail("out of memory allocating a tensor header");
   t->refs = 1;
   t->dtype = dt;
@@ -138,7 +144,7 @@ m1d_Tensor *m1d_empty (m1d_DType dt, int ndim, const int64_t *shape) {
   m1d_Tensor *t = header_new(dt, ndim, shape);
   if (t == NULL) return NULL;
   t->storage = storage_new((size_t)m1d_numel(t) * m1d_dtype_size(dt));
-  if (t->storage == NULL) { free(t); return NULL; }
+  if (t->storage == NULL) { m1d_pool_free(t, sizeof *t); return NULL; }
   return t;
 }
 
@@ -286,7 +292,7 @@ int m1d_broadcast_shape (const char *op, const m1d_Tensor *a, const m1d_Tensor *
 /* ---------------------------------------------------------------- raw views */
 
 m1d_Tensor *m1d_view_alias (m1d_Tensor *t) {
-  m1d_Tensor *v = calloc(1, sizeof *v);
+  m1d_Tensor *v = m1d_pool_calloc(sizeof *v);
   if (v == NULL) return m1d_fail("out of memory allocating a tensor header");
   v->refs = 1;
   v->dtype = t->dtype;

@@ -1,0 +1,95 @@
+/*
+** pool.c — free lists for small blocks (size classes of 16 bytes) and an
+** exact-size cache for storage data.  Caches are bounded (blocks per class,
+** total cached data bytes) so memory freed by a script returns to the
+** system once the caches are full.  Not thread-safe, like the rest of the
+** runtime (one Lua state per process).
+*/
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pool.h"
+
+#define CLASSES (M1D_POOL_SMALL / 16)
+#define PER_CLASS 8192
+
+typedef struct Block { struct Block *next; } Block;
+
+static Block *small[CLASSES + 1];
+static int small_count[CLASSES + 1];
+static unsigned long long system_allocs = 0;
+
+void *m1d_pool_calloc (size_t n) {
+  size_t c = (n + 15) / 16;
+  if (n == 0 || c > CLASSES) {
+    system_allocs++;
+    return calloc(1, n ? n : 1);
+  }
+  Block *b = small[c];
+  if (b) {
+    small[c] = b->next;
+    small_count[c]--;
+    memset(b, 0, c * 16);
+    return b;
+  }
+  system_allocs++;
+  return calloc(1, c * 16);
+}
+
+void m1d_pool_free (void *p, size_t n) {
+  if (p == NULL) return;
+  size_t c = (n + 15) / 16;
+  if (n == 0 || c > CLASSES || small_count[c] >= PER_CLASS) { free(p); return; }
+  Block *b = p;
+  b->next = small[c];
+  small[c] = b;
+  small_count[c]++;
+}
+
+/* ---- storage data: buckets keyed by exact size (open addressing) ---- */
+
+#define BUCKETS 512
+#define DEPTH 32
+#define MAX_CACHED (256u << 20)   /* bytes of data kept for reuse at most */
+
+typedef struct { size_t n; int count; void *blocks[DEPTH]; } Bucket;
+static Bucket buckets[BUCKETS];
+static size_t cached_bytes = 0;
+
+static Bucket *bucket_for (size_t n, int create) {
+  size_t h = (n * 0x9E3779B97F4A7C15ull) >> 55;      /* 9 bits */
+  for (int probe = 0; probe < 8; probe++) {
+    Bucket *b = &buckets[(h + (size_t)probe) % BUCKETS];
+    if (b->n == n) return b;
+    if (b->n == 0 || (b->count == 0 && create)) {
+      if (!create) return NULL;
+      b->n = n;
+      return b;
+    }
+  }
+  return NULL;
+}
+
+void *m1d_pool_data (size_t n, int *fresh) {
+  if (n < 64) { *fresh = 1; return m1d_pool_calloc(n ? n : 1); }   /* scalars: the small lists */
+  Bucket *b = bucket_for(n, 0);
+  if (b && b->count > 0) {
+    *fresh = 0;
+    cached_bytes -= n;
+    return b->blocks[--b->count];
+  }
+  *fresh = 1;
+  system_allocs++;
+  return malloc(n ? n : 1);
+}
+
+void m1d_pool_data_free (void *p, size_t n) {
+  if (p == NULL) return;
+  if (n < 64) { m1d_pool_free(p, n ? n : 1); return; }
+  Bucket *b = cached_bytes + n <= MAX_CACHED ? bucket_for(n, 1) : NULL;
+  if (b == NULL || b->count == DEPTH) { free(p); return; }
+  b->blocks[b->count++] = p;
+  cached_bytes += n;
+}
+
+unsigned long long m1d_pool_system_allocs (void) { return system_allocs; }

@@ -100,7 +100,12 @@ static int l_grad (lua_State *L) {
 static int t_backward (lua_State *L) {
   m1d_Tensor *y = m1d_checktensor(L, 1);
   m1d_Tensor *g = m1d_testtensor(L, 2);
-  int opts = g ? 3 : 2;
+  /* y:backward(g, opts), y:backward(opts) and y:backward(nil, opts) */
+  int opts = lua_istable(L, 2) ? 2 : 3;
+  if (!g && !lua_isnoneornil(L, 2) && opts == 3)
+    return luaL_typeerror(L, 2, "tensor (the gradient) or an options table");
+  if (!lua_isnoneornil(L, opts) && !lua_istable(L, opts))
+    return luaL_typeerror(L, opts, "options table");
   int create = opt_bool(L, opts, "create_graph", 0);
   int retain = opt_bool(L, opts, "retain_graph", create);
   m1d_Tensor *gs[1] = {g};

@@ -152,6 +152,41 @@ static int push_with_opts (lua_State *L, m1d_Tensor *t, int requires_grad) {
   return m1d_pushtensor(L, t);
 }
 
+/* ---------------------------------------------------------------- element values */
+
+/* int64 elements cross between Lua and C as integers, never through a double, so values
+   beyond 2^53 stay exact; a float that int64 cannot hold (NaN, inf, |v| >= 2^63) is an
+   error rather than whatever the conversion gives. */
+static int64_t *i64_at (const m1d_Tensor *t, const int64_t *idx) {
+  int64_t o = t->offset;
+  for (int d = 0; d < t->ndim; d++) o += idx[d] * t->stride[d];
+  return (int64_t *)t->storage->data + o;
+}
+
+/* the Lua number at index i as an int64 element (raises if it cannot be one) */
+static int64_t checkint64 (lua_State *L, int i, const char *op) {
+  if (lua_isinteger(L, i)) return (int64_t)lua_tointeger(L, i);
+  lua_Number v = luaL_checknumber(L, i);
+  if (!(v >= -0x1p63 && v < 0x1p63))
+    luaL_error(L, "%s: %s cannot be stored in an int64 tensor", op, lua_tostring(L, i));
+  return (int64_t)v;
+}
+
+/* t[idx] = the number at Lua index i */
+static void setvalue (lua_State *L, m1d_Tensor *t, const int64_t *idx, int i, const char *op) {
+  if (t->dtype == M1D_I64) *i64_at(t, idx) = checkint64(L, i, op);
+  else m1d_set(t, idx, luaL_checknumber(L, i));
+}
+
+/* every element of t = the number at Lua index i */
+static void fillvalue (lua_State *L, m1d_Tensor *t, int i, const char *op) {
+  if (t->dtype != M1D_I64) { m1d_fill(t, luaL_checknumber(L, i)); return; }
+  int64_t v = checkint64(L, i, op), n = m1d_numel(t);
+  m1d_Iter it;
+  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
+  for (int64_t k = 0; k < n; k++, m1d_iter_next(&it)) ((int64_t *)t->storage->data)[it.o0] = v;
+}
+
 /* ---------------------------------------------------------------- from Lua tables */
 
 static void table_shape (lua_State *L, int i, int *ndim, int64_t *shape) {
@@ -178,12 +213,10 @@ static void fill_from_table (lua_State *L, int i, m1d_Tensor *t, int depth, int6
       if (!lua_istable(L, -1)) luaL_error(L, "tensor: ragged nested table at depth %d", depth + 2);
       fill_from_table(L, lua_gettop(L), t, depth + 1, idx);
     } else {
-      int isnum;
-      lua_Number v = lua_tonumberx(L, -1, &isnum);
-      if (!isnum)
+      if (lua_type(L, -1) != LUA_TNUMBER && !lua_isnumber(L, -1))
         luaL_error(L, "tensor: element %d at depth %d is a %s, not a number", (int)k + 1, depth + 1,
                    luaL_typename(L, -1));
-      m1d_set(t, idx, v);
+      setvalue(L, t, idx, lua_gettop(L), "tensor");
     }
     lua_pop(L, 1);
   }
@@ -192,7 +225,13 @@ static void fill_from_table (lua_State *L, int i, m1d_Tensor *t, int depth, int6
 m1d_Tensor *m1d_totensor (lua_State *L, int i, m1d_DType dt) {
   m1d_Tensor *t = m1d_testtensor(L, i);
   if (t) { m1d_incref(t); return t; }
-  if (lua_type(L, i) == LUA_TNUMBER) return m1d_scalar(dt, lua_tonumber(L, i));
+  if (lua_type(L, i) == LUA_TNUMBER) {
+    if (dt != M1D_I64) return m1d_scalar(dt, lua_tonumber(L, i));
+    int64_t v = checkint64(L, i, "tensor");
+    t = m1d_empty(M1D_I64, 0, NULL);
+    if (t) *(int64_t *)m1d_data(t) = v;
+    return t;
+  }
   if (!lua_istable(L, i)) {
     luaL_typeerror(L, i, "tensor, number or table");
     return NULL;
@@ -346,13 +385,13 @@ static int t_item (lua_State *L) {
     return luaL_error(L, "item: tensor of shape %s has %d elements, item() needs exactly 1",
                       m1d_shapestr(t).s, (int)m1d_numel(t));
   int64_t idx[M1D_MAXDIM] = {0};
-  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)m1d_get(t, idx));
+  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)*i64_at(t, idx));
   else lua_pushnumber(L, m1d_get(t, idx));
   return 1;
 }
 
 static void push_value (lua_State *L, const m1d_Tensor *t, const int64_t *idx) {
-  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)m1d_get(t, idx));
+  if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)*i64_at(t, idx));
   else lua_pushnumber(L, m1d_get(t, idx));
 }
 
@@ -397,18 +436,23 @@ static int t_setflat (lua_State *L) {
   m1d_Tensor *t = m1d_checktensor(L, 1);
   int64_t idx[M1D_MAXDIM];
   flat_index(L, t, 2, idx);
-  m1d_set(t, idx, luaL_checknumber(L, 3));
+  setvalue(L, t, idx, 3, "setflat");
   return 0;
 }
 
 /* ---------------------------------------------------------------- printing */
 
 static void fmt_num (char *buf, size_t n, double v, int is_int, int sci) {
-  if (is_int) snprintf(buf, n, "%lld", (long long)v);
+  if (is_int) snprintf(buf, n, "%.0f", v);
   else if (isnan(v)) snprintf(buf, n, "nan");
   else if (isinf(v)) snprintf(buf, n, v > 0 ? "inf" : "-inf");
   else if (sci) snprintf(buf, n, "%.4e", v);
   else snprintf(buf, n, "%.4f", v);
+}
+
+static void fmt_elem (char *buf, size_t n, const m1d_Tensor *t, const int64_t *idx, int sci) {
+  if (t->dtype == M1D_I64) snprintf(buf, n, "%lld", (long long)*i64_at(t, idx));
+  else fmt_num(buf, n, m1d_get(t, idx), 0, sci);
 }
 
 typedef struct { luaL_Buffer *b; const m1d_Tensor *t; int width, sci, summarize; } Printer;
@@ -428,7 +472,7 @@ static void print_rec (Printer *p, int depth, int64_t *idx, int indent) {
     idx[depth] = k;
     if (depth + 1 == t->ndim) {
       char num[64], pad[80];
-      fmt_num(num, sizeof num, m1d_get(t, idx), t->dtype == M1D_I64, p->sci);
+      fmt_elem(num, sizeof num, t, idx, p->sci);
       snprintf(pad, sizeof pad, "%*s", p->width, num);
       luaL_addstring(p->b, pad);
       if (k + 1 < n) luaL_addstring(p->b, ", ");
@@ -468,14 +512,14 @@ static int t_tostring (lua_State *L) {
     char num[64];
     int64_t k[M1D_MAXDIM];
     memcpy(k, it.idx, sizeof k);
-    fmt_num(num, sizeof num, m1d_get(t, k), t->dtype == M1D_I64, p.sci);
+    fmt_elem(num, sizeof num, t, k, p.sci);
     int w = (int)strlen(num);
     if (w > p.width) p.width = w;
   }
   luaL_addstring(&b, "tensor(");
   if (t->ndim == 0) {
     char num[64];
-    fmt_num(num, sizeof num, m1d_item(t), t->dtype == M1D_I64, p.sci);
+    fmt_elem(num, sizeof num, t, idx, p.sci);
     luaL_addstring(&b, num);
   } else if (n == 0) {
     luaL_addstring(&b, "[]");
@@ -864,7 +908,7 @@ static m1d_Tensor *check_inplace (lua_State *L, const char *op) {
 
 static int t_fill_ (lua_State *L) {
   m1d_Tensor *t = check_inplace(L, "fill_");
-  m1d_fill(t, luaL_checknumber(L, 2));
+  fillvalue(L, t, 2, "fill_");
   lua_settop(L, 1);
   return 1;
 }
@@ -940,8 +984,8 @@ static int t_index (lua_State *L) {
   lua_Integer i = luaL_checkinteger(L, 2);
   if (i < 0) i += t->shape[0] + 1;
   if (i < 1 || i > t->shape[0])
-    return luaL_error(L, "index %d out of range 1..%d for shape %s", (int)luaL_checkinteger(L, 2),
-                      (int)t->shape[0], m1d_shapestr(t).s);
+    return luaL_error(L, "index %I out of range 1..%I for shape %s", luaL_checkinteger(L, 2),
+                      (lua_Integer)t->shape[0], m1d_shapestr(t).s);
   if (t->ndim == 1) {
     int64_t idx[1] = {i - 1};
     push_value(L, t, idx);
@@ -963,28 +1007,28 @@ static int t_newindex (lua_State *L) {
   }
   if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "tensor: cannot set field '%s'", lua_tostring(L, 2));
   if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-dim tensor");
-  lua_Integer i = luaL_checkinteger(L, 2);
+  lua_Integer i0 = luaL_checkinteger(L, 2), i = i0;
   if (i < 0) i += t->shape[0] + 1;
   if (i < 1 || i > t->shape[0])
-    return luaL_error(L, "index %d out of range 1..%d for shape %s", (int)luaL_checkinteger(L, 2),
-                      (int)t->shape[0], m1d_shapestr(t).s);
+    return luaL_error(L, "index %I out of range 1..%I for shape %s", i0, (lua_Integer)t->shape[0],
+                      m1d_shapestr(t).s);
   if (t->requires_grad && m1d_grad_enabled())
     return luaL_error(L, "index assignment into a tensor that requires grad (%s)", m1d_shapestr(t).s);
-  m1d_Tensor *row = m1d_view_select(t, 0, i - 1);
-  if (row == NULL) return luaL_error(L, "%s", m1d_errmsg());
   m1d_Tensor *src = m1d_testtensor(L, 3);
+  if (!src && lua_type(L, 3) != LUA_TNUMBER) return luaL_typeerror(L, 3, "number or tensor");
+  lua_settop(L, 3);
+  LTensor *rh = m1d_newhandle(L);           /* owns the row view, so an error cannot leak it */
+  m1d_Tensor *row = rh->t = m1d_view_select(t, 0, i - 1);
+  if (row == NULL) return luaL_error(L, "%s", m1d_errmsg());
   if (src) {
     int ndim;
     int64_t shape[M1D_MAXDIM];
-    if (m1d_broadcast_shape("setindex", row, src, &ndim, shape) < 0 || ndim != row->ndim) {
-      m1d_decref(row);
+    if (m1d_broadcast_shape("setindex", row, src, &ndim, shape) < 0 || ndim != row->ndim)
       return luaL_error(L, "index assignment: value %s does not fit %s", m1d_shapestr(src).s, m1d_shapestr(t).s);
-    }
     m1d_copy_into(row, src);
   } else {
-    m1d_fill(row, luaL_checknumber(L, 3));
+    fillvalue(L, row, 3, "index assignment");
   }
-  m1d_decref(row);
   return 0;
 }
 

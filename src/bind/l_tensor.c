@@ -77,7 +77,7 @@ int m1d_checkdim (lua_State *L, int arg, int ndim, const char *op) {
   lua_Integer d = luaL_checkinteger(L, arg);
   if (d < 0) d += ndim + 1;
   if (d < 1 || d > ndim)
-    return luaL_error(L, "%s: dim %d out of range for a %d-dim tensor", op, (int)luaL_checkinteger(L, arg), ndim);
+    return luaL_error(L, "%s: dim %I out of range for a %d-dim tensor", op, luaL_checkinteger(L, arg), ndim);
   return (int)d - 1;
 }
 
@@ -86,7 +86,7 @@ static int checkdim_insert (lua_State *L, int arg, int ndim, const char *op) {
   lua_Integer d = luaL_checkinteger(L, arg);
   if (d < 0) d += ndim + 2;
   if (d < 1 || d > ndim + 1)
-    return luaL_error(L, "%s: dim %d out of range for a %d-dim tensor", op, (int)luaL_checkinteger(L, arg), ndim);
+    return luaL_error(L, "%s: dim %I out of range for a %d-dim tensor", op, luaL_checkinteger(L, arg), ndim);
   return (int)d - 1;
 }
 
@@ -204,8 +204,8 @@ static void table_shape (lua_State *L, int i, int *ndim, int64_t *shape) {
 static void fill_from_table (lua_State *L, int i, m1d_Tensor *t, int depth, int64_t *idx) {
   int64_t n = (int64_t)luaL_len(L, i);
   if (n != t->shape[depth] || !lua_istable(L, i))
-    luaL_error(L, "tensor: ragged nested table (dim %d has %d elements, expected %d)", depth + 1,
-               (int)n, (int)t->shape[depth]);
+    luaL_error(L, "tensor: ragged nested table (dim %d has %I elements, expected %I)", depth + 1,
+               (lua_Integer)n, (lua_Integer)t->shape[depth]);
   for (int64_t k = 0; k < n; k++) {
     lua_geti(L, i, k + 1);
     idx[depth] = k;
@@ -342,7 +342,7 @@ static int l_randint (lua_State *L) {
 /* randperm(n) : a permutation of 0..n-1 (int64), as np.random.permutation */
 static int l_randperm (lua_State *L) {
   int64_t n = checksize(L, 1, "randperm");
-  if (n < 0) return luaL_error(L, "randperm: negative size %d", (int)n);
+  if (n < 0) return luaL_error(L, "randperm: negative size %I", (lua_Integer)n);
   m1d_Tensor *t = m1d_empty(M1D_I64, 1, &n);
   if (t) m1d_rng_permutation(m1d_global_rng(), n, m1d_data(t));
   return m1d_pushtensor(L, t);
@@ -350,7 +350,7 @@ static int l_randperm (lua_State *L) {
 
 static int l_manual_seed (lua_State *L) {
   lua_Integer s = luaL_checkinteger(L, 1);
-  if (s < 0 || s > 0xffffffffLL) return luaL_error(L, "manual_seed: seed must be in 0..2^32-1, got %d", (int)s);
+  if (s < 0 || s > 0xffffffffLL) return luaL_error(L, "manual_seed: seed must be in 0..2^32-1, got %I", s);
   m1d_rng_seed(m1d_global_rng(), (uint32_t)s);
   return 0;
 }
@@ -382,8 +382,8 @@ static int t_storage_id (lua_State *L) {
 static int t_item (lua_State *L) {
   m1d_Tensor *t = m1d_checktensor(L, 1);
   if (m1d_numel(t) != 1)
-    return luaL_error(L, "item: tensor of shape %s has %d elements, item() needs exactly 1",
-                      m1d_shapestr(t).s, (int)m1d_numel(t));
+    return luaL_error(L, "item: tensor of shape %s has %I elements, item() needs exactly 1",
+                      m1d_shapestr(t).s, (lua_Integer)m1d_numel(t));
   int64_t idx[M1D_MAXDIM] = {0};
   if (t->dtype == M1D_I64) lua_pushinteger(L, (lua_Integer)*i64_at(t, idx));
   else lua_pushnumber(L, m1d_get(t, idx));
@@ -418,7 +418,7 @@ static int t_totable (lua_State *L) {
 static int64_t flat_index (lua_State *L, m1d_Tensor *t, int arg, int64_t *idx) {
   lua_Integer i = luaL_checkinteger(L, arg);
   int64_t n = m1d_numel(t);
-  if (i < 1 || i > n) return luaL_error(L, "flat index %d out of range 1..%d", (int)i, (int)n);
+  if (i < 1 || i > n) return luaL_error(L, "flat index %I out of range 1..%I", i, (lua_Integer)n);
   int64_t r = i - 1;
   for (int d = t->ndim - 1; d >= 0; d--) { idx[d] = r % t->shape[d]; r /= t->shape[d]; }
   return i;

@@ -29,6 +29,16 @@ static int check (const char *op, const m1d_Tensor *p, const m1d_Tensor *g, cons
   return 0;
 }
 
+/* A hyperparameter in [lo, hi] (hi_open: [lo, hi)); NaN and infinities never pass, so a
+   NaN learning rate is an error here instead of NaN parameters after the step. */
+static int hyper (const char *op, const char *name, double v, double lo, double hi, int hi_open) {
+  if (isfinite(v) && v >= lo && (hi_open ? v < hi : v <= hi)) return 0;
+  if (isinf(hi) && isinf(lo)) return m1d_failcode("%s: %s must be a finite number, got %g", op, name, v);
+  if (isinf(hi)) return m1d_failcode("%s: %s must be a finite number >= %g, got %g", op, name, lo, v);
+  return m1d_failcode("%s: %s must be a finite number in [%g, %g%c, got %g", op, name, lo, hi,
+                      hi_open ? ')' : ']', v);
+}
+
 /* Each update is written once as a macro over the element type, so the float32
    loop reads raw floats (no per-element dtype dispatch) and vectorises. */
 
@@ -49,6 +59,9 @@ static int check (const char *op, const m1d_Tensor *p, const m1d_Tensor *g, cons
 int m1d_sgd_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *buf, double lr,
                     double momentum, double dampening, double weight_decay, int nesterov, int first) {
   if (check("sgd", p, g, buf, NULL) < 0) return -1;
+  if (hyper("sgd", "lr", lr, 0, HUGE_VAL, 0) || hyper("sgd", "momentum", momentum, 0, HUGE_VAL, 0) ||
+      hyper("sgd", "dampening", dampening, -HUGE_VAL, HUGE_VAL, 0) ||
+      hyper("sgd", "weight_decay", weight_decay, 0, HUGE_VAL, 0)) return -1;
   if (momentum != 0 && buf == NULL) return m1d_failcode("sgd: momentum needs a buffer");
   int64_t n = m1d_numel(p);
   if (p->dtype == M1D_F32) SGD_LOOP(float) else SGD_LOOP(double)
@@ -74,6 +87,9 @@ int m1d_adam_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *m, m1d_Tens
                      int64_t step, double lr, double beta1, double beta2, double eps,
                      double weight_decay, int decoupled) {
   if (check("adam", p, g, m, v) < 0) return -1;
+  if (hyper("adam", "lr", lr, 0, HUGE_VAL, 0) || hyper("adam", "beta1", beta1, 0, 1, 1) ||
+      hyper("adam", "beta2", beta2, 0, 1, 1) || hyper("adam", "eps", eps, 0, HUGE_VAL, 0) ||
+      hyper("adam", "weight_decay", weight_decay, 0, HUGE_VAL, 0)) return -1;
   if (step < 1) return m1d_failcode("adam: step must start at 1");
   int64_t n = m1d_numel(p);
   double bc1 = 1 - pow(beta1, (double)step), bc2 = 1 - pow(beta2, (double)step);
@@ -96,6 +112,9 @@ int m1d_adam_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *m, m1d_Tens
 int m1d_rmsprop_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *sq, double lr,
                         double alpha, double eps, double weight_decay) {
   if (check("rmsprop", p, g, sq, NULL) < 0) return -1;
+  if (hyper("rmsprop", "lr", lr, 0, HUGE_VAL, 0) || hyper("rmsprop", "alpha", alpha, 0, HUGE_VAL, 0) ||
+      hyper("rmsprop", "eps", eps, 0, HUGE_VAL, 0) ||
+      hyper("rmsprop", "weight_decay", weight_decay, 0, HUGE_VAL, 0)) return -1;
   int64_t n = m1d_numel(p);
   if (p->dtype == M1D_F32) RMSPROP_LOOP(float) else RMSPROP_LOOP(double)
   return 0;

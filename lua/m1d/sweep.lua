@@ -176,24 +176,26 @@ function sweep.main(spec)
     print(("[%d/%d] %s ..."):format(i, #runs, r.key))
     io.stdout:flush()
     m1d.manual_seed(r.seed or 0)
-    local t0 = m1d.clock()
+    local t0, c0 = m1d.clock(), os.clock()
     local result = spec.run(r, cfg, ctx)
-    local dt = m1d.clock() - t0
+    local dt, cpu = m1d.clock() - t0, os.clock() - c0
     util.write_json(path_of(r), {experiment = spec.name, key = r.key, index = i, params = r,
-                                 seconds = dt, result = result, version = m1d.version,
+                                 seconds = dt, cpu_seconds = cpu, result = result, version = m1d.version,
                                  threads = m1d.get_num_threads(), finished = os.date("!%Y-%m-%dT%H:%M:%SZ")})
-    print(("[%d/%d] %s: %s"):format(i, #runs, r.key, fmt_s(dt)))
+    print(("[%d/%d] %s: %s (%s CPU)"):format(i, #runs, r.key, fmt_s(dt), fmt_s(cpu)))
     io.stdout:flush()
     collectgarbage()
   end
 
   local function merge()
-    local done, missing, run_seconds = {}, {}, 0
+    local done, missing, run_seconds, cpu_seconds = {}, {}, 0, 0
     for i, r in ipairs(runs) do
       local v = load_file(r)
       if v then
-        done[#done + 1] = {key = r.key, index = i, params = r, result = v.result, seconds = v.seconds}
+        done[#done + 1] = {key = r.key, index = i, params = r, result = v.result, seconds = v.seconds,
+                           cpu_seconds = v.cpu_seconds}
         run_seconds = run_seconds + (v.seconds or 0)
+        cpu_seconds = cpu_seconds + (v.cpu_seconds or 0)
       else
         missing[#missing + 1] = r.key
       end
@@ -208,12 +210,12 @@ function sweep.main(spec)
     out.runs_total, out.runs_done = #runs, #done
     out.complete = #missing == 0
     out.missing = missing
-    out.run_seconds = run_seconds
+    out.run_seconds, out.run_cpu_seconds = run_seconds, cpu_seconds
     out.claims = out.claims or {}
     out.run_files = dir
     util.write_json(cfg.out, out)
-    print(("wrote %s (%d/%d runs%s; %s of run time)"):format(cfg.out, #done, #runs,
-          #missing > 0 and (", " .. #missing .. " missing") or "", fmt_s(run_seconds)))
+    print(("wrote %s (%d/%d runs%s; %s of run time, %s CPU)"):format(cfg.out, #done, #runs,
+          #missing > 0 and (", " .. #missing .. " missing") or "", fmt_s(run_seconds), fmt_s(cpu_seconds)))
     local names = {}
     for k in pairs(out.claims) do names[#names + 1] = k end
     table.sort(names)

@@ -263,9 +263,15 @@ m1d_Tensor *m1d_sign (m1d_Tensor *x) { return unary(U_SIGN, x, 0, 0); }
 m1d_Tensor *m1d_erf (m1d_Tensor *x) { return unary(U_ERF, x, 0, 0); }
 m1d_Tensor *m1d_silu (m1d_Tensor *x) { return unary(U_SILU, x, 0, 0); }
 m1d_Tensor *m1d_gelu (m1d_Tensor *x) { return unary(U_GELU, x, 0, 0); }
-m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha) { return unary(U_ELU, x, alpha, 0); }
+/* NaN parameters are errors: a NaN alpha, threshold or clamp bound gave NaN outputs, or
+   no bound at all, without a word */
+m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha) {
+  if (!isfinite(alpha)) return m1d_fail("elu: alpha must be a finite number, got %g", alpha);
+  return unary(U_ELU, x, alpha, 0);
+}
 m1d_Tensor *m1d_softplus (m1d_Tensor *x, double beta, double threshold) {
-  if (!(beta > 0)) return m1d_fail("softplus: beta must be positive, got %g", beta);
+  if (!(beta > 0) || !isfinite(beta)) return m1d_fail("softplus: beta must be positive, got %g", beta);
+  if (isnan(threshold)) return m1d_fail("softplus: threshold is NaN");
   return unary(U_SOFTPLUS, x, beta, threshold);
 }
 m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b) { return unary(U_AFFINE, x, a, b); }
@@ -273,6 +279,7 @@ m1d_Tensor *m1d_pow_scalar (m1d_Tensor *x, double p) { return unary(U_POW, x, p,
 m1d_Tensor *m1d_rpow_scalar (m1d_Tensor *x, double c) { return unary(U_RPOW, x, c, 0); }
 m1d_Tensor *m1d_rdiv (m1d_Tensor *x, double c) { return unary(U_RDIV, x, c, 0); }
 m1d_Tensor *m1d_clamp (m1d_Tensor *x, double lo, double hi) {
+  if (isnan(lo) || isnan(hi)) return m1d_fail("clamp: min %g and max %g must not be NaN", lo, hi);
   if (lo > hi) return m1d_fail("clamp: min %g is greater than max %g", lo, hi);
   return unary(U_CLAMP, x, lo, hi);
 }

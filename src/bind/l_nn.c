@@ -103,7 +103,8 @@ static int l_rmsprop_update (lua_State *L) {
 /* OpenBLAS threads: 1 per process suits these tiny GEMMs (see README) */
 static int l_set_num_threads (lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 1);
-  if (n < 1) return luaL_error(L, "set_num_threads: need at least 1 thread, got %d", (int)n);
+  if (n < 1 || n > 1024)             /* (int)n of 2^40 was 0: OpenBLAS's default, silently */
+    return luaL_error(L, "set_num_threads: need 1 to 1024 threads, got %I", n);
   openblas_set_num_threads((int)n);
   return 0;
 }

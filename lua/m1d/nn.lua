@@ -211,6 +211,17 @@ local function uniform(bound, ...)
 end
 nn.init_uniform = uniform
 
+-- Layer sizes: integers >= 1 (nn.Linear(0, 5) drew its bias from U(-inf, inf)); floats
+-- with integral values (2^5) are accepted and returned as integers.
+local function check_size(who, what, v, min)
+  min = min or 1
+  local iv = type(v) == "number" and math.tointeger(v) or nil
+  if iv == nil or iv < min then
+    error(("%s: %s must be an integer >= %d, got %s"):format(who, what, min, tostring(v)), 3)
+  end
+  return iv
+end
+
 local function leaf_module(name, forward)
   local mod = nn.Module{_name = name}
   mod.forward = forward
@@ -221,6 +232,7 @@ end
 
 -- y = x W^T + b;  W [out, in], b [out] ~ U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch.
 function nn.Linear(n_in, n_out, opts)
+  n_in, n_out = check_size("Linear", "in_features", n_in), check_size("Linear", "out_features", n_out)
   opts = opts or {}
   local bound = 1 / math.sqrt(n_in)
   local mod = leaf_module(("Linear(%d -> %d)"):format(n_in, n_out), function(self, x)
@@ -234,8 +246,11 @@ end
 
 -- x [batch, in, length] -> [batch, out, length'];  W [out, in, k] ~ U(+-1/sqrt(in*k)).
 function nn.Conv1d(n_in, n_out, k, opts)
+  n_in, n_out = check_size("Conv1d", "in_channels", n_in), check_size("Conv1d", "out_channels", n_out)
+  k = check_size("Conv1d", "kernel_size", k)
   opts = opts or {}
-  local stride, padding = opts.stride or 1, opts.padding or 0
+  local stride = check_size("Conv1d", "stride", opts.stride or 1)
+  local padding = check_size("Conv1d", "padding", opts.padding or 0, 0)
   local bound = 1 / math.sqrt(n_in * k)
   local mod = leaf_module(("Conv1d(%d -> %d, k %d, stride %d, padding %d)"):format(n_in, n_out, k, stride, padding),
     function(self, x) return m1d.conv1d(x, self.weight, self.bias, stride, padding) end)
@@ -246,13 +261,17 @@ function nn.Conv1d(n_in, n_out, k, opts)
 end
 
 function nn.MaxPool1d(k, stride)
+  k = check_size("MaxPool1d", "kernel_size", k); stride = check_size("MaxPool1d", "stride", stride or k)
   return leaf_module("MaxPool1d", function(_, x) return m1d.max_pool1d(x, k, stride or k) end)
 end
 function nn.AvgPool1d(k, stride)
+  k = check_size("AvgPool1d", "kernel_size", k); stride = check_size("AvgPool1d", "stride", stride or k)
   return leaf_module("AvgPool1d", function(_, x) return m1d.avg_pool1d(x, k, stride or k) end)
 end
 -- (sum over the window of x^p)^(1/p); p = 2 is L2 pooling
 function nn.LPPool1d(p, k, stride)
+  if type(p) ~= "number" or not (p > 0) then error(("LPPool1d: norm p must be a positive number, got %s"):format(tostring(p)), 2) end
+  k = check_size("LPPool1d", "kernel_size", k); stride = check_size("LPPool1d", "stride", stride or k)
   return leaf_module("LPPool1d", function(_, x) return m1d.lp_pool1d(x, k, stride or k, p) end)
 end
 
@@ -278,11 +297,12 @@ activation("Flatten", function(x) return x:flatten(2) end)
 activation("Unflatten", function(x) return x:reshape(x:size(1), 1, -1) end)
 
 function nn.Sequential(...)
-  local mods = {...}
-  if #mods == 1 and not is_module(mods[1]) and type(mods[1]) == "table" then mods = mods[1] end
+  local mods = table.pack(...)             -- n counts nils: Sequential(a, nil, b) is an error
+  if mods.n == 1 and not is_module(mods[1]) and type(mods[1]) == "table" then mods = mods[1] end
   local seq = nn.Module{_name = "Sequential"}
   seq._order = {}
-  for i, m in ipairs(mods) do
+  for i = 1, mods.n or #mods do
+    local m = mods[i]
     if not is_module(m) then error(("Sequential: argument %d is not a module"):format(i), 2) end
     seq[i] = m
     seq._order[i] = i
@@ -299,6 +319,7 @@ end
 -- nn.GRU(input, hidden, {bidirectional = false, batch_first = true}):
 -- forward(x [B, T, input] (batch_first) [, h0 [dirs, B, H]]) -> output [B, T, dirs*H], h_n [dirs, B, H]
 function nn.GRU(n_in, H, opts)
+  n_in, H = check_size("GRU", "input_size", n_in), check_size("GRU", "hidden_size", H)
   opts = opts or {}
   local bidir = opts.bidirectional or false
   local batch_first = opts.batch_first ~= false

@@ -19,6 +19,13 @@ local function check_number(name, v, lo)
   return v
 end
 
+local function check_range(name, v, lo, hi)     -- lo <= v < hi
+  if type(v) ~= "number" or not (v >= lo and v < hi) then
+    error(("optimizer: %s must be a number in [%g, %g), got %s"):format(name, lo, hi, tostring(v)), 3)
+  end
+  return v
+end
+
 local function check_params(params, who)
   if type(params) ~= "table" or #params == 0 then
     error(who .. ": expected a non-empty list of parameter tensors (model:parameters())", 3)
@@ -52,6 +59,9 @@ end
 
 local function new(kind, params, opts, defaults)
   local self = setmetatable({kind = kind, params = check_params(params, kind), t = 0, state = {}}, Optimizer)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("%s: options must be a table, got %s"):format(kind, type(opts)), 3)
+  end
   opts = opts or {}
   for k, v in pairs(defaults) do self[k] = opts[k] == nil and v or opts[k] end
   for k in pairs(opts) do
@@ -63,7 +73,11 @@ end
 function optim.SGD(params, opts)
   local self = new("SGD", params, opts, {lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false})
   check_number("lr", self.lr, 0); check_number("momentum", self.momentum, 0)
-  check_number("weight_decay", self.weight_decay, 0)
+  check_number("weight_decay", self.weight_decay, 0); check_number("dampening", self.dampening)
+  self.nesterov = self.nesterov or false     -- (the defaults loop turns a default false into nil)
+  if type(self.nesterov) ~= "boolean" then
+    error(("optimizer: nesterov must be true or false, got %s"):format(tostring(self.nesterov)), 2)
+  end
   self._update = function(s, i, p, g)
     local buf = s.state[i]
     local first = buf == nil
@@ -78,7 +92,10 @@ local function adam(kind, params, opts, decoupled)
                                         weight_decay = decoupled and 1e-2 or 0})
   check_number("lr", self.lr, 0); check_number("eps", self.eps, 0)
   check_number("weight_decay", self.weight_decay, 0)
-  check_number("beta1", self.betas[1], 0); check_number("beta2", self.betas[2], 0)
+  if type(self.betas) ~= "table" then
+    error(("optimizer: betas must be a table {beta1, beta2}, got %s"):format(tostring(self.betas)), 3)
+  end
+  check_range("beta1", self.betas[1], 0, 1); check_range("beta2", self.betas[2], 0, 1)
   self._update = function(s, i, p, g)
     local st = s.state[i]
     if not st then
@@ -97,6 +114,7 @@ function optim.AdamW(params, opts) return adam("AdamW", params, opts, true) end
 function optim.RMSprop(params, opts)
   local self = new("RMSprop", params, opts, {lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0})
   check_number("lr", self.lr, 0); check_number("alpha", self.alpha, 0)
+  check_number("eps", self.eps, 0); check_number("weight_decay", self.weight_decay, 0)
   self._update = function(s, i, p, g)
     local sq = s.state[i]
     if not sq then sq = m1d.zeros(p:size(), p:dtype()); s.state[i] = sq end
@@ -107,6 +125,7 @@ end
 
 -- Make an optimizer by name: optim.make("adam", params, {lr = 1e-2}).
 function optim.make(name, params, opts)
+  if type(name) ~= "string" then error(("optim.make: the name must be a string, got %s"):format(type(name)), 2) end
   local ctor = ({sgd = optim.SGD, adam = optim.Adam, adamw = optim.AdamW, rmsprop = optim.RMSprop})[name:lower()]
   if not ctor then error(("optim.make: unknown optimizer '%s' (sgd, adam, adamw, rmsprop)"):format(name), 2) end
   return ctor(params, opts)
@@ -115,7 +134,17 @@ end
 -- ---------------------------------------------------------------- functional, differentiable
 
 -- new_params[i] = params[i] - lr * grads[i];  lr a number or a tensor (may require grad)
+-- The functional steps check that grads (and state) match params one for one.
+local function check_lists(who, params, grads)
+  if type(params) ~= "table" or type(grads) ~= "table" or #grads ~= #params then
+    error(("%s: params and grads must be lists of the same length (got %s and %s)"):format(who,
+      type(params) == "table" and #params or type(params), type(grads) == "table" and #grads or type(grads)), 3)
+  end
+end
+
 function optim.sgd_step(params, grads, lr)
+  check_lists("sgd_step", params, grads)
+  if type(lr) == "number" and lr ~= lr then error("sgd_step: lr is NaN", 2) end
   local out = {}
   for i, p in ipairs(params) do out[i] = p - lr * grads[i] end
   return out
@@ -124,6 +153,7 @@ end
 -- RMSprop: sq' = mu*sq + (1-mu) g^2;  p' = p - lr * g / (sqrt(sq') + eps).
 -- state = {sq = {...}} (nil: starts at `init`, 0 like torch or 1 like the paper's notebook)
 function optim.rmsprop_step(params, grads, state, opts)
+  check_lists("rmsprop_step", params, grads)
   opts = opts or {}
   local lr, mu, eps = opts.lr or 1e-2, opts.mu or opts.alpha or 0.99, opts.eps or 1e-8
   local init = opts.init or 0
@@ -142,9 +172,13 @@ end
 
 -- Adam as a differentiable rule (state = {m, v, step}).
 function optim.adam_step(params, grads, state, opts)
+  check_lists("adam_step", params, grads)
   opts = opts or {}
   local lr, b1, b2, eps = opts.lr or 1e-3, opts.beta1 or 0.9, opts.beta2 or 0.999, opts.eps or 1e-8
   state = state or {m = {}, v = {}, step = 0}
+  if type(state.m) ~= "table" or type(state.v) ~= "table" or math.type(state.step) ~= "integer" then
+    error("adam_step: state must be {m = {...}, v = {...}, step = integer} as adam_step returned it", 2)
+  end
   local step = state.step + 1
   local bc1, bc2 = 1 - b1 ^ step, 1 - b2 ^ step
   local np, nm, nv = {}, {}, {}

@@ -139,7 +139,7 @@ static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1)
         case U_CLAMP: r = v < p0 ? p0 : (v > p1 ? p1 : v); break;
         default: r = cmp_holds((m1d_Cmp)(int)p1, v, p0); break;
       }
-      o[i] = (int64_t)r;
+      o[i] = m1d_d2i(r);
     }
   }
   m1d_decref(xc);

@@ -25,7 +25,7 @@ static void store_acc (m1d_Tensor *out, const double *acc, int64_t on) {
   for (int64_t i = 0; i < on; i++) {
     if (out->dtype == M1D_F32) ((float *)op)[i] = (float)acc[i];
     else if (out->dtype == M1D_F64) ((double *)op)[i] = acc[i];
-    else ((int64_t *)op)[i] = (int64_t)acc[i];
+    else ((int64_t *)op)[i] = m1d_d2i(acc[i]);
   }
 }
 

@@ -232,7 +232,7 @@ static void store (void *base, m1d_DType dt, int64_t o, double v) {
   switch (dt) {
     case M1D_F32: ((float *)base)[o] = (float)v; break;
     case M1D_F64: ((double *)base)[o] = v; break;
-    default: ((int64_t *)base)[o] = (int64_t)v; break;
+    default: ((int64_t *)base)[o] = m1d_d2i(v); break;
   }
 }
 
@@ -490,7 +490,7 @@ int m1d_fill (m1d_Tensor *t, double v) {
     void *p = m1d_data(t);
     if (t->dtype == M1D_F32) for (int64_t i = 0; i < n; i++) ((float *)p)[i] = (float)v;
     else if (t->dtype == M1D_F64) for (int64_t i = 0; i < n; i++) ((double *)p)[i] = v;
-    else for (int64_t i = 0; i < n; i++) ((int64_t *)p)[i] = (int64_t)v;
+    else { int64_t iv = m1d_d2i(v); for (int64_t i = 0; i < n; i++) ((int64_t *)p)[i] = iv; }
     return 0;
   }
   m1d_Iter it;

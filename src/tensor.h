@@ -85,6 +85,11 @@ int m1d_same_shape (const m1d_Tensor *a, const m1d_Tensor *b);
 static inline void *m1d_data (const m1d_Tensor *t) {
   return (char *)t->storage->data + (size_t)t->offset * m1d_dtype_size(t->dtype);
 }
+/* double -> int64 without undefined behaviour: truncates toward zero; NaN and values
+   outside the int64 range give INT64_MIN (what x86 and NumPy give, now by definition). */
+static inline int64_t m1d_d2i (double v) {
+  return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t)v : INT64_MIN;
+}
 double m1d_get (const m1d_Tensor *t, const int64_t *idx);   /* any dtype, as double */
 void m1d_set (m1d_Tensor *t, const int64_t *idx, double v);
 double m1d_item (const m1d_Tensor *t);                     /* needs numel == 1 */

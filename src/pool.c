@@ -15,13 +15,36 @@
 
 typedef struct Block { struct Block *next; } Block;
 
+/* Under AddressSanitizer, or with M1D_POOL=0 in the environment (make valgrind sets it),
+   every block goes straight to the system allocator: a recycled block would hide a use
+   after free, or an overflow into a neighbouring block, from the checkers. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+static int pooling (void) {
+  static int on = -1;
+  if (on < 0) {
+    const char *e = getenv("M1D_POOL");
+    on = !UNDER_ASAN && !(e && strcmp(e, "0") == 0);
+  }
+  return on;
+}
+
 static Block *small[CLASSES + 1];
 static int small_count[CLASSES + 1];
 static unsigned long long system_allocs = 0;
 
 void *m1d_pool_calloc (size_t n) {
   size_t c = (n + 15) / 16;
-  if (n == 0 || c > CLASSES) {
+  if (n == 0 || c > CLASSES || !pooling()) {
     system_allocs++;
     return calloc(1, n ? n : 1);
   }
@@ -39,7 +62,7 @@ void *m1d_pool_calloc (size_t n) {
 void m1d_pool_free (void *p, size_t n) {
   if (p == NULL) return;
   size_t c = (n + 15) / 16;
-  if (n == 0 || c > CLASSES || small_count[c] >= PER_CLASS) { free(p); return; }
+  if (n == 0 || c > CLASSES || small_count[c] >= PER_CLASS || !pooling()) { free(p); return; }
   Block *b = p;
   b->next = small[c];
   small[c] = b;
@@ -72,7 +95,7 @@ static Bucket *bucket_for (size_t n, int create) {
 
 void *m1d_pool_data (size_t n, int *fresh) {
   if (n < 64) { *fresh = 1; return m1d_pool_calloc(n ? n : 1); }   /* scalars: the small lists */
-  Bucket *b = bucket_for(n, 0);
+  Bucket *b = pooling() ? bucket_for(n, 0) : NULL;
   if (b && b->count > 0) {
     *fresh = 0;
     cached_bytes -= n;
@@ -86,7 +109,7 @@ void *m1d_pool_data (size_t n, int *fresh) {
 void m1d_pool_data_free (void *p, size_t n) {
   if (p == NULL) return;
   if (n < 64) { m1d_pool_free(p, n ? n : 1); return; }
-  Bucket *b = cached_bytes + n <= MAX_CACHED ? bucket_for(n, 1) : NULL;
+  Bucket *b = pooling() && cached_bytes + n <= MAX_CACHED ? bucket_for(n, 1) : NULL;
   if (b == NULL || b->count == DEPTH) { free(p); return; }
   b->blocks[b->count++] = p;
   cached_bytes += n;

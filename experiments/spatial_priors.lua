@@ -110,12 +110,13 @@ sweep.main{
         row[j + 1], s.mean[j], s.sd[j] = mu, mu or (0 / 0), sd or (0 / 0)
       end
       -- the smallest window at which half of the accuracy lost to the full shuffle is gone
+      -- (only for models that lose more than 5 points: below that it is seed noise)
       local a1, a40 = acc(m, wmin), acc(m, wmax)
       if a1 and a40 then
         s.loss = a1 - a40
         for _, w in ipairs(widths) do
           local a = acc(m, w)
-          if a and s.loss > 2 and a <= a1 - s.loss / 2 then s.half_loss_width = w; break end
+          if a and s.loss > 5 and a <= a1 - s.loss / 2 then s.half_loss_width = w; break end
         end
       end
       row[#row + 1] = s.half_loss_width or "-"

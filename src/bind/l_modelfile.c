@@ -14,15 +14,20 @@ static int l_save_tensors (lua_State *L) {
   if ((int)luaL_len(L, 3) != n) return luaL_error(L, "save: %d names for %d tensors", n, (int)luaL_len(L, 3));
   const char **names = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n ? n : 1), 0);
   m1d_Tensor **ts = lua_newuserdatauv(L, sizeof(m1d_Tensor *) * (size_t)(n ? n : 1), 0);
+  /* the names and tensors stay referenced from these tables until the file is written:
+     lua_geti may run an __index that returns a fresh value, and lua_tostring of a number
+     made a string referenced by nothing once popped (collected: use after free) */
+  lua_createtable(L, n, 0);
+  lua_createtable(L, n, 0);
+  int anchor_names = lua_gettop(L) - 1, anchor_ts = lua_gettop(L);
   for (int i = 0; i < n; i++) {
-    lua_geti(L, 2, i + 1);
+    if (lua_geti(L, 2, i + 1) != LUA_TSTRING) return luaL_error(L, "save: name %d is not a string", i + 1);
     names[i] = lua_tostring(L, -1);
-    if (names[i] == NULL) return luaL_error(L, "save: name %d is not a string", i + 1);
-    lua_pop(L, 1);                          /* the names table keeps the string alive */
+    lua_rawseti(L, anchor_names, i + 1);
     lua_geti(L, 3, i + 1);
     ts[i] = m1d_testtensor(L, -1);
     if (ts[i] == NULL) return luaL_error(L, "save: element %d is not a tensor", i + 1);
-    lua_pop(L, 1);
+    lua_rawseti(L, anchor_ts, i + 1);
   }
   if (m1d_model_save(path, n, names, ts) < 0) return luaL_error(L, "%s", m1d_errmsg());
   return 0;

@@ -1,0 +1,383 @@
+-- experiments/metalearn_afunc.lua — meta-learn an activation function by gradient descent
+-- through 301 unrolled RMSprop steps (the paper's metalearn-activation-function notebook).
+--
+-- Question: can an activation f(x) = elu(x) + 0.2 g(x), with g a 1-100-1 tanh MLP applied
+-- elementwise, be trained so that an MLP 40-128-10 using it learns faster?  Expect the
+-- learned f to beat relu, elu and swish in final test accuracy after the same 301 inner
+-- steps (paper), and a piecewise-linear fit of it to do about as well.
+--
+-- Protocol (as ../shared/peer/exp_metalearn_afunc.py): 10,000-sample MNIST-1D from the
+-- generator (8000 train / 2000 test), float32.  Inner model h = f(W1 x + b1) + n,
+-- logits = W2 h + b2, with n ~ 0.1 U(-1, 1) of shape [1, 128] drawn every step (the meta
+-- MLP gets its own [1, 100] draw after its tanh, as in the peer); functional RMSprop
+-- (mu 0.4, lr 1e-2, squared-gradient average starting at ones, eps 1e-8), 301 steps at
+-- batch 100 in order; meta-loss = mean of the last 200 inner losses; meta-gradient
+-- clamped to +-0.1; outer SGD with lr 0.3 for 301 steps.  As in the peer, the generator
+-- is reseeded at the start of every inner loop (the noise sequence repeats) and the inner
+-- network is re-initialised before it, from the generator state the previous loop left.
+-- Test accuracy per outer step: the first 500 test examples after the inner loop.
+-- Then relu, swish, elu, softplus, tanh, sigmoid, the learned f and a piecewise-linear
+-- fit of it each train once per evaluation seed through the same inner loop.
+--
+-- How it is computed (same numbers, less work; see tests/lua/metalearn_test.lua):
+--  * tanh(a) = 2 sigmoid(2a) - 1 is folded into the meta MLP's weights, and the [1, 100]
+--    noise after its tanh adds the constant 0.2 W2 n to g: the [12800, 100] hidden
+--    layer costs one sigmoid (vectorisable expf) instead of tanhf, which is ~6x slower
+--    here, and no broadcast add.
+--  * The inner gradient is written out (softmax - onehot, chain rule through f with its
+--    derivative f' computed alongside f) with differentiable ops, instead of
+--    m1d.grad(..., {create_graph = true}): autograd would build f' from the hidden layer
+--    in ~2x the [12800, 100] ops.  --grad autograd uses m1d.grad; the meta-gradients
+--    agree (float64: to ~1e-15).
+--  * Memory: the unrolled graph costs ~12 MB per inner step (713 MB peak at 61 steps,
+--    ~3.5 GB at 301; the PyTorch peer needs 4.1 GB at 61 and 10 GB at 151).  m1d.checkpoint
+--    per inner step keeps only each step's parameters and RMSprop state (peak RSS 109 MB
+--    at 301 steps) and recomputes one step at a time in the outer backward: ~15 % more
+--    time (61 steps: 2.0 s vs 1.8 s CPU per outer step).  --segment k checkpoints k steps
+--    per segment; --segment 0 keeps the whole graph.
+--
+--   ./m1d experiments/metalearn_afunc.lua [--quick] [--outer 301] [--inner 301] [--eval_seeds 3]
+local m1d = require "m1d"
+local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
+
+local cfg = util.parse_args(arg, {
+  seed = 0, outer = 301, inner = 301, batch = 100, lr = 1e-2, mu = 0.4, eps = 1e-8,
+  last = 200, meta_lr = 0.3, clamp = 0.1, noise = 0.1, hidden = 128, meta_hidden = 100,
+  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 1, grad = "manual", dtype = "float32",
+  baselines = "relu,swish,elu,softplus,tanh,sigmoid", knots = 41, snapshots = 12,
+  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "",
+}, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
+if cfg.quick then cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6 end
+if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
+if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
+assert(cfg.grad == "manual" or cfg.grad == "autograd", "--grad: manual or autograd")
+assert(cfg.segment >= 0 and cfg.segment <= 56, "--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)")
+m1d.set_num_threads(cfg.threads)
+local dtype, H, MH = cfg.dtype, cfg.hidden, cfg.meta_hidden
+
+local data = m1d.mnist1d.dataset(m1d.mnist1d.args{num_samples = 10000}, {dtype = dtype})
+local x_test500, y_test500 = data.x_test:narrow(1, 1, cfg.test_k), data.y_test:narrow(1, 1, cfg.test_k)
+
+local function linear_params(n_in, n_out)     -- PyTorch's default init, in dtype
+  local l = nn.Linear(n_in, n_out)
+  local w, b = l.weight, l.bias
+  if dtype == "float64" then w, b = w:detach():double():requires_grad(), b:detach():double():requires_grad() end
+  return w, b
+end
+
+local function noise(n) return m1d.rand(1, n, dtype) * (2 * cfg.noise) - cfg.noise end
+
+-- ---------------------------------------------------------------- activations
+-- Each returns f(a) and f'(a) (the derivative only when the inner gradient is written out).
+
+-- the learned one: f(a) = elu(a) + 0.2 (W2 (tanh(W1 a + b1) + n) + b2), elementwise.
+-- mp = {W1 [100,1], b1 [100], W2 [1,100], b2 [1]}, mn = the meta noise [1, 100].
+local function learned(a, mp, mn, want_deriv)
+  local w1, b1, w2, b2 = mp[1], mp[2], mp[3], mp[4]
+  local u = a:reshape(-1, 1)
+  local s = m1d.linear(u, w1 * 2, b1 * 2):sigmoid()              -- tanh(z) = 2 sigmoid(2z) - 1
+  local c = (b2 + m1d.linear(mn, w2) - w2:sum()) * 0.2            -- the constant part of 0.2 g
+  local e = a:elu()
+  local f = e + m1d.linear(s, w2 * 0.4, c:reshape(1)):reshape(a:size())
+  if not want_deriv then return f end
+  local v = (w1:t() * w2) * 0.8                                   -- d/du: 0.8 sum_j W2j W1j s(1-s)
+  return f, e:clamp(-math.huge, 0) + 1 + m1d.linear(s - s * s, v):reshape(a:size())
+end
+
+local BASELINES = {
+  relu = function(a, d) return a:relu(), d and a:gt(0) end,
+  swish = function(a, d)
+    local s = a:sigmoid()
+    return a * s, d and s + a * s * (1 - s)
+  end,
+  elu = function(a, d)
+    local e = a:elu()
+    return e, d and e:clamp(-math.huge, 0) + 1
+  end,
+  softplus = function(a, d) return a:softplus(), d and a:sigmoid() end,
+  tanh = function(a, d)
+    local t = a:tanh()
+    return t, d and 1 - t * t
+  end,
+  sigmoid = function(a, d)
+    local s = a:sigmoid()
+    return s, d and s * (1 - s)
+  end,
+}
+
+-- noise-free learned f at the points xs (a plain Lua list), for the figure and the fit
+local function sample_learned(mp, xs)
+  return m1d.no_grad(function()
+    local x = m1d.tensor(xs, dtype):reshape(-1, 1)
+    return learned(x, mp, m1d.zeros({1, MH}, dtype), false):reshape(-1):totable()
+  end)
+end
+
+-- the piecewise-linear interpolant of the learned f at `knots` points on [-5, 5], linear
+-- beyond: f(a) = y1 + s1 (a - t1) + sum_k (s_k - s_{k-1}) relu(a - t_k)
+local function pwl_fit(mp)
+  local t = {}
+  for k = 1, cfg.knots do t[k] = -5 + 10 * (k - 1) / (cfg.knots - 1) end
+  local y = sample_learned(mp, t)
+  local slope = {}
+  for k = 1, cfg.knots - 1 do slope[k] = (y[k + 1] - y[k]) / (t[k + 1] - t[k]) end
+  local act = function(a, d)
+    local f, fd = (a - t[1]) * slope[1] + y[1], d and (a * 0 + slope[1])
+    for k = 2, cfg.knots - 1 do
+      local dk = slope[k] - slope[k - 1]
+      f = f + (a - t[k]):relu() * dk
+      if d then fd = fd + a:gt(t[k]) * dk end
+    end
+    return f, fd
+  end
+  return act, {knots = t, values = y}
+end
+
+-- ---------------------------------------------------------------- the inner loop
+
+-- One inner step on batch rows s*batch+1 ...: loss, then the RMSprop update.
+-- act(a, want_deriv) -> f, f'.  create: keep the step differentiable (for --grad autograd).
+-- Returns the new params (4), the new squared-gradient averages (4) and the loss.
+local function inner_step(act, s, p, sq, inoise, create)
+  local xb, yb = data:batch(s * cfg.batch + 1, cfg.batch)
+  local w1, b1, w2, b2 = p[1], p[2], p[3], p[4]
+  local a = m1d.linear(xb, w1, b1)
+  local manual = cfg.grad == "manual"
+  local f, fd = act(a, manual)
+  local h = f + inoise
+  local logits = m1d.linear(h, w2, b2)
+  local loss = m1d.cross_entropy(logits, yb)
+  local g
+  if manual then                     -- d mean CE / d logits = (softmax - onehot) / batch
+    local dlog = (logits:softmax(2) - m1d.onehot(yb, 10, dtype)) * (1 / cfg.batch)
+    local da = dlog:matmul(w2) * fd
+    g = {da:t():matmul(xb), da:sum(1), dlog:t():matmul(h), dlog:sum(1)}
+  else
+    g = m1d.grad(loss, p, {create_graph = create})
+  end
+  local np, st = optim.rmsprop_step(p, g, {sq = sq}, {lr = cfg.lr, mu = cfg.mu, eps = cfg.eps})
+  return np, st.sq, loss
+end
+
+-- The start of every inner loop (the peer's protocol): reseed, then one meta-noise [1, 100]
+-- and one hidden-noise [1, 128] draw per step, made up front so that a checkpointed step
+-- recomputes with the same noise.  Also the RMSprop state, starting at ones.
+local function start_inner(p0, steps, seed)
+  m1d.manual_seed(seed)
+  local mnoise, inoise, sq = {}, {}, {}
+  for s = 1, steps do mnoise[s], inoise[s] = noise(MH), noise(H) end
+  for i, q in ipairs(p0) do sq[i] = m1d.ones(q:size(), dtype) end
+  return mnoise, inoise, sq
+end
+
+-- The differentiable inner run from p0 with the learned activation (meta params mp):
+-- returns the list of losses (tensors) and the final params.  Each segment of
+-- cfg.segment steps is one m1d.checkpoint: its graph is dropped after the forward and
+-- rebuilt in the outer backward, so only the segment boundaries stay in memory.
+local function unrolled(p0, steps, seed, mp)
+  local mnoise, inoise, sq = start_inner(p0, steps, seed)
+  -- k steps from step s0 (0-based), differentiable in the params, state and m1..m4
+  local function segment(s0, k, w1, b1, w2, b2, q1, q2, q3, q4, m1, m2, m3, m4)
+    local p, q, mpp, out = {w1, b1, w2, b2}, {q1, q2, q3, q4}, {m1, m2, m3, m4}, {}
+    for s = s0 + 1, s0 + k do
+      local loss
+      p, q, loss = inner_step(function(a, d) return learned(a, mpp, mnoise[s], d) end, s - 1, p, q, inoise[s], true)
+      out[#out + 1] = loss
+    end
+    return {p[1], p[2], p[3], p[4], q[1], q[2], q[3], q[4], table.unpack(out)}
+  end
+  local p, losses = p0, {}
+  local k = cfg.segment > 0 and cfg.segment or steps
+  for s0 = 0, steps - 1, k do
+    local n = math.min(k, steps - s0)
+    local run = cfg.segment > 0 and function(...) return m1d.checkpoint(segment, ...) end or segment
+    local r = run(s0, n, p[1], p[2], p[3], p[4], sq[1], sq[2], sq[3], sq[4], mp[1], mp[2], mp[3], mp[4])
+    p, sq = {r[1], r[2], r[3], r[4]}, {r[5], r[6], r[7], r[8]}
+    for j = 9, 8 + n do losses[#losses + 1] = r[j] end
+  end
+  return losses, p
+end
+
+-- Accuracy (%) of the inner MLP with params p on (x, y), activation act, one noise draw
+-- (in chunks of 500 rows: the learned f's hidden layer is 500 x 128 x 100 floats per chunk).
+local function accuracy(p, act, x, y)
+  local n = noise(H)
+  return m1d.no_grad(function()
+    local correct = 0
+    for s = 1, x:size(1), 500 do
+      local len = math.min(500, x:size(1) - s + 1)
+      local h = act(m1d.linear(x:narrow(1, s, len), p[1]:detach(), p[2]:detach()), false) + n
+      correct = correct + nn.accuracy(m1d.linear(h, p[3]:detach(), p[4]:detach()), y:narrow(1, s, len)) * len
+    end
+    return correct / x:size(1)
+  end)
+end
+
+-- A plain (non-meta) run for evaluation: init from `seed`, train, test accuracies.
+local function evaluate(act_fn, seed)
+  m1d.manual_seed(seed)
+  local w1, b1 = linear_params(40, H)
+  local w2, b2 = linear_params(H, 10)
+  local p, losses = {w1, b1, w2, b2}, {}
+  local mnoise, inoise, sq = start_inner(p, cfg.eval_inner, seed)
+  local manual = cfg.grad == "manual"
+  for s = 1, cfg.eval_inner do
+    local function body()
+      local loss
+      p, sq, loss = inner_step(function(a, d) return act_fn(a, d, mnoise[s]) end, s - 1, p, sq, inoise[s], false)
+      losses[s] = loss:item()
+    end
+    if manual then m1d.no_grad(body) else
+      body()
+      for i = 1, 4 do p[i], sq[i] = p[i]:detach():requires_grad(), sq[i]:detach() end
+    end
+  end
+  local mn = noise(MH)
+  local act = function(a, d) return act_fn(a, d, mn) end
+  return {test_acc_500 = accuracy(p, act, x_test500, y_test500),
+          test_acc = accuracy(p, act, data.x_test, data.y_test),
+          final_loss = losses[#losses]}
+end
+
+-- ---------------------------------------------------------------- the outer loop
+
+m1d.manual_seed(cfg.seed)
+local mw1, mb1 = linear_params(1, MH)
+local mw2, mb2 = linear_params(MH, 1)
+local mp = {mw1, mb1, mw2, mb2}
+local grid = {}
+for i = 1, 201 do grid[i] = -5 + (i - 1) * 0.05 end
+local res = {meta_loss = {}, test_acc = {}, final_inner_loss = {}, grad_norm = {}, outer_seconds = {},
+             outer_cpu_seconds = {}, snapshots = {}}
+local snap_every = math.max(1, cfg.outer // cfg.snapshots)
+res.snapshots[1] = {outer = 0, y = sample_learned(mp, grid)}
+local t_all, c_all = m1d.clock(), os.clock()
+for k = 1, cfg.outer do
+  local t0, c0 = m1d.clock(), os.clock()
+  local w1, b1 = linear_params(40, H)                  -- a fresh inner network
+  local w2, b2 = linear_params(H, 10)
+  local losses, p = unrolled({w1, b1, w2, b2}, cfg.inner, cfg.seed, mp)
+  local first = math.max(1, #losses - cfg.last + 1)
+  local total = losses[first]
+  for s = first + 1, #losses do total = total + losses[s] end
+  local meta_loss = total / (#losses - first + 1)
+  local g = m1d.grad(meta_loss, mp)
+  -- test accuracy of this inner run (first 500 test examples), with this step's meta params
+  local mn = noise(MH)
+  local acc = accuracy(p, function(a) return learned(a, mp, mn, false) end, x_test500, y_test500)
+  local gn = 0
+  for i = 1, 4 do
+    gn = gn + (g[i] * g[i]):sum():item()
+    mp[i] = (mp[i] - cfg.meta_lr * g[i]:clamp(-cfg.clamp, cfg.clamp)):detach():requires_grad()
+  end
+  local dt = m1d.clock() - t0
+  res.meta_loss[k], res.test_acc[k], res.final_inner_loss[k] = meta_loss:item(), acc, losses[#losses]:item()
+  res.grad_norm[k], res.outer_seconds[k], res.outer_cpu_seconds[k] = math.sqrt(gn), dt, os.clock() - c0
+  if k % snap_every == 0 or k == cfg.outer then res.snapshots[#res.snapshots + 1] = {outer = k, y = sample_learned(mp, grid)} end
+  print(("outer %3d/%d  meta-loss %.4f  final inner loss %.4f  test acc %5.1f%%  |grad| %.3g  %.2f s (cpu %.2f)  RSS %.0f MB"):format(
+    k, cfg.outer, res.meta_loss[k], res.final_inner_loss[k], acc, res.grad_norm[k], dt, res.outer_cpu_seconds[k], m1d.rss_mb()))
+  io.stdout:flush()
+end
+local meta_seconds, meta_cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
+
+-- ---------------------------------------------------------------- evaluation
+
+local function eval_all(name, act_fn)
+  local accs, accs500, losses, te = {}, {}, {}, m1d.clock()
+  for s = 0, cfg.eval_seeds - 1 do
+    local r = evaluate(act_fn, cfg.seed + s)
+    accs[#accs + 1], accs500[#accs500 + 1], losses[#losses + 1] = r.test_acc, r.test_acc_500, r.final_loss
+  end
+  local e = {test_acc = util.mean(accs), test_acc_sd = util.sd(accs), test_acc_500 = util.mean(accs500),
+             per_seed = accs, per_seed_500 = accs500, final_loss = losses, seconds = m1d.clock() - te}
+  print(("eval %-9s test acc %5.1f ± %.1f %%  (first 500: %5.1f %%)  over %d seed(s)  %.1f s"):format(
+    name, e.test_acc, e.test_acc_sd, e.test_acc_500, cfg.eval_seeds, e.seconds))
+  return e
+end
+
+local t_eval = m1d.clock()
+local evals = {}
+local final_mp = {}
+for i = 1, 4 do final_mp[i] = mp[i]:detach() end
+evals.learned = eval_all("learned", function(a, d, mn) return learned(a, final_mp, mn, d) end)
+local pwl, pwl_knots = pwl_fit(final_mp)
+evals.pwl = eval_all("pwl fit", function(a, d) return pwl(a, d) end)
+local baselines, baselines_500 = {}, {}
+local names = {}
+for name in cfg.baselines:gmatch("[^,]+") do
+  local f = BASELINES[name]
+  if not f then error(("unknown baseline '%s'"):format(name), 0) end
+  names[#names + 1] = name
+  evals[name] = eval_all(name, function(a, d) return f(a, d) end)
+  baselines[name], baselines_500[name] = evals[name].test_acc, evals[name].test_acc_500
+end
+local eval_seconds = m1d.clock() - t_eval
+local seconds, cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
+
+local function median(xs)
+  local c = {}
+  for i, v in ipairs(xs) do c[i] = v end
+  table.sort(c)
+  return c[(#c + 1) // 2]
+end
+local per_outer, per_outer_cpu = median(res.outer_seconds), median(res.outer_cpu_seconds)
+local paper_s = per_outer * (301 / cfg.inner) * 301
+local peak = m1d.peak_rss_mb()
+local beats = {}
+for _, n in ipairs{"relu", "elu", "swish"} do
+  if baselines[n] then beats[n] = evals.learned.test_acc > baselines[n] end
+end
+print(("\nlearned %.1f %%, pwl fit %.1f %%, %s  (mean test acc over %d seed(s))"):format(evals.learned.test_acc,
+  evals.pwl.test_acc, table.concat((function()
+    local s = {}
+    for i, n in ipairs(names) do s[i] = ("%s %.1f"):format(n, baselines[n]) end
+    return s end)(), ", "), cfg.eval_seeds))
+print(("meta-training %.1f s (%.2f s per outer step of %d inner steps, cpu %.2f s; 301 x 301 would take ~%.0f s), "
+       .. "evaluation %.1f s, total %.1f s (cpu %.1f s), peak RSS %.0f MB"):format(meta_seconds, per_outer, cfg.inner,
+       per_outer_cpu, paper_s, eval_seconds, seconds, cpu_seconds, peak))
+
+util.write_json(cfg.out, {
+  experiment = "metalearn_afunc", version = m1d.version, args = cfg, threads = m1d.get_num_threads(),
+  meta_loss = res.meta_loss, test_acc = res.test_acc, final_inner_loss = res.final_inner_loss,
+  grad_norm = res.grad_norm, outer_seconds = res.outer_seconds, outer_cpu_seconds = res.outer_cpu_seconds,
+  learned_test_acc = evals.learned.test_acc, pwl_test_acc = evals.pwl.test_acc,
+  baselines = baselines, baselines_500 = baselines_500, evals = evals,
+  eval_note = ("test_acc: mean over %d evaluation seed(s) of the accuracy on all %d test examples "
+               .. "after %d inner steps; *_500: the first %d test examples (as the peer)"):format(
+               cfg.eval_seeds, data.y_test:numel(), cfg.eval_inner, cfg.test_k),
+  learned_beats = beats,
+  learned_function = {x = grid, y = res.snapshots[#res.snapshots].y}, snapshots = res.snapshots,
+  pwl = pwl_knots,
+  seconds = seconds, cpu_seconds = cpu_seconds, meta_seconds = meta_seconds, meta_cpu_seconds = meta_cpu_seconds,
+  eval_seconds = eval_seconds, seconds_per_outer_step = per_outer, cpu_seconds_per_outer_step = per_outer_cpu, paper_scale_seconds_estimate = paper_s, peak_rss_mb = peak,
+})
+print("wrote " .. cfg.out)
+
+-- ---------------------------------------------------------------- figure
+
+local fig = plot.figure{layout = "1x3", size = {1700, 470},
+                        title = ("Meta-learning an activation function (%d outer x %d inner steps)"):format(cfg.outer, cfg.inner)}
+local steps = {}
+for k = 1, cfg.outer do steps[k] = k end
+fig:panel{title = ("meta-loss (mean of the last %d inner losses)"):format(math.min(cfg.last, cfg.inner)),
+          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss, name = "meta-loss"}}}
+local hl = {}
+for i, n in ipairs(names) do hl[i] = {y = baselines_500[n], name = n, color = plot.colors[(i % #plot.colors) + 1]} end
+fig:panel{title = ("test accuracy, first %d test examples"):format(cfg.test_k), xlabel = "outer step",
+          ylabel = "accuracy (%)", series = {{x = steps, y = res.test_acc, name = "learned (this run)", color = "#000000"}},
+          hlines = hl, legend = "bottom right font \",8\""}
+local series = {}
+for i, snap in ipairs(res.snapshots) do
+  local t = #res.snapshots > 1 and (i - 1) / (#res.snapshots - 1) or 1
+  local color = ("#%02x%02x%02x"):format(math.floor(40 + 200 * t), 60, math.floor(220 - 180 * t))
+  series[i] = {x = grid, y = snap.y, color = color,
+               name = (i == 1 or i == #res.snapshots) and ("outer step %d"):format(snap.outer) or nil}
+end
+local elu_y = {}
+for i, x in ipairs(grid) do elu_y[i] = x > 0 and x or math.exp(x) - 1 end
+series[#series + 1] = {x = grid, y = elu_y, name = "elu", color = "#888888", dash = true}
+fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series,
+          legend = "top left font \",8\""}
+fig:save(cfg.figure)
+fig:close()
+print("wrote " .. cfg.figure)

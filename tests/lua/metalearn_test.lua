@@ -1,0 +1,106 @@
+-- metalearn_test.lua — the meta-learning experiments' quick modes run end to end, write
+-- their documented results and figures, and move the right way: the two learned
+-- learning rates approach each other, the activation's meta-loss goes down.  Also: the
+-- activation experiment's written-out inner gradient (its default) gives the same
+-- training runs as m1d.grad, for the learned function and every baseline.
+local T = dofile("tests/lua/tap.lua")
+local m1d = require "m1d"
+local util = m1d.util
+
+local bin = os.getenv("M1D_BIN") or "./m1d"
+local dir = os.tmpname(); os.remove(dir)
+m1d.makedirs(dir)
+
+local function run(script, args, name)
+  local out = ("%s/%s.json"):format(dir, name)
+  local cmd = ("%s experiments/%s.lua %s --out %s > %s/%s.log 2>&1"):format(bin, script, args, out, dir, name)
+  local ok = os.execute(cmd)
+  local res
+  if ok then res = util.read_json(out) end
+  return ok, res, out
+end
+
+local function is_png(path)
+  local f = io.open(path, "rb")
+  local sig = f and f:read(8)
+  if f then f:close() end
+  return sig == "\137PNG\r\n\26\n"
+end
+
+local function numbers(t, n)
+  if type(t) ~= "table" or #t ~= n then return false end
+  for _, v in ipairs(t) do if type(v) ~= "number" or v ~= v then return false end end
+  return true
+end
+
+-- ---------------------------------------------------------------- metalearn_lr
+local ok, res = run("metalearn_lr", "--quick", "metalearn_lr")
+T.ok(ok, "metalearn_lr --quick exits 0")
+res = res or {trials = {}}
+T.is(res.experiment, "metalearn_lr", "results name the experiment")
+T.is(#res.trials, 2, "two trials")
+for _, tr in ipairs(res.trials) do
+  local n = res.args and res.args.outer
+  T.ok(type(tr.init_lr) == "number" and type(tr.final_lr) == "number" and numbers(tr.meta_loss, n)
+       and numbers(tr.final_inner_loss, n) and numbers(tr.lr, n),
+       ("trial from lr %s has init_lr, final_lr and per-step meta_loss, final_inner_loss, lr"):format(tostring(tr.init_lr)))
+end
+T.ok(type(res.seconds) == "number" and res.seconds > 0 and type(res.peak_rss_mb) == "number" and res.peak_rss_mb > 0,
+     "seconds and peak_rss_mb recorded")
+local a, b = res.trials[1], res.trials[2]
+if a and b then
+  local gap0, gap1 = math.abs(a.init_lr - b.init_lr), math.abs(a.final_lr - b.final_lr)
+  T.ok(gap1 < 0.6 * gap0, ("the learned rates approach each other: |%.3f - %.3f| = %.3f < |%.2f - %.2f|"):format(
+       a.final_lr, b.final_lr, gap1, a.init_lr, b.init_lr))
+  T.ok(a.final_lr < a.init_lr and b.final_lr > b.init_lr, "the high start goes down, the low start goes up")
+  T.ok(a.meta_loss[#a.meta_loss] < a.meta_loss[1] and b.meta_loss[#b.meta_loss] < b.meta_loss[1],
+       "meta-loss decreases in both trials")
+end
+T.ok(is_png(dir .. "/metalearn_lr.png"), "metalearn_lr figure written as PNG")
+
+-- ---------------------------------------------------------------- metalearn_afunc
+ok, res = run("metalearn_afunc", "--quick", "metalearn_afunc")
+T.ok(ok, "metalearn_afunc --quick exits 0")
+res = res or {}
+T.is(res.experiment, "metalearn_afunc", "results name the experiment")
+local n = res.args and res.args.outer
+T.ok(numbers(res.meta_loss, n) and numbers(res.test_acc, n), "per outer step meta_loss and test_acc")
+T.ok(type(res.learned_test_acc) == "number" and type(res.pwl_test_acc) == "number", "learned_test_acc and pwl_test_acc")
+local names = {"relu", "swish", "elu", "softplus", "tanh", "sigmoid"}
+local all = type(res.baselines) == "table"
+for _, k in ipairs(names) do all = all and type(res.baselines[k]) == "number" end
+T.ok(all, "baselines map relu, swish, elu, softplus, tanh, sigmoid to a test accuracy")
+local lf = res.learned_function or {}
+T.ok(numbers(lf.x, 201) and numbers(lf.y, 201) and lf.x[1] == -5 and math.abs(lf.x[201] - 5) < 1e-9,
+     "the learned function sampled on [-5, 5]")
+T.ok(type(res.seconds) == "number" and type(res.peak_rss_mb) == "number", "seconds and peak_rss_mb recorded")
+if numbers(res.meta_loss, n) and n >= 3 then
+  local ml = res.meta_loss
+  T.ok(ml[n] < ml[1] and ml[n] < ml[2], ("meta-loss decreases (%.4f, %.4f ... %.4f)"):format(ml[1], ml[2], ml[n]))
+else
+  T.ok(false, "meta-loss decreases")
+end
+T.ok(is_png(dir .. "/metalearn_afunc.png"), "metalearn_afunc figure written as PNG")
+
+-- the written-out inner gradient against m1d.grad, in float64: same meta-losses and
+-- meta-gradient norms, same evaluation runs for every activation
+local small = "--outer 2 --inner 5 --last 3 --eval_seeds 1 --knots 9 --dtype float64 --snapshots 1 --test_k 100"
+local ok1, r1 = run("metalearn_afunc", small .. " --grad manual", "manual")
+local ok2, r2 = run("metalearn_afunc", small .. " --grad autograd", "autograd")
+T.ok(ok1 and ok2, "small float64 runs with --grad manual and --grad autograd exit 0")
+if r1 and r2 then
+  local worst = 0
+  for i = 1, 2 do
+    worst = math.max(worst, math.abs(r1.meta_loss[i] - r2.meta_loss[i]), math.abs(r1.grad_norm[i] - r2.grad_norm[i]))
+  end
+  T.ok(worst < 1e-10, ("meta-loss and meta-gradient norm agree (max difference %.3g)"):format(worst))
+  local bad = {}
+  for _, k in ipairs{"learned", "pwl", table.unpack(names)} do
+    local l1, l2 = r1.evals[k].final_loss[1], r2.evals[k].final_loss[1]
+    if not (math.abs(l1 - l2) < 1e-10) then bad[#bad + 1] = ("%s %.15g vs %.15g"):format(k, l1, l2) end
+  end
+  T.ok(#bad == 0, "every activation's derivative: the same training run as m1d.grad", table.concat(bad, "\n"))
+end
+
+os.execute("rm -rf " .. dir)
+T.done()

@@ -669,36 +669,41 @@ static int t_gather (lua_State *L) { return index_op(L, "gather", 1); }
 static int t_index_add (lua_State *L) { return index_op(L, "index_add", 2); }
 static int t_scatter_add (lua_State *L) { return index_op(L, "scatter_add", 3); }
 
-static int list_of_tensors (lua_State *L, int i, m1d_Tensor **xs, int max, const char *op) {
+#define MAXLIST 100000
+
+/* The tensors of the list at index i.  Pushes the array of pointers and an anchor table
+   holding the tensors: the list's __index may hand out fresh tensors, which must not be
+   collected while the op uses them, and __len is asked once (a second answer could
+   exceed the array). */
+static m1d_Tensor **list_of_tensors (lua_State *L, int i, int *n, const char *op) {
   luaL_checktype(L, i, LUA_TTABLE);
-  int n = (int)luaL_len(L, i);
-  if (n < 1) luaL_error(L, "%s: needs a non-empty list of tensors", op);
-  if (n > max) luaL_error(L, "%s: at most %d tensors", op, max);
-  for (int k = 0; k < n; k++) {
+  lua_Integer len = luaL_len(L, i);
+  if (len < 1) luaL_error(L, "%s: needs a non-empty list of tensors", op);
+  if (len > MAXLIST) luaL_error(L, "%s: at most %d tensors", op, MAXLIST);
+  m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)len, 0);
+  lua_createtable(L, (int)len, 0);
+  for (int k = 0; k < (int)len; k++) {
     lua_geti(L, i, k + 1);
     xs[k] = m1d_testtensor(L, -1);
     if (xs[k] == NULL) luaL_error(L, "%s: element %d of the list is a %s, not a tensor", op, k + 1, luaL_typename(L, -1));
-    lua_pop(L, 1);   /* the list keeps it alive */
+    lua_rawseti(L, -2, k + 1);
   }
-  return n;
+  *n = (int)len;
+  return xs;
 }
-
-#define MAXLIST 100000
 
 static int l_cat (lua_State *L) {
   lua_settop(L, 2);
-  int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
-  m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
-  n = list_of_tensors(L, 1, xs, MAXLIST, "cat");
+  int n;
+  m1d_Tensor **xs = list_of_tensors(L, 1, &n, "cat");
   int d = lua_isnoneornil(L, 2) ? 0 : m1d_checkdim(L, 2, xs[0]->ndim, "cat");
   return m1d_pushtensor(L, m1d_cat(n, xs, d));
 }
 
 static int l_stack (lua_State *L) {
   lua_settop(L, 2);
-  int n = (int)(lua_istable(L, 1) ? luaL_len(L, 1) : 0);
-  m1d_Tensor **xs = lua_newuserdatauv(L, sizeof(*xs) * (size_t)(n > 0 ? n : 1), 0);
-  n = list_of_tensors(L, 1, xs, MAXLIST, "stack");
+  int n;
+  m1d_Tensor **xs = list_of_tensors(L, 1, &n, "stack");
   int d = lua_isnoneornil(L, 2) ? 0 : checkdim_insert(L, 2, xs[0]->ndim, "stack");
   return m1d_pushtensor(L, m1d_stack(n, xs, d));
 }

@@ -41,7 +41,9 @@ static int opt_bool (lua_State *L, int opts, const char *key, int def) {
   return v;
 }
 
-/* Tensors from a tensor or a list at index i into a userdata array pushed on the stack. */
+/* Tensors from a tensor or a list at index i into a userdata array pushed on the stack,
+   with (for a list) an anchor table holding them: the list's __index may hand out fresh
+   tensors, which must not be collected while the engine uses them. */
 static m1d_Tensor **tensor_list (lua_State *L, int i, int *n, const char *what) {
   if (luaL_testudata(L, i, M1D_TENSOR_MT)) {
     m1d_Tensor **v = lua_newuserdatauv(L, sizeof *v, 0);
@@ -50,13 +52,16 @@ static m1d_Tensor **tensor_list (lua_State *L, int i, int *n, const char *what) 
     return v;
   }
   if (!lua_istable(L, i)) luaL_error(L, "grad: %s must be a tensor or a list of tensors", what);
-  *n = (int)luaL_len(L, i);
+  lua_Integer len = luaL_len(L, i);
+  if (len < 0 || len > 1000000) luaL_error(L, "grad: %s has a bad length %I", what, len);
+  *n = (int)len;
   m1d_Tensor **v = lua_newuserdatauv(L, sizeof *v * (size_t)(*n > 0 ? *n : 1), 0);
+  lua_createtable(L, *n, 0);
   for (int k = 0; k < *n; k++) {
     lua_geti(L, i, k + 1);
     v[k] = m1d_testtensor(L, -1);
     if (v[k] == NULL) luaL_error(L, "grad: %s[%d] is a %s, not a tensor", what, k + 1, luaL_typename(L, -1));
-    lua_pop(L, 1);
+    lua_rawseti(L, -2, k + 1);
   }
   return v;
 }

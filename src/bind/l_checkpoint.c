@@ -86,15 +86,24 @@ static void sweep (lua_State *L) {
   }
 }
 
-/* fn's results at stack positions [first, top] as a list of tensors; returns count */
+/* A live tensor at i, or NULL; never raises (m1d_testtensor does for a released one). */
+static m1d_Tensor *peek_tensor (lua_State *L, int i) {
+  LTensor *h = luaL_testudata(L, i, M1D_TENSOR_MT);
+  return h ? h->t : NULL;
+}
+
+/* fn's results at stack positions [first, top] as a list of tensors; returns count.
+   Raw access and no raising: this also runs inside backward (bw_checkpoint), where a Lua
+   error would unwind through the engine, and a list's __index could hand out fresh
+   tensors that nothing keeps alive. */
 static int collect_outputs (lua_State *L, int first, m1d_Tensor **outs, int max) {
   int top = lua_gettop(L), n = 0;
-  if (top == first && lua_istable(L, first) && !m1d_testtensor(L, first)) {
-    int len = (int)luaL_len(L, first);
+  if (top == first && lua_istable(L, first) && !luaL_testudata(L, first, M1D_TENSOR_MT)) {
+    int len = (int)lua_rawlen(L, first);
     for (int k = 1; k <= len && n < max; k++) {
-      lua_geti(L, first, k);
-      outs[n] = m1d_testtensor(L, -1);
-      lua_pop(L, 1);
+      lua_rawgeti(L, first, k);
+      outs[n] = peek_tensor(L, -1);
+      lua_pop(L, 1);                       /* the table (at first) holds it */
       if (outs[n] == NULL) return -k;
       n++;
     }
@@ -102,7 +111,7 @@ static int collect_outputs (lua_State *L, int first, m1d_Tensor **outs, int max)
   }
   for (int i = first; i <= top; i++) {
     if (n == max) return -max - 1;
-    outs[n] = m1d_testtensor(L, i);
+    outs[n] = peek_tensor(L, i);
     if (outs[n] == NULL) return -(i - first + 1);
     n++;
   }

@@ -941,14 +941,17 @@ static int t_copy_ (lua_State *L) {
 /* t:add_(other [, alpha]) and t:mul_(other): computed out of place, copied back */
 static int inplace_binary (lua_State *L, const char *op, int mul) {
   m1d_Tensor *t = check_inplace(L, op);
+  /* every argument is checked before grad mode is switched off: a raise in between
+     (x:add_("a")) left autograd disabled for the rest of the process */
+  int number = lua_type(L, 2) == LUA_TNUMBER;
+  m1d_Tensor *o = number ? NULL : m1d_checktensor(L, 2), *r;
+  double alpha = number ? 1.0 : luaL_optnumber(L, 3, 1.0);
   int prev = m1d_set_grad_enabled(0);
-  m1d_Tensor *r;
-  if (lua_type(L, 2) == LUA_TNUMBER) {
+  if (number) {
     double c = lua_tonumber(L, 2);
     r = mul ? m1d_affine(t, c, 0) : m1d_affine(t, 1, c);
   } else {
-    m1d_Tensor *o = m1d_checktensor(L, 2), *s = NULL;
-    double alpha = luaL_optnumber(L, 3, 1.0);
+    m1d_Tensor *s = NULL;
     if (mul) r = m1d_mul(t, o);
     else if (alpha == 1) r = m1d_add(t, o);
     else { s = m1d_affine(o, alpha, 0); r = s ? m1d_add(t, s) : NULL; m1d_decref(s); }

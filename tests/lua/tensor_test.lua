@@ -72,7 +72,8 @@ do  -- float32 exp is a vectorised polynomial: within 1.5 ulp of exp over its wh
   local xf = m1d.linspace(-87, 88, 200001, "float64"):float()
   local rel = ((xf:exp():double() - xf:double():exp()):abs() / xf:double():exp()):max():item()
   T.ok(rel < 1.5 * 2 ^ -23, ("float32 exp within 1.5 ulp (max relative error %.3g)"):format(rel))
-  check(m1d.tensor({-1000, 1000, -math.huge}):exp(), {0, math.huge, 0}, "float32 exp saturates to 0 and inf")
+  local sat = m1d.tensor({-1000, 1000, -math.huge}):exp():totable()
+  T.ok(sat[1] == 0 and sat[2] == math.huge and sat[3] == 0, "float32 exp saturates to 0 and inf")
   local nan = m1d.tensor({0 / 0}):exp():item()
   T.ok(nan ~= nan, "float32 exp keeps NaN")
 end

@@ -267,6 +267,9 @@ m1d_Tensor *m1d_stack (int n, m1d_Tensor **xs, int dim) {
   if (n < 1) return m1d_fail("stack: needs at least one tensor");
   if (dim < 0 || dim > xs[0]->ndim)
     return m1d_fail("stack: dim %d out of range for tensors of shape %s", dim + 1, m1d_shapestr(xs[0]).s);
+  if (xs[0]->ndim >= M1D_MAXDIM)
+    return m1d_fail("stack: tensors of shape %s: the result would have more than %d dims",
+                    m1d_shapestr(xs[0]).s, M1D_MAXDIM);
   m1d_Tensor **us = calloc((size_t)n, sizeof *us);
   if (us == NULL) return m1d_fail("stack: out of memory");
   m1d_Tensor *r = NULL;

@@ -110,6 +110,7 @@ m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels) {
 }
 
 m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b) {
+  if (m1d_check_float("mse", a) < 0 || m1d_check_float("mse", b) < 0) return NULL;
   if (!m1d_same_shape(a, b))
     return m1d_fail("mse: prediction %s and target %s must have the same shape",
                     m1d_shapestr(a).s, m1d_shapestr(b).s);

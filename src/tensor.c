@@ -315,6 +315,9 @@ int m1d_infer_shape (const char *op, int64_t numel, int ndim, int64_t *shape) {
     } else if (shape[d] < 0) {
       return m1d_failcode("%s: invalid size %lld", op, (long long)shape[d]);
     } else {
+      if (shape[d] != 0 && known > INT64_MAX / shape[d])   /* (the product overflowed int64) */
+        return m1d_failcode("%s: shape %s has more elements than %lld", op,
+                            m1d_shapestr_n(ndim, shape).s, (long long)numel);
       known *= shape[d];
     }
   }

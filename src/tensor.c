@@ -170,8 +170,8 @@ m1d_Tensor *m1d_arange (m1d_DType dt, double start, double stop, double step) {
     return m1d_fail("arange: invalid range (%g, %g, step %g)", start, stop, step);
   double n = ceil((stop - start) / step);
   if (n < 0) n = 0;
+  if (n > 1e14) return m1d_fail("arange: %.3g elements is too many", n);   /* before the cast: inf */
   int64_t shape[1] = {(int64_t)n};
-  if (n > 1e14) return m1d_fail("arange: %.3g elements is too many", n);
   m1d_Tensor *t = m1d_empty(dt, 1, shape);
   if (t == NULL) return NULL;
   for (int64_t i = 0; i < shape[0]; i++) m1d_set(t, &i, start + (double)i * step);

@@ -27,11 +27,45 @@ static Layout layout_of (int64_t r, int64_t c, int64_t s0, int64_t s1) {
 }
 
 /* C[m,n] = A[m,k] B[k,n] for one slice; A, B, C pointers to the first element */
+/* C[m,n] = A[m,k] B[k,n] (+ beta C) for one slice.  Degenerate shapes, which
+   elementwise nets (a 1->100->1 MLP applied to every activation) produce, skip
+   GEMM's packing: k == 1 is an outer product, n == 1 or m == 1 a GEMV. */
+#define OUTER(T)                                                                          \
+  {                                                                                       \
+    const T *a = A, *b = B; T *c = C;                                                     \
+    int64_t sa = la.trans == CblasNoTrans ? la.ld : 1, sb = lb.trans == CblasNoTrans ? 1 : lb.ld; \
+    for (int64_t i = 0; i < m; i++) {                                                     \
+      T ai = a[i * sa], *ci = c + i * n;                                                  \
+      if (beta == 0) { for (int64_t j = 0; j < n; j++) ci[j] = ai * b[j * sb]; }          \
+      else { for (int64_t j = 0; j < n; j++) ci[j] = (T)beta * ci[j] + ai * b[j * sb]; }  \
+    }                                                                                     \
+  }
+
 static void gemm (m1d_DType dt, int64_t m, int64_t n, int64_t k,
                   const void *A, Layout la, const void *B, Layout lb, void *C, double beta) {
   if (m == 0 || n == 0) return;
   if (k == 0) { if (beta == 0) memset(C, 0, (size_t)(m * n) * m1d_dtype_size(dt)); return; }
-  if (dt == M1D_F32)
+  int f32 = dt == M1D_F32;
+  if (k == 1) {
+    if (f32) OUTER(float) else OUTER(double)
+    return;
+  }
+  if (n == 1) {              /* C[:,0] = A x, x = column 0 of B */
+    int incx = lb.trans == CblasNoTrans ? (int)lb.ld : 1;
+    int rows = la.trans == CblasNoTrans ? (int)m : (int)k, cols = la.trans == CblasNoTrans ? (int)k : (int)m;
+    if (f32) cblas_sgemv(CblasRowMajor, la.trans, rows, cols, 1.0f, A, (int)la.ld, B, incx, (float)beta, C, 1);
+    else cblas_dgemv(CblasRowMajor, la.trans, rows, cols, 1.0, A, (int)la.ld, B, incx, beta, C, 1);
+    return;
+  }
+  if (m == 1) {              /* C[0,:] = B^T x, x = row 0 of A */
+    int incx = la.trans == CblasNoTrans ? 1 : (int)la.ld;
+    CBLAS_TRANSPOSE t = lb.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+    int rows = lb.trans == CblasNoTrans ? (int)k : (int)n, cols = lb.trans == CblasNoTrans ? (int)n : (int)k;
+    if (f32) cblas_sgemv(CblasRowMajor, t, rows, cols, 1.0f, B, (int)lb.ld, A, incx, (float)beta, C, 1);
+    else cblas_dgemv(CblasRowMajor, t, rows, cols, 1.0, B, (int)lb.ld, A, incx, beta, C, 1);
+    return;
+  }
+  if (f32)
     cblas_sgemm(CblasRowMajor, la.trans, lb.trans, (int)m, (int)n, (int)k, 1.0f, A, (int)la.ld,
                 B, (int)lb.ld, (float)beta, C, (int)n);
   else

@@ -141,6 +141,23 @@ check(m1d.ones(2, 3, 2):matmul(m1d.ones(2, 4)), {{{2, 2, 2, 2}, {2, 2, 2, 2}, {2
 check(m1d.ones(2, 1, 3):matmul(m1d.ones(2, 3, 1)), {{{3}}, {{3}}}, "batched @ batched")
 check(m1d.linear(m1d.tensor({{1, 2}}), m1d.tensor({{1, 1}, {2, 0}, {0, 3}}), m1d.tensor({1, 2, 3})),
       {{4, 4, 9}}, "linear = x W^T + b")
+do  -- degenerate shapes take the outer-product and GEMV paths; every layout against a naive product
+  local function naive(a, b)
+    local A, B, C = a:totable(), b:totable(), {}
+    for i = 1, #A do C[i] = {} for j = 1, #B[1] do
+      local s = 0 for q = 1, #B do s = s + A[i][q] * B[q][j] end C[i][j] = s end end
+    return m1d.tensor(C, "float64")
+  end
+  local worst = 0
+  for _, sh in ipairs{{5, 1, 7}, {5, 4, 1}, {1, 4, 7}, {1, 1, 1}, {1, 3, 1}, {6, 1, 1}, {3, 5, 4}} do
+    for _, ta in ipairs{false, true} do for _, tb in ipairs{false, true} do
+      local a = ta and m1d.randn(sh[2], sh[1], "float64"):t() or m1d.randn(sh[1], sh[2], "float64")
+      local b = tb and m1d.randn(sh[3], sh[2], "float64"):t() or m1d.randn(sh[2], sh[3], "float64")
+      worst = math.max(worst, (a:matmul(b) - naive(a, b)):abs():max():item())
+    end end
+  end
+  T.ok(worst < 1e-12, ("matmul of k=1, n=1, m=1 shapes, transposed or not (max error %.2g)"):format(worst))
+end
 T.raises(function() return m1d.randn(100, 40):matmul(m1d.randn(50, 10)) end,
          "matmul shape error names both shapes", "matmul", "[100,40]", "[50,10]")
 T.raises(function() return m1d.zeros(2, 3):matmul(m1d.zeros(2, 3, "float64")) end,

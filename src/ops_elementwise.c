@@ -70,7 +70,8 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
    1.4 ulp over [-87, 88] (checked against double exp in tests); saturates to 0
    and +Inf outside, and NaN stays NaN. */
 static inline float fast_expf (float x) {
-  float c = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  /* written so that NaN clamps to -87.3 too: a NaN reaching (int32_t)n was undefined */
+  float c = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
   float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;

@@ -12,7 +12,7 @@
 --   --count           print the number of runs (for sbatch --array=1-N)
 --   --list-commands   print one shell command per pending run (pipe into `parallel`)
 --   --run N           perform run N (1-based, as --list prints it)
---   --only k=v[,k=v]  perform every run whose parameters match all the pairs
+--   --only k=v[,k=v]  perform every run whose parameters (or key) match all the pairs
 --   --stage S         with --list-commands / the default mode: only runs of stage S
 --   --merge           read the run files, write <out> (JSON) and the figure
 --   --force           redo runs whose result file exists
@@ -80,9 +80,12 @@ local function parse_pairs(s)
   return t
 end
 
+-- A run matches when each wanted pair is one of its parameters or a pair of its key
+-- (so "--only prune=magnitude,trial=1" selects the run with that key).
 local function matches(params, want)
+  local keyed = parse_pairs(params.key)
   for k, v in pairs(want) do
-    if canon(params[k]) ~= v then return false end
+    if canon(params[k]) ~= v and keyed[k] ~= v then return false end
   end
   return true
 end

@@ -115,8 +115,8 @@ m1d_Tensor *m1d_narrow_pad (m1d_Tensor *g, int ndim, const int64_t *shape, int d
 m1d_Tensor *m1d_select (m1d_Tensor *x, int dim, int64_t i) {
   if (check_dim("select", x, dim) < 0) return NULL;
   if (i < 0 || i >= x->shape[dim])
-    return m1d_fail("select: index %lld out of range for dim %d of size %lld (shape %s)",
-                    (long long)i + 1, dim + 1, (long long)x->shape[dim], m1d_shapestr(x).s);
+    return m1d_fail("select: index %.0f out of range for dim %d of size %lld (shape %s)",
+                    (double)i + 1, dim + 1, (long long)x->shape[dim], m1d_shapestr(x).s);   /* i + 1 may overflow */
   m1d_Tensor *n = m1d_narrow(x, dim, i, 1);
   if (n == NULL) return NULL;
   m1d_Tensor *r = m1d_squeeze(n, dim);

@@ -300,8 +300,8 @@ static int check_index (const char *op, const m1d_Tensor *idx, int64_t size, con
   const int64_t *p = idx->storage->data;
   for (int64_t i = 0; i < n; i++, m1d_iter_next(&it))
     if (p[it.o0] < 0 || p[it.o0] >= size)
-      return m1d_failcode("%s: index %lld out of range 1..%lld for shape %s", op,
-                          (long long)p[it.o0] + 1, (long long)size, m1d_shapestr(x).s);
+      return m1d_failcode("%s: index %.0f out of range 1..%lld for shape %s", op,   /* (+ 1 may overflow) */
+                          (double)p[it.o0] + 1, (long long)size, m1d_shapestr(x).s);
   return 0;
 }
 

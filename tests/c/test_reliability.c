@@ -124,6 +124,12 @@ int main (void) {
   ok(fails(m1d_narrow(x, 0, 1, INT64_MAX), "narrow"), "narrow length 2^63-1");
   ok(fails(m1d_narrow(x, 0, INT64_MIN, 1), "narrow"), "narrow start -2^63");
   ok(fails(m1d_select(x, 0, INT64_MAX), "select"), "select index 2^63-1");
+  double zero1[1] = {0};
+  m1d_Tensor *imax = vec(M1D_I64, 1, zero1);
+  ((int64_t *)m1d_data(imax))[0] = INT64_MAX;
+  ok(fails(m1d_index_select(x, 0, imax), "index_select"), "index_select index 2^63-1");
+  ok(fails(m1d_gather(x, 0, imax), "gather"), "gather index 2^63-1");
+  m1d_decref(imax);
 
   /* windows with huge kernels and paddings; a huge stride is one window */
   int64_t s125[3] = {1, 2, 5};

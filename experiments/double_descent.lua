@@ -169,7 +169,8 @@ sweep.main{
       return sweep.claim(holds,
         "%s: test-error peak %s (height %.1f points over both sides' minima); interpolation threshold (train err < 1%%) at size %s (%s params)",
         v, s.peak_index and ("%.1f%% at size %d (%d params)"):format(s.peak_test_err, s.peak_size, s.peak_params) or "none",
-        s.peak_height, tostring(s.threshold_size or "not reached"), tostring(s.threshold_params or "-"))
+        s.peak_height, s.threshold_size and ("%d"):format(s.threshold_size // 1) or "not reached",
+        s.threshold_params and ("%d"):format(s.threshold_params // 1) or "-")
     end
     claims.double_descent_mlp_noisy = dd_claim("mlp_noisy")
     claims.double_descent_cnn_noisy = dd_claim("cnn_noisy")

@@ -6,8 +6,9 @@ local util = m1d.util
 
 local dir = os.tmpname(); os.remove(dir)
 local out = dir .. "/benchmark.json"
-local cmd = ("./m1d experiments/benchmark.lua --quick --models logistic,mlp,cnn --progress false --out %s > %s/log.txt 2>&1")
-  :format(out, dir)
+local bin = os.getenv("M1D_BIN") or "./m1d"      -- make check-asan: the sanitizer build
+local cmd = ("%s experiments/benchmark.lua --quick --models logistic,mlp,cnn --progress false --out %s > %s/log.txt 2>&1")
+  :format(bin, out, dir)
 m1d.makedirs(dir)
 local ok = os.execute(cmd)
 T.ok(ok, "benchmark --quick exits 0")

@@ -11,6 +11,7 @@
 ** training loops make graphs deep.
 */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "autograd.h"
@@ -348,6 +349,11 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
     memset(gin, 0, sizeof(*gin) * (size_t)(n->ninputs < 8 ? 8 : n->ninputs));
     int brc = n->backward(n, g, gin);
     m1d_decref(g);
+    if (brc < 0) {                       /* say which rule failed (anomalies, allocation) */
+      char inner[sizeof(((m1d_ShapeStr *)0)->s) * 8];
+      snprintf(inner, sizeof inner, "%s", m1d_errmsg());
+      m1d_failcode("in the backward of %s: %s", n->name, inner);
+    }
     if (brc == 0 && m1d_anomaly_enabled()) {
       for (int i = 0; i < n->ninputs && brc == 0; i++)
         if (gin[i] && m1d_check_anomaly(n->name, gin[i]) < 0) brc = -1;

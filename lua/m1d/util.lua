@@ -23,19 +23,12 @@ end
 function util.json_encode(v) return json().encode(v) end
 function util.json_decode(s) return json().decode(s) end
 
--- Write `text` to `path` atomically: a temporary file in the same directory, then rename,
--- so a reader (or a resumed sweep) never sees half a file.
+-- Write `text` to `path` atomically (a temporary file in the same directory, fsync,
+-- rename; src/atomicfile.c), so a reader or a resumed sweep never sees half a file.
 function util.write_atomic(path, text)
   local dir = path:match("^(.*)/[^/]*$")
   if dir then m1d.makedirs(dir) end
-  local tmp = ("%s.tmp.%d"):format(path, math.random(1, 1 << 30))
-  local f, err = io.open(tmp, "wb")
-  if not f then error(("cannot write %s: %s"):format(path, err), 2) end
-  local ok, werr = f:write(text)
-  f:close()
-  if not ok then os.remove(tmp); error(("cannot write %s: %s"):format(path, werr), 2) end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then os.remove(tmp); error(("cannot write %s: %s"):format(path, rerr), 2) end
+  m1d.write_file(path, text)
 end
 
 function util.write_json(path, v) util.write_atomic(path, util.json_encode(v) .. "\n") end

@@ -1,10 +1,12 @@
 /*
 ** l_modelfile.c — core.save_tensors(path, names, tensors) and
-** core.load_tensors(path) -> names, tensors (see src/modelfile.h).
+** core.load_tensors(path) -> names, tensors (see src/modelfile.h), and
+** core.write_file(path, text), the atomic writer results files go through.
 */
 #include <stdlib.h>
 #include "bind.h"
 #include "modelfile.h"
+#include "atomicfile.h"
 
 static int l_save_tensors (lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
@@ -52,9 +54,19 @@ static int l_load_tensors (lua_State *L) {
   return 2;
 }
 
+/* write_file(path, text): atomically (temp file, fsync, rename), for results files */
+static int l_write_file (lua_State *L) {
+  size_t len;
+  const char *path = luaL_checkstring(L, 1), *text = luaL_checklstring(L, 2, &len);
+  const void *chunks[1] = {text};
+  if (m1d_write_atomic("write_file", path, 1, chunks, &len) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  return 0;
+}
+
 void m1d_open_modelfile (lua_State *L) {
   static const luaL_Reg functions[] = {
-    {"save_tensors", l_save_tensors}, {"load_tensors", l_load_tensors}, {NULL, NULL}
+    {"save_tensors", l_save_tensors}, {"load_tensors", l_load_tensors}, {"write_file", l_write_file},
+    {NULL, NULL}
   };
   luaL_setfuncs(L, functions, 0);
 }

@@ -54,6 +54,13 @@ end
 T.ok(same and compared == 12, ("every run's test accuracy equals the uninterrupted run's (%d compared)"):format(compared))
 local A = util.read_json(dir .. "/whole.json")
 local B = util.read_json(dir .. "/cut.json")
-T.is(util.json_encode(A.claims), util.json_encode(B.claims), "the merged claims are identical")
+local claims_same, n = true, 0
+for name, c in pairs(A.claims) do
+  n = n + 1
+  local d = B.claims[name]
+  if not d or d.holds ~= c.holds or d.evidence ~= c.evidence then claims_same = false end
+end
+for name in pairs(B.claims) do if not A.claims[name] then claims_same = false end end
+T.ok(claims_same and n > 0, ("the %d merged claims are identical (holds and evidence)"):format(n))
 os.execute("rm -rf " .. dir)
 T.done()

@@ -4,8 +4,8 @@
 **
 ** Kernels: unary ops run over a contiguous copy of the input; binary ops walk
 ** the broadcast shape with an inner loop over the last dimension (strides 0 or
-** 1 in the common cases, so the compiler can vectorise).  float32 exp and
-** sigmoid use the vectorisable fast_expf below (within 1.4 ulp of exp); other
+** 1 in the common cases, so the compiler can vectorise).  float32 exp, sigmoid
+** and tanh use the vectorisable fast_expf/fast_tanhf below (1.4 and 2.3 ulp); other
 ** float32 math uses the float libm functions, float64 the double ones.
 */
 /* GCC vectorises at -O2 only loops it can prove need no epilogue; these elementwise
@@ -91,6 +91,19 @@ static inline float fast_expf (float x) {
   return x != x ? x : y;
 }
 
+/* tanh for float32 that vectorises (glibc's tanhf is 15 ns per element): Cephes'
+   odd polynomial below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above it (no
+   cancellation there).  Max error 2.3 ulp (checked in tests). */
+static inline float fast_tanhf (float x) {
+  float a = x < 0 ? -x : x, z = x * x;
+  float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                  + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+  float big = 1.0f - 2.0f / (fast_expf(2.0f * a) + 1.0f);
+  big = x < 0 ? -big : big;
+  float y = a < 0.625f ? small : big;
+  return x != x ? x : y;
+}
+
 #define SIGMOIDF(v) (1.0f / (1.0f + fast_expf(-(v))))
 #define SIGMOIDD(v) (1.0 / (1.0 + exp(-(v))))
 
@@ -151,7 +164,7 @@ static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1)
   if (xc->dtype == M1D_F32) {
     const float *x = m1d_data(xc);
     float *o = m1d_data(out);
-    UNARY_LOOPS(float, fast_expf, logf, tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
+    UNARY_LOOPS(float, fast_expf, logf, fast_tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
   } else if (xc->dtype == M1D_F64) {
     const double *x = m1d_data(xc);
     double *o = m1d_data(out);

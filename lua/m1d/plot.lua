@@ -76,6 +76,7 @@ local function set_of(list)
   return s
 end
 
+-- A plain Lua table from a table or from anything with :totable() (tensors).
 local function totable(v)
   if type(v) ~= "table" or getmetatable(v) then
     local ok, f = pcall(function() return v.totable end)
@@ -83,6 +84,7 @@ local function totable(v)
   end
   return v
 end
+plot.totable = totable
 
 -- A 1-D array of numbers from a table, a tensor (anything with :totable()), or a
 -- column/row tensor ([n,1] or [1,n]).

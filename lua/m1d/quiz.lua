@@ -10,13 +10,7 @@ local quiz = {}
 
 quiz.HUMAN_BASELINE = 96   -- percent, from the MNIST-1D paper
 
-local function totable(v)
-  if type(v) ~= "table" or getmetatable(v) then
-    local ok, f = pcall(function() return v.totable end)
-    if ok and type(f) == "function" then return f(v) end
-  end
-  return v
-end
+local function totable(v) return require("m1d.plot").totable(v) end
 
 -- splitmix64: the example order depends on the seed only, not on math.random's state
 local function rng(seed)

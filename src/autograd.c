@@ -5,8 +5,8 @@
 ** nodes in post-order (inputs before users); nodes created before the
 ** earliest target cannot reach a target and are pruned by sequence number,
 ** which keeps grad() inside an unrolled loop O(step), not O(loop);
-** (2) a node is `needed` if it is a target or an input edge leads to a needed
-** node or a wanted leaf; (3) nodes run in reverse post-order, each summing its
+** (2) a node is `needed` (its rule runs) if an input edge leads to a wanted
+** leaf, a target or a needed node; (3) nodes run in reverse post-order, each summing its
 ** incoming gradients before its rule runs.  No recursion anywhere: unrolled
 ** training loops make graphs deep.
 */
@@ -294,15 +294,15 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
     for (int i = 0; i < ntargets; i++)
       if (targets[i]->grad_fn && targets[i]->grad_fn->mark == mark && targets[i]->grad_fn->target < 0)
         targets[i]->grad_fn->target = i;      /* a target listed twice: the first wins */
-  /* post-order: inputs come first, so `needed` propagates in one pass */
+  /* post-order: inputs come first, so `needed` (this node's rule must run: an input
+     leads to a wanted leaf, a target, or a node whose rule must run) takes one pass */
   for (size_t k = 0; k < order.n; k++) {
     m1d_Node *n = order.v[k];
-    int need = n->target >= 0;
+    int need = 0;
     for (int i = 0; i < n->ninputs && !need; i++) {
       m1d_Edge *e = &n->edges[i];
-      if (e->fn && e->fn->mark == mark && e->fn->needed) need = 1;
-      if (e->leaf && (accumulate_leaves ? 1 : target_index(ntargets, targets, e->leaf) >= 0))
-        need = 1;
+      if (e->fn && e->fn->mark == mark && (e->fn->needed || e->fn->target >= 0)) need = 1;
+      if (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0)) need = 1;
     }
     n->needed = need;
   }
@@ -334,14 +334,6 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
       if (accumulate(&results[n->target], g) < 0) { m1d_decref(g); goto restore; }
     }
     if (!n->needed) { m1d_decref(g); continue; }
-    int needed_inputs = 0;
-    for (int i = 0; i < n->ninputs; i++) {
-      m1d_Edge *e = &n->edges[i];
-      if ((e->fn && e->fn->mark == mark && e->fn->needed) ||
-          (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0)))
-        needed_inputs = 1;
-    }
-    if (!needed_inputs) { m1d_decref(g); continue; }
     m1d_Tensor *gin_local[8], **gin = gin_local;
     if (n->ninputs > 8 && (gin = calloc((size_t)n->ninputs, sizeof *gin)) == NULL) {
       m1d_decref(g); m1d_failcode("backward: out of memory"); goto restore;

@@ -22,13 +22,6 @@ local function capture(cmd)
   return s
 end
 
-local function is_png(path)
-  local f = io.open(path, "rb")
-  local sig = f and f:read(8)
-  if f then f:close() end
-  return sig == "\137PNG\r\n\26\n"
-end
-
 -- run one script's quick mode, check the common fields, return the results table
 local function quick(name, extra)
   local out = ("%s/%s.json"):format(dir, name)
@@ -48,7 +41,7 @@ local function quick(name, extra)
     if type(c.holds) ~= "boolean" or type(c.evidence) ~= "string" or c.evidence == "" then good = false; T.diag(k) end
   end
   T.ok(nclaims > 0 and good, ("%s: %d claims, each {holds = bool, evidence = string}"):format(name, nclaims))
-  T.ok(is_png(out:gsub("%.json$", ".png")), name .. ": figure written as PNG")
+  T.ok(T.png_size(out:gsub("%.json$", ".png")), name .. ": figure written as PNG")
   return res, out
 end
 

@@ -20,13 +20,6 @@ local function run(script, args, name)
   return ok, res, out
 end
 
-local function is_png(path)
-  local f = io.open(path, "rb")
-  local sig = f and f:read(8)
-  if f then f:close() end
-  return sig == "\137PNG\r\n\26\n"
-end
-
 local function numbers(t, n)
   if type(t) ~= "table" or #t ~= n then return false end
   for _, v in ipairs(t) do if type(v) ~= "number" or v ~= v then return false end end
@@ -56,7 +49,7 @@ if a and b then
   T.ok(a.meta_loss[#a.meta_loss] < a.meta_loss[1] and b.meta_loss[#b.meta_loss] < b.meta_loss[1],
        "meta-loss decreases in both trials")
 end
-T.ok(is_png(dir .. "/metalearn_lr.png"), "metalearn_lr figure written as PNG")
+T.ok(T.png_size(dir .. "/metalearn_lr.png"), "metalearn_lr figure written as PNG")
 
 -- ---------------------------------------------------------------- metalearn_afunc
 ok, res = run("metalearn_afunc", "--quick", "metalearn_afunc")
@@ -80,7 +73,7 @@ if numbers(res.meta_loss, n) and n >= 3 then
 else
   T.ok(false, "meta-loss decreases")
 end
-T.ok(is_png(dir .. "/metalearn_afunc.png"), "metalearn_afunc figure written as PNG")
+T.ok(T.png_size(dir .. "/metalearn_afunc.png"), "metalearn_afunc figure written as PNG")
 
 -- the written-out inner gradient against m1d.grad, in float64: same meta-losses and
 -- meta-gradient norms, same evaluation runs for every activation

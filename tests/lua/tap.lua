@@ -44,6 +44,16 @@ function T.lives(fn, name)
   return report(ok, name, err)
 end
 
+-- Width and height of the PNG file at path, or nil if it is missing or not a PNG
+-- (the signature, then the IHDR chunk's big-endian size fields).
+function T.png_size(path)
+  local f = io.open(path, "rb")
+  local head = f and f:read(24)
+  if f then f:close() end
+  if not head or #head < 24 or head:sub(1, 8) ~= "\137PNG\r\n\26\n" then return nil end
+  return string.unpack(">I4", head, 17), string.unpack(">I4", head, 21)
+end
+
 function T.diag(...) io.write("# ", table.concat({...}, " "), "\n") end
 
 -- Call at the end: prints the plan and sets the exit status.

@@ -20,22 +20,18 @@
 -- fit of it each train once per evaluation seed through the same inner loop.
 --
 -- How it is computed (same numbers, less work; see tests/lua/metalearn_test.lua):
---  * tanh(a) = 2 sigmoid(2a) - 1 is folded into the meta MLP's weights, and the [1, 100]
---    noise after its tanh adds the constant 0.2 W2 n to g: the [12800, 100] hidden
---    layer costs one sigmoid (vectorisable expf) instead of tanhf, which is ~6x slower
---    here, and no broadcast add.
+--  * The meta MLP runs as one fused op, m1d.pointwise_mlp, which returns g and its
+--    derivative g' in one pass and never stores the [12800, 100] hidden layer; the [1, 100]
+--    noise after its tanh only adds the constant 0.2 W2 n.  Composed of ops, that hidden
+--    layer cost ~12 MB and two dozen [12800, 100] ops per inner step (8.2 s per outer step).
 --  * The inner gradient is written out (softmax - onehot, chain rule through f with its
---    derivative f' computed alongside f) with differentiable ops, instead of
---    m1d.grad(..., {create_graph = true}): autograd would build f' from the hidden layer
---    in ~2x the [12800, 100] ops.  --grad autograd uses m1d.grad; the meta-gradients
+--    derivative f' from the fused op) with differentiable ops, instead of
+--    m1d.grad(..., {create_graph = true}), which would differentiate the fused op's
+--    backward (op-composed, slow).  --grad autograd uses m1d.grad; the meta-gradients
 --    agree (float64: to ~1e-15).
---  * Memory: the unrolled graph costs ~12 MB per inner step (713 MB peak at 61 steps,
---    ~3.5 GB at 301; the PyTorch peer needs 4.1 GB at 61 and 10 GB at 151).  m1d.checkpoint
---    per inner step keeps only each step's parameters and RMSprop state (peak RSS 109 MB
---    at 301 steps) and recomputes one step at a time in the outer backward: ~15 % more
---    time (61 steps: 2.0 s vs 1.8 s CPU per outer step).  --segment k checkpoints k steps
---    per segment; --segment 0 keeps the whole graph.
---
+--  * Memory: the whole unrolled graph costs ~0.6 MB per inner step (216 MB peak at 301
+--    steps), so by default nothing is recomputed.  --segment k wraps every k inner steps
+--    in an m1d.checkpoint (35 MB peak with k = 1, ~80 % more time).
 --   ./m1d experiments/metalearn_afunc.lua [--quick] [--outer 301] [--inner 301] [--eval_seeds 3]
 local m1d = require "m1d"
 local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
@@ -43,7 +39,7 @@ local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
 local cfg = util.parse_args(arg, {
   seed = 0, outer = 301, inner = 301, batch = 100, lr = 1e-2, mu = 0.4, eps = 1e-8,
   last = 200, meta_lr = 0.3, clamp = 0.1, noise = 0.1, hidden = 128, meta_hidden = 100,
-  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 1, grad = "manual", dtype = "float32",
+  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 0, grad = "manual", dtype = "float32",
   baselines = "relu,swish,elu,softplus,tanh,sigmoid", knots = 41, snapshots = 12,
   quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "",
 }, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
@@ -72,16 +68,16 @@ local function noise(n) return m1d.rand(1, n, dtype) * (2 * cfg.noise) - cfg.noi
 
 -- the learned one: f(a) = elu(a) + 0.2 (W2 (tanh(W1 a + b1) + n) + b2), elementwise.
 -- mp = {W1 [100,1], b1 [100], W2 [1,100], b2 [1]}, mn = the meta noise [1, 100].
+-- m1d.pointwise_mlp gives sum_j W2j tanh(W1j a + b1j) and its derivative in a, fused:
+-- the [12800, 100] hidden layer of the meta MLP is never stored.
 local function learned(a, mp, mn, want_deriv)
   local w1, b1, w2, b2 = mp[1], mp[2], mp[3], mp[4]
-  local u = a:reshape(-1, 1)
-  local s = m1d.linear(u, w1 * 2, b1 * 2):sigmoid()              -- tanh(z) = 2 sigmoid(2z) - 1
-  local c = (b2 + m1d.linear(mn, w2) - w2:sum()) * 0.2            -- the constant part of 0.2 g
+  local g = m1d.pointwise_mlp(a, w1, b1, w2, want_deriv and 1 or 0)   -- [1 or 2, a's shape]
+  local c = (b2 + m1d.linear(mn, w2)) * 0.2                         -- the noise and bias: constant in a
   local e = a:elu()
-  local f = e + m1d.linear(s, w2 * 0.4, c:reshape(1)):reshape(a:size())
+  local f = e + g:select(1, 1) * 0.2 + c
   if not want_deriv then return f end
-  local v = (w1:t() * w2) * 0.8                                   -- d/du: 0.8 sum_j W2j W1j s(1-s)
-  return f, e:clamp(-math.huge, 0) + 1 + m1d.linear(s - s * s, v):reshape(a:size())
+  return f, e:clamp(-math.huge, 0) + 1 + g:select(1, 2) * 0.2
 end
 
 local BASELINES = {
@@ -171,8 +167,8 @@ local function start_inner(p0, steps, seed)
 end
 
 -- The differentiable inner run from p0 with the learned activation (meta params mp):
--- returns the list of losses (tensors) and the final params.  Each segment of
--- cfg.segment steps is one m1d.checkpoint: its graph is dropped after the forward and
+-- returns the list of losses (tensors) and the final params.  With --segment k > 0 each
+-- segment of k steps is one m1d.checkpoint: its graph is dropped after the forward and
 -- rebuilt in the outer backward, so only the segment boundaries stay in memory.
 local function unrolled(p0, steps, seed, mp)
   local mnoise, inoise, sq = start_inner(p0, steps, seed)

@@ -110,6 +110,11 @@ m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
 m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
                      m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse);
 
+/* A 1 -> H -> 1 tanh MLP on every element of x and its first nder (0..3) derivatives
+   (ops_pointwise_mlp.c): out[k] = sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j), shape [nder+1, x...];
+   w1, b1, w2 hold H elements each (e.g. Linear(1, H) and Linear(H, 1) weights). */
+m1d_Tensor *m1d_pointwise_mlp (m1d_Tensor *x, m1d_Tensor *w1, m1d_Tensor *b1, m1d_Tensor *w2, int nder);
+
 /* Dtype checks shared by the op files. */
 int m1d_check_float (const char *op, const m1d_Tensor *x);
 m1d_DType m1d_promote (m1d_DType a, m1d_DType b);

@@ -5,7 +5,7 @@
 ** Kernels: unary ops run over a contiguous copy of the input; binary ops walk
 ** the broadcast shape with an inner loop over the last dimension (strides 0 or
 ** 1 in the common cases, so the compiler can vectorise).  float32 exp, sigmoid
-** and tanh use the vectorisable fast_expf/fast_tanhf below (1.4 and 2.3 ulp); other
+** and tanh use the vectorisable fast_expf/fast_tanhf of fastmath.h (1.4 and 2.3 ulp); other
 ** float32 math uses the float libm functions, float64 the double ones.
 */
 /* GCC vectorises at -O2 only loops it can prove need no epilogue; these elementwise
@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 #include "ops_impl.h"
+#include "fastmath.h"
 
 int m1d_check_float (const char *op, const m1d_Tensor *x) {
   if (x->dtype == M1D_I64)
@@ -62,46 +63,6 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
     case M1D_GT: return a > b;
     default: return a >= b;
   }
-}
-
-/* exp for float32 that vectorises (glibc's expf is a call per element, 3-4 ns):
-   exp(x) = 2^n exp(r), n = round(x / ln 2) by the 1.5*2^23 trick, r = x - n ln 2 in
-   two parts (Cody-Waite), exp(r) by Cephes' degree-6 polynomial.  Max error
-   1.4 ulp over [-87, 88] (checked against double exp in tests); saturates to 0
-   and +Inf outside, and NaN stays NaN. */
-static inline float fast_expf (float x) {
-  /* written so that NaN clamps to -87.3 too: a NaN reaching (int32_t)n was undefined */
-  float c = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
-  float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t e = ((int32_t)n + 127) << 23;
-  float scale;
-  memcpy(&scale, &e, sizeof scale);
-  float y = p * scale;
-  y = x > 88.7f ? INFINITY : y;
-  y = x < -87.3f ? 0.0f : y;
-  return x != x ? x : y;
-}
-
-/* tanh for float32 that vectorises (glibc's tanhf is 15 ns per element): Cephes'
-   odd polynomial below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above it (no
-   cancellation there).  Max error 2.3 ulp (checked in tests). */
-static inline float fast_tanhf (float x) {
-  float a = x < 0 ? -x : x, z = x * x;
-  float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
-                  + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-  float big = 1.0f - 2.0f / (fast_expf(2.0f * a) + 1.0f);
-  big = x < 0 ? -big : big;
-  float y = a < 0.625f ? small : big;
-  return x != x ? x : y;
 }
 
 #define SIGMOIDF(v) (1.0f / (1.0f + fast_expf(-(v))))

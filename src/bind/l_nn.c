@@ -53,6 +53,13 @@ static int l_gru (lua_State *L) {
                                    m1d_checktensor(L, 5), m1d_checktensor(L, 6), lua_toboolean(L, 7)));
 }
 
+/* pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> [nder + 1, x...]: g(x) and its derivatives */
+static int l_pointwise_mlp (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  return m1d_pushtensor(L, m1d_pointwise_mlp(x, m1d_checktensor(L, 2), m1d_checktensor(L, 3),
+                                             m1d_checktensor(L, 4), (int)luaL_optinteger(L, 5, 0)));
+}
+
 static int l_cross_entropy (lua_State *L) {
   return m1d_pushtensor(L, m1d_cross_entropy(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
@@ -153,6 +160,7 @@ void m1d_open_nn (lua_State *L) {
   static const luaL_Reg functions[] = {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
+    {"pointwise_mlp", l_pointwise_mlp},
     {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
     {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},

@@ -384,6 +384,40 @@ end
 shape_error("gru", function() return m1d.gru(randn(2, 3, 4), nil, randn(6, 5), randn(6, 2), randn(6), randn(6)) end,
             "[2,3,4]", "[6,5]")
 
+-- the fused pointwise MLP (the learned activation): g and its derivatives, fast
+-- first-order backward, op-composed higher orders
+do
+  local w1, b1, w2 = randn(5, 1), randn(5) * 0.5, randn(1, 5)
+  for nder = 0, 3 do
+    both("pointwise_mlp nder=" .. nder, function(x, a, b, c) return m1d.pointwise_mlp(x, a, b, c, nder) end,
+         {randn(3, 4), w1, b1, w2})
+  end
+  -- 600 elements: two full blocks of the kernel and a partial one
+  local ok, msg = check.gradcheck(function(x, a, b, c) return m1d.pointwise_mlp(x, a, b, c, 1) end,
+                                  {randn(2, 300), w1, b1, w2})
+  T.ok(ok, "pointwise_mlp over several kernel blocks: gradient", msg)
+  -- equal to the same function composed of ops, with its derivative from autograd
+  local x = randn(4, 7):requires_grad()
+  local out = m1d.pointwise_mlp(x, w1, b1, w2, 1)
+  local g = m1d.linear(m1d.linear(x:reshape(-1, 1), w1, b1):tanh(), w2):reshape(4, 7)
+  local gd = m1d.grad(g:sum(), {x})[1]
+  T.close((out:select(1, 1) - g):abs():max():item(), 0, 1e-14, "pointwise_mlp: row 1 is g(x)")
+  T.close((out:select(1, 2) - gd):abs():max():item(), 0, 1e-14, "pointwise_mlp: row 2 is g'(x)")
+end
+-- float32: tanh to an absolute error of 2e-7 (its documented bound), derivative 1 - t^2 to 4e-7
+do
+  local xt, one = m1d.linspace(-20, 20, 400001, "float64"), m1d.ones({1, 1})
+  local o, t = m1d.pointwise_mlp(xt:float(), one, m1d.zeros(1), one, 1):double(), xt:tanh()
+  local e0, e1 = (o:select(1, 1) - t):abs():max():item(), (o:select(1, 2) - (1 - t * t)):abs():max():item()
+  T.ok(e0 < 2e-7 and e1 < 4e-7, ("pointwise_mlp float32: tanh within %.3g, 1 - tanh^2 within %.3g"):format(e0, e1))
+  local ends = m1d.pointwise_mlp(m1d.tensor({math.huge, -math.huge, 0 / 0}), one, m1d.zeros(1), one, 0):totable()[1]
+  T.ok(ends[1] == 1 and ends[2] == -1 and ends[3] ~= ends[3], "pointwise_mlp float32: tanh of +-inf and NaN")
+end
+shape_error("pointwise_mlp", function() return m1d.pointwise_mlp(randn(3), randn(5, 1), randn(4), randn(1, 5)) end,
+            "[5,1]", "[4]")
+T.raises(function() return m1d.pointwise_mlp(randn(3), randn(5, 1), randn(5), randn(1, 5), 4) end,
+         "pointwise_mlp: at most three derivatives", "derivatives must be 0 to 3")
+
 shape_error("grad_outputs", function()
   local a = randn(3, 4):requires_grad()
   return m1d.grad(a * 2, a, {grad_outputs = {randn(4, 3)}})

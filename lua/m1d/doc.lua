@@ -106,6 +106,13 @@ local list = {
   {"m1d.cat", "m1d.cat({tensors}, dim) -> Tensor", "Concatenate along dim."},
   {"m1d.stack", "m1d.stack({tensors}, dim) -> Tensor", "Stack along a new dim."},
   {"m1d.where", "m1d.where(cond, a, b) -> Tensor", "Elements of a where cond is non-zero, else b."},
+  {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
+   "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder " ..
+   "(0 to 3) derivatives in x: row k is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
+   "and w2 hold H elements each (e.g. the weights of Linear(1, H) and Linear(H, 1)); add the " ..
+   "output bias yourself. The [numel(x), H] hidden layer is never stored; differentiable to " ..
+   "any order (first order fused, higher orders op-composed). float32 tanh has an absolute " ..
+   "error below 2e-7. Used by experiments/metalearn_afunc.lua for the learned activation."},
   {"m1d.memstats", "m1d.memstats() -> {bytes_live=, bytes_allocated=, mallocs=}",
    "Tensor storage accounting (what the collector is told about)."},
 

@@ -189,7 +189,11 @@ check: check-asan valgrind fuzz
 # PAPER selects studies, longest first: make paper PAPER="pooling spatial_priors".
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PAPER    ?= lottery double_descent pooling spatial_priors
-PARALLEL := OPENBLAS_NUM_THREADS=1 parallel -j $(JOBS) --joblog +results/paper_joblog.txt
+# OpenBLAS kernels: yours if OPENBLAS_CORETYPE is set, else the best this CPU runs
+# (tools/openblas_coretype.sh: Debian's OpenBLAS misdetects recent CPUs as generic).
+PAPER_CORETYPE := $(or $(OPENBLAS_CORETYPE),$(shell sh tools/openblas_coretype.sh))
+PARALLEL := OPENBLAS_NUM_THREADS=1 $(if $(PAPER_CORETYPE),OPENBLAS_CORETYPE=$(PAPER_CORETYPE)) \
+            parallel -j $(JOBS) --joblog +results/paper_joblog.txt
 
 paper-deps:
 	@command -v parallel >/dev/null 2>&1 || { \

@@ -26,7 +26,8 @@
 -- Cost: a retrain is ~60 % sgemm and ~20 % Adam.  OpenBLAS 0.3.21 does not recognise this
 -- Xeon (Sapphire Rapids class) and falls back to its generic kernels: run with
 -- OPENBLAS_CORETYPE=SkylakeX (AVX-512; Haswell = AVX2) for a retrain in ~5 s (Haswell ~7 s)
--- instead of ~15 s.  Results change in the last bits with the kernel, not in substance.
+-- instead of ~15 s (`make paper` sets it from tools/openblas_coretype.sh).  Results change
+-- in the last bits with the kernel, not in substance.
 local m1d = require "m1d"
 local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
 

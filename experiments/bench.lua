@@ -3,11 +3,13 @@
 -- backward, Adam) for the paper's logistic, MLP, CNN and GRU models and the lottery MLP
 -- (40-500-500-10); the lottery step's GFLOP/s against raw cblas_sgemm on the same GEMM
 -- shapes in the same run; ops/s of a tiny add from Lua; storage mallocs per step in
--- steady state; peak RSS.  Prints a table and writes results/bench.json.
---   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp] [--json FILE]
+-- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
+-- experiment scripts themselves, in a child process).  Prints a table and writes
+-- results/bench.json.
+--   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn] [--json FILE]
 -- Expect the small models to be bound by per-op overhead and the lottery MLP by GEMM.
 local m1d = require "m1d"
-local nn, optim = m1d.nn, m1d.optim
+local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
              steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
@@ -124,6 +126,28 @@ do  -- tiny op from Lua: add of two 10-element tensors (result dropped, GC inclu
 end
 results.peak_rss_mb = m1d.peak_rss_mb and m1d.peak_rss_mb() or nil
 
+-- Meta-learning: the experiment scripts at their paper settings for a few outer steps
+-- (--quick: shorter inner loops), their own median time per outer step and peak RSS.
+if not only or only.metalearn then
+  local exe = arg and arg[-1] or "./m1d"
+  local tmp = os.tmpname()
+  local function run(script, opts)
+    local cmd = ("%s experiments/%s.lua %s --out %s.json > %s.log 2>&1"):format(exe, script, opts, tmp, tmp)
+    if not os.execute(cmd) then error(("bench: %s failed (see %s.log)"):format(script, tmp), 0) end
+    local r = util.read_json(tmp .. ".json")
+    os.remove(tmp .. ".json"); os.remove(tmp .. ".png"); os.remove(tmp .. ".log")
+    return r
+  end
+  local lr = run("metalearn_lr", cfg.quick and "--quick" or "")
+  results.metalearn_lr = {seconds = lr.seconds, outer_step_ms = 1e3 * lr.seconds_per_outer_step,
+                          inner_steps = lr.args.inner, outer_steps = 2 * lr.args.outer, peak_rss_mb = lr.peak_rss_mb}
+  local af = run("metalearn_afunc", (cfg.quick and "--outer 2 --inner 31" or "--outer 3 --inner 301")
+                 .. " --eval_seeds 1 --baselines '' --snapshots 1")
+  results.metalearn_afunc = {outer_step_s = af.seconds_per_outer_step, inner_steps = af.args.inner,
+                             peak_rss_mb = af.peak_rss_mb}
+  os.remove(tmp)
+end
+
 -- table
 print(("m1d bench  (OpenBLAS threads %d%s, batch %d)"):format(results.env.openblas_threads,
   results.env.openblas_coretype ~= "" and (", OPENBLAS_CORETYPE=" .. results.env.openblas_coretype) or "",
@@ -142,27 +166,15 @@ if lt then
 end
 print(("tiny add (10 elements) from Lua: %.3f us/op, %.0f ops/s"):format(results.tiny_add_us, results.tiny_add_ops_per_s))
 if results.peak_rss_mb then print(("peak RSS %.1f MB"):format(results.peak_rss_mb)) end
-
--- JSON (hand-written: numbers, strings, booleans and nested tables only)
-local function enc(v)
-  local t = type(v)
-  if t == "table" then
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys)
-    local parts = {}
-    for _, k in ipairs(keys) do parts[#parts + 1] = ("%q:%s"):format(tostring(k), enc(v[k])) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif t == "number" then
-    return (v ~= v or v == math.huge or v == -math.huge) and "null" or ("%.6g"):format(v)
-  elseif t == "string" then return ("%q"):format(v)
-  else return tostring(v) end
+local ml, ma = results.metalearn_lr, results.metalearn_afunc
+if ml then
+  print(("metalearn_lr: %.1f ms per outer step of %d inner steps, %d outer steps in %.2f s, peak RSS %.0f MB"):format(
+    ml.outer_step_ms, ml.inner_steps, ml.outer_steps, ml.seconds, ml.peak_rss_mb))
+  print(("metalearn_afunc: %.2f s per outer step of %d inner steps, peak RSS %.0f MB"):format(
+    ma.outer_step_s, ma.inner_steps, ma.peak_rss_mb))
 end
+
 if cfg.json ~= "" then
-  local dir = cfg.json:match("^(.*)/[^/]*$")
-  if dir and m1d.makedirs then m1d.makedirs(dir) end
-  local f = assert(io.open(cfg.json, "w"))
-  f:write(enc(results), "\n")
-  f:close()
+  util.write_json(cfg.json, results)
   print("wrote " .. cfg.json)
 end

@@ -27,8 +27,7 @@
    leaves an absolute error of a few 1e-8, which fast_tanhf avoids at twice the
    cost.  NaN stays NaN. */
 static M1D_ALWAYS_INLINE float tanhf_abs (float x) {
-  float c = x > 9.0f ? 9.0f : x;
-  c = c < -9.0f ? -9.0f : c;
+  float c = x > -9.0f ? (x < 9.0f ? x : 9.0f) : -9.0f;   /* NaN clamps too: (int32_t)NaN is undefined */
   float v = 2.0f * c;
   float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = v - n * 0.693359375f;
@@ -98,8 +97,7 @@ static M1D_ALWAYS_INLINE float fast_tanhf (float x) {
    leaves an absolute error of a few 1e-8, which fast_tanhf avoids at twice the
    cost.  NaN stays NaN. */
 static M1D_ALWAYS_INLINE float tanhf_abs (float x) {
-  float c = x > 9.0f ? 9.0f : x;
-  c = c < -9.0f ? -9.0f : c;
+  float c = x > -9.0f ? (x < 9.0f ? x : 9.0f) : -9.0f;   /* NaN clamps too: (int32_t)NaN is undefined */
   float v = 2.0f * c;
   float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = v - n * 0.693359375f;

@@ -938,7 +938,9 @@ static int t_copy_ (lua_State *L) {
   return 1;
 }
 
-/* t:add_(other [, alpha]) and t:mul_(other): computed out of place, copied back */
+/* t:add_(other [, alpha]) and t:mul_(other): in place when both are contiguous and of one
+   shape and dtype; otherwise (broadcasting, views, numbers) computed out of place and
+   copied back */
 static int inplace_binary (lua_State *L, const char *op, int mul) {
   m1d_Tensor *t = check_inplace(L, op);
   /* every argument is checked before grad mode is switched off: a raise in between
@@ -946,6 +948,26 @@ static int inplace_binary (lua_State *L, const char *op, int mul) {
   int number = lua_type(L, 2) == LUA_TNUMBER;
   m1d_Tensor *o = number ? NULL : m1d_checktensor(L, 2), *r;
   double alpha = number ? 1.0 : luaL_optnumber(L, 3, 1.0);
+  if (o && (mul || alpha == 1) && t->dtype == o->dtype && t->dtype != M1D_I64 && m1d_same_shape(t, o) &&
+      m1d_is_contiguous(t) && m1d_is_contiguous(o)) {
+    /* the common case (masks, accumulators) truly in place: the same float products and
+       sums as m1d_mul/m1d_add, without a temporary and a copy back */
+    int64_t n = m1d_numel(t);
+    if (t->dtype == M1D_F32) {
+      float *a = m1d_data(t);
+      const float *b = m1d_data(o);
+      if (mul) for (int64_t i = 0; i < n; i++) a[i] = a[i] * b[i];
+      else for (int64_t i = 0; i < n; i++) a[i] = a[i] + b[i];
+    } else {
+      double *a = m1d_data(t);
+      const double *b = m1d_data(o);
+      if (mul) for (int64_t i = 0; i < n; i++) a[i] = a[i] * b[i];
+      else for (int64_t i = 0; i < n; i++) a[i] = a[i] + b[i];
+    }
+    if (m1d_check_anomaly(op, t) < 0) return luaL_error(L, "%s", m1d_errmsg());
+    lua_settop(L, 1);
+    return 1;
+  }
   int prev = m1d_set_grad_enabled(0);
   if (number) {
     double c = lua_tonumber(L, 2);

@@ -275,4 +275,24 @@ for i = 1, 100000 do
 end
 T.ok(peak > 0 and peak < 200, ("GC loop of 100,000 x 100x100 tensors stays under 200 MB (peak %.0f MB)"):format(peak))
 
+-- in-place mul_/add_: the same bits as the out-of-place ops, through views, on either path
+do
+  for _, dt in ipairs{"float32", "float64"} do
+    local a, b = m1d.randn({5, 7}, dt), m1d.randn({5, 7}, dt)
+    local want_mul, want_add = a * b, a + b
+    local am, aa = a:clone(), a:clone()
+    local view = am:reshape(35)
+    am:mul_(b); aa:add_(b)
+    T.is((am - want_mul):abs():max():item() + (aa - want_add):abs():max():item(), 0,
+         dt .. " mul_/add_ (contiguous, same shape) equal a * b and a + b exactly")
+    T.is((view:reshape(5, 7) - want_mul):abs():max():item(), 0, dt .. " mul_ writes the tensor's own storage")
+    local at = a:t():clone():t()                     -- a non-contiguous target: the copy-back path
+    at:mul_(b)
+    T.is((at - want_mul):abs():max():item(), 0, dt .. " mul_ on a non-contiguous view")
+    local sq = a:clone()
+    sq:mul_(sq)
+    T.is((sq - a * a):abs():max():item(), 0, dt .. " x:mul_(x)")
+  end
+end
+
 T.done()

@@ -222,7 +222,7 @@ sweep.main{
     end
     fig:panel{title = "noisy MLP: test error against parameters", xlabel = "parameters", ylabel = "test error (%)",
               logx = true, series = #ls > 0 and ls or nil, hlines = #ls == 0 and {{y = 0}} or nil,
-              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}, legend = "top right"}
+              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}, legend = "bottom left"}
     fig:save(cfg.figure)
     fig:close()
     print("wrote " .. cfg.figure)

@@ -29,9 +29,10 @@
 #include "pool.h"
 
 /* The kernels are also built for AVX2 (8 floats a vector instead of SSE2's 4), chosen
-   at load time by the CPU (GCC's target_clones).  Floating-point contraction is off
-   (-ffp-contract=off), so both builds do the same operations in the same order and
-   give the same bits. */
+   at load time by the CPU (GCC's target_clones).  The loops are elementwise, the sums
+   have a fixed order (sum_ in the kernel file) and contraction into FMA is off
+   (-ffp-contract=off; the avx2 target has no FMA either), so the vector width should
+   not change a bit of the results. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define KERNEL __attribute__((target_clones("avx2", "default")))
 #else

@@ -56,8 +56,11 @@ static int l_gru (lua_State *L) {
 /* pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> [nder + 1, x...]: g(x) and its derivatives */
 static int l_pointwise_mlp (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
+  lua_Integer nder = luaL_optinteger(L, 5, 0);
+  if (nder < 0 || nder > 3)     /* checked here too: a huge integer must not wrap into range as an int */
+    return luaL_error(L, "pointwise_mlp: derivatives must be 0 to 3, got " LUA_INTEGER_FMT, nder);
   return m1d_pushtensor(L, m1d_pointwise_mlp(x, m1d_checktensor(L, 2), m1d_checktensor(L, 3),
-                                             m1d_checktensor(L, 4), (int)luaL_optinteger(L, 5, 0)));
+                                             m1d_checktensor(L, 4), (int)nder));
 }
 
 static int l_cross_entropy (lua_State *L) {

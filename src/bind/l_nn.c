@@ -58,7 +58,7 @@ static int l_pointwise_mlp (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   lua_Integer nder = luaL_optinteger(L, 5, 0);
   if (nder < 0 || nder > 3)     /* checked here too: a huge integer must not wrap into range as an int */
-    return luaL_error(L, "pointwise_mlp: derivatives must be 0 to 3, got " LUA_INTEGER_FMT, nder);
+    return luaL_error(L, "pointwise_mlp: derivatives must be 0 to 3, got %I", nder);
   return m1d_pushtensor(L, m1d_pointwise_mlp(x, m1d_checktensor(L, 2), m1d_checktensor(L, 3),
                                              m1d_checktensor(L, 4), (int)nder));
 }

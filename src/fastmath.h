@@ -19,44 +19,10 @@
 #define M1D_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define M1D_ALWAYS_INLINE inline
-
-/* tanh for float32 to an absolute (not relative) error of about 2e-7, for sums of
-   many tanh terms (the pointwise MLP): (e - 1) / (e + 1) with e = exp(2x), x
-   clamped to [-9, 9] (where tanh is within 1e-7 of +-1), with a lean exp that
-   needs no overflow or underflow handling there.  Near 0 the subtraction e - 1
-   leaves an absolute error of a few 1e-8, which fast_tanhf avoids at twice the
-   cost.  NaN stays NaN. */
-static M1D_ALWAYS_INLINE float tanhf_abs (float x) {
-  float c = x > -9.0f ? (x < 9.0f ? x : 9.0f) : -9.0f;   /* NaN clamps too: (int32_t)NaN is undefined */
-  float v = 2.0f * c;
-  float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = v - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t e = ((int32_t)n + 127) << 23;
-  float scale;
-  memcpy(&scale, &e, sizeof scale);
-  float ex = p * scale;
-  float y = (ex - 1.0f) / (ex + 1.0f);
-  return x != x ? x : y;
-}
-
 #endif
 
-/* exp for float32 that vectorises (glibc's expf is a call per element, 3-4 ns):
-   exp(x) = 2^n exp(r), n = round(x / ln 2) by the 1.5*2^23 trick, r = x - n ln 2 in
-   two parts (Cody-Waite), exp(r) by Cephes' degree-6 polynomial.  Max error
-   1.4 ulp over [-87, 88] (checked against double exp in tests); saturates to 0
-   and +Inf outside, and NaN stays NaN. */
-static M1D_ALWAYS_INLINE float fast_expf (float x) {
-  /* written so that NaN clamps to -87.3 too: a NaN reaching (int32_t)n was undefined */
-  float c = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
+/* exp(c) for c already within [-87.3, 88.7]: the body of fast_expf, shared with tanhf_abs */
+static M1D_ALWAYS_INLINE float expf_in_range (float c) {
   float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
@@ -70,7 +36,18 @@ static M1D_ALWAYS_INLINE float fast_expf (float x) {
   int32_t e = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &e, sizeof scale);
-  float y = p * scale;
+  return p * scale;
+}
+
+/* exp for float32 that vectorises (glibc's expf is a call per element, 3-4 ns):
+   exp(x) = 2^n exp(r), n = round(x / ln 2) by the 1.5*2^23 trick, r = x - n ln 2 in
+   two parts (Cody-Waite), exp(r) by Cephes' degree-6 polynomial.  Max error
+   1.4 ulp over [-87, 88] (checked against double exp in tests); saturates to 0
+   and +Inf outside, and NaN stays NaN. */
+static M1D_ALWAYS_INLINE float fast_expf (float x) {
+  /* written so that NaN clamps to -87.3 too: a NaN reaching (int32_t)n was undefined */
+  float c = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
+  float y = expf_in_range(c);
   y = x > 88.7f ? INFINITY : y;
   y = x < -87.3f ? 0.0f : y;
   return x != x ? x : y;
@@ -89,7 +66,6 @@ static M1D_ALWAYS_INLINE float fast_tanhf (float x) {
   return x != x ? x : y;
 }
 
-
 /* tanh for float32 to an absolute (not relative) error of about 2e-7, for sums of
    many tanh terms (the pointwise MLP): (e - 1) / (e + 1) with e = exp(2x), x
    clamped to [-9, 9] (where tanh is within 1e-7 of +-1), with a lean exp that
@@ -98,21 +74,7 @@ static M1D_ALWAYS_INLINE float fast_tanhf (float x) {
    cost.  NaN stays NaN. */
 static M1D_ALWAYS_INLINE float tanhf_abs (float x) {
   float c = x > -9.0f ? (x < 9.0f ? x : 9.0f) : -9.0f;   /* NaN clamps too: (int32_t)NaN is undefined */
-  float v = 2.0f * c;
-  float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = v - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t e = ((int32_t)n + 127) << 23;
-  float scale;
-  memcpy(&scale, &e, sizeof scale);
-  float ex = p * scale;
+  float ex = expf_in_range(2.0f * c);
   float y = (ex - 1.0f) / (ex + 1.0f);
   return x != x ? x : y;
 }

@@ -60,7 +60,7 @@ $(B)/lua/m1d/core.so: $(BIND_OBJ) $(B)/libm1d.a
 $(EXE): src/bind/main.c $(BIND_OBJ) $(B)/libm1d.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BIND_OBJ) $(B)/libm1d.a $(LUALIB) -lreadline $(LDLIBS) -Wl,-E
 
-$(B)/tests/%: tests/c/%.c tests/c/tap.h $(B)/libm1d.a
+$(B)/tests/%: tests/c/%.c tests/c/tap.h tests/c/slurp.h $(B)/libm1d.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/c -o $@ $< $(B)/libm1d.a $(LDLIBS)
 

@@ -13,22 +13,10 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "tap.h"
+#include "slurp.h"
 #include "npy.h"
 
 #define FIX "tests/fixtures/mnist1d/components/"
-
-static char *slurp (const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc(n > 0 ? (size_t)n : 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
 
 /* A .npy image in memory: version, header text (padded to 64 by us), data. */
 static size_t mk (unsigned char *buf, int major, const char *dict, const void *data, size_t n) {

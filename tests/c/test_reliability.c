@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tap.h"
+#include "slurp.h"
 #include "modelfile.h"
 #include "npy.h"
 #include "ops.h"
@@ -34,19 +35,6 @@ static m1d_Tensor *vec (m1d_DType dt, int n, const double *v) {
   m1d_Tensor *t = m1d_empty(dt, 1, shape);
   for (int64_t i = 0; i < n; i++) m1d_set(t, &i, v[i]);
   return t;
-}
-
-static char *slurp (const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc(n > 0 ? (size_t)n : 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-  fclose(f);
-  *len = (size_t)n;
-  return b;
 }
 
 /* what fuzz_npy does with an input: read it, make the tensor, sum it */

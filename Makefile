@@ -77,7 +77,7 @@ bench: all
 	./m1d experiments/bench.lua
 
 # The same against PyTorch (Debian python3-torch), interleaved rounds, ratios m1d / PyTorch.
-# Set OPENBLAS_CORETYPE for both sides at once if OpenBLAS misdetects the CPU.
+# Both run the same OpenBLAS kernels (OPENBLAS_CORETYPE: yours, else the family m1d picked).
 # Debian's python3 (where python3-torch lives), not a pyenv/venv python3 earlier on PATH
 PEER_PY ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 bench-peer: all
@@ -189,11 +189,7 @@ check: check-asan valgrind fuzz
 # PAPER selects studies, longest first: make paper PAPER="pooling spatial_priors".
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PAPER    ?= lottery double_descent pooling spatial_priors
-# OpenBLAS kernels: yours if OPENBLAS_CORETYPE is set, else the best this CPU runs
-# (tools/openblas_coretype.sh: Debian's OpenBLAS misdetects recent CPUs as generic).
-PAPER_CORETYPE := $(or $(OPENBLAS_CORETYPE),$(shell sh tools/openblas_coretype.sh))
-PARALLEL := OPENBLAS_NUM_THREADS=1 $(if $(PAPER_CORETYPE),OPENBLAS_CORETYPE=$(PAPER_CORETYPE)) \
-            parallel -j $(JOBS) --joblog +results/paper_joblog.txt
+PARALLEL := OPENBLAS_NUM_THREADS=1 parallel -j $(JOBS) --joblog +results/paper_joblog.txt
 
 paper-deps:
 	@command -v parallel >/dev/null 2>&1 || { \

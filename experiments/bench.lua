@@ -91,8 +91,9 @@ local function lottery_gemms(B)
   return g
 end
 
+local blas = m1d.blas_info()
 local results = {models = {}, env = {
-  openblas_threads = m1d.get_num_threads(), openblas_coretype = os.getenv("OPENBLAS_CORETYPE") or "",
+  openblas_threads = blas.threads, openblas_core = blas.core, openblas_core_chosen_by = blas.chosen_by,
   lua = _VERSION, quick = cfg.quick}}
 
 for _, name in ipairs(order) do
@@ -149,9 +150,8 @@ if not only or only.metalearn then
 end
 
 -- table
-print(("m1d bench  (OpenBLAS threads %d%s, batch %d)"):format(results.env.openblas_threads,
-  results.env.openblas_coretype ~= "" and (", OPENBLAS_CORETYPE=" .. results.env.openblas_coretype) or "",
-  cfg.batch))
+print(("m1d bench  (OpenBLAS %s kernels, chosen by %s; %d thread(s); batch %d)"):format(
+  blas.core, blas.chosen_by, blas.threads, cfg.batch))
 print(("%-9s %8s %10s %10s %9s %12s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss"))
 for _, name in ipairs(order) do
   local r = results.models[name]

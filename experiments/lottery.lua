@@ -23,11 +23,9 @@
 --   parallel:  ./m1d experiments/lottery.lua --list-commands --stage 1 | parallel -j 2
 --              ./m1d experiments/lottery.lua --list-commands --stage 2 | parallel -j 2
 --              ./m1d experiments/lottery.lua --merge
--- Cost: a retrain is ~60 % sgemm and ~20 % Adam.  OpenBLAS 0.3.21 does not recognise this
--- Xeon (Sapphire Rapids class) and falls back to its generic kernels: run with
--- OPENBLAS_CORETYPE=SkylakeX (AVX-512; Haswell = AVX2) for a retrain in ~5 s (Haswell ~7 s)
--- instead of ~15 s (`make paper` sets it from tools/openblas_coretype.sh).  Results change
--- in the last bits with the kernel, not in substance.
+-- Cost: a retrain is ~60 % sgemm and ~20 % Adam: ~5 s with OpenBLAS's AVX-512 kernels,
+-- ~7 s with AVX2, ~15 s with its generic ones (see m1d.blas_info() and the README's "BLAS
+-- kernels").  Results change in the last bits with the kernels, not in substance.
 local m1d = require "m1d"
 local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
 

@@ -3,8 +3,8 @@
 
 Runs experiments/bench.lua (m1d) and exp_micro.py --worker (PyTorch 1 thread) alternately,
 --rounds times (default 3), and prints the median over rounds of each one's median step time
-and the ratio m1d / PyTorch.  Both run with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and whatever
-OPENBLAS_CORETYPE the caller set (printed), so they use the same sgemm kernels.
+and the ratio m1d / PyTorch.  Both run with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and the same
+OPENBLAS_CORETYPE (the caller's, else the family m1d picked; printed), so the same sgemm kernels.
 """
 import json, os, statistics, subprocess, sys, tempfile
 
@@ -22,6 +22,12 @@ def main():
         return 0
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env.pop("M1D_NUM_THREADS", None)
+    # Same kernels for both: m1d switches OpenBLAS off its generic fallback on CPUs it does
+    # not know (src/blas_kernels.c), PyTorch does not, so hand PyTorch m1d's choice.
+    if "OPENBLAS_CORETYPE" not in env:
+        env["OPENBLAS_CORETYPE"] = subprocess.run(
+            [os.path.join(ROOT, "m1d"), "-e", 'io.write(require("m1d").blas_info().core)'],
+            check=True, env=env, stdout=subprocess.PIPE, text=True).stdout.strip()
     data = tempfile.mkdtemp(prefix="m1d-peer-")
     os.symlink(os.path.join(ROOT, "vendor", "mnist1d"), os.path.join(data, "frozen"))
     m1d_ms = {m: [] for m in MODELS}
@@ -44,7 +50,7 @@ def main():
         print("round %d: " % (r + 1) + "  ".join("%s %.3f/%.3f" % (m, m1d_ms[m][-1], torch_ms[m][-1])
                                                   for m in MODELS), flush=True)
     print("\nm1d vs PyTorch %s, 1 thread, OPENBLAS_CORETYPE=%s, median of %d interleaved rounds"
-          % (torch.__version__, os.environ.get("OPENBLAS_CORETYPE", "(unset)"), rounds))
+          % (torch.__version__, env["OPENBLAS_CORETYPE"], rounds))
     print("%-9s %12s %14s %14s" % ("model", "m1d ms", "PyTorch ms", "m1d/PyTorch"))
     summary = {}
     for m in MODELS:
@@ -53,7 +59,7 @@ def main():
         print("%-9s %12.4f %14.4f %14.3f  (%.1fx faster)" % (m, a, b, a / b, b / a))
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     with open(os.path.join(ROOT, "results", "bench_peer.json"), "w") as f:
-        json.dump({"rounds": rounds, "coretype": os.environ.get("OPENBLAS_CORETYPE"), "models": summary,
+        json.dump({"rounds": rounds, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
                    "m1d_ms": m1d_ms, "torch_ms": torch_ms}, f, indent=1)
     return 0
 

@@ -4,6 +4,7 @@
 ** values), so they are passed through unchanged.
 */
 #include <cblas.h>
+#include "blas_kernels.h"
 #include <stdlib.h>
 #include <time.h>
 #include "bind.h"
@@ -124,6 +125,19 @@ static int l_get_num_threads (lua_State *L) {
   return 1;
 }
 
+/* blas_info() -> {core = "SkylakeX", chosen_by = "openblas"|"user"|"m1d", threads = 1} */
+static int l_blas_info (lua_State *L) {
+  static const char *const by[] = {"openblas", "user", "m1d"};
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, m1d_blas_corename());
+  lua_setfield(L, -2, "core");
+  lua_pushstring(L, by[m1d_blas_select_kernels()]);
+  lua_setfield(L, -2, "chosen_by");
+  lua_pushinteger(L, openblas_get_num_threads());
+  lua_setfield(L, -2, "threads");
+  return 1;
+}
+
 /* Default OpenBLAS to 1 thread: these GEMMs are tiny, and a second thread spinning
    on a 2-core box makes small-model steps 2x slower.  M1D_NUM_THREADS=n picks n;
    a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later. */
@@ -159,6 +173,7 @@ static int l_bench_sgemm (lua_State *L) {
 }
 
 void m1d_open_nn (lua_State *L) {
+  m1d_blas_select_kernels();   /* before any GEMM: see blas_kernels.c */
   default_threads();
   static const luaL_Reg functions[] = {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
@@ -167,6 +182,7 @@ void m1d_open_nn (lua_State *L) {
     {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
     {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},
+    {"blas_info", l_blas_info},
     {"bench_sgemm", l_bench_sgemm},
     {NULL, NULL}
   };

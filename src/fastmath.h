@@ -53,6 +53,11 @@ static M1D_ALWAYS_INLINE float fast_expf (float x) {
   return x != x ? x : y;
 }
 
+/* the logistic sigmoid 1 / (1 + exp(-x)) on fast_expf: saturates to 0 and 1, NaN stays NaN */
+static M1D_ALWAYS_INLINE float fast_sigmoidf (float x) {
+  return 1.0f / (1.0f + fast_expf(-x));
+}
+
 /* tanh for float32 that vectorises (glibc's tanhf is 15 ns per element): Cephes'
    odd polynomial below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above it (no
    cancellation there).  Max error 2.3 ulp (checked in tests). */

@@ -65,7 +65,7 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
   }
 }
 
-#define SIGMOIDF(v) (1.0f / (1.0f + fast_expf(-(v))))
+#define SIGMOIDF(v) fast_sigmoidf(v)
 #define SIGMOIDD(v) (1.0 / (1.0 + exp(-(v))))
 
 /* One loop per op and dtype: T the element type, F a suffix-free libm name mapper. */

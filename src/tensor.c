@@ -418,34 +418,43 @@ int m1d_copy_into (m1d_Tensor *dst, const m1d_Tensor *src) {
     }
     return 0;
   }
-  if (dst->dtype == src->dtype && m1d_is_contiguous(dst) && dst->ndim > 0) {
-    /* rows of the last dim, src walked with its (broadcast) strides: bias rows, views */
-    int nd = dst->ndim;
+  int nd = dst->ndim;
+  if (nd > 0 && (dst->stride[nd - 1] == 1 || dst->shape[nd - 1] == 1) &&
+      (dst->dtype == src->dtype || (dst->dtype != M1D_I64 && src->dtype != M1D_I64))) {
+    /* Row by row along the last dim, where dst's rows are contiguous: views and windows
+       (cat writes into a narrow of its result, a bias row is broadcast over a batch),
+       and float32 <-> float64 with any source layout.  Both walked by their strides
+       (src's broadcast ones); a contiguous same-dtype row is one memmove. */
     int64_t ss[M1D_MAXDIM], idx[M1D_MAXDIM] = {0};
     for (int d = 0; d < nd; d++) {
       int sd = d - (nd - src->ndim);
       ss[d] = (sd >= 0 && src->shape[sd] != 1) ? src->stride[sd] : 0;
     }
-    int64_t inner = dst->shape[nd - 1], is = ss[nd - 1], so = src->offset, rows = n / inner;
-    size_t es = m1d_dtype_size(dst->dtype);
-    char *o = m1d_data(dst);
+    int64_t inner = dst->shape[nd - 1], is = ss[nd - 1], so = src->offset, doff = dst->offset;
+    int64_t rows = n / inner;
+    char *db = dst->storage->data;
     const char *sb = src->storage->data;
-    for (int64_t r = 0; r < rows; r++, o += (size_t)inner * es) {
-      if (es == 4) {
-        const float *s = (const float *)sb + so;
-        float *q = (float *)o;
-        if (is == 1) memmove(q, s, (size_t)inner * 4);
-        else for (int64_t j = 0; j < inner; j++) q[j] = s[j * is];
+    for (int64_t r = 0; r < rows; r++) {
+      if (dst->dtype == src->dtype && dst->dtype == M1D_F32) {
+        float *q = (float *)db + doff; const float *x = (const float *)sb + so;
+        if (is == 1) memmove(q, x, (size_t)inner * 4);
+        else for (int64_t j = 0; j < inner; j++) q[j] = x[j * is];
+      } else if (dst->dtype == src->dtype) {               /* float64 or int64: a bit copy */
+        int64_t *q = (int64_t *)db + doff; const int64_t *x = (const int64_t *)sb + so;
+        if (is == 1) memmove(q, x, (size_t)inner * 8);
+        else for (int64_t j = 0; j < inner; j++) q[j] = x[j * is];
+      } else if (dst->dtype == M1D_F64) {
+        double *q = (double *)db + doff; const float *x = (const float *)sb + so;
+        for (int64_t j = 0; j < inner; j++) q[j] = x[j * is];
       } else {
-        const int64_t *s = (const int64_t *)sb + so;    /* bit copy of float64 or int64 */
-        int64_t *q = (int64_t *)o;
-        if (is == 1) memmove(q, s, (size_t)inner * 8);
-        else for (int64_t j = 0; j < inner; j++) q[j] = s[j * is];
+        float *q = (float *)db + doff; const double *x = (const double *)sb + so;
+        for (int64_t j = 0; j < inner; j++) q[j] = (float)x[j * is];
       }
       for (int d = nd - 2; d >= 0; d--) {
-        if (++idx[d] < dst->shape[d]) { so += ss[d]; break; }
+        if (++idx[d] < dst->shape[d]) { so += ss[d]; doff += dst->stride[d]; break; }
         idx[d] = 0;
         so -= ss[d] * (dst->shape[d] - 1);
+        doff -= dst->stride[d] * (dst->shape[d] - 1);
       }
     }
     return 0;

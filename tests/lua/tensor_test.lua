@@ -215,6 +215,28 @@ check(m1d.cat({m1d.ones(1, 2), m1d.zeros(2, 2)}, 1), {{1, 1}, {0, 0}, {0, 0}}, "
 check(m1d.cat({m1d.ones(2, 1), m1d.zeros(2, 2)}, 2), {{1, 0, 0}, {1, 0, 0}}, "cat dim 2")
 check(m1d.stack({m1d.ones(2), m1d.zeros(2)}), {{1, 1}, {0, 0}}, "stack")
 check(m1d.stack({m1d.ones(2), m1d.zeros(2)}, 2), {{1, 0}, {1, 0}}, "stack on dim 2")
+-- copies into windows (cat along the last dim) from every layout and dtype: transposed,
+-- sliced, broadcast, float32 into float64 and back, int64 (m1d_copy_into's row path)
+do
+  local at = m1d.arange(1, 13):reshape(3, 4):t()     -- [4,3] with strided rows: at[i][j] = 4(j-1) + i
+  local function as (t, dtype) return t[dtype](t) end
+  for _, dts in ipairs({{"float", "float"}, {"double", "double"}, {"float", "double"},
+                        {"double", "float"}, {"long", "long"}}) do
+    local x, y = as(at, dts[1]), as(m1d.full({4, 2}, -1), dts[2])
+    local c = m1d.cat({y, x, y:narrow(2, 1, 1)}, 2)                  -- [4, 2+3+1]
+    local rows, ok = c:totable(), true
+    for i = 1, 4 do
+      ok = ok and rows[i][1] == -1 and rows[i][2] == -1 and rows[i][6] == -1
+      for j = 1, 3 do ok = ok and rows[i][2 + j] == 4 * (j - 1) + i end
+    end
+    T.ok(ok, ("cat of a transposed %s and a %s into windows of the result"):format(dts[1], dts[2]))
+  end
+  local dst = m1d.zeros(3, 5):double()
+  dst:narrow(2, 2, 3):copy_(m1d.tensor({7, 8, 9}))                   -- broadcast row, float32 -> float64 window
+  T.is(dst:sum():item(), 3 * 24, "copy_ of a broadcast float32 row into a float64 window")
+  T.is(dst:narrow(2, 1, 1):abs():sum():item() + dst:narrow(2, 5, 1):abs():sum():item(), 0,
+       "copy_ into a window leaves the columns beside it alone")
+end
 T.raises(function() return m1d.cat({m1d.ones(1, 2), m1d.zeros(2, 3)}, 1) end, "cat shape error",
          "cat", "[2,3]", "[1,2]")
 

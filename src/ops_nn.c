@@ -3,12 +3,18 @@
 **
 ** cross_entropy has a fused forward (log-sum-exp per row) and a backward
 ** written with ops ((softmax - onehot) * g / N), so it has every order of
-** derivative.  conv1d and the pools are compositions of unfold1d (im2col),
-** matmul and reductions: their gradients come from those ops' rules.
+** derivative; a first-order backward (no graph to record) runs fused.
+** conv1d and the pools are compositions of unfold1d (im2col), matmul and
+** reductions: their gradients come from those ops' rules.
 */
+/* the loss loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
+#endif
 #include <math.h>
 #include <string.h>
 #include "ops_impl.h"
+#include "fastmath.h"
 
 static int check_labels (const char *op, const m1d_Tensor *x, const m1d_Tensor *labels) {
   if (x->ndim != 2)
@@ -50,7 +56,38 @@ m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
   return out;
 }
 
+/* The first-order backward in one pass: (exp(x - lse) - onehot) * g / N per element,
+   with the row log-sum-exps the forward saved (float32 in float32, as m1d's ops are).  The op-composed rule below
+   is five ops, three temporaries and twice the exps (softmax recomputes the lse): it
+   was a third of a logistic-regression step. */
+static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  const m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
+  const double *lse = m1d_data(n->saved[2]);
+  int64_t N = x->shape[0], K = x->shape[1], sj = x->stride[1];
+  double scale = m1d_item(g) / (double)N;
+  m1d_Tensor *out = m1d_empty(x->dtype, 2, x->shape);
+  if (out == NULL) return -1;
+  for (int64_t i = 0; i < N; i++) {
+    int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
+    int64_t o = x->offset + i * x->stride[0];
+    if (x->dtype == M1D_F32) {                    /* float32 exp as m1d's exp op: fastmath.h */
+      const float *p = (const float *)x->storage->data + o;
+      float *q = (float *)m1d_data(out) + i * K;
+      float l = (float)lse[i], sc = (float)scale;
+      for (int64_t j = 0; j < K; j++) q[j] = fast_expf(p[j * sj] - l) * sc;
+      q[y] -= sc;
+    } else {
+      const double *p = (const double *)x->storage->data + o;
+      double *q = (double *)m1d_data(out) + i * K;
+      for (int64_t j = 0; j < K; j++) q[j] = (exp(p[j * sj] - lse[i]) - (j == y)) * scale;
+    }
+  }
+  gin[0] = out;
+  return 0;
+}
+
 static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  if (!m1d_grad_enabled()) return bw_cross_entropy_fused(n, g, gin);
   m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
   m1d_Tensor *p = NULL, *oh = NULL, *d = NULL, *s = NULL;
   TRY(p, m1d_softmax(x, 1));
@@ -70,6 +107,9 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
     return NULL;
   int64_t N = x->shape[0], K = x->shape[1];
   double total = 0;
+  int record = m1d_needs_grad(1, &x);
+  m1d_Tensor *lse = record ? m1d_empty(M1D_F64, 1, &N) : NULL;   /* per row, for the backward */
+  if (record && lse == NULL) return NULL;
   for (int64_t i = 0; i < N; i++) {
     int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
     double mx = -INFINITY, s = 0, xy = 0;
@@ -80,22 +120,32 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
       double v = pf ? pf[j * sj] : pd[j * sj];
       if (v > mx) mx = v;
     }
-    for (int64_t j = 0; j < K; j++) {
-      double v = pf ? pf[j * sj] : pd[j * sj];
-      s += exp(v - mx);
-      if (j == y) xy = v;
+    if (pf) {                                     /* float32: fastmath.h's exp (1.4 ulp) */
+      float m = (float)mx;
+      for (int64_t j = 0; j < K; j++) s += fast_expf(pf[j * sj] - m);
+      xy = pf[y * sj];
+    } else {
+      for (int64_t j = 0; j < K; j++) s += exp(pd[j * sj] - mx);
+      xy = pd[y * sj];
     }
     total += mx + log(s) - xy;
+    if (lse) ((double *)m1d_data(lse))[i] = mx + log(s);
   }
   m1d_Tensor *out = m1d_scalar(x->dtype, total / (double)N);
-  if (out == NULL) return NULL;
-  if (m1d_check_anomaly("cross_entropy", out) < 0) { m1d_decref(out); return NULL; }
-  if (!m1d_needs_grad(1, &x)) return out;
-  m1d_Node *node = m1d_record("cross_entropy", bw_cross_entropy, out, 1, &x);
-  if (node == NULL) { m1d_decref(out); return NULL; }
-  m1d_node_save(node, 0, x);
-  m1d_node_save(node, 1, labels);
-  return out;
+  m1d_Node *node = NULL;
+  if (out && m1d_check_anomaly("cross_entropy", out) == 0 &&
+      (!record || (node = m1d_record("cross_entropy", bw_cross_entropy, out, 1, &x)) != NULL)) {
+    if (node) {
+      m1d_node_save(node, 0, x);
+      m1d_node_save(node, 1, labels);
+      m1d_node_save(node, 2, lse);
+    }
+    m1d_decref(lse);
+    return out;
+  }
+  m1d_decref(out);
+  m1d_decref(lse);
+  return NULL;
 }
 
 /* -mean_i logp[i, labels[i]] */

@@ -14,4 +14,8 @@
 /* A gradient summed over broadcast dims and cast back to fit input edge e. */
 m1d_Tensor *m1d_grad_fit (m1d_Tensor *g, const m1d_Edge *e);
 
+/* Kernel k >= 1, stride s >= 1, padding p >= 0, all far from overflow, and at least one
+   window over length L; 0, or -1 with a message naming op and x (ops_shape.c). */
+int m1d_check_window (const char *op, int64_t L, int64_t k, int64_t s, int64_t p, const m1d_Tensor *x);
+
 #endif

@@ -1,11 +1,11 @@
 /*
-** ops_nn.c — losses and layer ops: cross-entropy, NLL, MSE, conv1d, pools.
+** ops_nn.c — losses and pools: cross-entropy, NLL, MSE, max/avg/L2 pooling.
 **
 ** cross_entropy has a fused forward (log-sum-exp per row) and a backward
 ** written with ops ((softmax - onehot) * g / N), so it has every order of
 ** derivative; a first-order backward (no graph to record) runs fused.
-** conv1d and the pools are compositions of unfold1d (im2col), matmul and
-** reductions: their gradients come from those ops' rules.
+** The pools are compositions of unfold1d (im2col) and reductions: their
+** gradients come from those ops' rules.  conv1d is in ops_conv1d.c.
 */
 /* the loss loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -167,41 +167,6 @@ m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b) {
   m1d_Tensor *d = NULL, *d2 = NULL, *r = NULL;
   if ((d = m1d_sub(a, b)) && (d2 = m1d_mul(d, d))) r = m1d_mean(d2);
   m1d_decref(d); m1d_decref(d2);
-  return r;
-}
-
-/* ---------------------------------------------------------------- conv1d */
-
-/* x [N,C,L], w [O,C,k], b [O] -> [N,O,Lout]: W[O, C*k] @ unfold(x) + b */
-m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
-  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
-    return m1d_fail("conv1d: input %s and weight %s: want input [batch, channels, length] and "
-                    "weight [out, channels, kernel] with equal channels",
-                    m1d_shapestr(x).s, m1d_shapestr(w).s);
-  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
-    return m1d_fail("conv1d: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
-  if (x->dtype != w->dtype)
-    return m1d_fail("conv1d: input is %s, weight is %s", m1d_dtype_name(x->dtype), m1d_dtype_name(w->dtype));
-  /* One GEMM for the whole batch, W[O,Ck] @ cols[Ck, N*Lout], rather than N small ones:
-     its weight gradient is then one GEMM too, not [N,O,Ck] summed over N. */
-  int64_t O = w->shape[0], Ck = w->shape[1] * w->shape[2], N = x->shape[0];
-  int64_t ck[2] = {O, Ck}, bshape[2] = {O, 1}, c2s[2], ys[3];
-  const int swap[3] = {1, 0, 2};
-  m1d_Tensor *cols = NULL, *cp = NULL, *c2 = NULL, *w2 = NULL, *y = NULL, *yb = NULL,
-             *b2 = NULL, *y3 = NULL, *yp = NULL, *r = NULL;
-  if ((cols = m1d_unfold1d(x, w->shape[2], stride, pad)) == NULL) goto done;
-  c2s[0] = Ck; c2s[1] = N * cols->shape[2];
-  ys[0] = O; ys[1] = N; ys[2] = cols->shape[2];
-  if ((cp = m1d_permute(cols, swap)) && (c2 = m1d_reshape(cp, 2, c2s)) &&
-      (w2 = m1d_reshape(w, 2, ck)) && (y = m1d_matmul(w2, c2))) {
-    if (b == NULL) { yb = y; y = NULL; }
-    else if ((b2 = m1d_reshape(b, 2, bshape))) yb = m1d_add(y, b2);
-    if (yb && (y3 = m1d_reshape(yb, 3, ys)) && (yp = m1d_permute(y3, swap)))
-      r = m1d_contiguous(yp);
-  }
-done:
-  m1d_decref(cols); m1d_decref(cp); m1d_decref(c2); m1d_decref(w2); m1d_decref(y);
-  m1d_decref(yb); m1d_decref(b2); m1d_decref(y3); m1d_decref(yp);
   return r;
 }
 

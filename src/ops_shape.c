@@ -545,8 +545,8 @@ static int bw_fold (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
   return gin[0] ? 0 : -1;
 }
 
-static int check_window (const char *op, int64_t L, int64_t k, int64_t s, int64_t p,
-                         const m1d_Tensor *x) {
+int m1d_check_window (const char *op, int64_t L, int64_t k, int64_t s, int64_t p,
+                      const m1d_Tensor *x) {
   if (k < 1 || s < 1 || p < 0)
     return m1d_failcode("%s: kernel %lld, stride %lld, padding %lld: kernel and stride must be "
                         ">= 1, padding >= 0", op, (long long)k, (long long)s, (long long)p);
@@ -566,7 +566,7 @@ m1d_Tensor *m1d_unfold1d (m1d_Tensor *x, int64_t k, int64_t s, int64_t p) {
     return m1d_fail("unfold1d: input must be [batch, channels, length], got %s", m1d_shapestr(x).s);
   if (m1d_check_float("unfold1d", x) < 0) return NULL;
   int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2];
-  if (check_window("unfold1d", L, k, s, p, x) < 0) return NULL;
+  if (m1d_check_window("unfold1d", L, k, s, p, x) < 0) return NULL;
   if ((double)C * (double)k > 1e15)          /* before C * k is formed */
     return m1d_fail("unfold1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
   int64_t Lo = out_len(L, k, s, p);
@@ -585,7 +585,7 @@ m1d_Tensor *m1d_fold1d (m1d_Tensor *cols, int64_t L, int64_t k, int64_t s, int64
   if (cols->ndim != 3 || k < 1 || cols->shape[1] % k != 0)
     return m1d_fail("fold1d: columns %s do not have the [batch, channels*%lld, length] layout",
                     m1d_shapestr(cols).s, (long long)k);
-  if (check_window("fold1d", L, k, s, p, cols) < 0) return NULL;
+  if (m1d_check_window("fold1d", L, k, s, p, cols) < 0) return NULL;
   int64_t N = cols->shape[0], C = cols->shape[1] / k, Lo = cols->shape[2];
   if (Lo != out_len(L, k, s, p))
     return m1d_fail("fold1d: columns %s do not match length %lld with kernel %lld stride %lld padding %lld",

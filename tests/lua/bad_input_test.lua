@@ -417,10 +417,13 @@ do
   for _, sp in ipairs{{0, 0}, {-1, 0}, {MIN, 0}, {1, -1}, {1, 1 << 62}, {1, 1 << 41}, {1, MIN}} do
     bad(("conv1d stride %s padding %s"):format(show(sp[1]), show(sp[2])), function()
       local _ = m1d.conv1d(x, w, nil, sp[1], sp[2])
-    end, "unfold1d")
+    end, "conv1d", "stride " .. show(sp[1]))
   end
   bad("unfold1d padding 2^61", function() local _ = m1d.unfold1d(x, 2, 1, 1 << 61) end, "unfold1d", "too large")
-  bad("conv1d kernel longer than the input", function() local _ = m1d.conv1d(x, m1d.ones(3, 2, 9)) end, "shorter than")
+  bad("conv1d kernel longer than the input", function() local _ = m1d.conv1d(x, m1d.ones(3, 2, 9)) end,
+      "conv1d", "shorter than")
+  bad("conv1d with a float64 bias", function() local _ = m1d.conv1d(x, w, m1d.zeros(3):double()) end,
+      "conv1d", "float64")
 end
 
 ---------------------------------------------------------------- empty tensors

@@ -423,4 +423,46 @@ shape_error("grad_outputs", function()
   return m1d.grad(a * 2, a, {grad_outputs = {randn(4, 3)}})
 end, "[4,3]", "[3,4]")
 
+-- ---------------------------------------------------------------- fused ops in float32
+
+-- cross_entropy and conv1d run their first-order backward as fused loops (float32 in
+-- float32 arithmetic), and the op-composed rule under create_graph: both must give the
+-- float64 gradient to float32 accuracy, and the fused float64 one the composed one's.
+do
+  local function grads (fn, inputs, dtype, create_graph)
+    local ins = {}
+    for i, t in ipairs(inputs) do
+      ins[i] = t:dtype() == "int64" and t or (dtype == "float32" and t:float() or t:double()):requires_grad()
+    end
+    local gs = m1d.grad(fn(table.unpack(ins)):sum(), (function()
+      local r = {}
+      for _, t in ipairs(ins) do if t:dtype() ~= "int64" then r[#r + 1] = t end end
+      return r
+    end)(), {create_graph = create_graph})
+    return gs
+  end
+  local function rel (a, b) return (a:double() - b):abs():max():item() / (1 + b:abs():max():item()) end
+  m1d.manual_seed(3)
+  local fused = {
+    {"cross_entropy", function(x, y) return m1d.cross_entropy(x, y) end,
+     {m1d.randn(50, 10) * 3, m1d.randint(0, 10, {50})}},
+    {"conv1d stride 2 pad 1", function(x, w, b) return m1d.conv1d(x, w, b, 2, 1) end,
+     {m1d.randn(8, 3, 19), m1d.randn(5, 3, 3), m1d.randn(5)}},
+    {"conv1d stride 3 pad 2 k 5", function(x, w) return m1d.conv1d(x, w, nil, 3, 2):tanh() end,
+     {m1d.randn(4, 2, 13), m1d.randn(3, 2, 5)}},
+  }
+  for _, c in ipairs(fused) do
+    local g64, g32 = grads(c[2], c[3], "float64"), grads(c[2], c[3], "float32")
+    local g64c = grads(c[2], c[3], "float64", true)
+    local worst32, worstc = 0, 0
+    for i = 1, #g64 do
+      worst32 = math.max(worst32, rel(g32[i], g64[i]))
+      worstc = math.max(worstc, rel(g64c[i], g64[i]))
+    end
+    T.ok(worst32 < 1e-5, ("%s: float32 gradient (fused) within %.2g of float64"):format(c[1], worst32))
+    T.ok(worstc < 1e-13 and g64c[1]:grad_fn() ~= nil and g64[1]:grad_fn() == nil,
+         ("%s: float64 gradient fused and composed (a graph of its own) agree (%.2g)"):format(c[1], worstc))
+  end
+end
+
 T.done()

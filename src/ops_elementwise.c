@@ -20,6 +20,17 @@
 #include "ops_impl.h"
 #include "fastmath.h"
 
+/* The float kernels are also built for AVX2 (8 floats a vector instead of SSE2's 4),
+   picked at load time by the CPU (GCC's target_clones).  Elementwise IEEE arithmetic,
+   no FMA contraction (-ffp-contract=off) and the same inlined fast_expf/fast_tanhf:
+   every build gives the same bits.  In a meta-learning inner loop the elementwise ops
+   on [50,50] tensors were a quarter of the time, in SSE2's 4-wide loops. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define KERNEL
+#endif
+
 int m1d_check_float (const char *op, const m1d_Tensor *x) {
   if (x->dtype == M1D_I64)
     return m1d_failcode("%s: expected a float32 or float64 tensor, got int64 %s "
@@ -112,6 +123,16 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
       } } break;                                                                      \
   }
 
+KERNEL static void unary_f32 (UnaryOp op, int64_t n, const float *x, float *o, double p0, double p1) {
+  int64_t i;
+  UNARY_LOOPS(float, fast_expf, logf, fast_tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
+}
+
+KERNEL static void unary_f64 (UnaryOp op, int64_t n, const double *x, double *o, double p0, double p1) {
+  int64_t i;
+  UNARY_LOOPS(double, exp, log, tanh, sqrt, fabs, erf, pow, SIGMOIDD, 1.0, log1p, expm1)
+}
+
 static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1) {
   if (xin->dtype == M1D_I64 && op != U_NEG && op != U_ABS && op != U_SIGN && op != U_CMP &&
       op != U_AFFINE && op != U_CLAMP)
@@ -122,15 +143,9 @@ static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1)
   m1d_Tensor *out = m1d_empty(xc->dtype, xc->ndim, xc->shape);
   if (out == NULL) { m1d_decref(xc); return NULL; }
   int64_t n = m1d_numel(xc), i;
-  if (xc->dtype == M1D_F32) {
-    const float *x = m1d_data(xc);
-    float *o = m1d_data(out);
-    UNARY_LOOPS(float, fast_expf, logf, fast_tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
-  } else if (xc->dtype == M1D_F64) {
-    const double *x = m1d_data(xc);
-    double *o = m1d_data(out);
-    UNARY_LOOPS(double, exp, log, tanh, sqrt, fabs, erf, pow, SIGMOIDD, 1.0, log1p, expm1)
-  } else {
+  if (xc->dtype == M1D_F32) unary_f32(op, n, m1d_data(xc), m1d_data(out), p0, p1);
+  else if (xc->dtype == M1D_F64) unary_f64(op, n, m1d_data(xc), m1d_data(out), p0, p1);
+  else {
     const int64_t *x = m1d_data(xc);
     int64_t *o = m1d_data(out);
     for (i = 0; i < n; i++) {
@@ -309,7 +324,7 @@ static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "m
   }
 
 #define BIN_KERNEL(NAME, T, POW)                                                          \
-  static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t n, const T *a, int64_t sa,         \
+  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t n, const T *a, int64_t sa,         \
                     const T *b, int64_t sb, T *o) {                                      \
     int64_t i;                                                                           \
     if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                  \

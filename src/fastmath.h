@@ -84,4 +84,23 @@ static M1D_ALWAYS_INLINE float tanhf_abs (float x) {
   return x != x ? x : y;
 }
 
+/* log(sum_j exp(p[j])) of a float32 row, the sum in double: the max, then the shifted
+   exps in blocks of 64 through a buffer (a loop the vectoriser takes; summing them
+   directly into a double is a serial chain of scalar exps), then their sum in order.
+   Shared by softmax and cross_entropy.  As with double exp: a NaN, a +Inf or a row of
+   -Inf gives NaN. */
+static M1D_ALWAYS_INLINE double lse_row_f32 (const float *p, int64_t len, int64_t stride) {
+  float mx = -INFINITY, e[64];
+  for (int64_t j = 0; j < len; j++) if (p[j * stride] > mx) mx = p[j * stride];
+  double s = 0;
+  for (int64_t j0 = 0; j0 < len; j0 += 64) {
+    int64_t m = len - j0 < 64 ? len - j0 : 64;
+    const float *q = p + j0 * stride;
+    if (stride == 1) for (int64_t j = 0; j < m; j++) e[j] = fast_expf(q[j] - mx);
+    else for (int64_t j = 0; j < m; j++) e[j] = fast_expf(q[j * stride] - mx);
+    for (int64_t j = 0; j < m; j++) s += e[j];
+  }
+  return (double)mx + log(s);
+}
+
 #endif

@@ -112,24 +112,22 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
   if (record && lse == NULL) return NULL;
   for (int64_t i = 0; i < N; i++) {
     int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
-    double mx = -INFINITY, s = 0, xy = 0;
     int64_t o = x->offset + i * x->stride[0], sj = x->stride[1];
-    const float *pf = x->dtype == M1D_F32 ? (const float *)x->storage->data + o : NULL;
-    const double *pd = x->dtype == M1D_F64 ? (const double *)x->storage->data + o : NULL;
-    for (int64_t j = 0; j < K; j++) {
-      double v = pf ? pf[j * sj] : pd[j * sj];
-      if (v > mx) mx = v;
-    }
-    if (pf) {                                     /* float32: fastmath.h's exp (1.4 ulp) */
-      float m = (float)mx;
-      for (int64_t j = 0; j < K; j++) s += fast_expf(pf[j * sj] - m);
+    double row_lse, xy;
+    if (x->dtype == M1D_F32) {                    /* float32: fastmath.h's exp (1.4 ulp) */
+      const float *pf = (const float *)x->storage->data + o;
+      row_lse = lse_row_f32(pf, K, sj);
       xy = pf[y * sj];
     } else {
+      const double *pd = (const double *)x->storage->data + o;
+      double mx = -INFINITY, s = 0;
+      for (int64_t j = 0; j < K; j++) if (pd[j * sj] > mx) mx = pd[j * sj];
       for (int64_t j = 0; j < K; j++) s += exp(pd[j * sj] - mx);
+      row_lse = mx + log(s);
       xy = pd[y * sj];
     }
-    total += mx + log(s) - xy;
-    if (lse) ((double *)m1d_data(lse))[i] = mx + log(s);
+    total += row_lse - xy;
+    if (lse) ((double *)m1d_data(lse))[i] = row_lse;
   }
   m1d_Tensor *out = m1d_scalar(x->dtype, total / (double)N);
   m1d_Node *node = NULL;

@@ -7,10 +7,16 @@
 ** max/min over a dim are argmax + gather, so their gradients need no rule of
 ** their own.
 */
+/* let GCC vectorise the elementwise loops (see ops_elementwise.c); sums are not
+   reassociated, so results are unchanged */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops_impl.h"
+#include "fastmath.h"
 #include "pool.h"
 
 /* ---------------------------------------------------------------- sum_to */
@@ -307,13 +313,10 @@ static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
   int64_t len = x->shape[dim], rows = len ? m1d_numel(x) / len : 0;
   for (int64_t r = 0; r < rows; r++) {
     if (xc->dtype == M1D_F32) {
-      const float *p = (const float *)m1d_data(xc) + r * len;
-      float *o = (float *)m1d_data(oc) + r * len, mx = -INFINITY;
-      for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
-      double s = 0;
-      for (int64_t j = 0; j < len; j++) s += exp((double)(p[j] - mx));
-      float lse = mx + (float)log(s);
-      for (int64_t j = 0; j < len; j++) o[j] = log_ ? p[j] - lse : expf(p[j] - lse);
+      const float *p = (const float *)m1d_data(xc) + r * len;   /* fastmath.h's exp, as the exp op */
+      float *o = (float *)m1d_data(oc) + r * len, lse = (float)lse_row_f32(p, len, 1);
+      if (log_) for (int64_t j = 0; j < len; j++) o[j] = p[j] - lse;
+      else for (int64_t j = 0; j < len; j++) o[j] = fast_expf(p[j] - lse);
     } else {
       const double *p = (const double *)m1d_data(xc) + r * len;
       double *o = (double *)m1d_data(oc) + r * len, mx = -INFINITY, s = 0;

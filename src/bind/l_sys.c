@@ -1,7 +1,8 @@
 /*
 ** l_sys.c — the few operating-system facts scripts need and Lua lacks:
 ** a monotonic wall clock, whether a stream is a terminal (live progress line
-** vs plain log lines), and the process's peak resident memory.
+** vs plain log lines), the process's peak resident memory, and the CPU's
+** handling of subnormal floats.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 #include "bind.h"
+#include "denormal.h"
+
+/* set_flush_denormal(on) -> the previous setting (false where the CPU has no such mode,
+   and then it raises if asked to turn it on: a silent no-op would mislead a timing) */
+static int l_set_flush_denormal (lua_State *L) {
+  luaL_checktype(L, 1, LUA_TBOOLEAN);
+  int on = lua_toboolean(L, 1), was = m1d_set_flush_denormal(on);
+  if (was < 0 && on) return luaL_error(L, "set_flush_denormal: this CPU has no flush-to-zero mode");
+  lua_pushboolean(L, was > 0);
+  return 1;
+}
 
 static int l_clock (lua_State *L) {
   struct timespec ts;
@@ -61,6 +73,7 @@ static int l_rss_mb (lua_State *L) {
 void m1d_open_sys (lua_State *L) {
   static const luaL_Reg functions[] = {
     {"clock", l_clock}, {"isatty", l_isatty}, {"peak_rss_mb", l_peak_rss_mb}, {"rss_mb", l_rss_mb},
+    {"set_flush_denormal", l_set_flush_denormal},
     {NULL, NULL}
   };
   luaL_setfuncs(L, functions, 0);

@@ -317,4 +317,17 @@ do
   end
 end
 
+-- flush-to-zero of subnormal floats: off by default (IEEE), on and off again on request
+do
+  local tiny = m1d.tensor({1e-39, 1.1754944e-38})            -- a subnormal and the smallest normal
+  local half = (tiny * 0.5):totable()
+  T.ok(half[1] > 0 and half[2] > 0, "subnormal results by default (IEEE)")
+  T.is(m1d.set_flush_denormal(true), false, "set_flush_denormal returns the previous setting (off)")
+  half = (tiny * 0.5):totable()
+  T.ok(half[1] == 0 and half[2] == 0, "flush_denormal: subnormal inputs and results become 0")
+  T.is(m1d.set_flush_denormal(false), true, "set_flush_denormal returns the previous setting (on)")
+  T.ok((tiny * 0.5):totable()[1] > 0, "flush_denormal off again: IEEE")
+  T.raises(function() m1d.set_flush_denormal(1) end, "set_flush_denormal wants a boolean", "boolean")
+end
+
 T.done()

@@ -12,10 +12,40 @@
 **
 ** PyTorch's conventions: gates r, z, n stacked in that order;
 ** n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h.
+**
+** Layout.  The paper's GRU has H = 6 hidden units and B = 100 sequences: loops over
+** the hidden units are too short to vectorise, loops over the batch are not.  So the
+** fast path is feature-major ("transposed"): at each processing step a [rows][L] block
+** of doubles, one row per feature, the batch along the row, and every elementwise loop
+** runs over contiguous batch values.  L is B rounded up to a multiple of 8 and the
+** blocks are 64-byte aligned, so that every row is whole aligned vectors, with no
+** scalar tail (in a row of 100, the 4-value tail cost about as much as the 96
+** vectorised values with AVX-512).  The pad lanes start at zero (input, h0, output
+** gradient), stay finite in the forward (for finite weights) and exactly zero in the
+** backward, so they add nothing to the sums over the batch (weight and bias
+** gradients); they are never read out.  The arrays are step-major, [T][rows][L]: a
+** step's data is one contiguous block, which the hardware prefetcher follows and the
+** nonlinearities run over whole.  Processing step st is time t = st, or t = T-1-st in
+** the reverse direction; the [B][T][.] tensors (x, the output, its gradient, dx, and h0
+** and dh0 as [B][H]) are transposed once at the boundary (load_fm, store_fm).
+** Kept from the forward for the backward (one pool block, GruSaved):
+**   xs    [T][F][L]      the input
+**   hs    [T+1][H][L]    block st: the state step st starts from (block 0: h0);
+**                        blocks 1..T: the output
+**   gates [T][4H][L]     r, z, n and ghn = W_hn h + b_hn of each step
+** and per step, gh [3H][L] = W_hh h (a GEMM); W_ih x is formed in the step's gate block.
+** Backward, per step: dga [4H][L], the gradients of the pre-activations (see bw_gru),
+** dh [H][L] = dL/dh; the weight gradients accumulate step by step (small GEMMs), the
+** bias gradients in eight lanes per row ([4H][8], summed at the end).
+** The saved blocks are ~1 MB a direction in the paper's model, more than L2 holds for
+** both: their traffic is ~10 % of a training step (measured by pointing every step at
+** one block).  Storing r, z, n as float (exact in the float32 path) and software
+** prefetching were tried; neither was measurably faster.
 */
 /* the gate loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
 #include <cblas.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -23,9 +53,14 @@
 #include "fastmath.h"
 #include "pool.h"
 
-/* The gate loops also get an AVX2 build, picked at load time (as in ops_pointwise_mlp.c) */
+/* The step loops also get AVX2 and AVX-512 builds, picked at load time (as in
+   ops_pointwise_mlp.c).  No clone may change a result: the loops are elementwise (no
+   reassociated sums; the bias-gradient lanes are the same eight in every clone) and the
+   build does not contract to FMA (-ffp-contract=off); the three clones were checked to
+   give the same bits.  The AVX-512 clone made the GRU's forward and backward ~20 %
+   faster than the AVX2 one (Xeon, paper's model). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx2", "default")))
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KERNEL
 #endif
@@ -36,24 +71,32 @@ typedef struct {
   m1d_Tensor *in[NIN];      /* refs held; h0 may be NULL */
   int reverse;
   int64_t B, T, F, H;
-  double *r, *z, *n, *ghn, *hprev;   /* [T][B][H] per processing step, one block */
-  size_t block;                      /* bytes of that block */
+  double *xs, *hs, *gates;  /* [T][F][L], [T+1][H][L], [T][4H][L] (see the header) */
+  double *block;            /* the pool block holding them */
+  size_t bytes;             /* its size */
 } GruSaved;
 
 static void saved_free (void *ud) {
   GruSaved *s = ud;
   for (int i = 0; i < NIN; i++) m1d_decref(s->in[i]);
-  m1d_pool_data_free(s->r, s->block);
+  m1d_pool_data_free(s->block, s->bytes);
   m1d_pool_free(s, sizeof *s);
 }
 
-/* A workspace of doubles from the pool (recycled step after step), not zeroed: the
-   callers clear only their accumulators (zeroing all of it was 5 % of a GRU step).
-   carve() hands out consecutive pieces of it. */
-static double *workspace (size_t count, size_t *bytes) {
+/* the lanes of a batch of B: B rounded up to a multiple of 8 (whole vectors) */
+static int64_t lanes_of (int64_t B) { return (B + 7) / 8 * 8; }
+
+/* A workspace of count doubles from the pool (recycled step after step), not zeroed:
+   the callers clear only their accumulators (zeroing all of it was 5 % of a GRU step).
+   *base is its first 64-byte boundary (count includes 8 doubles of slack for it);
+   carve() hands out consecutive pieces from there, the [rows][L] blocks first, so that
+   they all start on a boundary. */
+static double *workspace (size_t count, size_t *bytes, double **base) {
   int fresh;
-  *bytes = (count ? count : 1) * sizeof(double);
-  return m1d_pool_data(*bytes, &fresh);
+  *bytes = (count + 8) * sizeof(double);
+  double *p = m1d_pool_data(*bytes, &fresh);
+  *base = p ? (double *)(((uintptr_t)p + 63) & ~(uintptr_t)63) : NULL;
+  return p;
 }
 
 static double *carve (double **cursor, int64_t n) {
@@ -62,9 +105,26 @@ static double *carve (double **cursor, int64_t n) {
   return p;
 }
 
-/* copy t (any float dtype, any layout) into d as doubles; t NULL: n zeros */
+/* copy t (any float dtype, any layout) into d as doubles, row-major; t NULL: n zeros.
+   Weights and biases (float32 or float64, 1-D or 2-D) are read in place through their
+   strides; anything else goes through a float64 copy. */
+#define FILL_2D(TYPE)                                                                   \
+  do {                                                                                  \
+    const TYPE *p = m1d_data(t);                                                        \
+    for (int64_t i = 0; i < rows; i++)                                                  \
+      for (int64_t j = 0; j < cols; j++) d[i * cols + j] = p[i * s0 + j * s1];          \
+  } while (0)
+
 static int fill_double (double *d, const m1d_Tensor *t, int64_t n) {
   if (t == NULL) { memset(d, 0, (size_t)n * sizeof *d); return 0; }
+  if ((t->dtype == M1D_F32 || t->dtype == M1D_F64) && (t->ndim == 1 || t->ndim == 2)) {
+    int64_t rows = t->ndim == 2 ? t->shape[0] : 1, cols = t->shape[t->ndim - 1];
+    int64_t s0 = t->ndim == 2 ? t->stride[0] : 0, s1 = t->stride[t->ndim - 1];
+    if (rows * cols == 0) return 0;
+    if (t->dtype == M1D_F32) FILL_2D(float);
+    else FILL_2D(double);
+    return 0;
+  }
   m1d_Tensor *v = m1d_empty(M1D_F64, t->ndim, t->shape);
   if (v == NULL) return -1;
   m1d_copy_into(v, t);
@@ -73,19 +133,182 @@ static int fill_double (double *d, const m1d_Tensor *t, int64_t n) {
   return 0;
 }
 
-/* The gate nonlinearities, in place over a block of pre-activations.  They are most of
-   a forward pass: glibc's tanh and exp cost 15-25 ns an element, called 144,000 times
-   per step of the paper's GRU.  For float32 tensors they run in float32 on fastmath.h
-   (what m1d's float32 sigmoid and tanh ops compute, 1.4-2.3 ulp, vectorised); for
-   float64, libm in double, for the gradient checks. */
-KERNEL static void sigmoid_inplace (double *v, int64_t n, int f32) {
+/* Step-major, feature-major copy of t, a [B][T][K] tensor (or [B][K] with T = 1) of any
+   strides: d[(st*K + k)*L + b] = t[b][t][k], st the processing step of time t, and the
+   pad lanes b = B..L-1 zero.  Read in place for float32 and float64 (the output's
+   gradient is usually a strided view of a concatenation: no contiguous copy first). */
+#define LOAD_FM(TYPE)                                                                   \
+  do {                                                                                  \
+    const TYPE *p = m1d_data(t);                                                        \
+    for (int64_t tt = 0; tt < T; tt++) {                                                \
+      double *o = d + (reverse ? T - 1 - tt : tt) * K * L;                              \
+      for (int64_t k = 0; k < K; k++, o += L) {                                         \
+        const TYPE *q = p + tt * stt + k * sk;                                          \
+        for (int64_t b = 0; b < B; b++) o[b] = q[b * sb];                               \
+        for (int64_t b = B; b < L; b++) o[b] = 0;                                       \
+      }                                                                                 \
+    }                                                                                   \
+  } while (0)
+
+static int load_fm (double *d, int64_t L, const m1d_Tensor *t, int64_t B, int64_t T, int64_t K, int reverse) {
+  if (B * T * K == 0) return 0;
+  if (t->dtype != M1D_F32 && t->dtype != M1D_F64) {     /* an int64 grad_outputs: convert first */
+    m1d_Tensor *v = m1d_empty(M1D_F64, t->ndim, t->shape);
+    if (v == NULL) return -1;
+    m1d_copy_into(v, t);
+    int rc = load_fm(d, L, v, B, T, K, reverse);
+    m1d_decref(v);
+    return rc;
+  }
+  int three = t->ndim == 3;
+  int64_t sb = t->stride[0], stt = three ? t->stride[1] : 0, sk = t->stride[three ? 2 : 1];
+  if (t->dtype == M1D_F32) LOAD_FM(float);
+  else LOAD_FM(double);
+  return 0;
+}
+
+/* The inverse: a new contiguous tensor of dtype dt and shape [B][T][K] (ndim 3) or
+   [B][K] (ndim 2, T = 1) from the step-major d (L lanes a row).  Eight output columns
+   (t, k) at a time, so that a pass writes eight consecutive values of each batch row
+   rather than one value into every cache line of the output (~10 % faster). */
+#define STORE_FM(TYPE)                                                                  \
+  do {                                                                                  \
+    TYPE *p = m1d_data(t);                                                              \
+    for (int64_t c0 = 0; c0 < TK; c0 += 8) {                                            \
+      const double *src[8];                                                             \
+      int64_t n = TK - c0 < 8 ? TK - c0 : 8;                                            \
+      for (int64_t c = 0; c < n; c++) {                                                 \
+        int64_t tt = (c0 + c) / K, k = (c0 + c) % K;                                    \
+        src[c] = d + ((reverse ? T - 1 - tt : tt) * K + k) * L;                         \
+      }                                                                                 \
+      TYPE *o = p + c0;                                                                 \
+      if (n == 8)                                                                       \
+        for (int64_t b = 0; b < B; b++, o += TK)                                        \
+          for (int c = 0; c < 8; c++) o[c] = (TYPE)src[c][b];                           \
+      else                                                                              \
+        for (int64_t b = 0; b < B; b++, o += TK)                                        \
+          for (int64_t c = 0; c < n; c++) o[c] = (TYPE)src[c][b];                       \
+    }                                                                                   \
+  } while (0)
+
+static m1d_Tensor *store_fm (const double *d, int64_t L, m1d_DType dt, int ndim, const int64_t *shape,
+                             int reverse) {
+  m1d_Tensor *t = m1d_empty(dt, ndim, shape);
+  if (t == NULL) return NULL;
+  int64_t B = shape[0], T = ndim == 3 ? shape[1] : 1, K = shape[ndim - 1], TK = T * K;
+  if (B * TK == 0) return t;
+  if (dt == M1D_F64) STORE_FM(double);
+  else STORE_FM(float);
+  return t;
+}
+
+/* C = op(A) op(B) + beta C (row-major) for any sizes: BLAS rejects leading dimensions
+   below 1, which empty blocks would give. */
+static void gemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const double *A,
+                  int64_t lda, const double *Bm, int64_t ldb, double beta, double *C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (beta == 0) for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof *C);
+    return;
+  }
+  cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0, A, (int)lda, Bm, (int)ldb, beta, C, (int)ldc);
+}
+
+/* The gate nonlinearities, in place over a contiguous block of pre-activations.  They are
+   most of a forward pass: glibc's tanh and exp cost 15-25 ns an element, called 144,000
+   times per step of the paper's GRU.  For float32 tensors they run in float32 on
+   fastmath.h (what m1d's float32 sigmoid and tanh ops compute, 1.4-2.3 ulp, vectorised);
+   for float64, libm in double, for the gradient checks.  Inlined into the step (a
+   KERNEL), so they vectorise for its target. */
+static M1D_ALWAYS_INLINE void sigmoid_inplace (double *v, int64_t n, int f32) {
   if (f32) for (int64_t i = 0; i < n; i++) v[i] = (double)fast_sigmoidf((float)v[i]);
   else for (int64_t i = 0; i < n; i++) v[i] = 1.0 / (1.0 + exp(-v[i]));
 }
 
-KERNEL static void tanh_inplace (double *v, int64_t n, int f32) {
+static M1D_ALWAYS_INLINE void tanh_inplace (double *v, int64_t n, int f32) {
   if (f32) for (int64_t i = 0; i < n; i++) v[i] = (double)fast_tanhf((float)v[i]);
   else for (int64_t i = 0; i < n; i++) v[i] = tanh(v[i]);
+}
+
+/* ---------------------------------------------------------------- one step, feature-major */
+
+/* Forward step, the gates.  In: the input x ([F][L]), the state hp ([H][L]) and W_hh h
+   in gh ([3H][L]).  Out: r, z, n and ghn = W_hn h + b_hn in the step's gate block q
+   ([4H][L]), the new state in hn ([H][L]).  W_ih x is a loop into q, not a GEMM: for the
+   paper's single input feature it is 3H multiplies per batch row, and a cblas_dgemm call
+   per step cost more than the loop.  The pre-activations are formed in place, as
+   (W_ih x + b_ih) + (W_hh h + b_hh) like the composite, so that the nonlinearities run
+   over contiguous blocks (r and z: 2HL values, n: HL). */
+KERNEL static void step_forward (int64_t H, int64_t F, int64_t L, int f32, const double *restrict wih,
+                                 const double *restrict bih, const double *restrict bhh,
+                                 const double *restrict x, const double *restrict gh,
+                                 const double *restrict hp, double *restrict q, double *restrict hn) {
+  double *pr = q, *pz = q + H * L, *pn = q + 2 * H * L, *pg = q + 3 * H * L;
+  for (int64_t g = 0; g < 3 * H; g++) {            /* W_ih x */
+    const double *w = wih + g * F;
+    double *o = q + g * L;
+    if (F == 0) { for (int64_t b = 0; b < L; b++) o[b] = 0; continue; }
+    for (int64_t b = 0; b < L; b++) o[b] = w[0] * x[b];
+    for (int64_t f = 1; f < F; f++) {
+      const double *xf = x + f * L;
+      double wf = w[f];
+      for (int64_t b = 0; b < L; b++) o[b] += wf * xf[b];
+    }
+  }
+  for (int64_t j = 0; j < H; j++) {
+    double *a = pr + j * L, *c = pz + j * L;
+    const double *hr = gh + j * L, *hz = gh + (H + j) * L;
+    double bir = bih[j], biz = bih[H + j], bhr = bhh[j], bhz = bhh[H + j];
+    for (int64_t b = 0; b < L; b++) {
+      a[b] = (a[b] + bir) + (hr[b] + bhr);
+      c[b] = (c[b] + biz) + (hz[b] + bhz);
+    }
+  }
+  sigmoid_inplace(pr, 2 * H * L, f32);             /* r and z */
+  for (int64_t j = 0; j < H; j++) {
+    const double *rj = pr + j * L, *hn_ = gh + (2 * H + j) * L;
+    double *a = pn + j * L, *g = pg + j * L, bin = bih[2 * H + j], bhn = bhh[2 * H + j];
+    for (int64_t b = 0; b < L; b++) {
+      double gv = hn_[b] + bhn;
+      g[b] = gv;
+      a[b] = (a[b] + bin) + rj[b] * gv;
+    }
+  }
+  tanh_inplace(pn, H * L, f32);                     /* n */
+  for (int64_t i = 0; i < H * L; i++) hn[i] = pn[i] + pz[i] * (hp[i] - pn[i]);
+}
+
+/* Backward step, elementwise over [H][L] blocks: from dh (dL/dh' [H][L], the later
+   steps' share) plus go (dL/d output at this step), the gate block q and the state hp,
+   the gradients of the pre-activations into dga (row blocks: see bw_gru), and dh' z (the
+   part of dL/dh of the previous state that does not pass through W_hh) into dhp.  Each
+   row of dga is also added to its eight bias-gradient lanes in db ([4H][8]; lane b % 8):
+   they stay in L1, where lanes over the whole [4H][L] block doubled the step's memory
+   traffic. */
+KERNEL static void step_backward (int64_t H, int64_t L, const double *restrict go, const double *restrict q,
+                                  const double *restrict hp, const double *restrict dh,
+                                  double *restrict dga, double *restrict dhp, double *restrict db) {
+  int64_t HL = H * L;
+  const double *r = q, *z = q + HL, *n = q + 2 * HL, *ghn = q + 3 * HL;
+  double *dan = dga, *dar = dga + HL, *daz = dga + 2 * HL, *dgn = dga + 3 * HL;
+  for (int64_t i = 0; i < HL; i++) {
+    double dhk = dh[i] + go[i], rk = r[i], zk = z[i], nk = n[i];
+    double dn = dhk * (1 - zk), dz = dhk * (hp[i] - nk);
+    double da = dn * (1 - nk * nk);
+    dhp[i] = dhk * zk;
+    dan[i] = da;
+    dar[i] = da * ghn[i] * rk * (1 - rk);
+    daz[i] = dz * zk * (1 - zk);
+    dgn[i] = da * rk;
+  }
+  for (int64_t k = 0; k < 4 * H; k++) {
+    const double *row = dga + k * L;
+    double a[8], *acc = db + 8 * k;
+    for (int l = 0; l < 8; l++) a[l] = acc[l];
+    for (int64_t b = 0; b < L; b += 8)
+      for (int l = 0; l < 8; l++) a[l] += row[b + l];
+    for (int l = 0; l < 8; l++) acc[l] = a[l];
+  }
 }
 
 /* ---------------------------------------------------------------- composite (for higher orders) */
@@ -164,64 +387,69 @@ static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const i
   return t;
 }
 
+/* The backward's per-step dga [4H][L] holds the gradients of the pre-activations in four
+   row blocks: d(n's pre-activation), d(r's), d(z's), and r d(n's) (the gradient of
+   W_hn h + b_hn).  So rows 0..3H-1 are the gradient of W_ih x + b_ih, its gates in the
+   order n, r, z, and rows H..4H-1 that of W_hh h + b_hh in W_hh's order r, z, n: each is
+   one block for its GEMMs.  W_ih's rows are permuted to match (wihp: n, r, z), and dW_ih
+   and db_ih permuted back at the end. */
 static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   if (m1d_grad_enabled()) return bw_gru_composite(node, g, gin);
   GruSaved *s = node->ud;
-  int64_t B = s->B, T = s->T, F = s->F, H = s->H, G = 3 * H;
+  int64_t B = s->B, T = s->T, F = s->F, H = s->H, G = 3 * H, L = lanes_of(B), HL = H * L;
+  int need[NIN] = {0};
+  for (int i = 0, e = 0; i < NIN; i++) if (s->in[i]) need[i] = node->edges[e++].needs;
   size_t wbytes;
-  double *w = workspace((size_t)(B * T * H + G * F + G * H + B * T * F + B * T * G + B * G + 2 * B * H +
-                                 G * H + 2 * G + G * F + B * T * F), &wbytes), *cur = w;
+  double *cur, *w = workspace((size_t)(T * HL + 4 * HL + 2 * HL + T * F * L + 32 * H + G * H + G * F +
+                                       3 * G * F + G * H + 4 * H + 2 * G), &wbytes, &cur);
   int rc = -1;
   if (w == NULL) return m1d_failcode("gru: out of memory in backward");
-  double *go = carve(&cur, B * T * H), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H),
-         *x = carve(&cur, B * T * F), *dgi = carve(&cur, B * T * G), *dgh = carve(&cur, B * G),
-         *dh = carve(&cur, B * H), *dhp = carve(&cur, B * H), *dwhh = carve(&cur, G * H),
-         *dbhh = carve(&cur, G), *dbih = carve(&cur, G), *dwih = carve(&cur, G * F),
-         *dx = carve(&cur, B * T * F);
-  if (fill_double(go, g, 0) < 0 || fill_double(wih, s->in[WIH], 0) < 0 || fill_double(whh, s->in[WHH], 0) < 0 ||
-      fill_double(x, s->in[X], 0) < 0)
+  double *go = carve(&cur, T * HL), *dga = carve(&cur, 4 * HL), *dhp = carve(&cur, HL),
+         *dx = carve(&cur, T * F * L),
+         /* the accumulators, zeroed together: */
+         *dh = carve(&cur, HL), *db = carve(&cur, 32 * H), *dwhh = carve(&cur, G * H), *dwihp = carve(&cur, G * F),
+         *wih = carve(&cur, G * F), *wihp = carve(&cur, G * F), *whh = carve(&cur, G * H),
+         *sums = carve(&cur, 4 * H), *dbih = carve(&cur, G), *dbhh = carve(&cur, G), *dwih = carve(&cur, G * F);
+  if (fill_double(wih, s->in[WIH], 0) < 0 || fill_double(whh, s->in[WHH], 0) < 0 ||
+      load_fm(go, L, g, B, T, H, s->reverse) < 0)
     goto done;
-  memset(dh, 0, (size_t)(dbih + G - dh) * sizeof *dh);   /* dh, dhp and the bias and W_hh sums */
+  memset(dh, 0, (size_t)(wih - dh) * sizeof *dh);
+  memcpy(wihp, wih + 2 * H * F, (size_t)(H * F) * sizeof *wih);              /* n, r, z */
+  memcpy(wihp + H * F, wih, (size_t)(2 * H * F) * sizeof *wih);
   for (int64_t st = T - 1; st >= 0; st--) {         /* processing steps, last first */
-    int64_t t = s->reverse ? T - 1 - st : st;
-    const double *r = s->r + st * B * H, *z = s->z + st * B * H, *n = s->n + st * B * H,
-                 *ghn = s->ghn + st * B * H, *hp = s->hprev + st * B * H;
-    for (int64_t b = 0; b < B; b++) {
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        double dhk = dh[k] + go[(b * T + t) * H + j];
-        double dn = dhk * (1 - z[k]), dz = dhk * (hp[k] - n[k]);
-        dhp[k] = dhk * z[k];
-        double dan = dn * (1 - n[k] * n[k]);
-        double dr = dan * ghn[k];
-        double dar = dr * r[k] * (1 - r[k]), daz = dz * z[k] * (1 - z[k]);
-        double *gi_row = dgi + (b * T + t) * G, *gh_row = dgh + b * G;
-        gi_row[j] = dar; gi_row[H + j] = daz; gi_row[2 * H + j] = dan;
-        gh_row[j] = dar; gh_row[H + j] = daz; gh_row[2 * H + j] = dan * r[k];
-      }
-    }
-    /* dh_prev += dgh @ W_hh;  dW_hh += dgh^T @ h_prev;  db_hh += sum_b dgh */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)G, 1.0, dgh, (int)G,
-                whh, (int)H, 1.0, dhp, (int)H);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)H, (int)B, 1.0, dgh, (int)G,
-                hp, (int)H, 1.0, dwhh, (int)H);
-    for (int64_t b = 0; b < B; b++) for (int64_t q = 0; q < G; q++) dbhh[q] += dgh[b * G + q];
-    memcpy(dh, dhp, (size_t)(B * H) * sizeof *dh);
+    const double *q = s->gates + st * 4 * HL, *hp = s->hs + st * HL, *xst = s->xs + st * F * L;
+    step_backward(H, L, go + st * HL, q, hp, dh, dga, dhp, db);
+    /* dL/dh_prev += W_hh^T dgh;  dW_hh += dgh h_prev^T;  dW_ih += dgi x^T;  dx = W_ih^T dgi.
+       GEMMs, as in the forward (a loop was slower); the weight gradients step by step,
+       so that dga stays a step's scratch in L1 rather than a [T][4H][L] array. */
+    gemm(CblasTrans, CblasNoTrans, H, L, G, whh, H, dga + HL, L, 1.0, dhp, L);
+    if (need[WHH]) gemm(CblasNoTrans, CblasTrans, G, H, L, dga + HL, L, hp, L, 1.0, dwhh, H);
+    if (need[WIH]) gemm(CblasNoTrans, CblasTrans, G, F, L, dga, L, xst, L, 1.0, dwihp, F);
+    if (need[X]) gemm(CblasTrans, CblasNoTrans, F, L, G, wihp, F, dga, L, 0.0, dx + st * F * L, L);
+    double *tmp = dh; dh = dhp; dhp = tmp;
   }
-  /* the input projection for all steps at once */
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)F, (int)(B * T), 1.0, dgi, (int)G,
-              x, (int)F, 0.0, dwih, (int)F);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(B * T), (int)F, (int)G, 1.0, dgi, (int)G,
-              wih, (int)F, 0.0, dx, (int)F);
-  for (int64_t i = 0; i < B * T; i++) for (int64_t q = 0; q < G; q++) dbih[q] += dgi[i * G + q];
+  /* dh is dL/dh0 now; the bias gradients are the sums of their lanes */
+  for (int64_t k = 0; k < 4 * H; k++) {
+    double sum = 0;
+    for (int l = 0; l < 8; l++) sum += db[8 * k + l];
+    sums[k] = sum;
+  }
+  memcpy(dbhh, sums + H, (size_t)G * sizeof *dbhh);
+  memcpy(dbih, sums + H, (size_t)(2 * H) * sizeof *dbih);
+  memcpy(dbih + 2 * H, sums, (size_t)H * sizeof *dbih);
+  memcpy(dwih, dwihp + H * F, (size_t)(2 * H * F) * sizeof *dwih);
+  memcpy(dwih + 2 * H * F, dwihp, (size_t)(H * F) * sizeof *dwih);
   {
     const double *bufs[NIN] = {dx, dh, dwih, dwhh, dbih, dbhh};
     rc = 0;
     for (int i = 0, e = 0; i < NIN && rc == 0; i++) {
       if (s->in[i] == NULL) continue;
-      if (node->edges[e].needs &&
-          (gin[e] = from_double(bufs[i], node->edges[e].dtype, node->edges[e].ndim, node->edges[e].shape)) == NULL)
-        rc = -1;
+      m1d_Edge *ed = &node->edges[e];
+      if (ed->needs) {
+        if (i == X || i == H0) gin[e] = store_fm(bufs[i], L, ed->dtype, ed->ndim, ed->shape, i == X && s->reverse);
+        else gin[e] = from_double(bufs[i], ed->dtype, ed->ndim, ed->shape);
+        if (gin[e] == NULL) rc = -1;
+      }
       e++;
     }
   }
@@ -254,65 +482,35 @@ m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor
       return m1d_fail("gru: all inputs must have one dtype (input is %s)", m1d_dtype_name(x->dtype));
   }
   size_t wbytes, sbytes;
-  int64_t nout = B * T * H;
-  double *w = workspace((size_t)(B * T * F + G * F + G * H + 2 * G + B * H + B * T * G + B * G + nout), &wbytes);
+  int64_t L = lanes_of(B), HL = H * L;
+  double *cur, *scur;
+  double *w = workspace((size_t)(G * L + G * F + G * H + 2 * G), &wbytes, &cur);
   GruSaved *s = m1d_pool_calloc(sizeof *s);
-  double *saved = workspace((size_t)(5 * nout), &sbytes);
+  double *saved = workspace((size_t)(T * F * L + (T + 1) * HL + T * 4 * HL), &sbytes, &scur);
   m1d_Tensor *res = NULL;
   if (w == NULL || s == NULL || saved == NULL) {
     m1d_pool_data_free(w, wbytes); m1d_pool_free(s, sizeof *s); m1d_pool_data_free(saved, sbytes);
     return m1d_fail("gru: out of memory");
   }
-  double *cur = w;
-  double *xd = carve(&cur, B * T * F), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H),
-         *bih = carve(&cur, G), *bhh = carve(&cur, G), *h = carve(&cur, B * H),
-         *gi = carve(&cur, B * T * G), *gh = carve(&cur, B * G), *out = carve(&cur, nout);
-  s->block = sbytes;
-  s->r = saved; s->z = saved + nout; s->n = saved + 2 * nout; s->ghn = saved + 3 * nout;
-  s->hprev = saved + 4 * nout;
-  if (fill_double(xd, x, 0) < 0 || fill_double(wih, w_ih, 0) < 0 || fill_double(whh, w_hh, 0) < 0 ||
-      fill_double(bih, b_ih, 0) < 0 || fill_double(bhh, b_hh, 0) < 0 || fill_double(h, h0, B * H) < 0)
+  double *gh = carve(&cur, G * L), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H), *bih = carve(&cur, G),
+         *bhh = carve(&cur, G);
+  s->block = saved; s->bytes = sbytes;
+  s->xs = carve(&scur, T * F * L); s->hs = carve(&scur, (T + 1) * HL); s->gates = carve(&scur, T * 4 * HL);
+  if (fill_double(wih, w_ih, 0) < 0 || fill_double(whh, w_hh, 0) < 0 || fill_double(bih, b_ih, 0) < 0 ||
+      fill_double(bhh, b_hh, 0) < 0 || load_fm(s->xs, L, x, B, T, F, reverse) < 0)
     goto done;
-  /* gi = x W_ih^T + b_ih for every step at once: [B*T, 3H] */
-  for (int64_t i = 0; i < B * T; i++) memcpy(gi + i * G, bih, (size_t)G * sizeof *gi);
-  if (B * T > 0)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(B * T), (int)G, (int)F, 1.0, xd, (int)F,
-                wih, (int)F, 1.0, gi, (int)G);
+  if (h0) { if (load_fm(s->hs, L, h0, B, 1, H, 0) < 0) goto done; }
+  else memset(s->hs, 0, (size_t)HL * sizeof *s->hs);
   for (int64_t st = 0; st < T; st++) {
-    int64_t t = reverse ? T - 1 - st : st;
-    for (int64_t b = 0; b < B; b++) memcpy(gh + b * G, bhh, (size_t)G * sizeof *gh);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)G, (int)H, 1.0, h, (int)H,
-                whh, (int)H, 1.0, gh, (int)G);
-    double *r = s->r + st * B * H, *z = s->z + st * B * H, *n = s->n + st * B * H,
-           *ghn = s->ghn + st * B * H, *hp = s->hprev + st * B * H;
-    memcpy(hp, h, (size_t)(B * H) * sizeof *h);
-    for (int64_t b = 0; b < B; b++) {            /* r, z: pre-activations first */
-      const double *gir = gi + (b * T + t) * G, *ghr = gh + b * G;
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        r[k] = gir[j] + ghr[j];
-        z[k] = gir[H + j] + ghr[H + j];
-        ghn[k] = ghr[2 * H + j];
-      }
-    }
-    sigmoid_inplace(r, B * H, f32);
-    sigmoid_inplace(z, B * H, f32);
-    for (int64_t b = 0; b < B; b++) {
-      const double *gir = gi + (b * T + t) * G;
-      for (int64_t j = 0; j < H; j++) n[b * H + j] = gir[2 * H + j] + r[b * H + j] * ghn[b * H + j];
-    }
-    tanh_inplace(n, B * H, f32);
-    for (int64_t b = 0; b < B; b++) {
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        h[k] = n[k] + z[k] * (hp[k] - n[k]);
-        out[(b * T + t) * H + j] = h[k];
-      }
-    }
+    double *q = s->gates + st * 4 * HL, *hp = s->hs + st * HL;
+    /* W_hh h by cblas_dgemm: at [18 x 6] x [6 x 104] it took 0.4 us, a register-blocked
+       loop 0.7-1.0 us (OpenBLAS's small-matrix kernel uses FMA, the loops may not) */
+    gemm(CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hp, L, 0.0, gh, L);
+    step_forward(H, F, L, f32, wih, bih, bhh, s->xs + st * F * L, gh, hp, q, hp + HL);
   }
   {
     int64_t shape[3] = {B, T, H};
-    res = from_double(out, x->dtype, 3, shape);
+    res = store_fm(s->hs + HL, L, x->dtype, 3, shape, reverse);
   }
   if (res && m1d_needs_grad(NIN, all)) {
     m1d_Tensor *ins[NIN];

@@ -380,6 +380,10 @@ do
          {gx, gh0, wi, wh, bi, bh})
   end
   both("gru without h0", function(a, c, d, e, f) return m1d.gru(a, nil, c, d, e, f) end, {gx, wi, wh, bi, bh})
+  -- a batch of 9 (the fast path pads it to 16 lanes) and a strided [B, T, F] view
+  both("gru batch 9, strided input, reverse",
+       function(a, c, d, e, f) return m1d.gru(a:transpose(2, 3), nil, c, d, e, f, true) end,
+       {randn(9, In, 3), wi, wh, bi, bh})
 end
 shape_error("gru", function() return m1d.gru(randn(2, 3, 4), nil, randn(6, 5), randn(6, 2), randn(6), randn(6)) end,
             "[2,3,4]", "[6,5]")

@@ -429,7 +429,7 @@ end, "[4,3]", "[3,4]")
 
 -- ---------------------------------------------------------------- fused ops in float32
 
--- cross_entropy and conv1d run their first-order backward as fused loops (float32 in
+-- cross_entropy, conv1d and gru run their first-order backward as fused loops (float32 in
 -- float32 arithmetic), and the op-composed rule under create_graph: both must give the
 -- float64 gradient to float32 accuracy, and the fused float64 one the composed one's.
 do
@@ -454,6 +454,8 @@ do
      {m1d.randn(8, 3, 19), m1d.randn(5, 3, 3), m1d.randn(5)}},
     {"conv1d stride 3 pad 2 k 5", function(x, w) return m1d.conv1d(x, w, nil, 3, 2):tanh() end,
      {m1d.randn(4, 2, 13), m1d.randn(3, 2, 5)}},
+    {"gru over 12 steps, reverse", function(x, h, wi, wh, bi, bh) return m1d.gru(x, h, wi, wh, bi, bh, true):tanh() end,
+     {m1d.randn(9, 12, 2), m1d.randn(9, 4), m1d.randn(12, 2), m1d.randn(12, 4) * 0.5, m1d.randn(12), m1d.randn(12)}},
   }
   for _, c in ipairs(fused) do
     local g64, g32 = grads(c[2], c[3], "float64"), grads(c[2], c[3], "float32")

@@ -16,7 +16,7 @@
 */
 /* the copy loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
+#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-tree-loop-distribute-patterns")
 #endif
 #include <cblas.h>
 #include <string.h>
@@ -73,84 +73,98 @@ static void tap_range (int64_t j, int64_t s, int64_t p, int64_t L, int64_t Lo, i
   if (*hi < *lo) *hi = *lo;
 }
 
-/* im2col: cols[c*k + j][n*Lo + l] = x[n][c][l*s + j - p], 0 in the padding (x contiguous) */
-#define IM2COL(T, S)                                                                     \
-  {                                                                                      \
-    const T *xp = m1d_data(xc);                                                          \
-    T *cp = m1d_data(cols);                                                              \
-    for (int64_t j = 0; j < k; j++) {                                                    \
-      int64_t lo, hi;                                                                    \
-      tap_range(j, s, p, L, Lo, &lo, &hi);                                               \
-      for (int64_t c = 0; c < C; c++) {                                                  \
-        T *row = cp + (c * k + j) * P;                                                   \
-        for (int64_t n = 0; n < N; n++) {                                                \
-          const T *xr = xp + (n * C + c) * L;                                            \
-          T *o = row + n * Lo;                                                           \
-          for (int64_t l = 0; l < lo; l++) o[l] = 0;                                     \
-          for (int64_t l = lo; l < hi; l++) o[l] = xr[l * (S) + j - p];                  \
-          for (int64_t l = hi; l < Lo; l++) o[l] = 0;                                    \
-        }                                                                                \
-      }                                                                                  \
-    }                                                                                    \
-  }
+/* The four copy loops of the op, as kernels built for AVX-512, AVX2 and SSE2 (picked at
+   load time; they only move and add, so every build gives the same bits).  The strides
+   1 and 2 of the paper's CNN get loops with the stride a constant, which GCC turns into
+   vector loads and shuffles: with a variable stride each element was a scalar load and
+   store, 70 % of the forward.  Rows are short (Lout = 19, 10, 5 in the paper's CNN), so
+   the loops are written out rather than left to memcpy calls. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KERNEL
+#endif
 
-/* col2im, the adjoint: dx[n][c][l*s + j - p] += dcols[c*k + j][n*Lo + l] (dx zeroed) */
-#define COL2IM(T, S)                                                                     \
-  {                                                                                      \
-    const T *cp = m1d_data(dcols);                                                       \
-    T *xp = m1d_data(dx);                                                                \
-    for (int64_t j = 0; j < k; j++) {                                                    \
-      int64_t lo, hi;                                                                    \
-      tap_range(j, s, p, L, Lo, &lo, &hi);                                               \
-      for (int64_t c = 0; c < C; c++) {                                                  \
-        const T *row = cp + (c * k + j) * P;                                             \
-        for (int64_t n = 0; n < N; n++) {                                                \
-          T *xr = xp + (n * C + c) * L;                                                  \
-          const T *o = row + n * Lo;                                                     \
-          for (int64_t l = lo; l < hi; l++) xr[l * (S) + j - p] += o[l];                 \
-        }                                                                                \
-      }                                                                                  \
-    }                                                                                    \
-  }
+#define BY_STRIDE(LOOP) \
+  { if (s == 1) LOOP(1) else if (s == 2) LOOP(2) else LOOP(s) }
 
-/* The copies for stride 1 and 2 (the paper's CNN) are separate loops with the stride a
-   constant, which GCC turns into vector loads and shuffles; with a variable stride each
-   element was a scalar load and store, 70 % of the forward. */
-#define BY_STRIDE(M, T) \
-  { if (s == 1) M(T, 1) else if (s == 2) M(T, 2) else M(T, s) }
+#define CONV_KERNELS(T, SUF)                                                                       \
+/* im2col: cols[c*k + j][n*Lo + l] = x[n][c][l*s + j - p], 0 in the padding (x contiguous) */     \
+KERNEL static void im2col_##SUF (const T *x, T *cols, int64_t N, int64_t C, int64_t L, int64_t k, \
+                                 int64_t s, int64_t p, int64_t Lo) {                               \
+  int64_t P = N * Lo;                                                                              \
+  for (int64_t j = 0; j < k; j++) {                                                                \
+    int64_t lo, hi;                                                                                \
+    tap_range(j, s, p, L, Lo, &lo, &hi);                                                           \
+    for (int64_t c = 0; c < C; c++) {                                                              \
+      T *row = cols + (c * k + j) * P;                                                             \
+      for (int64_t n = 0; n < N; n++) {                                                            \
+        const T *xr = x + (n * C + c) * L;                                                         \
+        T *o = row + n * Lo;                                                                       \
+        for (int64_t l = 0; l < lo; l++) o[l] = 0;                                                 \
+        for (int64_t l = hi; l < Lo; l++) o[l] = 0;                                                \
+        BY_STRIDE(IM2COL_RUN)                                                                      \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
+}                                                                                                  \
+/* col2im, the adjoint: dx[n][c][l*s + j - p] += dcols[c*k + j][n*Lo + l] (dx zeroed) */          \
+KERNEL static void col2im_##SUF (const T *dcols, T *dx, int64_t N, int64_t C, int64_t L, int64_t k, \
+                                 int64_t s, int64_t p, int64_t Lo) {                               \
+  int64_t P = N * Lo;                                                                              \
+  for (int64_t j = 0; j < k; j++) {                                                                \
+    int64_t lo, hi;                                                                                \
+    tap_range(j, s, p, L, Lo, &lo, &hi);                                                           \
+    for (int64_t c = 0; c < C; c++) {                                                              \
+      const T *row = dcols + (c * k + j) * P;                                                      \
+      for (int64_t n = 0; n < N; n++) {                                                            \
+        T *xr = dx + (n * C + c) * L;                                                              \
+        const T *o = row + n * Lo;                                                                 \
+        BY_STRIDE(COL2IM_RUN)                                                                      \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
+}                                                                                                  \
+/* y[n][o][l] = Y[o][n*Lo + l] + b[o] (b may be NULL) */                                           \
+KERNEL static void scatter_bias_##SUF (const T *y, T *out, const T *b, int64_t bs, int64_t N,    \
+                                       int64_t O, int64_t Lo) {                                    \
+  int64_t P = N * Lo;                                                                              \
+  for (int64_t n = 0; n < N; n++)                                                                  \
+    for (int64_t o = 0; o < O; o++) {                                                              \
+      T bias = b ? b[o * bs] : (T)0;                                                               \
+      const T *src = y + o * P + n * Lo;                                                           \
+      T *dst = out + (n * O + o) * Lo;                                                             \
+      for (int64_t l = 0; l < Lo; l++) dst[l] = src[l] + bias;                                     \
+    }                                                                                              \
+}                                                                                                  \
+/* gT[o][n*Lo + l] = g[n][o][l] (g contiguous); db[o] = sum of row o of gT, in double with       \
+   8 running sums (one serial chain of adds was the slowest loop of the backward) */               \
+KERNEL static void gather_grad_##SUF (const T *g, T *gT, T *db, int64_t N, int64_t O, int64_t Lo) { \
+  int64_t P = N * Lo;                                                                              \
+  for (int64_t n = 0; n < N; n++)                                                                  \
+    for (int64_t o = 0; o < O; o++) {                                                              \
+      const T *src = g + (n * O + o) * Lo;                                                         \
+      T *dst = gT + o * P + n * Lo;                                                                \
+      for (int64_t l = 0; l < Lo; l++) dst[l] = src[l];                                            \
+    }                                                                                              \
+  if (db == NULL) return;                                                                          \
+  for (int64_t o = 0; o < O; o++) {                                                                \
+    const T *row = gT + o * P;                                                                     \
+    double acc[8] = {0}, sum = 0;                                                                  \
+    int64_t q = 0;                                                                                 \
+    for (; q + 8 <= P; q += 8)                                                                     \
+      for (int u = 0; u < 8; u++) acc[u] += row[q + u];                                            \
+    for (int u = 0; u < 8; u++) sum += acc[u];                                                     \
+    for (; q < P; q++) sum += row[q];                                                              \
+    db[o] = (T)sum;                                                                                \
+  }                                                                                                \
+}
 
-/* y[n][o][l] = Y[o][n*Lo + l] + b[o] */
-#define SCATTER_BIAS(T)                                                                  \
-  {                                                                                      \
-    const T *yp = m1d_data(y2);                                                          \
-    T *op = m1d_data(out);                                                               \
-    const T *bp = b ? (const T *)b->storage->data + b->offset : NULL;                    \
-    for (int64_t n = 0; n < N; n++)                                                      \
-      for (int64_t o = 0; o < O; o++) {                                                  \
-        T bias = bp ? bp[o * b->stride[0]] : (T)0;                                       \
-        const T *src = yp + o * P + n * Lo;                                              \
-        T *dst = op + (n * O + o) * Lo;                                                  \
-        for (int64_t l = 0; l < Lo; l++) dst[l] = src[l] + bias;                         \
-      }                                                                                  \
-  }
+#define IM2COL_RUN(S) for (int64_t l = lo; l < hi; l++) o[l] = xr[l * (S) + j - p];
+#define COL2IM_RUN(S) for (int64_t l = lo; l < hi; l++) xr[l * (S) + j - p] += o[l];
 
-/* gT[o][n*Lo + l] = g[n][o][l] (g contiguous), and the bias gradient's row sums */
-#define GATHER_GRAD(T)                                                                   \
-  {                                                                                      \
-    const T *gp = m1d_data(gc);                                                          \
-    T *tp = m1d_data(gT);                                                                \
-    for (int64_t n = 0; n < N; n++)                                                      \
-      for (int64_t o = 0; o < O; o++)                                                    \
-        memcpy(tp + o * P + n * Lo, gp + (n * O + o) * Lo, (size_t)Lo * sizeof(T));       \
-    if (db) {                                                                            \
-      T *dp = m1d_data(db);                                                              \
-      for (int64_t o = 0; o < O; o++) {                                                  \
-        double acc = 0;                                                                  \
-        for (int64_t q = 0; q < P; q++) acc += tp[o * P + q];                            \
-        dp[o] = (T)acc;                                                                  \
-      }                                                                                  \
-    }                                                                                    \
-  }
+CONV_KERNELS(float, f32)
+CONV_KERNELS(double, f64)
 
 /* ---------------------------------------------------------------- backward */
 
@@ -195,7 +209,8 @@ static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   int rc = -1;
   if ((gc = m1d_contiguous_raw(g)) == NULL || (gT = m1d_empty(dt, 2, tshape)) == NULL) goto done;
   if (has_b && node->edges[2].needs && (db = m1d_empty(dt, 1, &O)) == NULL) goto done;
-  if (dt == M1D_F32) GATHER_GRAD(float) else GATHER_GRAD(double)
+  if (dt == M1D_F32) gather_grad_f32(m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
+  else gather_grad_f64(m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
   if (node->edges[1].needs) {                    /* dW[O, Ck] = gT @ cols^T */
     if ((dw = m1d_empty(dt, 3, w->shape)) == NULL) goto done;
     gemm(dt, 0, 1, O, Ck, P, m1d_data(gT), P, m1d_data(cols), P, m1d_data(dw), Ck);
@@ -205,7 +220,8 @@ static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
         (dx = m1d_zeros(dt, 3, x->shape)) == NULL)
       goto done;
     gemm(dt, 1, 0, Ck, P, O, m1d_data(wc), Ck, m1d_data(gT), P, m1d_data(dcols), P);
-    if (dt == M1D_F32) BY_STRIDE(COL2IM, float) else BY_STRIDE(COL2IM, double)
+    if (dt == M1D_F32) col2im_f32(m1d_data(dcols), m1d_data(dx), N, C, L, k, s, p, Lo);
+    else col2im_f64(m1d_data(dcols), m1d_data(dx), N, C, L, k, s, p, Lo);
   }
   gin[0] = dx; gin[1] = dw;
   if (has_b) gin[2] = db;
@@ -244,9 +260,15 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
       (cols = m1d_empty(x->dtype, 2, cshape)) == NULL || (y2 = m1d_empty(x->dtype, 2, yshape)) == NULL ||
       (out = m1d_empty(x->dtype, 3, oshape)) == NULL)
     goto fail;
-  if (x->dtype == M1D_F32) BY_STRIDE(IM2COL, float) else BY_STRIDE(IM2COL, double)
+  if (x->dtype == M1D_F32) im2col_f32(m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
+  else im2col_f64(m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
   gemm(x->dtype, 0, 0, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, m1d_data(y2), P);
-  if (x->dtype == M1D_F32) SCATTER_BIAS(float) else SCATTER_BIAS(double)
+  if (x->dtype == M1D_F32)
+    scatter_bias_f32(m1d_data(y2), m1d_data(out), b ? (const float *)b->storage->data + b->offset : NULL,
+                     b ? b->stride[0] : 0, N, O, Lo);
+  else
+    scatter_bias_f64(m1d_data(y2), m1d_data(out), b ? (const double *)b->storage->data + b->offset : NULL,
+                     b ? b->stride[0] : 0, N, O, Lo);
   m1d_Tensor *ins[3] = {x, w, b};
   int nin = b ? 3 : 2;
   if (m1d_needs_grad(nin, ins)) {

@@ -2,7 +2,7 @@
 """m1d vs PyTorch, same machine, same run: per-step time of a batch-100 training step.
 
 Runs experiments/bench.lua (m1d) and exp_micro.py --worker (PyTorch 1 thread) alternately,
---rounds times (default 3), and prints the median over rounds of each one's median step time
+--rounds times (default 5), and prints the median over rounds of each one's median step time
 and the ratio m1d / PyTorch.  Both run with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and the same
 OPENBLAS_CORETYPE (the caller's, else the family m1d picked; printed), so the same sgemm kernels.
 """
@@ -14,7 +14,7 @@ MODELS = ["logistic", "mlp", "cnn", "gru"]
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -51,12 +51,17 @@ def main():
                                                   for m in MODELS), flush=True)
     print("\nm1d vs PyTorch %s, 1 thread, OPENBLAS_CORETYPE=%s, median of %d interleaved rounds"
           % (torch.__version__, env["OPENBLAS_CORETYPE"], rounds))
-    print("%-9s %12s %14s %14s" % ("model", "m1d ms", "PyTorch ms", "m1d/PyTorch"))
+    # The host's speed drifts between rounds, so the ratio of each round (the two measured
+    # back to back) is also given; its median is the steadier figure.
+    print("%-9s %10s %12s %12s %22s" % ("model", "m1d ms", "PyTorch ms", "m1d/PyTorch", "speed-up, per round"))
     summary = {}
     for m in MODELS:
         a, b = statistics.median(m1d_ms[m]), statistics.median(torch_ms[m])
-        summary[m] = {"m1d_ms": a, "torch_ms": b, "ratio": a / b}
-        print("%-9s %12.4f %14.4f %14.3f  (%.1fx faster)" % (m, a, b, a / b, b / a))
+        per_round = [t / x for x, t in zip(m1d_ms[m], torch_ms[m])]
+        summary[m] = {"m1d_ms": a, "torch_ms": b, "ratio": a / b, "speedup_per_round": per_round,
+                      "speedup_median_of_rounds": statistics.median(per_round)}
+        print("%-9s %10.4f %12.4f %12.3f   %.1fx (median of rounds %.1fx: %s)" % (
+            m, a, b, a / b, b / a, statistics.median(per_round), " ".join("%.1f" % r for r in per_round)))
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     with open(os.path.join(ROOT, "results", "bench_peer.json"), "w") as f:
         json.dump({"rounds": rounds, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,

@@ -72,10 +72,13 @@ void m1d_pool_free (void *p, size_t n) {
 /* ---- storage data: buckets keyed by exact size (open addressing) ---- */
 
 #define BUCKETS 512
-#define DEPTH 32
 #define MAX_CACHED (256u << 20)   /* bytes of data kept for reuse at most */
 
-typedef struct { size_t n; int count; void *blocks[DEPTH]; } Bucket;
+/* A bucket's cached blocks form a list threaded through their first bytes (every data
+   block is >= 64 bytes), so a bucket holds as many as MAX_CACHED allows.  The collector
+   frees a training loop's garbage in batches (tens of steps' worth: see m1d_reportmem),
+   and a fixed 32 blocks per size sent the rest back to malloc every batch. */
+typedef struct { size_t n; int count; void *head; } Bucket;
 static Bucket buckets[BUCKETS];
 static size_t cached_bytes = 0;
 
@@ -98,8 +101,11 @@ void *m1d_pool_data (size_t n, int *fresh) {
   Bucket *b = pooling() ? bucket_for(n, 0) : NULL;
   if (b && b->count > 0) {
     *fresh = 0;
+    void *p = b->head;
+    memcpy(&b->head, p, sizeof b->head);
+    b->count--;
     cached_bytes -= n;
-    return b->blocks[--b->count];
+    return p;
   }
   *fresh = 1;
   system_allocs++;
@@ -110,8 +116,10 @@ void m1d_pool_data_free (void *p, size_t n) {
   if (p == NULL) return;
   if (n < 64) { m1d_pool_free(p, n ? n : 1); return; }
   Bucket *b = pooling() && cached_bytes + n <= MAX_CACHED ? bucket_for(n, 1) : NULL;
-  if (b == NULL || b->count == DEPTH) { free(p); return; }
-  b->blocks[b->count++] = p;
+  if (b == NULL) { free(p); return; }
+  memcpy(p, &b->head, sizeof b->head);
+  b->head = p;
+  b->count++;
   cached_bytes += n;
 }
 

@@ -168,37 +168,12 @@ CONV_KERNELS(double, f64)
 
 /* ---------------------------------------------------------------- backward */
 
-static int bw_conv1d_composite (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  m1d_Tensor *stand[3] = {0}, *targets[3];
-  int edge_of[3], nt = 0, rc = -1;
-  for (int i = 0, e = 0; i < 3; i++) {
-    m1d_Tensor *t = node->saved[i];
-    if (t == NULL) continue;                     /* no bias */
-    if (node->edges[e].needs) {
-      if ((stand[i] = m1d_alias(t)) == NULL) goto done;
-      targets[nt] = stand[i];
-      edge_of[nt++] = e;
-    } else {
-      stand[i] = t;
-      m1d_incref(t);
-    }
-    e++;
-  }
-  m1d_Tensor *out = conv1d_composite(stand[X], stand[W], stand[B], node->ip[0], node->ip[1]);
-  if (out == NULL) goto done;
-  m1d_Tensor *res[3] = {0};
-  if (m1d_backward(1, &out, &g, nt, targets, res, 1, 1) == 0) {
-    for (int q = 0; q < nt; q++) gin[edge_of[q]] = res[q];
-    rc = 0;
-  }
-  m1d_decref(out);
-done:
-  for (int i = 0; i < 3; i++) m1d_decref(stand[i]);
-  return rc;
+static m1d_Tensor *rebuild_conv1d (m1d_Tensor **in, const m1d_Node *node) {
+  return conv1d_composite(in[X], in[W], in[B], node->ip[0], node->ip[1]);
 }
 
 static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) return bw_conv1d_composite(node, g, gin);
+  if (m1d_grad_enabled()) return m1d_backward_by_rebuilding(node, node->saved, 3, rebuild_conv1d, g, gin);
   m1d_Tensor *x = node->saved[X], *w = node->saved[W], *cols = node->saved[COLS];
   int has_b = node->saved[B] != NULL;
   m1d_DType dt = x->dtype;

@@ -349,33 +349,9 @@ static m1d_Tensor *gru_composite (m1d_Tensor **in, int reverse, int64_t T, int64
 
 /* ---------------------------------------------------------------- backward */
 
-static int bw_gru_composite (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  GruSaved *s = node->ud;
-  m1d_Tensor *stand[NIN] = {0}, *targets[NIN];
-  int edge_of[NIN], nt = 0, rc = -1;
-  for (int i = 0, e = 0; i < NIN; i++) {
-    if (s->in[i] == NULL) continue;
-    if (node->edges[e].needs) {
-      if ((stand[i] = m1d_alias(s->in[i])) == NULL) goto done;
-      targets[nt] = stand[i];
-      edge_of[nt++] = e;
-    } else {
-      stand[i] = s->in[i];
-      m1d_incref(stand[i]);
-    }
-    e++;
-  }
-  m1d_Tensor *out = gru_composite(stand, s->reverse, s->T, s->H);
-  if (out == NULL) goto done;
-  m1d_Tensor *res[NIN] = {0};
-  if (m1d_backward(1, &out, &g, nt, targets, res, 1, 1) == 0) {
-    for (int k = 0; k < nt; k++) gin[edge_of[k]] = res[k];
-    rc = 0;
-  }
-  m1d_decref(out);
-done:
-  for (int i = 0; i < NIN; i++) m1d_decref(stand[i]);
-  return rc;
+static m1d_Tensor *rebuild_gru (m1d_Tensor **in, const m1d_Node *node) {
+  const GruSaved *s = node->ud;
+  return gru_composite(in, s->reverse, s->T, s->H);
 }
 
 static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const int64_t *shape) {
@@ -394,7 +370,10 @@ static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const i
    one block for its GEMMs.  W_ih's rows are permuted to match (wihp: n, r, z), and dW_ih
    and db_ih permuted back at the end. */
 static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) return bw_gru_composite(node, g, gin);
+  if (m1d_grad_enabled()) {
+    GruSaved *s = node->ud;
+    return m1d_backward_by_rebuilding(node, s->in, NIN, rebuild_gru, g, gin);
+  }
   GruSaved *s = node->ud;
   int64_t B = s->B, T = s->T, F = s->F, H = s->H, G = 3 * H, L = lanes_of(B), HL = H * L;
   int need[NIN] = {0};

@@ -18,4 +18,12 @@ m1d_Tensor *m1d_grad_fit (m1d_Tensor *g, const m1d_Edge *e);
    window over length L; 0, or -1 with a message naming op and x (ops_shape.c). */
 int m1d_check_window (const char *op, int64_t L, int64_t k, int64_t s, int64_t p, const m1d_Tensor *x);
 
+/* The differentiable backward of a fused op (ops_rebuild.c): rebuild(stand-ins, node)
+   recomputes the op's output from differentiable ops; inputs (n, NULL for an optional
+   input the op was called without) are its inputs in the order they were recorded.
+   Fills gin like a backward rule. */
+typedef m1d_Tensor *(*m1d_RebuildFn) (m1d_Tensor **inputs, const m1d_Node *node);
+int m1d_backward_by_rebuilding (m1d_Node *node, m1d_Tensor *const *inputs, int n, m1d_RebuildFn rebuild,
+                                m1d_Tensor *g, m1d_Tensor **gin);
+
 #endif

@@ -114,28 +114,8 @@ fail:
 
 /* ---------------------------------------------------------------- backward */
 
-static int bw_pmlp_composite (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  m1d_Tensor *stand[NIN] = {0}, *targets[NIN], *res[NIN] = {0}, *out = NULL;
-  int edge_of[NIN], nt = 0, rc = -1;
-  for (int i = 0; i < NIN; i++) {
-    if (node->edges[i].needs) {
-      if ((stand[i] = m1d_alias(node->saved[i])) == NULL) goto done;
-      targets[nt] = stand[i];
-      edge_of[nt++] = i;
-    } else {
-      stand[i] = node->saved[i];
-      m1d_incref(stand[i]);
-    }
-  }
-  if ((out = pmlp_composite(stand, (int)node->ip[0])) == NULL) goto done;
-  if (m1d_backward(1, &out, &g, nt, targets, res, 1, 1) == 0) {
-    for (int k = 0; k < nt; k++) gin[edge_of[k]] = res[k];
-    rc = 0;
-  }
-done:
-  m1d_decref(out);
-  for (int i = 0; i < NIN; i++) m1d_decref(stand[i]);
-  return rc;
+static m1d_Tensor *rebuild_pmlp (m1d_Tensor **in, const m1d_Node *node) {
+  return pmlp_composite(in, (int)node->ip[0]);
 }
 
 /* a [H] double vector as a tensor of edge e's dtype and shape */
@@ -149,7 +129,7 @@ static m1d_Tensor *param_grad (const double *d, const m1d_Edge *e) {
 }
 
 static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) return bw_pmlp_composite(node, g, gin);
+  if (m1d_grad_enabled()) return m1d_backward_by_rebuilding(node, node->saved, NIN, rebuild_pmlp, g, gin);
   m1d_Tensor *c[NIN] = {0}, *gy = NULL, *gx = NULL;
   int K = (int)node->ip[0] + 1, rc = -1, params = 0;
   for (int i = IN_W1; i < NIN; i++) params |= node->edges[i].needs;

@@ -1,0 +1,42 @@
+/*
+** ops_rebuild.c — the higher-order backward of fused ops.
+**
+** A fused op (the GRU, conv1d, the pointwise MLP) computes its forward and its
+** first-order backward in loops of its own, which autograd cannot see into.  When a
+** backward must itself be differentiable (create_graph), the op instead rebuilds its
+** output from differentiable ops, on identity stand-ins of its inputs, and
+** backpropagates through that: every order of derivative, equal in value to the
+** fused backward up to rounding.  This is that common part; each op supplies the
+** rebuild.
+*/
+#include "ops_impl.h"
+
+#define MAX_INPUTS 8
+
+int m1d_backward_by_rebuilding (m1d_Node *node, m1d_Tensor *const *inputs, int n, m1d_RebuildFn rebuild,
+                                m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor *stand[MAX_INPUTS] = {0}, *targets[MAX_INPUTS], *res[MAX_INPUTS] = {0}, *out = NULL;
+  int edge_of[MAX_INPUTS], nt = 0, rc = -1;
+  if (n > MAX_INPUTS) return m1d_failcode("%s: more than %d inputs to rebuild", node->name, MAX_INPUTS);
+  for (int i = 0, e = 0; i < n; i++) {
+    if (inputs[i] == NULL) continue;                 /* an optional input left out: no edge */
+    if (node->edges[e].needs) {
+      if ((stand[i] = m1d_alias(inputs[i])) == NULL) goto done;
+      targets[nt] = stand[i];
+      edge_of[nt++] = e;
+    } else {
+      stand[i] = inputs[i];
+      m1d_incref(stand[i]);
+    }
+    e++;
+  }
+  if ((out = rebuild(stand, node)) == NULL) goto done;
+  if (m1d_backward(1, &out, &g, nt, targets, res, 1, 1) == 0) {
+    for (int k = 0; k < nt; k++) gin[edge_of[k]] = res[k];
+    rc = 0;
+  }
+done:
+  m1d_decref(out);
+  for (int i = 0; i < n; i++) m1d_decref(stand[i]);
+  return rc;
+}

@@ -57,9 +57,9 @@ m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
 }
 
 /* The first-order backward in one pass: (exp(x - lse) - onehot) * g / N per element,
-   with the row log-sum-exps the forward saved (float32 in float32, as m1d's ops are).  The op-composed rule below
-   is five ops, three temporaries and twice the exps (softmax recomputes the lse): it
-   was a third of a logistic-regression step. */
+   with the row log-sum-exps the forward saved (float32 in float32, as m1d's ops are).
+   The op-composed rule below is five ops, three temporaries and twice the exps (softmax
+   recomputes the lse): it was a third of a logistic-regression step. */
 static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
   const m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
   const double *lse = m1d_data(n->saved[2]);

@@ -71,44 +71,32 @@ int m1d_sgd_update (m1d_Tensor *p, const m1d_Tensor *g, m1d_Tensor *buf, double 
 }
 
 /* Float32 Adam, as torch.optim.Adam (1.13, single-tensor path) does it on a CPU float
-   tensor: each scalar is a Python float (double) rounded once to float, the kernels'
-   scalar_t, and each operation is a float operation:
+   tensor: each scalar is a double rounded once to float, each operation a float one:
      AdamW:  p = p * (1 - lr*wd)                 param.mul_(1 - lr * weight_decay)
      Adam:   g = g + wd * p  (if wd != 0)        grad = grad.add(param, alpha=weight_decay)
      m = m * beta1 + (1 - beta1) * g             exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
      v = v * beta2 + ((1 - beta2) * g) * g       exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
      denom = sqrt(v) / bc2_sqrt + eps            (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
      p = p + ((-step_size) * m) / denom          param.addcdiv_(exp_avg, denom, value=-step_size)
-   Adam without weight decay takes the first body with a factor of exactly 1 (p * 1 == p
-   for every float): torch's skipped grad.add.  Not reproduced: torch's vectorised
-   add_(x, alpha=a) is a fused multiply-add (vec::fmadd) in its AVX2/AVX-512 builds;
-   nothing is fused here (-ffp-contract=off), so m and g can differ from torch's in the
-   last bit, but never between machines.
-   Float instead of double is also what makes the loop cheap: 16 lanes per AVX-512
-   vector instead of 8, and float division and square root, far cheaper than double
-   ones.  It is a plain loop that GCC vectorises, built for AVX-512, AVX2 and the
-   baseline and picked at load time (target_clones).  IEEE float add, mul, div and sqrt
-   are correctly rounded and nothing is contracted into an FMA, so every clone, vector
-   body and scalar tail alike, gives bit-identical results (tests/lua/lottery_test.lua
-   checks them against the formula above emulated in Lua).
-   Two of the float products, m * beta1 and (-step_size) * m, are computed as double
-   products rounded to float: the product of two floats is exact in double, so that is
-   the float product bit for bit.  The reason is subnormals.  A dead unit's weights get
-   gradients of exactly 0, so their m decays by beta1 each step into the subnormal range
-   and stays there (m * 0.9 rounds back to m for the smallest subnormals); float
-   multiplications and divisions with subnormal operands or results take a microcode
-   assist of hundreds of cycles per vector on Intel CPUs (measured on this Xeon: 6 ns
-   instead of 0.04 ns per element), conversions and additions do not.  All-float, the
-   lottery MLP at lr 2e-2 (88% of its m below 2^-100 after 750 steps) made Adam 2.5x
-   slower than the old double kernel.  beta1 and -step_size are passed as doubles so that GCC cannot narrow these
-   products back into float multiplications.  What still takes assists: the division
-   while a decaying (-step_size) * m passes through the subnormal range (some 150 steps
-   per dead weight, before it rounds to 0), and v or g * g once they are subnormal.
-   sqrtf may set errno, so GCC calls it behind a branch and will not vectorise the loop.
-   -fno-math-errno would allow it, but not from a pragma or an optimize attribute (GCC 12:
-   the builtin's declaration keeps the command line's errno semantics; the object code
-   does not change), so sqrtf is redeclared const: the instruction, the same correctly
-   rounded value, and errno, which nothing reads, left alone. */
+   Adam without weight decay takes the first body with a factor of exactly 1 (p * 1 == p).
+   torch's vectorised add_(x, alpha) is a fused multiply-add; nothing is fused here
+   (-ffp-contract=off), so m and g can differ from torch's in the last bit.
+   Float is what makes the loop cheap (16 lanes an AVX-512 vector, float division and
+   square root): 3x faster than the double kernel before it.  It is a plain loop built for
+   AVX-512, AVX2 and the baseline (target_clones); IEEE float operations are correctly
+   rounded and none is contracted, so every clone gives the same bits (lottery_test.lua
+   checks them against the formula emulated in Lua).
+   Subnormals: a dead unit's weights get gradients of exactly 0, so their m decays into
+   the subnormal range and stays there, and float multiplies and divides on subnormals
+   take a microcode assist on Intel CPUs (6 ns instead of 0.04 ns an element here; all
+   float, the lottery MLP's Adam became 2.5x slower than the double kernel).  So
+   m * beta1 and (-step_size) * m are double products rounded to float (exact in double,
+   so the same bits as the float product, without the assist); beta1 and -step_size are
+   passed as doubles so that GCC cannot narrow them back.  m1d.set_flush_denormal removes
+   the rest (the division while (-step_size) * m passes through the subnormal range).
+   sqrtf may set errno, so GCC calls it behind a branch and will not vectorise the loop;
+   a pragma cannot change that in GCC 12, so sqrtf is redeclared const (the instruction,
+   the same correctly rounded value, errno left alone: nothing reads it). */
 #if defined(__GNUC__)
 float sqrtf (float) __attribute__((const));
 #endif

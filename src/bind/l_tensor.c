@@ -27,7 +27,7 @@ static uint64_t unreported_rem = 0;
    heap / (heap + live tensor bytes) so that, likewise, a cycle comes once tensor
    memory has grown by about heap plus live tensor bytes.  Reported unscaled, a
    training step of the paper's MLP ran several full cycles over the 160 KB heap
-   (~10 % of its instructions); scaled, garbage still stays within a small multiple of
+   (9 % of its instructions); scaled, garbage still stays within a small multiple of
    what is live (load_test.lua). */
 void m1d_reportmem (lua_State *L) {
   m1d_MemStats ms = m1d_memstats();

@@ -115,6 +115,16 @@ local list = {
    "error below 2e-7. Used by experiments/metalearn_afunc.lua for the learned activation."},
   {"m1d.memstats", "m1d.memstats() -> {bytes_live=, bytes_allocated=, mallocs=}",
    "Tensor storage accounting (what the collector is told about)."},
+  {"m1d.set_num_threads", "m1d.set_num_threads(n)",
+   "OpenBLAS threads for the GEMMs (1 by default: these models' GEMMs are small; " ..
+   "M1D_NUM_THREADS=n sets it at start). Also m1d.get_num_threads()."},
+  {"m1d.blas_info", "m1d.blas_info() -> {core=, chosen_by=, threads=}",
+   "Which OpenBLAS kernels run (\"SkylakeX\", \"Haswell\", ...) and who chose them: " ..
+   "\"openblas\", \"user\" (OPENBLAS_CORETYPE) or \"m1d\" (which replaces OpenBLAS's generic " ..
+   "fallback on CPUs it does not know)."},
+  {"m1d.set_flush_denormal", "m1d.set_flush_denormal(on) -> previous",
+   "Flush subnormal floats to zero (off by default), as torch.set_flush_denormal: long Adam " ..
+   "runs make them, and CPUs compute on them slowly."},
 
   -- tensor methods ------------------------------------------------------------------
   {"Tensor:shape", "t:shape() -> {d1, d2, ...}", "The shape as a Lua array (also `t:size(dim)`)."},

@@ -186,7 +186,44 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
 }
 
 
+/* The first-order backward of relu, tanh and sigmoid in one loop: g * f' from the saved
+   input (relu) or output (tanh, sigmoid).  The rules below take two or three ops and as
+   many temporaries; these compute the same operations in the same order, so the same
+   bits (g * (x > 0), g * (-(y y) + 1), g * (y (-y + 1))). */
+#define ACT_GRAD_LOOPS(T)                                                                 \
+  switch (op) {                                                                           \
+    case U_RELU: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (T)(v[i] > 0); break;      \
+    case U_TANH: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (-(v[i] * v[i]) + (T)1); break; \
+    default: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (v[i] * (-v[i] + (T)1)); break; \
+  }
+
+KERNEL static void act_grad_f32 (UnaryOp op, int64_t n, const float *g, const float *v, float *o) {
+  ACT_GRAD_LOOPS(float)
+}
+
+KERNEL static void act_grad_f64 (UnaryOp op, int64_t n, const double *g, const double *v, double *o) {
+  ACT_GRAD_LOOPS(double)
+}
+
+/* the fused path when it applies: 1 done (gin[0] set), 0 not applicable, -1 error */
+static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  UnaryOp op = (UnaryOp)n->ip[0];
+  if (m1d_grad_enabled() || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
+  m1d_Tensor *v = op == U_RELU ? n->saved[0] : n->out;
+  if (v == NULL || v->dtype != g->dtype || v->dtype == M1D_I64 || !m1d_same_shape(v, g) ||
+      !m1d_is_contiguous(v) || !m1d_is_contiguous(g))
+    return 0;
+  m1d_Tensor *r = m1d_empty(g->dtype, g->ndim, g->shape);
+  if (r == NULL) return -1;
+  if (g->dtype == M1D_F32) act_grad_f32(op, m1d_numel(g), m1d_data(g), m1d_data(v), m1d_data(r));
+  else act_grad_f64(op, m1d_numel(g), m1d_data(g), m1d_data(v), m1d_data(r));
+  gin[0] = r;
+  return 1;
+}
+
 static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+  int fused = bw_activation_fused(n, g, gin);
+  if (fused != 0) return fused < 0 ? -1 : 0;
   m1d_Tensor *x = n->saved[0], *y = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL, *r = NULL;
   double p0 = n->p[0], p1 = n->p[1];
   if (n->out) TRY(y, m1d_node_output(n));

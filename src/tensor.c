@@ -200,6 +200,8 @@ int64_t m1d_numel (const m1d_Tensor *t) {
 
 int m1d_is_contiguous (const m1d_Tensor *t) {
   int64_t st = 1;
+  for (int d = 0; d < t->ndim; d++)
+    if (t->shape[d] == 0) return 1;           /* no elements: any layout will do (as torch) */
   for (int d = t->ndim - 1; d >= 0; d--) {
     if (t->shape[d] != 1 && t->stride[d] != st) return 0;
     st *= t->shape[d];
@@ -340,10 +342,10 @@ m1d_Tensor *m1d_view_reshape (m1d_Tensor *t, int ndim, const int64_t *shape) {
   if (v == NULL) return NULL;
   v->ndim = ndim;
   int64_t st = 1;
-  for (int d = ndim - 1; d >= 0; d--) {
+  for (int d = ndim - 1; d >= 0; d--) {          /* strides as header_new sets them */
     v->shape[d] = shape[d];
     v->stride[d] = st;
-    st *= shape[d];
+    st *= shape[d] > 0 ? shape[d] : 1;
   }
   return v;
 }

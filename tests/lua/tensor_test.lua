@@ -330,4 +330,15 @@ do
   T.raises(function() m1d.set_flush_denormal(1) end, "set_flush_denormal wants a boolean", "boolean")
 end
 
+-- empty tensors reshape like any other (a [4,0,2] was "not contiguous" and failed with
+-- "unknown error")
+do
+  local z = m1d.zeros(4, 0, 2)
+  T.ok(z:is_contiguous(), "an empty tensor is contiguous")
+  T.is(table.concat(z:reshape(0):size(), ","), "0", "reshape of [4,0,2] to [0]")
+  T.is(table.concat(z:reshape(2, 0, 7):size(), ","), "2,0,7", "reshape of [4,0,2] to [2,0,7]")
+  T.is(table.concat(z:reshape(-1):size(), ","), "0", "reshape of [4,0,2] to [-1]")
+  T.is(z:transpose(1, 3):contiguous():numel(), 0, "contiguous of a transposed empty tensor")
+end
+
 T.done()

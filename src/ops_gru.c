@@ -7,7 +7,7 @@
 ** GEMMs for the projections.  When the backward itself must be
 ** differentiable (create_graph), the rule instead rebuilds the same
 ** computation from ops (gru_composite) on identity stand-ins of the inputs
-** and differentiates that, as m1d.checkpoint does: gradients of every order,
+** and differentiates that (ops_rebuild.c): gradients of every order,
 ** identical in value to the fast path up to rounding.
 **
 ** PyTorch's conventions: gates r, z, n stacked in that order;
@@ -43,7 +43,9 @@
 ** prefetching were tried; neither was measurably faster.
 */
 /* the gate loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
+#endif
 #include <cblas.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 ** rules.  So the forward and the first-order backward are fused loops around the
 ** GEMMs.  When the backward itself must be differentiable (create_graph), the
 ** rule rebuilds the convolution from those ops on stand-ins of its inputs and
-** differentiates that (as the GRU does): every order of derivative, the same
+** differentiates that (ops_rebuild.c): every order of derivative, the same
 ** values up to rounding.
 */
 /* the copy loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
@@ -51,7 +51,7 @@ done:
 
 /* ---------------------------------------------------------------- kernels */
 
-/* C[m,n] = op(A) op(B) (+ C if accumulate), row-major; nothing to do for an empty product */
+/* C[m,n] = op(A) op(B), row-major; an empty product is zeros */
 static void gemm (m1d_DType dt, int ta, int tb, int64_t m, int64_t n, int64_t k, const void *a,
                   int64_t lda, const void *b, int64_t ldb, void *c, int64_t ldc) {
   if (m == 0 || n == 0) return;
@@ -226,9 +226,10 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
   int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], O = w->shape[0], k = w->shape[2];
   int64_t s = stride, p = pad;
   if (m1d_check_window("conv1d", L, k, s, p, x) < 0) return NULL;
-  if ((double)C * (double)k > 1e15 || (double)N * (double)((L + 2 * p - k) / s + 1) > 1e15)
+  int64_t Lo = (L + 2 * p - k) / s + 1;
+  if ((double)C * (double)k > 1e15 || (double)N * (double)Lo > 1e15)
     return m1d_fail("conv1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
-  int64_t Lo = (L + 2 * p - k) / s + 1, Ck = C * k, P = N * Lo;
+  int64_t Ck = C * k, P = N * Lo;
   int64_t cshape[2] = {Ck, P}, yshape[2] = {O, P}, oshape[3] = {N, O, Lo};
   m1d_Tensor *xc = NULL, *wc = NULL, *cols = NULL, *y2 = NULL, *out = NULL;
   if ((xc = m1d_contiguous_raw(x)) == NULL || (wc = m1d_contiguous_raw(w)) == NULL ||
@@ -252,7 +253,7 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
     m1d_node_save(node, X, x);
     m1d_node_save(node, W, w);
     if (b) m1d_node_save(node, B, b);
-    m1d_node_save(node, COLS, cols);
+    if (node->edges[1].needs) m1d_node_save(node, COLS, cols);   /* only the weight gradient reads it */
     node->ip[0] = s; node->ip[1] = p;
   }
   m1d_decref(xc); m1d_decref(wc); m1d_decref(cols); m1d_decref(y2);

@@ -475,6 +475,18 @@ do
   end
 end
 
+-- conv1d with a frozen weight (the node then keeps no columns): the same input gradient
+do
+  m1d.manual_seed(9)
+  local x0, w0, b0 = randn(3, 2, 9), randn(4, 2, 3), randn(4)
+  local function gx(w_grad)
+    local x, w = x0:clone():requires_grad(), w0:clone()
+    if w_grad then w:requires_grad() end
+    return m1d.grad((m1d.conv1d(x, w, b0, 2, 1) ^ 2):sum(), {x})[1]
+  end
+  T.is((gx(false) - gx(true)):abs():max():item(), 0, "conv1d: input gradient with the weight frozen or not")
+end
+
 -- relu, tanh and sigmoid: the fused first-order backward gives the rules' bits exactly
 do
   m1d.manual_seed(5)

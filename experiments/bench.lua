@@ -138,9 +138,10 @@ results.peak_rss_mb = m1d.peak_rss_mb and m1d.peak_rss_mb() or nil
 -- (--quick: shorter inner loops), their own median time per outer step and peak RSS.
 if not only or only.metalearn then
   local exe = arg and arg[-1] or "./m1d"
+  local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."   -- from any working directory
   local tmp = os.tmpname()
   local function run(script, opts)
-    local cmd = ("%s experiments/%s.lua %s --out %s.json > %s.log 2>&1"):format(exe, script, opts, tmp, tmp)
+    local cmd = ("%s %s/%s.lua %s --out %s.json > %s.log 2>&1"):format(exe, here, script, opts, tmp, tmp)
     if not os.execute(cmd) then error(("bench: %s failed (see %s.log)"):format(script, tmp), 0) end
     local r = util.read_json(tmp .. ".json")
     os.remove(tmp .. ".json"); os.remove(tmp .. ".png"); os.remove(tmp .. ".log")

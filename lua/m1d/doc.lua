@@ -241,7 +241,8 @@ local list = {
   {"Figure:heatmap", "fig:heatmap{data =, ...} -> fig", "Add a heatmap panel."},
   {"Figure:save", "fig:save(path [, {size = {w, h}}]) -> fig",
    "Write .png (pngcairo), .svg, .pdf (pdfcairo, 100 px per inch) or .txt; the file is " ..
-   "complete when save returns. gnuplot errors raise an error and leave no file."},
+   "complete when save returns. A missing directory in path is created (as `mkdir -p`). " ..
+   "gnuplot errors raise an error and leave no file."},
   {"Figure:show", "fig:show([{width =, height =, color = false}]) -> fig",
    "Print the figure as a text plot (gnuplot's dumb terminal, $COLUMNS x $LINES or 79x24)."},
   {"Figure:text", "fig:text([{width =, height =}]) -> string", "The text plot as a string."},

@@ -684,8 +684,16 @@ function Figure:save(path, opts)
   end
   local w, h = self:pixel_size()
   if opts and opts.size then w, h = opts.size[1], opts.size[2] end
+  -- like util.write_json: a results/ directory that does not exist yet is created
+  -- (gnuplot would only say that it "cannot open file")
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir and dir ~= "" then
+    local ok, err = pcall(require("m1d.core").makedirs, dir)
+    if not ok then perr(("save: cannot create the directory of '%s': %s"):format(path, tostring(err))) end
+  end
   if term == "text" then
-    local f = assert(io.open(path, "w"))
+    local f, err = io.open(path, "w")
+    if not f then perr(("save: cannot write '%s': %s"):format(path, err)) end
     f:write(self:text(opts))
     f:close()
     return self

@@ -339,7 +339,7 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
       m1d_decref(g); m1d_failcode("backward: out of memory"); goto restore;
     }
     memset(gin, 0, sizeof(*gin) * (size_t)(n->ninputs < 8 ? 8 : n->ninputs));
-    int brc = n->backward(n, g, gin);
+    int brc = n->backward(n, g, gin, create_graph);
     m1d_decref(g);
     if (brc < 0) {                       /* say which rule failed (anomalies, allocation) */
       char inner[sizeof(((m1d_ShapeStr *)0)->s) * 8];
@@ -355,7 +355,7 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
       if (gi == NULL) continue;
       m1d_Edge *e = &n->edges[i];
       if (brc < 0) { m1d_decref(gi); continue; }
-      if (!m1d_grad_enabled() && gi->requires_grad) {   /* keep plain grads graph-free */
+      if (!create_graph && gi->requires_grad) {   /* keep plain grads graph-free */
         m1d_Tensor *d = m1d_detach(gi); m1d_decref(gi); gi = d;
         if (gi == NULL) { brc = -1; continue; }
       }

@@ -3,11 +3,12 @@
 **
 ** Each op that sees an input requiring grad (while grad mode is on) records a
 ** node: its backward rule, one edge per input (the input's node, or the leaf
-** tensor itself) and the tensors its rule needs.  Backward rules are written
-** with the runtime's own ops, so running backward with grad mode on
-** (create_graph) records the backward pass too: gradients of gradients come
-** for free.  Every op is single-output; a non-leaf tensor is identified by its
-** node.
+** tensor itself) and the tensors its rule needs.  Under create_graph a rule
+** computes with the runtime's own differentiable ops, with grad mode on, so the
+** backward pass is recorded too: gradients of gradients.  Without it, a rule may
+** take a fused path of plain C loops (the fused ops' first-order backward; the
+** rule is told which by its create_graph argument).  Every op is single-output;
+** a non-leaf tensor is identified by its node.
 **
 ** Cycles are impossible by construction: a node holds its inputs (created
 ** before it), never its own output.  Ops whose rule needs the output save a
@@ -22,8 +23,11 @@
 typedef struct m1d_Node m1d_Node;
 
 /* Fills gin[i] (a new reference, or NULL for "no gradient") for every input
-   i with n->edges[i].needs; returns 0, or -1 with a message. */
-typedef int (*m1d_BackwardFn) (m1d_Node *n, m1d_Tensor *gout, m1d_Tensor **gin);
+   i with n->edges[i].needs; returns 0, or -1 with a message.  create_graph: the
+   gradients must themselves be differentiable (grad mode is on while the rule runs,
+   so the ops it calls record); otherwise a rule may take a fused path that records
+   nothing. */
+typedef int (*m1d_BackwardFn) (m1d_Node *n, m1d_Tensor *gout, m1d_Tensor **gin, int create_graph);
 
 typedef struct m1d_Edge {
   m1d_Node *fn;           /* producer of a non-leaf input (ref held) */

@@ -172,8 +172,8 @@ static m1d_Tensor *rebuild_conv1d (m1d_Tensor **in, const m1d_Node *node) {
   return conv1d_composite(in[X], in[W], in[B], node->ip[0], node->ip[1]);
 }
 
-static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) return m1d_backward_by_rebuilding(node, node->saved, 3, rebuild_conv1d, g, gin);
+static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  if (create_graph) return m1d_backward_by_rebuilding(node, node->saved, 3, rebuild_conv1d, g, gin);
   m1d_Tensor *x = node->saved[X], *w = node->saved[W], *cols = node->saved[COLS];
   int has_b = node->saved[B] != NULL;
   m1d_DType dt = x->dtype;

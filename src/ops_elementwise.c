@@ -167,7 +167,7 @@ static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1)
 }
 
 /* The backward rules.  `x` = saved input, `y` = the output (re-attached). */
-static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin);
+static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph);
 
 static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
   m1d_Tensor *out = unary_raw(op, x, p0, p1);
@@ -206,9 +206,9 @@ KERNEL static void act_grad_f64 (UnaryOp op, int64_t n, const double *g, const d
 }
 
 /* the fused path when it applies: 1 done (gin[0] set), 0 not applicable, -1 error */
-static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   UnaryOp op = (UnaryOp)n->ip[0];
-  if (m1d_grad_enabled() || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
+  if (create_graph || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
   m1d_Tensor *v = op == U_RELU ? n->saved[0] : n->out;
   if (v == NULL || v->dtype != g->dtype || v->dtype == M1D_I64 || !m1d_same_shape(v, g) ||
       !m1d_is_contiguous(v) || !m1d_is_contiguous(g))
@@ -221,8 +221,8 @@ static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
   return 1;
 }
 
-static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
-  int fused = bw_activation_fused(n, g, gin);
+static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  int fused = bw_activation_fused(n, g, gin, create_graph);
   if (fused != 0) return fused < 0 ? -1 : 0;
   m1d_Tensor *x = n->saved[0], *y = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL, *r = NULL;
   double p0 = n->p[0], p1 = n->p[1];
@@ -476,7 +476,7 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
   return out;
 }
 
-static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *a = n->saved[0], *b = n->saved[1], *y = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
   m1d_Tensor *ga = NULL, *gb = NULL;
   int na = n->edges[0].needs, nb = n->edges[1].needs;
@@ -577,7 +577,7 @@ m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op) {
 /* where(mask, a, b): a where mask != 0, else b.  The forward selects (mask*a +
    (1-mask)*b would turn an Inf or NaN in the branch not taken into NaN); the
    backward multiplies by the saved 0/1 mask, which keeps it differentiable. */
-static int bw_where (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_where (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *m = n->saved[0], *nm = NULL, *t = NULL;
   if (n->edges[1].needs) { TRY(t, m1d_mul(g, m)); TRY(gin[1], m1d_grad_fit(t, &n->edges[1])); DROP(t); }
   if (n->edges[2].needs) {

@@ -371,8 +371,8 @@ static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const i
    order n, r, z, and rows H..4H-1 that of W_hh h + b_hh in W_hh's order r, z, n: each is
    one block for its GEMMs.  W_ih's rows are permuted to match (wihp: n, r, z), and dW_ih
    and db_ih permuted back at the end. */
-static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) {
+static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  if (create_graph) {
     GruSaved *s = node->ud;
     return m1d_backward_by_rebuilding(node, s->in, NIN, rebuild_gru, g, gin);
   }

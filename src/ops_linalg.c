@@ -127,7 +127,7 @@ done:
   return out;
 }
 
-static int bw_matmul (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_matmul (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *a = n->saved[0], *b = n->saved[1], *t = NULL, *p = NULL;
   if (n->edges[0].needs) {                 /* ga = g b^T, summed over broadcast batch */
     TRY(t, m1d_transpose(b, b->ndim - 2, b->ndim - 1)); TRY(p, m1d_matmul(g, t));
@@ -174,7 +174,7 @@ m1d_Tensor *m1d_matmul (m1d_Tensor *a, m1d_Tensor *b) {
 
 /* ---------------------------------------------------------------- linear */
 
-static int bw_linear (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_linear (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *x = n->saved[0], *w = n->saved[1], *t = NULL;
   if (n->edges[0].needs) TRY(gin[0], m1d_matmul(g, w));                 /* g W */
   if (n->edges[1].needs) {                                              /* g^T x */

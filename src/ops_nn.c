@@ -60,7 +60,7 @@ m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
    with the row log-sum-exps the forward saved (float32 in float32, as m1d's ops are).
    The op-composed rule below is five ops, three temporaries and twice the exps (softmax
    recomputes the lse): it was a third of a logistic-regression step. */
-static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   const m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
   const double *lse = m1d_data(n->saved[2]);
   int64_t N = x->shape[0], K = x->shape[1], sj = x->stride[1];
@@ -86,8 +86,8 @@ static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin)
   return 0;
 }
 
-static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (!m1d_grad_enabled()) return bw_cross_entropy_fused(n, g, gin);
+static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  if (!create_graph) return bw_cross_entropy_fused(n, g, gin, 0);
   m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
   m1d_Tensor *p = NULL, *oh = NULL, *d = NULL, *s = NULL;
   TRY(p, m1d_softmax(x, 1));

@@ -128,8 +128,8 @@ static m1d_Tensor *param_grad (const double *d, const m1d_Edge *e) {
   return t;
 }
 
-static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
-  if (m1d_grad_enabled()) return m1d_backward_by_rebuilding(node, node->saved, NIN, rebuild_pmlp, g, gin);
+static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  if (create_graph) return m1d_backward_by_rebuilding(node, node->saved, NIN, rebuild_pmlp, g, gin);
   m1d_Tensor *c[NIN] = {0}, *gy = NULL, *gx = NULL;
   int K = (int)node->ip[0] + 1, rc = -1, params = 0;
   for (int i = IN_W1; i < NIN; i++) params |= node->edges[i].needs;

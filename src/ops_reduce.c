@@ -21,7 +21,7 @@
 
 /* ---------------------------------------------------------------- sum_to */
 
-static int bw_sum_to (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_sum_to (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_expand(g, n->edges[0].ndim, n->edges[0].shape);
   return gin[0] ? 0 : -1;
 }
@@ -339,7 +339,7 @@ static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
   return c;
 }
 
-static int bw_log_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_log_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   /* g - exp(y) * sum(g, dim) */
   m1d_Tensor *y = NULL, *e = NULL, *s = NULL, *p = NULL;
   int dim = (int)n->ip[0];
@@ -352,7 +352,7 @@ fail:
   return -1;
 }
 
-static int bw_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   /* y * (g - sum(g y, dim)) */
   m1d_Tensor *y = NULL, *gy = NULL, *s = NULL, *d = NULL;
   int dim = (int)n->ip[0];

@@ -30,7 +30,7 @@ static m1d_Tensor *rec1 (const char *name, m1d_BackwardFn fn, m1d_Tensor *out, m
 
 /* ---------------------------------------------------------------- reshape */
 
-static int bw_reshape (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_reshape (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_reshape(g, n->edges[0].ndim, n->edges[0].shape);
   return gin[0] ? 0 : -1;
 }
@@ -76,7 +76,7 @@ m1d_Tensor *m1d_squeeze (m1d_Tensor *x, int dim) {
 
 /* ---------------------------------------------------------------- narrow */
 
-static int bw_narrow (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_narrow (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_narrow_pad(g, n->edges[0].ndim, n->edges[0].shape, (int)n->ip[0], n->ip[1]);
   return gin[0] ? 0 : -1;
 }
@@ -92,7 +92,7 @@ m1d_Tensor *m1d_narrow (m1d_Tensor *x, int dim, int64_t start, int64_t len) {
   return rec1("narrow", bw_narrow, m1d_view_narrow(x, dim, start, len), x, ip, 2);
 }
 
-static int bw_narrow_pad (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_narrow_pad (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_narrow(g, (int)n->ip[0], n->ip[1], n->edges[0].shape[n->ip[0]]);
   return gin[0] ? 0 : -1;
 }
@@ -126,7 +126,7 @@ m1d_Tensor *m1d_select (m1d_Tensor *x, int dim, int64_t i) {
 
 /* ---------------------------------------------------------------- permute */
 
-static int bw_permute (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_permute (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   int inv[M1D_MAXDIM];
   for (int d = 0; d < g->ndim; d++) inv[n->ip[d]] = d;
   gin[0] = m1d_permute(g, inv);
@@ -154,7 +154,7 @@ m1d_Tensor *m1d_transpose (m1d_Tensor *x, int d0, int d1) {
 
 /* ---------------------------------------------------------------- expand */
 
-static int bw_expand (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_expand (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_sum_to(g, n->edges[0].ndim, n->edges[0].shape);
   return gin[0] ? 0 : -1;
 }
@@ -180,7 +180,7 @@ m1d_Tensor *m1d_expand (m1d_Tensor *x, int ndim, const int64_t *shape_in) {
 
 /* ---------------------------------------------------------------- copies */
 
-static int bw_identity (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_identity (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   if (g->dtype != n->edges[0].dtype) gin[0] = m1d_cast(g, n->edges[0].dtype);
   else { m1d_incref(g); gin[0] = g; }
   return gin[0] ? 0 : -1;
@@ -208,7 +208,7 @@ m1d_Tensor *m1d_cast (m1d_Tensor *x, m1d_DType dt) {
 
 /* ---------------------------------------------------------------- cat / stack */
 
-static int bw_cat (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_cat (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   int dim = (int)n->ip[0];
   int64_t off = 0;
   for (int i = 0; i < n->ninputs; i++) {
@@ -328,7 +328,7 @@ static void copy_slices (m1d_Tensor *dst, int dim, const int64_t *di, m1d_Tensor
   }
 }
 
-static int bw_index_select (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_index_select (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *z = m1d_zeros(g->dtype, n->edges[0].ndim, n->edges[0].shape);
   if (z == NULL) return -1;
   gin[0] = m1d_index_add(z, (int)n->ip[0], n->saved[0], g);
@@ -360,7 +360,7 @@ m1d_Tensor *m1d_index_select (m1d_Tensor *x, int dim, m1d_Tensor *idx) {
 }
 
 /* grad_fit casts back when base and source had different dtypes (the output promotes) */
-static int bw_index_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_index_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   if (n->edges[0].needs && (gin[0] = m1d_grad_fit(g, &n->edges[0])) == NULL) return -1;
   if (n->edges[1].needs) {
     m1d_Tensor *s = m1d_index_select(g, (int)n->ip[0], n->saved[0]);
@@ -409,7 +409,7 @@ static int check_gather (const char *op, const m1d_Tensor *x, int dim, const m1d
   return check_index(op, idx, x->shape[dim], x);
 }
 
-static int bw_gather (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_gather (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *z = m1d_zeros(g->dtype, n->edges[0].ndim, n->edges[0].shape);
   if (z == NULL) return -1;
   gin[0] = m1d_scatter_add(z, (int)n->ip[0], n->saved[0], g);
@@ -442,7 +442,7 @@ m1d_Tensor *m1d_gather (m1d_Tensor *x, int dim, m1d_Tensor *idx) {
   return out;
 }
 
-static int bw_scatter_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_scatter_add (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   if (n->edges[0].needs && (gin[0] = m1d_grad_fit(g, &n->edges[0])) == NULL) return -1;
   if (n->edges[1].needs) {
     m1d_Tensor *s = m1d_gather(g, (int)n->ip[0], n->saved[0]);
@@ -484,7 +484,7 @@ m1d_Tensor *m1d_scatter_add (m1d_Tensor *base, int dim, m1d_Tensor *idx, m1d_Ten
   return out;
 }
 
-static int bw_flip (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_flip (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_flip(g, (int)n->ip[0]);
   return gin[0] ? 0 : -1;
 }
@@ -535,12 +535,12 @@ static int64_t out_len (int64_t L, int64_t k, int64_t s, int64_t p) { return (L 
         }                                                                              \
   }
 
-static int bw_unfold (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_unfold (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_fold1d(g, n->edges[0].shape[2], n->ip[0], n->ip[1], n->ip[2]);
   return gin[0] ? 0 : -1;
 }
 
-static int bw_fold (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_fold (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   gin[0] = m1d_unfold1d(g, n->ip[0], n->ip[1], n->ip[2]);
   return gin[0] ? 0 : -1;
 }

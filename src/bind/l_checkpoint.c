@@ -130,11 +130,11 @@ static m1d_Tensor *flatten_all (int n, m1d_Tensor **outs) {
   return r;
 }
 
-static int bw_checkpoint (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
+static int bw_checkpoint (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   Payload *p = node->ud;
   lua_State *L = m1d_backward_L;
   if (L == NULL) return m1d_failcode("checkpoint: backward called outside Lua");
-  int create = m1d_grad_enabled();
+  int create = create_graph;
   int base = lua_gettop(L);
   if (!lua_checkstack(L, p->nargs + 8)) return m1d_failcode("checkpoint: Lua stack overflow");
   lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref);           /* base+1: the saved table */

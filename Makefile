@@ -140,6 +140,8 @@ install: all
 	install -m 755 m1d $(DESTDIR)$(PREFIX)/bin/m1d
 	install -m 755 $(B)/lua/m1d/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/m1d/core.so
 	install -m 644 lua/m1d/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/
+	install -d $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/doc
+	install -m 644 lua/m1d/doc/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/doc/
 	install -d $(DESTDIR)$(PREFIX)/share/m1d/mnist1d
 	install -m 644 vendor/mnist1d/*.npy vendor/mnist1d/LICENSE $(DESTDIR)$(PREFIX)/share/m1d/mnist1d/
 
@@ -170,7 +172,7 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32:allocator_may_retu
 check-asan:
 	@$(MAKE) --no-print-directory B=$(ASAN_B) EXE=$(ASAN_B)/m1d OPT="-O1 $(SAN)" LDFLAGS="$(SAN)" \
 	  $(ASAN_B)/libm1d.a $(ASAN_B)/lua/m1d/core.so $(ASAN_B)/m1d $(CTESTS:$(B)/%=$(ASAN_B)/%)
-	@for f in lua/m1d/*.lua; do ln -sfn $(CURDIR)/$$f $(ASAN_B)/lua/m1d/; done; ln -sfn $(CURDIR)/vendor $(ASAN_B)/
+	@for f in lua/m1d/*.lua; do ln -sfn $(CURDIR)/$$f $(ASAN_B)/lua/m1d/; done; ln -sfn $(CURDIR)/lua/m1d/doc $(ASAN_B)/lua/m1d/; ln -sfn $(CURDIR)/vendor $(ASAN_B)/
 	@. ./env.sh && env $(ASAN_ENV) M1D_LUA=$(ASAN_B)/m1d M1D_BIN=$(ASAN_B)/m1d \
 	  prove $(PROVEFLAGS) --exec tests/run $(ASAN_TESTS)
 

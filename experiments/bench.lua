@@ -113,7 +113,7 @@ if results.models.lottery then
   local flop, sgemm_s = 0, 0
   for _, g in ipairs(lottery_gemms(cfg.batch)) do
     flop = flop + 2 * g[1] * g[2] * g[3]
-    sgemm_s = sgemm_s + m1d.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+    sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
   end
   local r = results.models.lottery
   r.gemm_mflop = flop / 1e6

@@ -98,7 +98,7 @@ sweep.main{
     local n = x:size(1)
     local t0, steps = m1d.clock(), 0
     for _ = 1, r.epochs do
-      local perm = m1d.randperm(n) + 1                 -- a fresh order every epoch, from the seeded generator
+      local perm = m1d.randperm(n)                     -- a fresh order every epoch, from the seeded generator
       local xs, ys = x:index_select(1, perm), y:index_select(1, perm)
       for s = 1, n, r.batch do
         local len = math.min(r.batch, n - s + 1)

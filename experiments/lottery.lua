@@ -127,7 +127,7 @@ local function adjacency_permuted(rows, draws, seed)
   local n = #rows[1]
   local total = 0
   for d = 1, draws do
-    local perm = m1d.mnist1d_permutation(n, seed + d):totable()
+    local perm = m1d.core.mnist1d_permutation(n, seed + d):totable()
     local pr = {}
     for j, r in ipairs(rows) do
       local q = {}

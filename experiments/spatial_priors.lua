@@ -24,7 +24,7 @@ local function window_perm(len, w, seed)
   local k = 0
   for start = 0, len - 1, w do
     local width = math.min(w, len - start)
-    local p = m1d.mnist1d_permutation(width, seed + k):totable()
+    local p = m1d.core.mnist1d_permutation(width, seed + k):totable()
     for j = 1, width do idx[start + j] = p[j] + start end
     k = k + 1
   end

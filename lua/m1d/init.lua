@@ -3,8 +3,16 @@
 -- loaded on first use: m1d.nn, m1d.optim, m1d.mnist1d, m1d.plot, m1d.train, ...
 local core = require "m1d.core"
 
+-- C functions that exist for the library's own use (the optimizers' update kernels, the
+-- generator's parts, the model-file codec, process and terminal plumbing, a GEMM timer)
+-- stay under m1d.core, off the public table.
+local INTERNAL = {
+  adam_update = true, rmsprop_update = true, sgd_update = true, bench_sgemm = true,
+  write_file = true, mnist1d_generate = true, mnist1d_check = true, mnist1d_label_noise = true,
+  mnist1d_permutation = true, load_tensors = true, save_tensors = true, spawn = true, isatty = true,
+}
 local m1d = {}
-for k, v in pairs(core) do m1d[k] = v end
+for k, v in pairs(core) do if not INTERNAL[k] then m1d[k] = v end end
 m1d.core = core
 m1d.Tensor = core.Tensor        -- the tensor method table: add methods here
 

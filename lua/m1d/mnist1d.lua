@@ -116,6 +116,7 @@ end
 
 local Dataset = {}
 Dataset.__index = Dataset
+Dataset.__name = "m1d.mnist1d.Dataset"  -- help(data) finds the Dataset entries by it
 M.Dataset = Dataset
 
 local function cast(t, dtype)

@@ -12,6 +12,7 @@ local nn = {}
 
 local Module = {}
 Module.__index = Module
+Module.__name = "m1d.nn.Module"      -- help(model) finds the Module entries by it
 Module.__call = function(self, ...) return self:forward(...) end
 nn.ModuleBase = Module
 
@@ -272,7 +273,7 @@ end
 function nn.LPPool1d(p, k, stride)
   if type(p) ~= "number" or not (p > 0) then error(("LPPool1d: norm p must be a positive number, got %s"):format(tostring(p)), 2) end
   k = check_size("LPPool1d", "kernel_size", k); stride = check_size("LPPool1d", "stride", stride or k)
-  return leaf_module("LPPool1d", function(_, x) return m1d.lp_pool1d(x, k, stride or k, p) end)
+  return leaf_module("LPPool1d", function(_, x) return m1d.lp_pool1d(x, p, k, stride or k) end)
 end
 
 local function activation(name, f)

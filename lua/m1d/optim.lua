@@ -38,6 +38,7 @@ end
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
+Optimizer.__name = "m1d.optim.Optimizer"  -- help(opt) finds the Optimizer entries by it
 
 function Optimizer:zero_grad()
   for _, p in ipairs(self.params) do p.grad = nil end
@@ -82,7 +83,7 @@ function optim.SGD(params, opts)
     local buf = s.state[i]
     local first = buf == nil
     if s.momentum ~= 0 and first then buf = m1d.zeros(p:size(), p:dtype()); s.state[i] = buf end
-    m1d.sgd_update(p, g, buf, s.lr, s.momentum, s.dampening, s.weight_decay, s.nesterov, first)
+    m1d.core.sgd_update(p, g, buf, s.lr, s.momentum, s.dampening, s.weight_decay, s.nesterov, first)
   end
   return self
 end
@@ -103,7 +104,7 @@ local function adam(kind, params, opts, decoupled)
       s.state[i] = st
     end
     st.step = st.step + 1
-    m1d.adam_update(p, g, st.m, st.v, st.step, s.lr, s.betas[1], s.betas[2], s.eps, s.weight_decay, decoupled)
+    m1d.core.adam_update(p, g, st.m, st.v, st.step, s.lr, s.betas[1], s.betas[2], s.eps, s.weight_decay, decoupled)
   end
   return self
 end
@@ -118,7 +119,7 @@ function optim.RMSprop(params, opts)
   self._update = function(s, i, p, g)
     local sq = s.state[i]
     if not sq then sq = m1d.zeros(p:size(), p:dtype()); s.state[i] = sq end
-    m1d.rmsprop_update(p, g, sq, s.lr, s.alpha, s.eps, s.weight_decay)
+    m1d.core.rmsprop_update(p, g, sq, s.lr, s.alpha, s.eps, s.weight_decay)
   end
   return self
 end

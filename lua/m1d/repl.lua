@@ -313,13 +313,14 @@ local function children(doc, name)
   return out
 end
 
+-- The class of an object, as the reference names its methods ("Module:parameters").
+local CLASSES = {["m1d.Tensor"] = "Tensor", ["m1d.plot.Figure"] = "Figure", ["m1d.Process"] = "Process",
+                 ["m1d.nn.Module"] = "Module", ["m1d.mnist1d.Dataset"] = "Dataset",
+                 ["m1d.optim.Optimizer"] = "Optimizer"}
 local function type_name(x)
   local mt = getmetatable(x)
   local n = type(mt) == "table" and rawget(mt, "__name")
-  if n == "m1d.Tensor" then return "Tensor" end
-  if n == "m1d.plot.Figure" then return "Figure" end
-  if n == "m1d.Process" then return "Process" end
-  return nil
+  return n and CLASSES[n]
 end
 
 -- repl.help_text(x) -> the documentation of x as text.  x: nothing (an overview), a
@@ -357,7 +358,14 @@ function repl.help_text(...)
       end
     end
   else
-    name = value_names(doc)[x] or type_name(x)
+    name = value_names(doc)[x]
+    if not name and type_name(x) then
+      -- an object: what it is (its own tostring, e.g. "MNIST-1D dataset: 4000 train, ..."),
+      -- then its class's entry and methods
+      name = type_name(x)
+      local ok, s = pcall(tostring, x)
+      if ok and type(x) ~= "userdata" then text = s:match("^[^\n]*") .. "\n\n" end
+    end
     if not name then
       text = ("no documentation for this %s (help() lists the modules)\n"):format(type(x))
     end
@@ -375,7 +383,7 @@ function repl.help_text(...)
       end
     end
     if #parts == 0 then parts[1] = ("%s: not documented yet"):format(name) end
-    text = table.concat(parts, "\n") .. "\n"
+    text = (text or "") .. table.concat(parts, "\n") .. "\n"
   end
   return text
 end

@@ -46,7 +46,7 @@ function train.fit(o)
   local opt = o.opt or optim.make(o.optimizer or "adam", model:parameters(),
                                   {lr = o.lr or 1e-2, weight_decay = o.weight_decay})
   local label = o.label or (model._name or "model")
-  local live = o.progress ~= false and m1d.isatty("stderr")
+  local live = o.progress ~= false and m1d.core.isatty("stderr")
   local quiet = o.progress == false
   local log_every = o.log_every or 1000
   local x, y = data.x, data.y

@@ -28,7 +28,7 @@ function util.json_decode(s) return json().decode(s) end
 function util.write_atomic(path, text)
   local dir = path:match("^(.*)/[^/]*$")
   if dir then m1d.makedirs(dir) end
-  m1d.write_file(path, text)
+  m1d.core.write_file(path, text)
 end
 
 function util.write_json(path, v) util.write_atomic(path, util.json_encode(v) .. "\n") end

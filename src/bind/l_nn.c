@@ -24,21 +24,23 @@ static int l_conv1d (lua_State *L) {
   return m1d_pushtensor(L, m1d_conv1d(x, w, b, stride, pad));
 }
 
+/* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]) */
 static int pool (lua_State *L, int kind) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   lua_Integer k = luaL_checkinteger(L, 2), s = luaL_optinteger(L, 3, k);
-  switch (kind) {
-    case 0: return m1d_pushtensor(L, m1d_max_pool1d(x, k, s));
-    case 1: return m1d_pushtensor(L, m1d_avg_pool1d(x, k, s));
-    default: {
-      double p = luaL_optnumber(L, 4, 2.0);
-      return m1d_pushtensor(L, m1d_lp_pool1d(x, p, k, s));
-    }
-  }
+  return m1d_pushtensor(L, kind == 0 ? m1d_max_pool1d(x, k, s) : m1d_avg_pool1d(x, k, s));
 }
 static int l_max_pool1d (lua_State *L) { return pool(L, 0); }
 static int l_avg_pool1d (lua_State *L) { return pool(L, 1); }
-static int l_lp_pool1d (lua_State *L) { return pool(L, 2); }
+
+/* lp_pool1d(x, p, k [, s = k]): the norm first, as torch.nn.functional.lp_pool1d and
+   nn.LPPool1d(p, k, s) take it */
+static int l_lp_pool1d (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  double p = luaL_checknumber(L, 2);
+  lua_Integer k = luaL_checkinteger(L, 3), s = luaL_optinteger(L, 4, k);
+  return m1d_pushtensor(L, m1d_lp_pool1d(x, p, k, s));
+}
 
 static int l_unfold1d (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);

@@ -349,12 +349,17 @@ static int l_randint (lua_State *L) {
   return m1d_pushtensor(L, t);
 }
 
-/* randperm(n) : a permutation of 0..n-1 (int64), as np.random.permutation */
+/* randperm(n) : a permutation of 1..n (int64): the order of np.random.permutation(n),
+   plus one, so that it indexes like every other index of the Lua API (index_select). */
 static int l_randperm (lua_State *L) {
   int64_t n = checksize(L, 1, "randperm");
   if (n < 0) return luaL_error(L, "randperm: negative size %I", (lua_Integer)n);
   m1d_Tensor *t = m1d_empty(M1D_I64, 1, &n);
-  if (t) m1d_rng_permutation(m1d_global_rng(), n, m1d_data(t));
+  if (t) {
+    int64_t *p = m1d_data(t);
+    m1d_rng_permutation(m1d_global_rng(), n, p);
+    for (int64_t i = 0; i < n; i++) p[i] += 1;
+  }
   return m1d_pushtensor(L, t);
 }
 
@@ -551,6 +556,24 @@ static int t_reshape (lua_State *L) {
   int64_t shape[M1D_MAXDIM];
   int n = m1d_checkshape(L, 2, shape, "reshape");
   return m1d_pushtensor(L, m1d_reshape(t, n, shape));
+}
+
+/* view: reshape that never copies (as torch.Tensor.view): when the strides do not allow
+   the new shape, an error that points to reshape, instead of a copy whose writes would
+   be lost. */
+static int t_view (lua_State *L) {
+  m1d_Tensor *t = m1d_checktensor(L, 1);
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 2, shape, "view");
+  m1d_Tensor *r = m1d_reshape(t, n, shape);
+  if (r != NULL && r->storage != t->storage && m1d_numel(t) > 0) {
+    m1d_ShapeStr ts = m1d_shapestr(t);
+    m1d_decref(r);
+    return luaL_error(L, "view: a %s tensor with these strides cannot be viewed as the requested "
+                      "shape without copying; use reshape (which copies when it must) or "
+                      "contiguous() first", ts.s);
+  }
+  return m1d_pushtensor(L, r);
 }
 
 static int t_flatten (lua_State *L) {
@@ -1098,7 +1121,7 @@ static const luaL_Reg methods[] = {
   {"size", t_size}, {"shape", t_size}, {"dim", t_dim}, {"numel", t_numel}, {"dtype", t_dtype},
   {"is_contiguous", t_is_contiguous}, {"storage_id", t_storage_id}, {"item", t_item},
   {"totable", t_totable}, {"getflat", t_getflat}, {"setflat", t_setflat},
-  {"reshape", t_reshape}, {"view", t_reshape}, {"flatten", t_flatten}, {"narrow", t_narrow},
+  {"reshape", t_reshape}, {"view", t_view}, {"flatten", t_flatten}, {"narrow", t_narrow},
   {"select", t_select}, {"transpose", t_transpose}, {"t", t_t}, {"permute", t_permute},
   {"unsqueeze", t_unsqueeze}, {"squeeze", t_squeeze}, {"expand", t_expand},
   {"contiguous", t_contiguous}, {"clone", t_clone}, {"float", t_float}, {"double", t_double},

@@ -32,6 +32,6 @@ T.is(m1d.util.read_json(dir .. "/sub/r.json").a, 1, "write_json creates director
 local p = io.popen("ls -a " .. dir .. "/sub")
 local listing = p:read("a"); p:close()
 T.ok(not listing:find("tmp", 1, true), "no temporary file left behind", listing)
-T.raises(function() m1d.write_file("/proc/no/such/dir/x", "y") end, "an unwritable path is an error naming it", "/proc/no/such/dir/x")
+T.raises(function() m1d.core.write_file("/proc/no/such/dir/x", "y") end, "an unwritable path is an error naming it", "/proc/no/such/dir/x")
 os.execute("rm -rf " .. dir)
 T.done()

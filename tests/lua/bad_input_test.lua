@@ -397,7 +397,7 @@ do
   local windows = {
     {"max_pool1d", function(k, s) return m1d.max_pool1d(x, k, s) end},
     {"avg_pool1d", function(k, s) return m1d.avg_pool1d(x, k, s) end},
-    {"lp_pool1d", function(k, s) return m1d.lp_pool1d(x, k, s, 2) end},
+    {"lp_pool1d", function(k, s) return m1d.lp_pool1d(x, 2, k, s) end},
     {"unfold1d", function(k, s) return m1d.unfold1d(x, k, s) end},
   }
   local bad_windows = {{0, 1}, {-1, 1}, {2, 0}, {2, -1}, {7, 1}, {1 << 62, 1}, {2, MIN}, {MIN, 1}}
@@ -407,12 +407,13 @@ do
         local _ = op[2](ks[1], ks[2])
       end, op[1])
     end
-    bad(op[1] .. " of a 2-D input", function() local _ = m1d[op[1]](m1d.ones(2, 6), 2) end, op[1], "[2,6]")
+    local args = op[1] == "lp_pool1d" and {2, 2} or {2}     -- lp_pool1d(x, p, k)
+    bad(op[1] .. " of a 2-D input", function() local _ = m1d[op[1]](m1d.ones(2, 6), table.unpack(args)) end, op[1], "[2,6]")
     bad(op[1] .. " with kernel 1.5", function() local _ = op[2](1.5, 1) end, "integer representation")
     T.is(op[2](2, 1 << 62):size(3), 1, op[1] .. " with a huge stride gives one window")
   end
   for _, p in ipairs{0, -1, NaN} do
-    bad("lp_pool1d with p = " .. show(p), function() local _ = m1d.lp_pool1d(x, 2, 2, p) end, "lp_pool1d", "norm p")
+    bad("lp_pool1d with p = " .. show(p), function() local _ = m1d.lp_pool1d(x, p, 2, 2) end, "lp_pool1d", "norm p")
   end
   for _, sp in ipairs{{0, 0}, {-1, 0}, {MIN, 0}, {1, -1}, {1, 1 << 62}, {1, 1 << 41}, {1, MIN}} do
     bad(("conv1d stride %s padding %s"):format(show(sp[1]), show(sp[2])), function()
@@ -493,7 +494,7 @@ do
   end
   bad("onehot with 0 classes", function() local _ = m1d.onehot(m1d.tensor({0}, "int64"), 0) end, "onehot", ">= 1")
   bad("onehot with 2^50 classes", function() local _ = m1d.onehot(m1d.tensor({0}, "int64"), 1 << 50) end, "too large")
-  bad("label_noise of float labels", function() local _ = m1d.mnist1d_label_noise(m1d.ones(3), 0.1, 1) end,
+  bad("label_noise of float labels", function() local _ = m1d.core.mnist1d_label_noise(m1d.ones(3), 0.1, 1) end,
       "label_noise", "int64")
 end
 
@@ -569,7 +570,7 @@ do
   end, "cat", "at most")
   local tmp = os.tmpname()
   bad("save_tensors with a numeric name", function()
-    m1d.save_tensors(tmp, {1}, {m1d.ones(1)})
+    m1d.core.save_tensors(tmp, {1}, {m1d.ones(1)})
   end, "save", "name 1 is not a string")
   os.remove(tmp)
 end
@@ -594,7 +595,7 @@ do
                {"dampening", {0.1, 0, NaN}}, {"weight_decay", {0.1, 0, 0, NaN}}, {"weight_decay", {0.1, 0, 0, -1}}}
   for _, c in ipairs(sgd) do
     bad("sgd_update " .. c[1] .. " " .. show(c[2][#c[2]]), function()
-      m1d.sgd_update(p, g, m1d.zeros(3), table.unpack(c[2]))
+      m1d.core.sgd_update(p, g, m1d.zeros(3), table.unpack(c[2]))
     end, "sgd", c[1])
   end
   local adam = {{"lr", {NaN}}, {"lr", {-1}}, {"beta1", {0.1, NaN}}, {"beta1", {0.1, 1}}, {"beta1", {0.1, -0.5}},
@@ -602,34 +603,34 @@ do
                 {"eps", {0.1, 0.9, 0.99, -1}}, {"weight_decay", {0.1, 0.9, 0.99, 1e-8, NaN}}}
   for _, c in ipairs(adam) do
     bad("adam_update " .. c[1] .. " " .. show(c[2][#c[2]]), function()
-      m1d.adam_update(p, g, m1d.zeros(3), m1d.zeros(3), 1, table.unpack(c[2]))
+      m1d.core.adam_update(p, g, m1d.zeros(3), m1d.zeros(3), 1, table.unpack(c[2]))
     end, "adam", c[1])
   end
-  bad("adam_update step 0", function() m1d.adam_update(p, g, m1d.zeros(3), m1d.zeros(3), 0, 0.1) end, "adam", "step")
+  bad("adam_update step 0", function() m1d.core.adam_update(p, g, m1d.zeros(3), m1d.zeros(3), 0, 0.1) end, "adam", "step")
   local rms = {{"lr", {NaN}}, {"alpha", {0.1, NaN}}, {"alpha", {0.1, -1}}, {"eps", {0.1, 0.9, NaN}},
                {"weight_decay", {0.1, 0.9, 1e-8, NaN}}}
   for _, c in ipairs(rms) do
     bad("rmsprop_update " .. c[1] .. " " .. show(c[2][#c[2]]), function()
-      m1d.rmsprop_update(p, g, m1d.zeros(3), table.unpack(c[2]))
+      m1d.core.rmsprop_update(p, g, m1d.zeros(3), table.unpack(c[2]))
     end, "rmsprop", c[1])
   end
-  bad("sgd_update of int64", function() local i = m1d.zeros(3, "int64"); m1d.sgd_update(i, i, nil, 0.1) end,
+  bad("sgd_update of int64", function() local i = m1d.zeros(3, "int64"); m1d.core.sgd_update(i, i, nil, 0.1) end,
       "sgd", "int64")
-  bad("sgd_update with a gradient of another shape", function() m1d.sgd_update(p, m1d.ones(4), nil, 0.1) end,
+  bad("sgd_update with a gradient of another shape", function() m1d.core.sgd_update(p, m1d.ones(4), nil, 0.1) end,
       "sgd", "[3]", "[4]")
-  bad("sgd_update with momentum but no buffer", function() m1d.sgd_update(p, g, nil, 0.1, 0.9) end, "sgd", "buffer")
+  bad("sgd_update with momentum but no buffer", function() m1d.core.sgd_update(p, g, nil, 0.1, 0.9) end, "sgd", "buffer")
   bad("sgd_update of a non-contiguous parameter", function()
     local q = m1d.zeros(3, 2):t()
-    m1d.sgd_update(q, m1d.ones(2, 3), nil, 0.1)
+    m1d.core.sgd_update(q, m1d.ones(2, 3), nil, 0.1)
   end, "sgd", "contiguous")
   T.is(p:sum():item(), 0, "no failed update touched the parameter")
   bad("set_num_threads(0)", function() m1d.set_num_threads(0) end, "set_num_threads")
   bad("set_num_threads(2^40)", function() m1d.set_num_threads(BIG) end, "set_num_threads", "1099511627776")
-  bad("label_noise fraction nan", function() m1d.mnist1d_label_noise(m1d.zeros(3, "int64"), NaN, 1) end,
+  bad("label_noise fraction nan", function() m1d.core.mnist1d_label_noise(m1d.zeros(3, "int64"), NaN, 1) end,
       "label_noise", "fraction")
-  bad("label_noise fraction 2", function() m1d.mnist1d_label_noise(m1d.zeros(3, "int64"), 2, 1) end,
+  bad("label_noise fraction 2", function() m1d.core.mnist1d_label_noise(m1d.zeros(3, "int64"), 2, 1) end,
       "label_noise", "fraction")
-  bad("label_noise seed -1", function() m1d.mnist1d_label_noise(m1d.zeros(3, "int64"), 0.1, -1) end, "seed")
+  bad("label_noise seed -1", function() m1d.core.mnist1d_label_noise(m1d.zeros(3, "int64"), 0.1, -1) end, "seed")
 end
 
 ---------------------------------------------------------------- nn layers
@@ -820,7 +821,7 @@ do
 
   -- model files (save_tensors / load_tensors)
   local mpath = dir .. "/m.m1d"
-  m1d.save_tensors(mpath, {"w", "b"}, {m1d.ones(2, 3), m1d.zeros(3)})
+  m1d.core.save_tensors(mpath, {"w", "b"}, {m1d.ones(2, 3), m1d.zeros(3)})
   local mf = assert(io.open(mpath, "rb"))
   local model = mf:read("a")
   mf:close()
@@ -834,16 +835,16 @@ do
   }
   for _, c in ipairs(models) do
     local p = write(c[1]:gsub(" ", "_") .. ".m1d", c[2])
-    bad("load_tensors of a model file: " .. c[1], function() local _ = m1d.load_tensors(p) end, "load", p, c[3])
+    bad("load_tensors of a model file: " .. c[1], function() local _ = m1d.core.load_tensors(p) end, "load", p, c[3])
   end
-  bad("load_tensors of a missing file", function() local _ = m1d.load_tensors(dir .. "/none.m1d") end,
+  bad("load_tensors of a missing file", function() local _ = m1d.core.load_tensors(dir .. "/none.m1d") end,
       "load", "cannot open")
-  bad("save_tensors of mismatched lists", function() m1d.save_tensors(mpath, {"a"}, {}) end, "save", "1 names for 0")
-  bad("save_tensors of a number", function() m1d.save_tensors(mpath, {"a"}, {5}) end, "save", "not a tensor")
+  bad("save_tensors of mismatched lists", function() m1d.core.save_tensors(mpath, {"a"}, {}) end, "save", "1 names for 0")
+  bad("save_tensors of a number", function() m1d.core.save_tensors(mpath, {"a"}, {5}) end, "save", "not a tensor")
   bad("save_tensors into a missing directory", function()
-    m1d.save_tensors(dir .. "/no/m.m1d", {"a"}, {m1d.ones(1)})
+    m1d.core.save_tensors(dir .. "/no/m.m1d", {"a"}, {m1d.ones(1)})
   end, "save", "no/m.m1d")
-  local names = m1d.load_tensors(mpath)
+  local names = m1d.core.load_tensors(mpath)
   T.is(names[1], "w", "the good model file still loads")
   for _, n in ipairs{"a.npy", "m.m1d"} do os.remove(dir .. "/" .. n) end
   for _, c in ipairs(files) do os.remove(dir .. "/" .. c[1]:gsub(" ", "_") .. ".npy") end
@@ -877,7 +878,7 @@ do
       end, "mnist1d", (name == "num_samples" and v == 1 << 60) and "examples"
                       or (name == "final_seq_length" and v == 1 << 50) and "length" or name)
       bad(("core.mnist1d_check{%s = %s}"):format(name, show(v)), function()
-        m1d.mnist1d_check{[name] = v}
+        m1d.core.mnist1d_check{[name] = v}
       end, "mnist1d")
     end
   end
@@ -888,14 +889,14 @@ do
   bad("mnist1d.dataset(5)", function() local _ = mnist1d.dataset(5) end, "mnist1d", "table")
   bad("mnist1d.dataset with dtype int64", function() local _ = mnist1d.dataset({}, {dtype = "int64"}) end,
       "mnist1d", "dtype")
-  bad("core.mnist1d_check with a numeric key", function() m1d.mnist1d_check{[1] = 2} end, "mnist1d", "strings")
-  bad("core.mnist1d_check(5)", function() m1d.mnist1d_check(5) end, "table expected")
+  bad("core.mnist1d_check with a numeric key", function() m1d.core.mnist1d_check{[1] = 2} end, "mnist1d", "strings")
+  bad("core.mnist1d_check(5)", function() m1d.core.mnist1d_check(5) end, "table expected")
   bad("core.mnist1d_generate of 2^40 long rows", function()
-    local _ = m1d.mnist1d_generate{final_seq_length = BIG}
+    local _ = m1d.core.mnist1d_generate{final_seq_length = BIG}
   end, "mnist1d")
-  bad("mnist1d_permutation(-1)", function() local _ = m1d.mnist1d_permutation(-1, 0) end, "permutation")
-  bad("mnist1d_permutation(2^41)", function() local _ = m1d.mnist1d_permutation(1 << 41, 0) end, "permutation")
-  bad("mnist1d_permutation seed -1", function() local _ = m1d.mnist1d_permutation(5, -1) end, "seed")
+  bad("mnist1d_permutation(-1)", function() local _ = m1d.core.mnist1d_permutation(-1, 0) end, "permutation")
+  bad("mnist1d_permutation(2^41)", function() local _ = m1d.core.mnist1d_permutation(1 << 41, 0) end, "permutation")
+  bad("mnist1d_permutation seed -1", function() local _ = m1d.core.mnist1d_permutation(5, -1) end, "seed")
   local d = mnist1d.dataset{num_samples = 20, seed = 1}
   bad("batch size 0", function() local _ = d:batch(1, 0) end, "batch", "size >= 1")
   bad("batch start 1.5", function() local _ = d:batch(1.5, 2) end, "batch", "integers")

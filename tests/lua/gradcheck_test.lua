@@ -309,10 +309,10 @@ both("max_pool1d k 3 stride 2 (overlapping)", function(x) return m1d.max_pool1d(
      {distinct(2, 2, 9)})
 both("avg_pool1d k 2", function(x) return m1d.avg_pool1d(x, 2) end, {randn(2, 3, 9)})
 both("avg_pool1d k 3 stride 1", function(x) return m1d.avg_pool1d(x, 3, 1) end, {randn(2, 2, 7)})
-both("lp_pool1d p 2", function(x) return m1d.lp_pool1d(x, 2) end, {randn(2, 3, 9)})
-both("lp_pool1d p 3 k 3 stride 2", function(x) return m1d.lp_pool1d(x, 3, 2, 3) end,
+both("lp_pool1d p 2 k 2", function(x) return m1d.lp_pool1d(x, 2, 2) end, {randn(2, 3, 9)})
+both("lp_pool1d p 3 k 3 stride 2", function(x) return m1d.lp_pool1d(x, 3, 3, 2) end,
      {uniform(0.5, 2, 2, 2, 9)})
-both("lp_pool1d p 1.5", function(x) return m1d.lp_pool1d(x, 2, 2, 1.5) end,
+both("lp_pool1d p 1.5", function(x) return m1d.lp_pool1d(x, 1.5, 2, 2) end,
      {uniform(0.5, 2, 1, 2, 6)})
 do  -- a window of zeros (ReLU output) has gradient 0 as in torch, not 0 * inf = NaN
   local x = m1d.tensor({{{0, 0, 1, 2, 0, 3}}}, "float64"):requires_grad()

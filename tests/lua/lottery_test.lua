@@ -53,7 +53,7 @@ for _, n in ipairs{1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 1003} do
         for i = 1, n, 3 do gt[i] = 0 end
         g = m1d.tensor(gt)
       end
-      m1d.adam_update(p, g, m, v, step, 2e-2, 0.9, 0.999, 1e-8, wd, decoupled)
+      m1d.core.adam_update(p, g, m, v, step, 2e-2, 0.9, 0.999, 1e-8, wd, decoupled)
       adam_ref(P, g:totable(), M, V, step, 2e-2, 0.9, 0.999, 1e-8, wd, decoupled)
     end
     local bad = 0

@@ -49,7 +49,16 @@ T.close(r:mean():item(), 0, 0.03, "randn mean ~ 0")
 T.close(r:std():item(), 1, 0.03, "randn std ~ 1")
 local perm = m1d.randperm(10):totable()
 table.sort(perm)
-T.ok(same(perm, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), "randperm is a permutation of 0..n-1")
+T.ok(same(perm, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), "randperm is a permutation of 1..n")
+T.lives(function() local _ = m1d.arange(10):index_select(1, m1d.randperm(10)) end, "randperm indexes index_select directly")
+
+-- view never copies: a view of a transposed tensor is an error that points to reshape
+local base = m1d.arange(12):reshape(3, 4)
+T.raises(function() local _ = base:t():view(12) end, "view of a transposed tensor is an error", "view", "reshape")
+local v = base:view(4, 3)
+v:fill_(7)
+T.is(base:sum():item(), 84, "a view shares storage: writes through it are seen")
+T.is(base:t():reshape(12):storage_id() == base:storage_id(), false, "reshape of a transposed tensor copies")
 
 -- elementwise
 local x = m1d.tensor({{1, -2}, {3, -4}}, "float64")
@@ -245,7 +254,8 @@ check(m1d.conv1d(m1d.tensor({{{1, 2, 3, 4}}}), m1d.tensor({{{1, 0, -1}}}), m1d.t
       {{{-1.5, -1.5, -1.5, 3.5}}}, "conv1d with padding 1 (cross-correlation)")
 check(m1d.max_pool1d(m1d.tensor({{{1, 3, 2, 5, 4}}}), 2), {{{3, 5}}}, "max_pool1d drops the tail")
 check(m1d.avg_pool1d(m1d.tensor({{{1, 3, 2, 6}}}), 2), {{{2, 4}}}, "avg_pool1d")
-check(m1d.lp_pool1d(m1d.tensor({{{3, 4, 6, 8}}}), 2), {{{5, 10}}}, "lp_pool1d p=2")
+check(m1d.lp_pool1d(m1d.tensor({{{3, 4, 6, 8}}}), 2, 2), {{{5, 10}}}, "lp_pool1d p=2 k=2")
+check(m1d.lp_pool1d(m1d.tensor({{{3, 4, 6, 8}}}), 1, 4), {{{21}}}, "lp_pool1d p=1 k=4: the norm comes first")
 local logits = m1d.tensor({{2, 0}, {0, 2}}, "float64")
 local labels = m1d.tensor({0, 0}, "int64")
 T.close(m1d.cross_entropy(logits, labels):item(),

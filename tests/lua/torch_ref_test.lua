@@ -336,24 +336,24 @@ local function no_state() return nil end
 local function one_buffer(p) return m1d.zeros(p:size(), F) end
 local function two_buffers(p) return {m1d.zeros(p:size(), F), m1d.zeros(p:size(), F)} end
 
-optim_case("optim_sgd", no_state, function(p, g) m1d.sgd_update(p, g, nil, 0.1, 0, 0, 0, false, false) end)
+optim_case("optim_sgd", no_state, function(p, g) m1d.core.sgd_update(p, g, nil, 0.1, 0, 0, 0, false, false) end)
 optim_case("optim_sgd_momentum", one_buffer, function(p, g, buf, k)
-  m1d.sgd_update(p, g, buf, 0.1, 0.9, 0, 0, false, k == 1)
+  m1d.core.sgd_update(p, g, buf, 0.1, 0.9, 0, 0, false, k == 1)
 end)
 optim_case("optim_sgd_momentum_wd", one_buffer, function(p, g, buf, k)
-  m1d.sgd_update(p, g, buf, 0.1, 0.9, 0, 0.01, false, k == 1)
+  m1d.core.sgd_update(p, g, buf, 0.1, 0.9, 0, 0.01, false, k == 1)
 end)
 optim_case("optim_adam", two_buffers, function(p, g, s, k)
-  m1d.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 0, false)
+  m1d.core.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 0, false)
 end)
 optim_case("optim_adam_wd", two_buffers, function(p, g, s, k)
-  m1d.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 1e-3, false)
+  m1d.core.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 1e-3, false)
 end)
 optim_case("optim_adamw", two_buffers, function(p, g, s, k)
-  m1d.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 1e-2, true)
+  m1d.core.adam_update(p, g, s[1], s[2], k, 1e-2, 0.9, 0.999, 1e-8, 1e-2, true)
 end)
 optim_case("optim_rmsprop", one_buffer, function(p, g, sq)
-  m1d.rmsprop_update(p, g, sq, 1e-2, 0.99, 1e-8, 0)
+  m1d.core.rmsprop_update(p, g, sq, 1e-2, 0.99, 1e-8, 0)
 end)
 
 -- ---------------------------------------------------------------- coverage of the fixtures

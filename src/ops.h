@@ -4,8 +4,9 @@
 ** Every function returns a new tensor (a new reference) or NULL with a message
 ** naming the op and the shapes (m1d_errmsg).  Inputs are borrowed.  When grad
 ** mode is on and an input requires grad, the op records a node whose backward
-** rule is written with these same ops, so every op here supports gradients of
-** any order.  Float ops accept float32 and float64; mixing them promotes to
+** rule, under create_graph, computes with these same ops, so every op here
+** supports gradients of any order (first-order backwards of the fused ops are C
+** loops of their own; see autograd.h and ops_rebuild.c).  Float ops accept float32 and float64; mixing them promotes to
 ** float64.  Dims are 0-based here (the Lua binding converts).
 */
 #ifndef M1D_OPS_H

@@ -58,6 +58,7 @@ m1d_Tensor *m1d_sum_dim (m1d_Tensor *x, int dim, int keepdim);
 m1d_Tensor *m1d_mean (m1d_Tensor *x);
 m1d_Tensor *m1d_mean_dim (m1d_Tensor *x, int dim, int keepdim);
 m1d_Tensor *m1d_var_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased);  /* dim < 0: all */
+m1d_Tensor *m1d_std_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased);  /* gradient 0 at std 0 */
 m1d_Tensor *m1d_argmax (m1d_Tensor *x, int dim, int keepdim);          /* int64, first max */
 m1d_Tensor *m1d_argmin (m1d_Tensor *x, int dim, int keepdim);
 m1d_Tensor *m1d_max_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices);

@@ -213,6 +213,23 @@ m1d_Tensor *m1d_var_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased) {
   return r;
 }
 
+/* std = sqrt(var), with the gradient 0 where the variance is 0 (as PyTorch), not
+   0 * inf = NaN: sqrt sees the variance only where it is positive (and 1 elsewhere),
+   and a second where puts 0 back there, so neither branch passes a NaN, at any order. */
+m1d_Tensor *m1d_std_dim (m1d_Tensor *x, int dim, int keepdim, int unbiased) {
+  m1d_Tensor *v = NULL, *pos = NULL, *one = NULL, *zero = NULL, *safe = NULL, *sq = NULL, *r = NULL;
+  TRY(v, m1d_var_dim(x, dim, keepdim, unbiased));
+  TRY(pos, m1d_cmp_scalar(v, M1D_GT, 0));
+  TRY(one, m1d_scalar(v->dtype, 1));
+  TRY(zero, m1d_scalar(v->dtype, 0));
+  TRY(safe, m1d_where(pos, v, one));
+  TRY(sq, m1d_sqrt(safe));
+  r = m1d_where(pos, sq, zero);
+fail:
+  m1d_decref(v); m1d_decref(pos); m1d_decref(one); m1d_decref(zero); m1d_decref(safe); m1d_decref(sq);
+  return r;
+}
+
 /* ---------------------------------------------------------------- arg max/min */
 
 /* x with `dim` moved last, contiguous (a copy when needed) */
@@ -297,6 +314,15 @@ m1d_Tensor *m1d_logsumexp (m1d_Tensor *x, int dim, int keepdim) {
   int prev = m1d_set_grad_enabled(0);       /* the shift is a constant */
   m = m1d_max_dim(x, dim, 1, NULL);
   m1d_set_grad_enabled(prev);
+  /* an infinite maximum shifts by 0 instead (as PyTorch): -inf - -inf would make an
+     all -inf row NaN instead of -inf, and a row holding +inf NaN instead of +inf */
+  if (m) {
+    int64_t n = m1d_numel(m);
+    for (int64_t i = 0; i < n; i++) {
+      if (m->dtype == M1D_F32) { float *p = (float *)m1d_data(m) + i; if (isinf(*p)) *p = 0; }
+      else { double *p = (double *)m1d_data(m) + i; if (isinf(*p)) *p = 0; }
+    }
+  }
   if (m && (md = m1d_detach(m)) && (d = m1d_sub(x, md)) && (e = m1d_exp(d)) &&
       (s = m1d_sum_dim(e, dim, 1)) && (l = m1d_log(s)))
     r = m1d_add(l, md);

@@ -867,9 +867,8 @@ static int var_or_std (lua_State *L, int sd) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   int dim = lua_isnoneornil(L, 2) ? -1 : m1d_checkdim(L, 2, x->ndim, sd ? "std" : "var");
   int unbiased = lua_isnoneornil(L, 4) ? 1 : lua_toboolean(L, 4);
-  m1d_Tensor *v = m1d_var_dim(x, dim, keepdim_arg(L, 3), unbiased);
-  if (v && sd) { m1d_Tensor *s = m1d_sqrt(v); m1d_decref(v); v = s; }
-  return m1d_pushtensor(L, v);
+  int keepdim = keepdim_arg(L, 3);
+  return m1d_pushtensor(L, sd ? m1d_std_dim(x, dim, keepdim, unbiased) : m1d_var_dim(x, dim, keepdim, unbiased));
 }
 static int t_var (lua_State *L) { return var_or_std(L, 0); }
 static int t_std (lua_State *L) { return var_or_std(L, 1); }

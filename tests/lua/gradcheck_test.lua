@@ -187,6 +187,17 @@ both("max over dim 3 keepdim", function(a) return (a:max(3, true)) end, {r345})
 both("min over dim 1", function(a) return (a:min(1)) end, {r345})
 both("max all", function(a) return a:max() end, {r345})
 both("min all", function(a) return a:min() end, {r345})
+-- (first order only: at a constant row std has a kink, like |x| at 0, so no second derivative)
+T.ok(check.gradcheck(function(a) return a:std(2) end, {m1d.cat({r345:select(1, 1), m1d.full({1, 5}, 0.7, "float64")}, 1)}),
+     "std dim 2 with a constant row: gradient (0 there, as PyTorch)")
+do  -- where the standard deviation is 0 its gradient is 0 (PyTorch), per dim and over all
+  local x = m1d.tensor({{1, 2, 3.5}, {2, 2, 2}}, "float64"):requires_grad()
+  local g = m1d.grad(x:std(2):sum(), {x})[1]
+  T.ok(g[2]:eq(0):sum():item() == 3 and g[1]:ne(g[1]):sum():item() == 0,
+       "std(2): gradient 0 in the constant row, finite elsewhere", tostring(g))
+  local c = m1d.full({4}, 2.0, "float64"):requires_grad()
+  T.is(m1d.grad(c:std(), {c})[1]:abs():sum():item(), 0, "std() of a constant: gradient 0, not NaN")
+end
 both("logsumexp dim 2", function(a) return a:logsumexp(2) end, {r345})
 both("logsumexp dim 3 keepdim", function(a) return a:logsumexp(3, true) end, {r345 * 3})
 both("log_softmax (last dim)", function(a) return a:log_softmax() end, {r345})

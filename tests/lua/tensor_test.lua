@@ -52,6 +52,15 @@ table.sort(perm)
 T.ok(same(perm, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), "randperm is a permutation of 1..n")
 T.lives(function() local _ = m1d.arange(10):index_select(1, m1d.randperm(10)) end, "randperm indexes index_select directly")
 
+-- logsumexp of a row that is all -inf is -inf, of a row holding +inf is +inf (PyTorch), not NaN
+do
+  local l = m1d.tensor({{0.3, -1.2}, {-math.huge, -math.huge}, {1, math.huge}}, "float64"):logsumexp(2):totable()
+  T.ok(math.abs(l[1] - 0.50141327798275) < 1e-12 and l[2] == -math.huge and l[3] == math.huge,
+       "logsumexp: finite row, all -inf row -> -inf, row with +inf -> +inf", table.concat(l, " "))
+  local f = m1d.tensor({-math.huge, -math.huge}):logsumexp(1):item()
+  T.is(f, -math.huge, "logsumexp float32 over all -inf is -inf")
+end
+
 -- view never copies: a view of a transposed tensor is an error that points to reshape
 local base = m1d.arange(12):reshape(3, 4)
 T.raises(function() local _ = base:t():view(12) end, "view of a transposed tensor is an error", "view", "reshape")

@@ -198,9 +198,6 @@ static int parseheader (const char *name, const char *text, size_t len, Header *
   if (!h->have_descr || !h->have_fortran || !h->have_shape)
     return m1d_failcode("load_npy: %s: bad header dict (missing key '%s')", name,
                         !h->have_descr ? "descr" : !h->have_fortran ? "fortran_order" : "shape");
-  if (h->fortran)
-    return m1d_failcode("load_npy: %s: fortran_order True is not supported; "
-                        "save a C-ordered array (np.ascontiguousarray)", name);
   return parsedescr(name, h);
 }
 
@@ -297,6 +294,31 @@ static int convert (const char *name, const Header *h, void *buf, size_t count, 
   return 0;
 }
 
+/* fortran_order True (NumPy writes it for a transposed or column-major array): the first
+   index varies fastest.  Reorder the converted elements (el bytes each) into C order;
+   *data is replaced by the reordered copy.  0, or -1 with a message. */
+static int fortran_to_c (const char *name, const Header *h, void **data, size_t count, size_t el) {
+  if (!h->fortran || h->ndim < 2 || count < 2) return 0;
+  unsigned char *src = *data, *dst = malloc(count * el);
+  if (dst == NULL) return m1d_failcode("load_npy: %s: out of memory (%zu bytes)", name, count * el);
+  int64_t idx[M1D_MAXDIM] = {0}, fstride[M1D_MAXDIM];
+  int n = h->ndim;
+  fstride[0] = 1;
+  for (int k = 1; k < n; k++) fstride[k] = fstride[k - 1] * h->shape[k - 1];
+  int64_t off = 0;                              /* Fortran offset of idx, C order walk */
+  for (size_t i = 0; i < count; i++) {
+    memcpy(dst + i * el, src + (size_t)off * el, el);
+    for (int k = n - 1; k >= 0; k--) {          /* next C-order index */
+      if (++idx[k] < h->shape[k]) { off += fstride[k]; break; }
+      off -= (h->shape[k] - 1) * fstride[k];
+      idx[k] = 0;
+    }
+  }
+  free(src);
+  *data = dst;
+  return 0;
+}
+
 static void fillout (const Header *h, m1d_NpyArray *out, void *data, size_t outb) {
   out->ndim = h->ndim;
   for (int i = 0; i < h->ndim; i++) out->shape[i] = h->shape[i];
@@ -329,7 +351,11 @@ int m1d_npy_read_mem (const char *name, const void *vbuf, size_t len, m1d_NpyArr
   void *data = malloc(outb ? outb : 1);
   if (data == NULL) return m1d_failcode("load_npy: %s: out of memory (%zu bytes)", name, outb);
   if (raw) memcpy(data, buf + hstart + hlen, raw);
-  if (convert(name, &h, data, count, out)) { free(data); return -1; }
+  if (convert(name, &h, data, count, out) || fortran_to_c(name, &h, &data, count, count ? outb / count : 0)) {
+    free(data);
+    memset(out, 0, sizeof *out);
+    return -1;
+  }
   fillout(&h, out, data, outb);
   return 0;
 }
@@ -382,6 +408,7 @@ int m1d_npy_read (const char *path, m1d_NpyArray *out) {
   if (got < raw) { truncated(path, &h, raw, got); goto fail; }
   fclose(f); f = NULL;
   if (convert(path, &h, data, count, out)) goto fail;
+  if (fortran_to_c(path, &h, &data, count, count ? outb / count : 0)) goto fail;
   fillout(&h, out, data, outb);
   return 0;
 ioerr:

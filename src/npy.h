@@ -1,7 +1,8 @@
 /*
 ** npy.h — NumPy .npy files on plain memory (no tensors involved).
 **
-** Reads format versions 1.0, 2.0 and 3.0, C order only, little-endian (or
+** Reads format versions 1.0, 2.0 and 3.0, C or Fortran order (what NumPy writes
+** for a transposed array; reordered into C order as it loads), little-endian (or
 ** byte-order-free) data: float32 ('<f4') stays float32, float64 ('<f8') stays
 ** float64, and the integer kinds i1 i2 i4 i8 u1 u2 u4 u8 and bool b1 become
 ** int64 (u8 values above 2^63-1 are rejected).  Writes float32/float64/int64

@@ -788,7 +788,6 @@ do
     {"object", patch("<f8", "|O8"), "load_npy"},
     {"float16", patch("<f8", "<f2"), "load_npy"},
     {"big-endian", patch("<f8", ">f8"), "big-endian"},
-    {"fortran", patch("False", "True"), "fortran_order"},
     {"negative dim", patch("(3, 4)", "(-3, 4)"), "negative dimension"},
     {"huge shape", patch("(3, 4)", "(99999999999, 4)"), "truncated"},
     {"overflowing shape", patch("(3, 4)", "(4294967296, 4294967296, 4294967296)"), "too large"},

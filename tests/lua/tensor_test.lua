@@ -61,6 +61,16 @@ do
   T.is(f, -math.huge, "logsumexp float32 over all -inf is -inf")
 end
 
+-- .npy files NumPy writes in Fortran order (a transposed array) load in C order
+do
+  local t = m1d.load_npy("tests/fixtures/npy/transposed_f8_4x3.npy")
+  T.is(table.concat(t:shape(), "x"), "4x3", "load_npy of np.save(a.T): shape [4,3]")
+  T.ok(t:eq(m1d.arange(12, "float64"):reshape(3, 4):t() / 4):sum():item() == 12, "and the values of a.T")
+  local f = m1d.load_npy("tests/fixtures/npy/fortran_f4_2x3x4.npy")
+  T.ok(f:dtype() == "float32" and f:eq(m1d.arange(24):reshape(2, 3, 4)):sum():item() == 24,
+       "np.asfortranarray 3-D float32 loads in C order")
+end
+
 -- view never copies: a view of a transposed tensor is an error that points to reshape
 local base = m1d.arange(12):reshape(3, 4)
 T.raises(function() local _ = base:t():view(12) end, "view of a transposed tensor is an error", "view", "reshape")

@@ -383,8 +383,13 @@ m1d_Tensor *m1d_index_add (m1d_Tensor *base, int dim, m1d_Tensor *idx, m1d_Tenso
   m1d_Tensor *ic = m1d_contiguous_raw(idx);
   if (ic == NULL) return NULL;
   m1d_Tensor *out = m1d_cast_raw(base, m1d_promote(base->dtype, src->dtype));
-  if (out == NULL) { m1d_decref(ic); return NULL; }
-  copy_slices(out, dim, m1d_data(ic), src, NULL, idx->shape[0], 1);
+  /* copy_slices adds element by element in one dtype: the source in the output's */
+  m1d_Tensor *sc = NULL;
+  if (out != NULL) sc = src->dtype == out->dtype ? src : m1d_cast_raw(src, out->dtype);
+  if (sc == src) m1d_incref(sc);
+  if (sc == NULL) { m1d_decref(ic); m1d_decref(out); return NULL; }
+  copy_slices(out, dim, m1d_data(ic), sc, NULL, idx->shape[0], 1);
+  m1d_decref(sc);
   m1d_Tensor *in[2] = {base, src};
   if (m1d_needs_grad(2, in)) {
     m1d_Node *node = m1d_record("index_add", bw_index_add, out, 2, in);

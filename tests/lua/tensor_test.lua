@@ -71,6 +71,14 @@ do
        "np.asfortranarray 3-D float32 loads in C order")
 end
 
+-- index_add with a source of another dtype: values converted, not reinterpreted
+do
+  local r = m1d.zeros(3, "float64"):index_add(1, m1d.tensor({1, 3}, "int64"), m1d.tensor({1, 2}))
+  T.is(table.concat(r:totable(), " "), "1.0 0.0 2.0", "index_add: float64 base, float32 source")
+  local q = m1d.zeros(2):index_add(1, m1d.tensor({2, 1}, "int64"), m1d.tensor({5, 7}, "int64"))
+  T.is(q:dtype() .. " " .. table.concat(q:totable(), " "), "float32 7.0 5.0", "index_add: float32 base, int64 source")
+end
+
 -- view never copies: a view of a transposed tensor is an error that points to reshape
 local base = m1d.arange(12):reshape(3, 4)
 T.raises(function() local _ = base:t():view(12) end, "view of a transposed tensor is an error", "view", "reshape")

@@ -36,7 +36,8 @@ tensor([24.0000], float32 [1])]=]},
      "The gradient accumulated into a leaf by backward (nil before the first backward, " ..
      "and always nil for non-leaf results). Each backward replaces it with a new tensor " ..
      "(old + new), so a gradient read earlier does not change; with create_graph it " ..
-     "carries a graph. Assign nil to clear it, or a tensor of t's shape to set it.",
+     "carries a graph. Assign nil to clear it, or a tensor of t's shape to set it (the " ..
+     "dtype is not checked).",
      ex = [=[local w = m1d.ones(2):requires_grad()
 print(w.grad);
 (w * 3):sum():backward(); print(w.grad)
@@ -56,8 +57,9 @@ print(d:is_requiring_grad(), d:storage_id() == w:storage_id())]=],
      "The gradients of outputs (a tensor or a list) with respect to inputs (a tensor or a " ..
      "list), as torch.autograd.grad: new tensors, nothing accumulated into `.grad`. A " ..
      "single input gives a single tensor, a list a list. Outputs with more than one " ..
-     "element need grad_outputs (one tensor per output, of its shape). Every input must " ..
-     "require grad (else an error); an input the outputs do not depend on gets zeros. " ..
+     "element need grad_outputs (one tensor per output, of its shape). Every output and " ..
+     "every input must require grad (else an error); an input the outputs do not depend " ..
+     "on gets zeros. " ..
      "With create_graph the gradients are recorded, so they can be differentiated " ..
      "again (any order). The graph is freed unless retain_graph (which defaults to " ..
      "create_graph).",

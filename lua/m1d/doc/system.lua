@@ -14,8 +14,8 @@ return {
      "SHA-256), atomically (a temporary file renamed into place). A map is saved under " ..
      "its keys (sorted); a list (a table with a non-empty array part, whose other keys " ..
      "are then ignored) under the names \"1\", \"2\", ... Values must be tensors " ..
-     "(views are fine); the directory must exist. Returns nothing. Module:save builds " ..
-     "on it.",
+     "(views are fine); the directory must exist (else an error naming the file). " ..
+     "Returns nothing. Module:save writes the same format.",
      ex = [=[local f = os.tmpname()
 m1d.save(f, {w = m1d.ones(2, 3), step = m1d.tensor(7, "int64")})
 local t, names = m1d.load(f); os.remove(f)
@@ -87,7 +87,7 @@ print(dt >= 0 and dt < 1)]=],
      "Tensor storage accounting: bytes_live is the storage of the tensors alive now, " ..
      "bytes_allocated every byte ever requested (monotonic; what the garbage collector " ..
      "is told about), mallocs the calls to the system allocator (m1d recycles blocks of " ..
-     "recurring sizes, so it stays flat in a training loop).",
+     "recurring sizes, so it grows far more slowly than bytes_allocated).",
      ex = [=[local before = m1d.memstats().bytes_live
 local t = m1d.zeros(1000)
 print(m1d.memstats().bytes_live - before)
@@ -117,7 +117,9 @@ print(type(info.core), info.threads == m1d.get_num_threads())]=],
      "Flush subnormal floats to zero (on = true) or not (false, the default), as " ..
      "torch.set_flush_denormal: long Adam runs make subnormals, and CPUs compute on " ..
      "them slowly. on must be a boolean; returns the previous setting. On a CPU without " ..
-     "such a mode it returns false, and raises if asked to turn it on.",
+     "such a mode (not x86) it returns false, and raises if asked to turn it on. It " ..
+     "sets the calling thread's mode (MXCSR): OpenBLAS worker threads, when " ..
+     "set_num_threads(n > 1), keep their own.",
      ex = [=[local prev = m1d.set_flush_denormal(true)
 print(m1d.set_flush_denormal(prev))]=],
      out = [=[true]=]},

@@ -7,13 +7,16 @@ return {
           "(`m1d.zeros(2, 3)` or `m1d.zeros({2, 3})`) and then a dtype or an options table " ..
           "`{dtype =, requires_grad =}`. Lua sees 1-based dimensions and indices (a negative " ..
           "dim counts from the end), but labels and class indices are 0-based (digits 0..9). " ..
-          "Operators and ops broadcast as NumPy does, mixed dtypes promote to the wider one, " ..
-          "and the ops below are differentiable unless their entry says otherwise.",
+          "Elementwise operators and ops broadcast as NumPy does and promote two tensors' " ..
+          "dtypes to the wider (int64 < float32 < float64), while a number takes the " ..
+          "tensor's dtype; the GEMM ops (matmul, linear, conv1d, gru) want one float dtype. " ..
+          "The ops below are differentiable unless their entry says otherwise.",
   entries = {
     {"Tensor", "Tensor  (the class of every tensor; m1d.Tensor is its method table)",
      "A tensor: an n-dimensional array (0 to 8 dims) of float32, float64 or int64 values " ..
      "in one storage, possibly a strided view of another tensor's storage. Operators: " ..
-     "`+ - * / ^` and unary `-` between tensors and numbers (broadcasting), `#t` (size " ..
+     "`+ - * / ^` and unary `-` between tensors and numbers (broadcasting; a number " ..
+     "takes the tensor's dtype, so an int64 tensor + 1.5 truncates), `#t` (size " ..
      "of dim 1), `t[i]` (row i, 1-based: a number for a 1-D tensor, else a view), " ..
      "`t[i] = v` (assign a row), `tostring(t)`, and `t.grad` (the gradient). Methods are " ..
      "listed below and in the \"Tensor methods\" and \"Autograd\" sections; functions that " ..
@@ -189,9 +192,11 @@ print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
     {"m1d.lp_pool1d", "m1d.lp_pool1d(x, p, k [, stride = k]) -> Tensor [N, C, L']",
      "Power-average pooling, the norm p first (as torch's lp_pool1d and nn.LPPool1d(p, " ..
      "k [, s])): (sum over each window of x^p)^(1/p), windows as in max_pool1d. Like " ..
-     "torch it raises x to p, not |x| to p: for odd p negative values subtract (and a " ..
-     "negative sum gives NaN unless p = 1); p = 2 on any input is the L2 norm. p must " ..
-     "be > 0. A window summing to 0 gives 0 with gradient 0 (not NaN). Differentiable.",
+     "torch it raises x to p, not |x| to p: for p = 2 that is the L2 norm of the window, " ..
+     "but for other p negative inputs give NaN (non-integer p) or subtract (odd p; a " ..
+     "negative sum then gives NaN unless p = 1), so feed it non-negative values (e.g. " ..
+     "after a ReLU). p must be > 0. A window summing to 0 gives 0 with gradient 0 (not " ..
+     "NaN). Differentiable.",
      ex = [=[print(m1d.lp_pool1d(m1d.tensor{{{3, -4, 1, 0}}}, 2, 2))]=],
      out = [=[tensor([[[5.0000, 1.0000]]], float32 [1,1,2])]=]},
     {"m1d.unfold1d", "m1d.unfold1d(x, k [, stride = 1] [, padding = 0]) -> Tensor [N, C*k, L']",
@@ -222,7 +227,8 @@ tensor([[[0.5000],
      "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder (0 " ..
      "to 3) derivatives in x: row k + 1 is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
      "and w2 hold H elements each (e.g. the weights of Linear(1, H) and Linear(H, 1)); " ..
-     "add the output bias yourself. The [numel(x), H] hidden layer is never stored; " ..
+     "add the output bias yourself. All float of one dtype; x has at most 7 dims. The " ..
+     "[numel(x), H] hidden layer is never stored; " ..
      "differentiable to any order (first order fused, higher orders op-composed). float32 " ..
      "tanh has an absolute error below 2e-7. Used by experiments/metalearn_afunc.lua for " ..
      "the learned activation.",
@@ -242,7 +248,8 @@ print(("%.4f"):format(loss:item()), loss:dim())]=],
     {"m1d.nll", "m1d.nll(logp, labels) -> Tensor (0-dim)",
      "Negative log-likelihood: -mean_i logp[i, labels[i]], for log-probabilities logp " ..
      "[N, C] (e.g. x:log_softmax(2)) and int64 labels [N] of 0-based classes 0..C-1 " ..
-     "(checked as in cross_entropy). cross_entropy(x, y) equals nll(x:log_softmax(2), y). " ..
+     "(checked as in cross_entropy). cross_entropy(x, y) equals nll(x:log_softmax(2), y) " ..
+     "up to rounding. " ..
      "Differentiable.",
      ex = [=[print(m1d.nll(m1d.tensor{{-1, -2}, {-3, -4}}, m1d.tensor({1, 0}, "int64")):item())]=],
      out = [=[2.5]=]},

@@ -4,8 +4,8 @@ return {
   title = "Autograd", key = "autograd",
   intro = "Operations on float tensors that require gradients are recorded while grad mode " ..
           "is on (the default; `m1d.no_grad` turns it off); `loss:backward()` accumulates " ..
-          "gradients into the leaves' `.grad`, and `m1d.grad` returns them instead. Every " ..
-          "op is differentiable to any order: pass `create_graph = true` and differentiate " ..
+          "gradients into the leaves' `.grad`, and `m1d.grad` returns them instead. The " ..
+          "ops are differentiable to any order: pass `create_graph = true` and differentiate " ..
           "the gradients again. A graph is freed as it is walked, so a second backward " ..
           "through it needs `retain_graph = true` the first time.",
   entries = {
@@ -139,7 +139,8 @@ y:sum():backward(); print(x.grad)]=],
      "Check second derivatives: the gradient (taken with create_graph) of " ..
      "S = sum_i sum(grad_i * u_i), for random directions u_i and output direction v, is " ..
      "compared with central differences of S, both with respect to the inputs " ..
-     "(Hessian-vector products) and to v. Inputs, opts and the result as in gradcheck.",
+     "(Hessian-vector products) and to v (skipped with opts.skip_grad_outputs). Inputs, " ..
+     "opts and the result as in gradcheck; true when fn does not depend on the inputs.",
      ex = [=[print((m1d.gradgradcheck(function(a) return a:pow(3) end, {m1d.randn(3, "float64")})))]=],
      out = [=[true]=]},
   },

@@ -29,8 +29,10 @@ print(t[2][1], #t, (t * 2 + 1)[1][2], t:dtype())]=],
     -- ------------------------------------------------------------ creation
     {"m1d.tensor", "m1d.tensor(values [, dtype | {dtype =, requires_grad =}]) -> Tensor",
      "A new tensor from a number (a 0-dim tensor), a nested table of numbers " ..
-     "(`m1d.tensor{{1, 2}, {3, 4}}` is [2, 2]) or another tensor (a copy, converted to " ..
-     "dtype, not connected to the other's graph). dtype is \"float32\" (default), " ..
+     "(`m1d.tensor{{1, 2}, {3, 4}}` is [2, 2]) or another tensor (a copy, not connected " ..
+     "to the other's graph, converted to dtype, which defaults to float32 here too: " ..
+     "`m1d.tensor(t)` of a float64 t is float32; `t:clone()` keeps the dtype). dtype is " ..
+     "\"float32\" (default), " ..
      "\"float64\" or \"int64\" (also \"float\", \"double\", \"long\"); int64 truncates " ..
      "fractions toward zero and raises on NaN, inf or values beyond 2^63. Raises on " ..
      "ragged tables and non-numeric elements.",
@@ -65,14 +67,16 @@ tensor([0, 0], int64 [2])]=]},
      "The 1-D tensor start, start + step, ... up to but not including stop, as " ..
      "np.arange: n = ceil((stop - start) / step) elements (none if that is negative); " ..
      "step may be negative or fractional. Raises on step 0 or NaN. float32 unless " ..
-     "dtype is given (no options table).",
+     "dtype is given (a string or {dtype =}; requires_grad in that table is ignored, " ..
+     "silently).",
      ex = [=[print(m1d.arange(4), m1d.arange(1, 10, 3, "int64"))
 print(m1d.arange(5, 1, -2))]=],
      out = "tensor([0.0000, 1.0000, 2.0000, 3.0000], float32 [4])\ttensor([1, 4, 7], int64 [3])\n" ..
            "tensor([5.0000, 3.0000], float32 [2])"},
     {"m1d.linspace", "m1d.linspace(a, b, n [, dtype]) -> Tensor [n]",
      "n evenly spaced values from a to b, both included (as np.linspace; the last is " ..
-     "exactly b). n = 1 gives {a}, n = 0 an empty tensor; negative n is an error.",
+     "exactly b). n = 1 gives {a}, n = 0 an empty tensor; negative n is an error. " ..
+     "dtype as in arange (requires_grad is ignored).",
      ex = [=[print(m1d.linspace(0, 1, 5))]=],
      out = [=[tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000], float32 [5])]=]},
     {"m1d.randn", "m1d.randn(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",

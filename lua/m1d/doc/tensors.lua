@@ -18,7 +18,8 @@ return {
      "`+ - * / ^` and unary `-` between tensors and numbers (broadcasting; a number " ..
      "takes the tensor's dtype, so an int64 tensor + 1.5 truncates), `#t` (size " ..
      "of dim 1), `t[i]` (row i, 1-based: a number for a 1-D tensor, else a view), " ..
-     "`t[i] = v` (assign a row), `tostring(t)`, and `t.grad` (the gradient). Methods are " ..
+     "`t[i] = v` (assign a number or a broadcastable tensor to row i; refused on a " ..
+     "tensor that requires grad while grad mode is on), `tostring(t)`, and `t.grad` (the gradient). Methods are " ..
      "listed below and in the \"Tensor methods\" and \"Autograd\" sections; functions that " ..
      "add methods can put them in m1d.Tensor. Storage is freed by the collector, or at " ..
      "once by `t:release()` or `local t <close> = ...`.",

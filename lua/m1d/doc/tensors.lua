@@ -2,63 +2,267 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Tensors", key = "tensors",
-  intro = "Tensors are n-dimensional arrays (float32, float64 or int64) in row-major order. " ..
-          "Lua sees 1-based dimensions and indices. Arithmetic operators work between tensors " ..
-          "and numbers, with NumPy broadcasting.",
+  intro = "Tensors are n-dimensional arrays of float32 (the default), float64 or int64, in " ..
+          "row-major order; the creation functions take sizes as numbers or a table " ..
+          "(`m1d.zeros(2, 3)` or `m1d.zeros({2, 3})`) and then a dtype or an options table " ..
+          "`{dtype =, requires_grad =}`. Lua sees 1-based dimensions and indices (a negative " ..
+          "dim counts from the end), but labels and class indices are 0-based (digits 0..9). " ..
+          "Elementwise operators and ops broadcast as NumPy does and promote two tensors' " ..
+          "dtypes to the wider (int64 < float32 < float64), while a number takes the " ..
+          "tensor's dtype; the GEMM ops (matmul, linear, conv1d, gru) want one float dtype. " ..
+          "The ops below are differentiable unless their entry says otherwise.",
   entries = {
-    {"m1d.tensor", "m1d.tensor(values [, dtype]) -> Tensor",
-     "A tensor from a number or nested tables: `m1d.tensor{{1, 2}, {3, 4}}`. dtype is " ..
-     "\"float32\" (default), \"float64\" or \"int64\"."},
-    {"m1d.zeros", "m1d.zeros(d1, d2, ... | {shape} [, dtype]) -> Tensor",
-     "A tensor of zeros."},
-    {"m1d.ones", "m1d.ones(d1, d2, ... | {shape} [, dtype]) -> Tensor",
-     "A tensor of ones."},
-    {"m1d.full", "m1d.full({shape}, value [, dtype]) -> Tensor",
-     "A tensor filled with value."},
-    {"m1d.empty", "m1d.empty(d1, d2, ... | {shape} [, dtype]) -> Tensor",
-     "Uninitialised storage."},
-    {"m1d.arange", "m1d.arange([start,] stop [, step] [, dtype]) -> Tensor",
-     "Values from start (default 0) up to but not including stop."},
-    {"m1d.linspace", "m1d.linspace(a, b, n [, dtype]) -> Tensor",
-     "n evenly spaced values from a to b."},
-    {"m1d.randn", "m1d.randn(d1, d2, ... | {shape} [, dtype]) -> Tensor",
-     "Samples of the standard normal distribution from the global generator (see " ..
-     "manual_seed)."},
-    {"m1d.rand", "m1d.rand(d1, d2, ... | {shape} [, dtype]) -> Tensor",
-     "Uniform samples in [0, 1)."},
-    {"m1d.randint", "m1d.randint(lo, hi, {shape}) -> Tensor",
-     "Uniform int64 samples in [lo, hi)."},
-    {"m1d.randperm", "m1d.randperm(n) -> Tensor",
-     "A random permutation of 1..n (int64)."},
+    {"Tensor", "Tensor  (the class of every tensor; m1d.Tensor is its method table)",
+     "A tensor: an n-dimensional array (0 to 8 dims) of float32, float64 or int64 values " ..
+     "in one storage, possibly a strided view of another tensor's storage. Operators: " ..
+     "`+ - * / ^` and unary `-` between tensors and numbers (broadcasting; a number " ..
+     "takes the tensor's dtype, so an int64 tensor + 1.5 truncates), `#t` (size " ..
+     "of dim 1), `t[i]` (row i, 1-based: a number for a 1-D tensor, else a view), " ..
+     "`t[i] = v` (assign a number or a broadcastable tensor to row i; refused on a " ..
+     "tensor that requires grad while grad mode is on), `tostring(t)`, and `t.grad` (the gradient). Methods are " ..
+     "listed below and in the \"Tensor methods\" and \"Autograd\" sections; functions that " ..
+     "add methods can put them in m1d.Tensor. Storage is freed by the collector, or at " ..
+     "once by `t:release()` or `local t <close> = ...`.",
+     ex = [=[local t = m1d.tensor{{1, 2}, {3, 4}}
+print(t[2][1], #t, (t * 2 + 1)[1][2], t:dtype())]=],
+     out = [=[3.0	2	5.0	float32]=]},
+
+    -- ------------------------------------------------------------ creation
+    {"m1d.tensor", "m1d.tensor(values [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "A new tensor from a number (a 0-dim tensor), a nested table of numbers " ..
+     "(`m1d.tensor{{1, 2}, {3, 4}}` is [2, 2]) or another tensor (a copy, not connected " ..
+     "to the other's graph, converted to dtype, which defaults to float32 here too: " ..
+     "`m1d.tensor(t)` of a float64 t is float32; `t:clone()` keeps the dtype). dtype is " ..
+     "\"float32\" (default), " ..
+     "\"float64\" or \"int64\" (also \"float\", \"double\", \"long\"); int64 truncates " ..
+     "fractions toward zero and raises on NaN, inf or values beyond 2^63. Raises on " ..
+     "ragged tables and non-numeric elements.",
+     ex = [=[local t = m1d.tensor({{1, 2}, {3, 4}}, "int64")
+print(t:dtype(), table.concat(t:shape(), "x"), t[2][1])
+print(m1d.tensor(2.5):dim(), m1d.tensor(-1.7, "int64"):item())]=],
+     out = "int64\t2x2\t3\n0\t-1"},
+    {"m1d.zeros", "m1d.zeros(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "A new tensor of zeros. No sizes (or `{}`) gives a 0-dim tensor; a negative or " ..
+     "non-integer size is an error.",
+     ex = [=[print(m1d.zeros(2, 3))
+print(m1d.zeros({2}, "int64"))]=],
+     out = [=[tensor([[0.0000, 0.0000, 0.0000],
+        [0.0000, 0.0000, 0.0000]], float32 [2,3])
+tensor([0, 0], int64 [2])]=]},
+    {"m1d.ones", "m1d.ones(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "A new tensor of ones (sizes as in zeros).",
+     ex = [=[print(m1d.ones(2, {dtype = "float64", requires_grad = true}))]=],
+     out = [=[tensor([1.0000, 1.0000], float64 [2], requires_grad)]=]},
+    {"m1d.full", "m1d.full({shape}, value [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "A new tensor filled with value. The shape must be a table (`m1d.full(2, 3)` is an " ..
+     "error).",
+     ex = [=[print(m1d.full({2, 2}, 7, "int64"))]=],
+     out = [=[tensor([[7, 7],
+        [7, 7]], int64 [2,2])]=]},
+    {"m1d.empty", "m1d.empty(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "A new tensor whose values are whatever the memory held (not zeroed): for buffers " ..
+     "that are written before they are read.",
+     ex = [=[print(table.concat(m1d.empty(3, 4):shape(), "x"))]=],
+     out = [=[3x4]=]},
+    {"m1d.arange", "m1d.arange([start = 0,] stop [, step = 1] [, dtype]) -> Tensor [n]",
+     "The 1-D tensor start, start + step, ... up to but not including stop, as " ..
+     "np.arange: n = ceil((stop - start) / step) elements (none if that is negative); " ..
+     "step may be negative or fractional. Raises on step 0 or NaN. float32 unless " ..
+     "dtype is given (a string or {dtype =}; requires_grad in that table is ignored, " ..
+     "silently).",
+     ex = [=[print(m1d.arange(4), m1d.arange(1, 10, 3, "int64"))
+print(m1d.arange(5, 1, -2))]=],
+     out = "tensor([0.0000, 1.0000, 2.0000, 3.0000], float32 [4])\ttensor([1, 4, 7], int64 [3])\n" ..
+           "tensor([5.0000, 3.0000], float32 [2])"},
+    {"m1d.linspace", "m1d.linspace(a, b, n [, dtype]) -> Tensor [n]",
+     "n evenly spaced values from a to b, both included (as np.linspace; the last is " ..
+     "exactly b). n = 1 gives {a}, n = 0 an empty tensor; negative n is an error. " ..
+     "dtype as in arange (requires_grad is ignored).",
+     ex = [=[print(m1d.linspace(0, 1, 5))]=],
+     out = [=[tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000], float32 [5])]=]},
+    {"m1d.randn", "m1d.randn(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "Samples of the standard normal distribution from the global generator, which is " ..
+     "NumPy's legacy RandomState bit for bit: after `m1d.manual_seed(s)`, " ..
+     "`m1d.randn(n, \"float64\")` equals `np.random.seed(s); np.random.randn(n)` (float32 " ..
+     "rounds those values). float32 or float64 only (int64 is an error).",
+     ex = [=[m1d.manual_seed(0)
+print(("%.6f"):format(m1d.randn(1, "float64"):item()))]=],
+     out = [=[1.764052]=]},
+    {"m1d.rand", "m1d.rand(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
+     "Uniform samples in [0, 1) from the global generator (np.random.random_sample's " ..
+     "stream). float32 or float64 only.",
+     ex = [=[m1d.manual_seed(0)
+print(("%.6f"):format(m1d.rand(1, "float64"):item()))]=],
+     out = [=[0.548814]=]},
+    {"m1d.randint", "m1d.randint(lo, hi, d1, d2, ... | {shape}) -> Tensor (int64)",
+     "Uniform integers in [lo, hi) (hi excluded), as int64, from the global generator " ..
+     "(np.random.randint's stream). Raises when hi <= lo. There is no dtype argument.",
+     ex = [=[m1d.manual_seed(0)
+print(m1d.randint(0, 10, {5}))]=],
+     out = [=[tensor([5, 0, 3, 3, 7], int64 [5])]=]},
+    {"m1d.randperm", "m1d.randperm(n) -> Tensor [n] (int64)",
+     "A random permutation of 1..n (1-based, so it can index directly: " ..
+     "`x:index_select(1, m1d.randperm(#x))` shuffles rows). It is " ..
+     "np.random.permutation(n) + 1 from the global generator. n = 0 gives an empty " ..
+     "tensor; negative n is an error.",
+     ex = [=[m1d.manual_seed(0)
+print(m1d.randperm(5))]=],
+     out = [=[tensor([3, 1, 2, 4, 5], int64 [5])]=]},
     {"m1d.manual_seed", "m1d.manual_seed(seed)",
-     "Seed the global random generator."},
-    {"m1d.matmul", "m1d.matmul(a, b) -> Tensor",
-     "Matrix product of 2-D tensors (batched for 3-D); also `a:matmul(b)`."},
-    {"m1d.cat", "m1d.cat({tensors}, dim) -> Tensor",
-     "Concatenate along dim."},
-    {"m1d.stack", "m1d.stack({tensors}, dim) -> Tensor",
-     "Stack along a new dim."},
+     "Reseed the global random generator (a Mersenne Twister, as np.random.seed) used " ..
+     "by randn, rand, randint, randperm and the layers' initialisation. seed is an " ..
+     "integer in 0..2^32-1 (others raise). Returns nothing.",
+     ex = [=[m1d.manual_seed(7); local a = m1d.randn(3)
+m1d.manual_seed(7); local b = m1d.randn(3)
+print(a:eq(b):sum():item())]=],
+     out = [=[3.0]=]},
+
+    -- ------------------------------------------------------------ ops
+    {"m1d.matmul", "m1d.matmul(a, b) -> Tensor [..., m, n]",
+     "Matrix product (a GEMM) of a [..., m, k] and b [..., k, n]: 2-D, or batched with " ..
+     "the batch dims broadcast; a [..., m, k] with a 2-D b is one GEMM. Both must be " ..
+     "float tensors of the same dtype, at least 2-D (reshape vectors to [1, k] or " ..
+     "[k, 1]); raises on misaligned shapes. Differentiable to any order. Also " ..
+     "`a:matmul(b)`.",
+     ex = [=[local a = m1d.tensor{{1, 2}, {3, 4}}
+print(m1d.matmul(a, m1d.tensor{{1}, {1}}))
+print(table.concat(m1d.matmul(m1d.ones(5, 2, 3), m1d.ones(3, 4)):shape(), "x"))]=],
+     out = [=[tensor([[3.0000],
+        [7.0000]], float32 [2,1])
+5x2x4]=]},
+    {"m1d.cat", "m1d.cat({tensors} [, dim = 1]) -> Tensor",
+     "Concatenate a non-empty list of tensors along the existing dim dim (negative " ..
+     "counts from the end); the other dims must be equal. The result has the widest " ..
+     "dtype of the list. A new tensor; differentiable.",
+     ex = [=[print(m1d.cat{m1d.tensor{1, 2}, m1d.tensor{3}})
+print(table.concat(m1d.cat({m1d.ones(2, 3), m1d.ones(2, 1)}, 2):shape(), "x"))]=],
+     out = [=[tensor([1.0000, 2.0000, 3.0000], float32 [3])
+2x4]=]},
+    {"m1d.stack", "m1d.stack({tensors} [, dim = 1]) -> Tensor",
+     "Stack a non-empty list of same-shape tensors along a new dim dim (1..ndim+1; " ..
+     "negative counts from the end). A new tensor; differentiable.",
+     ex = [=[local a, b = m1d.ones(3), m1d.zeros(3)
+print(table.concat(m1d.stack{a, b}:shape(), "x"), table.concat(m1d.stack({a, b}, 2):shape(), "x"))]=],
+     out = "2x3\t3x2"},
     {"m1d.where", "m1d.where(cond, a, b) -> Tensor",
-     "Elements of a where cond is non-zero, else b."},
+     "Elementwise a where cond is non-zero, else b; cond, a and b are tensors (numbers " ..
+     "are not accepted: use m1d.full or a 0-dim tensor) broadcast together, the result " ..
+     "has the wider dtype of a and b. It selects, so an Inf or NaN in the branch not " ..
+     "taken does not leak into the value; gradients flow to a and b (masked), none to " ..
+     "cond.",
+     ex = [=[local x = m1d.tensor{-1, 2, -3}
+print(m1d.where(x:gt(0), x, m1d.zeros(1)))]=],
+     out = [=[tensor([0.0000, 2.0000, 0.0000], float32 [3])]=]},
+    {"m1d.maximum", "m1d.maximum(a, b) -> Tensor;  m1d.minimum(a, b) -> Tensor",
+     "Elementwise max (min) of two tensors, or of a tensor and a number, broadcast; " ..
+     "also `a:maximum(b)`. Differentiable: the gradient goes to the chosen side, to a " ..
+     "on ties.",
+     also = {"m1d.minimum"},
+     ex = [=[print(m1d.maximum(m1d.tensor{1, 5}, m1d.tensor{3, 2}), m1d.minimum(m1d.tensor{-1, 2}, 0))]=],
+     out = "tensor([3.0000, 5.0000], float32 [2])\ttensor([-1.0000,  0.0000], float32 [2])"},
+    {"m1d.onehot", "m1d.onehot(labels, C [, dtype = \"float32\"]) -> Tensor [N, C]",
+     "One-hot rows: row i has a 1 at column labels[i] + 1. labels is a 1-D int64 " ..
+     "tensor of 0-based classes 0..C-1 (as MNIST-1D's digits); any other dtype or " ..
+     "shape, or a label outside 0..C-1, is an error. Not differentiable (labels).",
+     ex = [=[print(m1d.onehot(m1d.tensor({0, 2}, "int64"), 3))]=],
+     out = [=[tensor([[1.0000, 0.0000, 0.0000],
+        [0.0000, 0.0000, 1.0000]], float32 [2,3])]=]},
+    {"m1d.linear", "m1d.linear(x, w [, b]) -> Tensor [..., O]",
+     "x w^T + b, the op behind nn.Linear: x [..., in], w [O, in], b [O]; all float of one " ..
+     "dtype. Leading dims of x are flattened for one GEMM and restored. Raises when " ..
+     "x's last dim is not w's dim 2 or b is not [O]. Differentiable to any order.",
+     ex = [=[local y = m1d.linear(m1d.ones(2, 3), m1d.ones(4, 3), m1d.arange(4))
+print(table.concat(y:shape(), "x"), y[1][1], y[2][4])]=],
+     out = "2x4\t3.0\t6.0"},
+    {"m1d.conv1d", "m1d.conv1d(x, w [, b] [, stride = 1] [, padding = 0]) -> Tensor [N, O, L']",
+     "1-D cross-correlation (as torch's conv1d): x [N, C, L], w [O, C, k], b [O] or nil, " ..
+     "zero padding on both ends, L' = floor((L + 2 padding - k) / stride) + 1. All " ..
+     "float of one dtype; raises on mismatched channels, a kernel longer than the padded " ..
+     "input, stride < 1 or padding < 0. Fused (im2col and one GEMM); differentiable to " ..
+     "any order (higher orders recompose it from ops).",
+     ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
+print(m1d.conv1d(x, m1d.ones(1, 1, 3)))
+print(m1d.conv1d(x, m1d.ones(1, 1, 3), nil, 2, 1))]=],
+     out = [=[tensor([[[ 6.0000,  9.0000, 12.0000]]], float32 [1,1,3])
+tensor([[[3.0000, 9.0000, 9.0000]]], float32 [1,1,3])]=]},
+    {"m1d.max_pool1d", "m1d.max_pool1d(x, k [, stride = k]) -> Tensor [N, C, L'];  m1d.avg_pool1d(x, k [, stride = k])",
+     "Max (mean) over windows of k along the last dim of x [N, C, L] (float), no " ..
+     "padding, L' = floor((L - k) / stride) + 1 (trailing elements that fill no window " ..
+     "are dropped). Raises unless x is 3-D and k, stride >= 1 and k <= L. " ..
+     "Differentiable (max: to the first maximum of each window).",
+     also = {"m1d.avg_pool1d"},
+     ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
+print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
+     out = "tensor([[[2.0000, 4.0000]]], float32 [1,1,2])\ttensor([[[2.0000, 3.0000, 4.0000]]], float32 [1,1,3])"},
+    {"m1d.lp_pool1d", "m1d.lp_pool1d(x, p, k [, stride = k]) -> Tensor [N, C, L']",
+     "Power-average pooling, the norm p first (as torch's lp_pool1d and nn.LPPool1d(p, " ..
+     "k [, s])): (sum over each window of x^p)^(1/p), windows as in max_pool1d. Like " ..
+     "torch it raises x to p, not |x| to p: for p = 2 that is the L2 norm of the window, " ..
+     "but for other p negative inputs give NaN (non-integer p) or subtract (odd p; a " ..
+     "negative sum then gives NaN unless p = 1), so feed it non-negative values (e.g. " ..
+     "after a ReLU). p must be > 0. A window summing to 0 gives 0 with gradient 0 (not " ..
+     "NaN). Differentiable.",
+     ex = [=[print(m1d.lp_pool1d(m1d.tensor{{{3, -4, 1, 0}}}, 2, 2))]=],
+     out = [=[tensor([[[5.0000, 1.0000]]], float32 [1,1,2])]=]},
+    {"m1d.unfold1d", "m1d.unfold1d(x, k [, stride = 1] [, padding = 0]) -> Tensor [N, C*k, L']",
+     "im2col: the windows of x [N, C, L] (float) as columns, row c*k + j (0-based c, j) " ..
+     "holding x[n, c, l*stride + j - padding] (zero outside), L' as in conv1d. The " ..
+     "building block of the pools; differentiable to any order (its backward is fold).",
+     ex = [=[print(m1d.unfold1d(m1d.arange(1, 6):reshape(1, 1, 5), 3, 2))]=],
+     out = [=[tensor([[[1.0000, 3.0000],
+         [2.0000, 4.0000],
+         [3.0000, 5.0000]]], float32 [1,3,2])]=]},
+    {"m1d.gru", "m1d.gru(x, h0, w_ih, w_hh, b_ih, b_hh [, reverse = false]) -> Tensor [B, T, H]",
+     "One GRU layer in one direction over a whole sequence, fused (the op behind " ..
+     "nn.GRU): x [B, T, F] (batch first), h0 [B, H] or nil (zeros), w_ih [3H, F], " ..
+     "w_hh [3H, H], b_ih and b_hh [3H] (both required). PyTorch's gates r, z, n in that " ..
+     "order: n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h. Returns " ..
+     "every step's state in time order; with reverse the sequence is read from t = T " ..
+     "down to 1, so out[:, 1] is the reverse direction's final state (forward: out[:, T]). " ..
+     "All float of one dtype (computed in float64 inside); raises on shapes that do not " ..
+     "fit. Differentiable to any order.",
+     ex = [=[local H, F = 2, 3
+local y = m1d.gru(m1d.randn(4, 5, F), nil, m1d.randn(3 * H, F), m1d.randn(3 * H, H), m1d.zeros(3 * H), m1d.zeros(3 * H))
+print(table.concat(y:shape(), "x"))
+print(m1d.gru(m1d.zeros(1, 2, 1), m1d.ones(1, 1), m1d.zeros(3, 1), m1d.zeros(3, 1), m1d.zeros(3), m1d.zeros(3)))]=],
+     out = [=[4x5x2
+tensor([[[0.5000],
+         [0.2500]]], float32 [1,2,1])]=]},
     {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
      "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder (0 " ..
-     "to 3) derivatives in x: row k is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
+     "to 3) derivatives in x: row k + 1 is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
      "and w2 hold H elements each (e.g. the weights of Linear(1, H) and Linear(H, 1)); " ..
-     "add the output bias yourself. The [numel(x), H] hidden layer is never stored; " ..
+     "add the output bias yourself. All float of one dtype; x has at most 7 dims. The " ..
+     "[numel(x), H] hidden layer is never stored; " ..
      "differentiable to any order (first order fused, higher orders op-composed). float32 " ..
      "tanh has an absolute error below 2e-7. Used by experiments/metalearn_afunc.lua for " ..
-     "the learned activation."},
-    {"m1d.memstats", "m1d.memstats() -> {bytes_live=, bytes_allocated=, mallocs=}",
-     "Tensor storage accounting (what the collector is told about)."},
-    {"m1d.set_num_threads", "m1d.set_num_threads(n)",
-     "OpenBLAS threads for the GEMMs (1 by default: these models' GEMMs are small; " ..
-     "M1D_NUM_THREADS=n sets it at start). Also m1d.get_num_threads()."},
-    {"m1d.blas_info", "m1d.blas_info() -> {core=, chosen_by=, threads=}",
-     "Which OpenBLAS kernels run (\"SkylakeX\", \"Haswell\", ...) and who chose them: " ..
-     "\"openblas\", \"user\" (OPENBLAS_CORETYPE) or \"m1d\" (which replaces OpenBLAS's generic " ..
-     "fallback on CPUs it does not know)."},
-    {"m1d.set_flush_denormal", "m1d.set_flush_denormal(on) -> previous",
-     "Flush subnormal floats to zero (off by default), as torch.set_flush_denormal: long " ..
-     "Adam runs make them, and CPUs compute on them slowly."},
+     "the learned activation.",
+     ex = [=[local y = m1d.pointwise_mlp(m1d.tensor{0, 1}, m1d.ones(3), m1d.zeros(3), m1d.ones(3), 1)
+print(table.concat(y:shape(), "x"), y[1][1], y[2][1])]=],
+     out = "2x2\t0.0\t3.0"},
+
+    -- ------------------------------------------------------------ losses
+    {"m1d.cross_entropy", "m1d.cross_entropy(logits, labels) -> Tensor (0-dim)",
+     "Mean over the batch of -log softmax(logits)[i, labels[i]]: logits [N, C] float, " ..
+     "labels [N] int64 holding 0-based class indices 0..C-1 (MNIST-1D's digits as they " ..
+     "are). Raises on float labels, a label outside 0..C-1, mismatched N or an empty " ..
+     "batch. Fused (log-sum-exp per row); differentiable to any order in the logits.",
+     ex = [=[local loss = m1d.cross_entropy(m1d.zeros(2, 4), m1d.tensor({0, 3}, "int64"))
+print(("%.4f"):format(loss:item()), loss:dim())]=],
+     out = "1.3863\t0"},
+    {"m1d.nll", "m1d.nll(logp, labels) -> Tensor (0-dim)",
+     "Negative log-likelihood: -mean_i logp[i, labels[i]], for log-probabilities logp " ..
+     "[N, C] (e.g. x:log_softmax(2)) and int64 labels [N] of 0-based classes 0..C-1 " ..
+     "(checked as in cross_entropy). cross_entropy(x, y) equals nll(x:log_softmax(2), y) " ..
+     "up to rounding. " ..
+     "Differentiable.",
+     ex = [=[print(m1d.nll(m1d.tensor{{-1, -2}, {-3, -4}}, m1d.tensor({1, 0}, "int64")):item())]=],
+     out = [=[2.5]=]},
+    {"m1d.mse", "m1d.mse(prediction, target) -> Tensor (0-dim)",
+     "Mean squared error, mean((prediction - target)^2) over all elements; both float " ..
+     "and of the same shape (no broadcasting: a mismatch is an error). Differentiable " ..
+     "in both.",
+     ex = [=[print(m1d.mse(m1d.tensor{1, 2}, m1d.tensor{3, 2}):item())]=],
+     out = [=[2.0]=]},
   },
 }

@@ -7,14 +7,16 @@ return {
   intro = "Methods are called with a colon (`t:sum(2)`); dims and indices are 1-based, a " ..
           "negative dim counts from the end (-1 is the last), and every index a method " ..
           "returns (argmax, max(dim)) is 1-based too. Views (reshape when it can, view, " ..
-          "transpose, narrow, select, expand, ...) share storage with their source; " ..
-          "methods ending in `_` change the tensor in place and refuse tensors that require " ..
-          "grad while grad mode is on. Float operations are recorded for autograd when an " ..
-          "input requires grad; int64 tensors take only arithmetic, comparison, sum/max/min " ..
-          "and indexing methods.",
+          "transpose, narrow, select, expand, ...) share storage with their source; the " ..
+          "in-place methods add_, mul_, fill_, zero_ and copy_ write into the tensor and " ..
+          "refuse one that requires grad while grad mode is on. Float operations are recorded for autograd when an " ..
+          "input requires grad. int64 tensors (labels, indices) take the shape methods, " ..
+          "arithmetic, comparisons, abs/neg/sign/clamp, sum/max/min/argmax and indexing; the " ..
+          "float math (exp, pow, mean, softmax, matmul, ...) raises on them: convert with " ..
+          "`:float()`.",
   entries = {
     -- ------------------------------------------------------------ the class
-    {"Tensor", "Tensor: made by m1d.tensor, m1d.zeros, m1d.randn, ...; methods t:name(...)",
+    {"Tensor", "Tensor (made by m1d.tensor, m1d.zeros, m1d.randn, ...; methods called as t:name(...))",
      "An n-dimensional array (0 to 8 dims) of float32 (the default), float64 or int64, " ..
      "stored row-major; its storage lives outside the Lua heap and is freed by the " ..
      "collector, `t:release()` or `local t <close> = ...`. Several tensors may share one " ..

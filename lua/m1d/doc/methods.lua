@@ -27,16 +27,18 @@ return {
      "negative one counts from the end. Operators: `a + b`, `a - b`, `a * b`, `a / b`, " ..
      "`a ^ b` and `-a` take tensors or numbers on either side (elementwise, NumPy " ..
      "broadcasting; two tensors promote int64 < float32 < float64, a number takes the " ..
-     "tensor's dtype, so an int64 tensor + 0.5 stays int64 and truncates); `==` and `<` " ..
-     "compare the Lua objects, not the values (use eq, lt, ...). `#t` is the size of dim " ..
+     "tensor's dtype, so an int64 tensor + 0.5 stays int64 and truncates); `==` compares " ..
+     "the Lua objects, not the values, and `<`, `<=` raise (use eq, lt, ...). `#t` is the size of dim " ..
      "1 (0 for a 0-dim tensor). `t[i]` (i an integer, negative from the end) is the i-th " ..
      "element as a Lua number (an integer for int64) when t is 1-D, the view " ..
      "`t:select(1, i)` when t has more dims, and an error for a 0-dim tensor (use item) " ..
      "or i out of range. `t[i] = v` writes element or row i in place (a number fills it, " ..
      "a tensor is broadcast into it); it refuses a tensor that requires grad while grad " ..
-     "mode is on. Any other field is a method name or nil, except `t.grad` (see Autograd). " ..
+     "mode is on. Any other field read is a method or nil, except `t.grad` (see Autograd); " ..
+     "setting any other field raises. " ..
      "print(t) shows the values (4 decimals, or scientific notation for very large or " ..
-     "small ones; 3 per end of a dim beyond 1000 elements), the dtype and the shape.",
+     "small ones; above 1000 elements, a dim longer than 6 shows its first and last 3), " ..
+     "the dtype and the shape.",
      ex = [=[local x = m1d.tensor{{1, 2, 3}, {4, 5, 6}}
 print(#x, x[2][3], x[-1]:sum():item(), (x * 2 - 1):sum():item())
 x[1] = 0

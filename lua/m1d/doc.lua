@@ -34,6 +34,13 @@ for i, file in ipairs(doc.section_files) do
   local s = require("m1d.doc." .. file)
   doc.sections[i] = s
   for _, e in ipairs(s.entries) do
+    -- a name documented twice would silently replace the first entry
+    for _, n in ipairs{e[1], table.unpack(e.also or {})} do
+      if doc.entries[n] then
+        error(("m1d.doc: %s is documented twice (lua/m1d/doc/%s.lua and the %s entry)")
+              :format(n, file, doc.entries[n].name), 0)
+      end
+    end
     doc.add(e[1], e[2], e[3], {ex = e.ex, out = e.out, also = e.also, section = i})
   end
 end
@@ -103,13 +110,16 @@ end
 function doc.tour()
   local out = {}
   for i, s in ipairs(doc.sections) do
-    local names = {}
+    local names, seen = {}, {}
     for _, n in ipairs(doc.order) do
       if section_of(n) == i then
         local e = doc.entries[n]
         local all = {n}
         for _, a in ipairs(e.also or {}) do all[#all + 1] = a end
-        for _, a in ipairs(all) do names[#names + 1] = "`" .. a:gsub("^m1d%.", "") .. "`" end
+        for _, a in ipairs(all) do
+          local short = "`" .. a:gsub("^m1d%.", "") .. "`"
+          if not seen[short] then seen[short] = true; names[#names + 1] = short end
+        end
       end
     end
     if #names > 0 then

@@ -15,7 +15,6 @@ return {
      "makes a parameter. Only float32/float64 tensors can require grad (int64 raises); " ..
      "on a recorded result true is a no-op and false raises (use detach()). " ..
      "`t:requires_grad_()` is the same function; `t:is_requiring_grad()` reads the flag.",
-     also = {"Tensor:requires_grad_"},
      ex = [=[local w = m1d.zeros(2):requires_grad()
 print(w:is_requiring_grad(), (w * 2):is_requiring_grad(), (w * 2):is_leaf())]=],
      out = "true\ttrue\tfalse"},

@@ -39,6 +39,7 @@ return {
      "print(t) shows the values (4 decimals, or scientific notation for very large or " ..
      "small ones; above 1000 elements, a dim longer than 6 shows its first and last 3), " ..
      "the dtype and the shape.",
+     also = {"m1d.Tensor"},
      ex = [=[local x = m1d.tensor{{1, 2, 3}, {4, 5, 6}}
 print(#x, x[2][3], x[-1]:sum():item(), (x * 2 - 1):sum():item())
 x[1] = 0
@@ -433,8 +434,8 @@ print(x:mean():item(), x:mean(2))]=],
 print(x:var(2), x:var(nil, false, false):item())]=],
      out = [=[tensor([2.0000, 2.0000], float32 [2])	5.0]=]},
     {"Tensor:std", "t:std([dim [, keepdim = false [, unbiased = true]]]) -> Tensor",
-     "The square root of var with the same arguments and errors. Differentiable (its " ..
-     "gradient is nan where the variance is 0).",
+     "The square root of var with the same arguments and errors. Differentiable; where " ..
+     "the standard deviation is 0 its gradient is 0 (as PyTorch), not nan.",
      ex = [=[print(m1d.tensor{1, 3}:std():item(), m1d.tensor{1, 3}:std(1, false, false):item())]=],
      out = [=[1.4142135381699	1.0]=]},
     {"Tensor:max", "t:max() -> Tensor   |   t:max(dim [, keepdim = false]) -> values, indices",
@@ -465,8 +466,9 @@ print(x:argmax(2), x:argmax():item())]=],
      ex = [=[print(m1d.tensor{{1, 5, 3}, {4, 2, 6}}:argmin(2), m1d.tensor{3, 1, 1}:argmin():item())]=],
      out = [=[tensor([1, 2], int64 [2])	2]=]},
     {"Tensor:logsumexp", "t:logsumexp(dim [, keepdim = false]) -> Tensor",
-     "log(sum(exp(t))) along dim, computed stably (the maximum is subtracted first). dim " ..
-     "is required. Float tensors only. Differentiable to any order.",
+     "log(sum(exp(t))) along dim, computed stably (the maximum is subtracted first; an " ..
+     "infinite maximum is not, so a slice of -inf gives -inf and one holding +inf gives " ..
+     "+inf, as PyTorch). dim is required. Float tensors only. Differentiable to any order.",
      ex = [=[print(m1d.tensor{{0, 0}, {1, 1}}:logsumexp(2))]=],
      out = [=[tensor([0.6931, 1.6931], float32 [2])]=]},
     {"Tensor:softmax", "t:softmax([dim = -1]) | t:log_softmax([dim = -1]) -> Tensor",
@@ -511,8 +513,8 @@ print(x:gather(2, {{3}, {1}}))]=],
      "A copy of t with slice k of src along dim added to slice idx[k] (1-based) of t: the " ..
      "inverse of index_select. idx is 1-D (int64 tensor or Lua array) with #idx = " ..
      "src:size(dim); src has t's shape elsewhere. Repeated indices accumulate. t is not " ..
-     "changed. Give t and src the same dtype: with different dtypes the values added " ..
-     "are wrong (see the report). Differentiable in t and src.",
+     "changed. With different dtypes the result has the promoted dtype (src is " ..
+     "converted). Differentiable in t and src.",
      ex = [=[print(m1d.zeros(2, 3):index_add(1, {2, 2}, m1d.ones(2, 3)))]=],
      out = [=[tensor([[0.0000, 0.0000, 0.0000],
         [2.0000, 2.0000, 2.0000]], float32 [2,3])]=]},

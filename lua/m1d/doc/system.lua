@@ -44,7 +44,8 @@ print(m1d.load_npy(f)); os.remove(f)]=],
     {"m1d.load_npy", "m1d.load_npy(path) -> Tensor",
      "Read a NumPy .npy file (format 1.0, 2.0 or 3.0): f4 gives float32, f8 float64, " ..
      "and the integer and bool types (i1 i2 i4 i8 u1 u2 u4 u8 b1) int64 (a uint64 value " ..
-     "beyond int64 raises). Raises, naming the file, on big-endian data, Fortran order, " ..
+     "beyond int64 raises). Fortran-order files (what `np.save` writes for a transposed " ..
+     "array) are reordered into C order. Raises, naming the file, on big-endian data, " ..
      "structured or other dtypes, and truncated or malformed files.",
      ex = [=[local f = os.tmpname()
 m1d.save_npy(f, m1d.tensor({{1, 2}, {3, 4}}, "int64"))

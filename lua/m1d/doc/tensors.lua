@@ -12,21 +12,6 @@ return {
           "tensor's dtype; the GEMM ops (matmul, linear, conv1d, gru) want one float dtype. " ..
           "The ops below are differentiable unless their entry says otherwise.",
   entries = {
-    {"Tensor", "Tensor  (the class of every tensor; m1d.Tensor is its method table)",
-     "A tensor: an n-dimensional array (0 to 8 dims) of float32, float64 or int64 values " ..
-     "in one storage, possibly a strided view of another tensor's storage. Operators: " ..
-     "`+ - * / ^` and unary `-` between tensors and numbers (broadcasting; a number " ..
-     "takes the tensor's dtype, so an int64 tensor + 1.5 truncates), `#t` (size " ..
-     "of dim 1), `t[i]` (row i, 1-based: a number for a 1-D tensor, else a view), " ..
-     "`t[i] = v` (assign a number or a broadcastable tensor to row i; refused on a " ..
-     "tensor that requires grad while grad mode is on), `tostring(t)`, and `t.grad` (the gradient). Methods are " ..
-     "listed below and in the \"Tensor methods\" and \"Autograd\" sections; functions that " ..
-     "add methods can put them in m1d.Tensor. Storage is freed by the collector, or at " ..
-     "once by `t:release()` or `local t <close> = ...`.",
-     ex = [=[local t = m1d.tensor{{1, 2}, {3, 4}}
-print(t[2][1], #t, (t * 2 + 1)[1][2], t:dtype())]=],
-     out = [=[3.0	2	5.0	float32]=]},
-
     -- ------------------------------------------------------------ creation
     {"m1d.tensor", "m1d.tensor(values [, dtype | {dtype =, requires_grad =}]) -> Tensor",
      "A new tensor from a number (a 0-dim tensor), a nested table of numbers " ..

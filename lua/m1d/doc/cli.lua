@@ -12,7 +12,7 @@ return {
      "Run a script: its arguments are in the global `arg` (`arg[0]` is the script name, " ..
      "`arg[1]`... the arguments), and the globals `m1d` (= `require \"m1d\"`) and `help` are " ..
      "set. An uncaught error prints the message and a traceback to stderr and exits with status " ..
-     "1. `m1d - ` runs a script from stdin.",
+     "1. `m1d -` runs a script read from stdin.",
      ex = [[local path = os.tmpname()
 local f = io.open(path, "w"); f:write("print(arg[1], type(m1d.randn))"); f:close()
 print(io.popen("./m1d " .. path .. " hello"):read("a"))

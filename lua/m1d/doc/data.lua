@@ -4,15 +4,15 @@ return {
   title = "Data (m1d.mnist1d)", key = "data",
   intro = "A dataset is a table with `x` [n, 40] and `x_test` (float32, or float64 on request), " ..
           "`y` and `y_test` (int64 labels 0..9, ready for nn.cross_entropy) and `t` [40] (the " ..
-          "sample positions). `mnist1d.frozen()` is the paper's 4000/1000 split; " ..
+          "horizontal axis for plots). `mnist1d.frozen()` is the paper's 4000/1000 split; " ..
           "`mnist1d.dataset(args)` generates one bit-exact with the Python reference's " ..
           "make_dataset. The helpers (`batch`, `subset`, `spatial_shuffle`, `label_noise`) never " ..
           "modify the dataset they are called on.",
   entries = {
     {"m1d.mnist1d.Dataset", "data = mnist1d.frozen() | mnist1d.dataset(args) | mnist1d.load(dir)",
      "A dataset: fields `x` [n_train, len] and `x_test` [n_test, len] (float32 or float64 = " ..
-     "`dtype`), `y`, `y_test` (int64 [n], labels 0..9), `t` [len] (positions of the samples; " ..
-     "may be nil for a loaded directory without t.npy), `templates` ({x [10, 12], t, y}), " ..
+     "`dtype`), `y`, `y_test` (int64 [n], labels 0..9), `t` [len] (the reference's horizontal axis " ..
+     "for plotting a row, not 1..len; nil for a loaded directory without t.npy), `templates` ({x [10, 12], t, y}), " ..
      "`args` (the generator arguments), `source` (\"generated\" or the directory). Generated " ..
      "sets also have `perm`, `seq_perm`, `norm_mean`, `norm_std`. Rows are in random order " ..
      "already. `help(data)` lists the Dataset methods.",

@@ -13,8 +13,9 @@ return {
      "An optimizer object: fields `kind` (\"SGD\", ...), `params` (the list it updates), `t` " ..
      "(steps taken), `state` (per-parameter buffers: momentum, Adam's m and v) and one field " ..
      "per option (`opt.lr`, `opt.momentum`, `opt.betas`, ...). The options are read at each " ..
-     "step, so assigning `opt.lr` changes the learning rate from the next step on (no new " ..
-     "validation happens then). `help(opt)` lists the methods.",
+     "step, so assigning `opt.lr` changes the learning rate from the next step on; the step's " ..
+     "kernel rejects a NaN, infinite or negative value then (\"sgd: lr must be a finite number " ..
+     ">= 0\"), a non-number raises a bad-argument error. `help(opt)` lists the methods.",
      ex = [[local w = m1d.tensor{1, 2}:requires_grad()
 local opt = m1d.optim.SGD({w}, {lr = 0.5})
 opt.lr = 0.25; w.grad = m1d.ones(2); opt:step()
@@ -65,7 +66,9 @@ print(("%.2f"):format(w:item()))]],
     {"Optimizer:step", "opt:step()",
      "One update, in place and without recording a graph, of every parameter whose `.grad` is " ..
      "set (parameters without a gradient are skipped); reads the current option fields " ..
-     "(`opt.lr`, ...) and increments `opt.t`. Does not clear the gradients.",
+     "(`opt.lr`, ...) and increments `opt.t` (also when the update then raises an error). " ..
+     "Gradients must match their parameter's dtype and shape; int64 parameters are rejected. " ..
+     "Does not clear the gradients.",
      ex = [[local w = m1d.tensor{3}:requires_grad()
 local opt = m1d.optim.SGD({w}, {lr = 0.5})
 w:pow(2):sum():backward(); opt:step()

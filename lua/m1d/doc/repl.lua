@@ -39,7 +39,8 @@ print(m1d.repl.format({1, 2}) .. "\t" .. m1d.repl.format("x"))]],
      ex = [[print(m1d.repl.format{b = 2, a = {1, 2, 3}, "x"})]],
      out = [[{"x", a = {1, 2, 3}, b = 2}]]},
     {"m1d.repl.complete", "repl.complete(word [, line]) -> {candidates}",
-     "Tab-completion candidates, sorted: globals and keywords for a plain word, fields after " ..
+     "Tab-completion candidates, sorted, resolved from the globals (_G): globals and keywords " ..
+     "for a plain word, fields after " ..
      "`.` (m1d's not yet loaded submodules included), methods after `:` (from the metatable's " ..
      "__index table, or __methods for tensors).",
      ex = [[print(table.concat(m1d.repl.complete("string.for"), " "))   -- from the globals (_G)]],

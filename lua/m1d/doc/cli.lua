@@ -33,7 +33,7 @@ os.remove(path)]],
      out = "3"},
     {"m1d gen", "m1d gen [--<arg> <value> | --<arg>=<value> ...] --out DIR [--quiet]",
      "Generate an MNIST-1D data set bit-exact with the Python package and write DIR/x.npy, " ..
-     "y.npy, x_test.npy, y_test.npy, t.npy (x float64, y int64; DIR is created). <arg> is any " ..
+     "y.npy, x_test.npy, y_test.npy, t.npy (x float64, y int64; DIR is created). `<arg>` is any " ..
      "of mnist1d.defaults()' keys (num_samples, seed, padding 36,60, shuffle_seq true|false, " ..
      "...). Exit status 0, 1 on a generator error, 2 on a usage error (missing --out, unknown " ..
      "option, bad value); `m1d gen --help` lists the options. Read the result with " ..

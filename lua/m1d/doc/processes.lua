@@ -12,7 +12,7 @@ return {
      "Run a program (argv = {program, args...}; PATH searched) with its stdin and stdout on " ..
      "pipes; its stderr joins stdout by default (\"inherit\": ours, \"null\": discarded). The " ..
      "child runs in its own process group (Ctrl-C in the REPL does not reach it). A program " ..
-     "that cannot be run raises \"spawn: cannot run 'x': <reason>\"; an empty argv or another " ..
+     "that cannot be run raises `spawn: cannot run 'x': <reason>`; an empty argv or another " ..
      "stderr mode raises an error too.",
      ex = [[local p = m1d.core.spawn{"sh", "-c", "echo out; echo err >&2"}
 print(p:close())]],

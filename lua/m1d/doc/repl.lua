@@ -35,7 +35,7 @@ print(m1d.repl.format({1, 2}) .. "\t" .. m1d.repl.format("x"))]],
      "by tostring, tables nested with array items first and other keys sorted, broken over " ..
      "lines beyond repl.width (78) columns, truncated after repl.max_items (24) entries, " ..
      "repl.max_depth (4) levels and repl.max_string (120) characters, cycles marked " ..
-     "<cycle: ...>; tensors, figures and objects with __tostring by tostring.",
+     "`<cycle: ...>`; tensors, figures and objects with __tostring by tostring.",
      ex = [[print(m1d.repl.format{b = 2, a = {1, 2, 3}, "x"})]],
      out = [[{"x", a = {1, 2, 3}, b = 2}]]},
     {"m1d.repl.complete", "repl.complete(word [, line]) -> {candidates}",

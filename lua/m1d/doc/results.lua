@@ -14,13 +14,13 @@ return {
      "runs = fn(cfg) -> {{key =, stage = 1, seed =, ...}, ...}, run = fn(params, cfg, ctx) -> table, " ..
      "merge = fn(done, cfg, ctx) -> table} -> results | nil",
      "Run a sweep script. argv is parsed by util.parse_args against `defaults` plus `--out` " ..
-     "(default results/<name>.json), `--figure` (default <out>.png) and the sweep options: " ..
+     "(default `results/NAME.json`), `--figure` (default: --out with .png for .json) and the sweep options: " ..
      "(none) run every pending run stage by stage, then merge; `--list` (index, stage, key, " ..
      "done|pending); `--count`; `--list-commands [--stage S]` (one shell command per pending " ..
      "run); `--run N` (1-based); `--only k=v[,k=v]` (runs whose parameters or key match); " ..
      "`--merge`; `--force` (redo finished runs). Keys must be unique, non-empty, without '/' " ..
      "or spaces. Each run gets m1d.manual_seed(params.seed or 0) and its result is written " ..
-     "atomically to <out without .json>/runs/<key>.json with its parameters, time and CPU " ..
+     "atomically to `OUT/runs/KEY.json` (OUT: --out without .json) with its parameters, time and CPU " ..
      "time; a file whose parameters differ from the current ones counts as pending. ctx has " ..
      "dir, base, cfg, runs, load(key) (a finished run's result, for stage-2 runs) and " ..
      "file(key, suffix) (a path for extra files). merge gets done = {{key, index, params, " ..
@@ -98,7 +98,7 @@ print(m1d.util.read_json(path).steps)
 os.remove(path)]],
      out = "100.0"},
     {"m1d.util.read_json", "util.read_json(path) -> value",
-     "Read and parse a JSON file; raises \"cannot read <path>: ...\" or \"<path>: not valid " ..
+     "Read and parse a JSON file; raises \"cannot read PATH: ...\" or \"PATH: not valid " ..
      "JSON (...)\". Numbers come back as floats.",
      ex = [[local path = os.tmpname()
 m1d.util.write_json(path, {acc = {90, 95}})

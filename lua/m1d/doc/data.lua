@@ -51,7 +51,8 @@ print(a.num_samples, a.seed, a.padding[1], a.padding[2])]],
      "defaults() merged with the overrides, checked: an unknown key, a wrong type (integers " ..
      "must be integral numbers, padding a pair {lo, hi}, shuffle_seq a boolean) or a value " ..
      "make_dataset would reject (num_samples < 10, train_split outside [0, 1], ...) raises an " ..
-     "error naming it. Adds `dtype` (\"float32\" default or \"float64\").",
+     "error naming it. Adds `dtype` (\"float32\" default or \"float64\"). The keys, in " ..
+     "get_dataset_args() order, are in `mnist1d.arg_names`, their kinds in `mnist1d.kinds`.",
      ex = [[local a = m1d.mnist1d.args{num_samples = 100}
 print(a.num_samples, a.dtype, (pcall(m1d.mnist1d.args, {bogus = 1})))]],
      out = "100\tfloat32\tfalse"},

@@ -2,36 +2,301 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Neural networks (m1d.nn)", key = "nn",
-  intro = "A layer is a table of parameter tensors plus a forward function, callable as " ..
-          "`layer(x)`.",
+  intro = "A module (layer or model) is a Lua table of parameters and child modules with a " ..
+          "forward function, called as `model(x)`; `model:parameters()` lists its parameters in " ..
+          "a fixed order that optimizers, masks and the functional `model:apply(params, x)` share. " ..
+          "Inputs are batched: [batch, features] for Linear, [batch, channels, length] for " ..
+          "convolutions and pooling, [batch, time, features] for the GRU. Labels are int64 " ..
+          "0-based class indices (0..9 for MNIST-1D); `nn.accuracy` returns a percentage.",
   entries = {
     {"m1d.nn", "m1d.nn",
-     "Layers, containers and losses."},
-    {"m1d.nn.Linear", "nn.Linear(in, out [, {bias = true}]) -> layer",
-     "y = x W^T + b; x: [n, in] -> [n, out]."},
-    {"m1d.nn.Conv1d", "nn.Conv1d(cin, cout, k [, {stride = 1, padding = 0}]) -> layer",
-     "1-D convolution; x: [n, cin, len] -> [n, cout, len']."},
-    {"m1d.nn.GRU", "nn.GRU(in, hidden) -> layer",
-     "A gated recurrent layer over [n, len, in]."},
-    {"m1d.nn.Sequential", "nn.Sequential(layer, ...) -> layer",
-     "Apply layers in order."},
-    {"m1d.nn.Tanh", "nn.Tanh() | nn.ReLU() | nn.GELU() | nn.Sigmoid() -> layer",
-     "Activation layers."},
-    {"m1d.nn.Flatten", "nn.Flatten() -> layer",
-     "[n, ...] -> [n, prod(...)]."},
-    {"m1d.nn.MaxPool1d", "nn.MaxPool1d(k [, stride]) | nn.AvgPool1d(k [, stride]) -> layer",
-     "Pooling."},
-    {"m1d.nn.cross_entropy", "nn.cross_entropy(logits, y) -> Tensor",
-     "Mean cross-entropy of logits [n, classes] against int64 labels y [n] (1-based or " ..
-     "0-based as documented by the runtime)."},
-    {"m1d.nn.mse", "nn.mse(a, b) -> Tensor",
-     "Mean squared error."},
-    {"m1d.nn.accuracy", "nn.accuracy(logits, y) -> number",
-     "Fraction of rows whose argmax equals y."},
-    {"m1d.nn.parameters", "model:parameters() -> {tensors}",
-     "The parameter tensors in a fixed order."},
-    {"m1d.nn.apply", "model:apply(params, x) -> Tensor",
-     "Forward pass with the given parameter list instead of the model's own (functional, " ..
-     "for meta-learning)."},
+     "Layers (Linear, Conv1d, GRU, pooling, activations), containers (Sequential, nn.Module), " ..
+     "losses (cross_entropy, nll, mse, mse_onehot), nn.accuracy, and the paper's models in " ..
+     "`nn.models`. Loaded on first use of `m1d.nn`.",
+     ex = [[print(tostring(m1d.nn.models.mlp()))]],
+     out = [[mlp (15210 parameters)]]},
+
+    -- ------------------------------------------------------------ modules
+    {"m1d.nn.Module", "nn.Module{fields..., forward = function(self, x, ...) ... end} -> Module",
+     "Make a module from a table: fields holding modules are its children (their parameters " ..
+     "become its own), `forward(self, ...)` runs when the module is called (`mod(x)` is " ..
+     "`mod:forward(x)`). A tensor field is NOT a parameter unless it is added with " ..
+     "`mod:register(name, t)`. Parameters are ordered by `_order` (a list of field names) if " ..
+     "given, else by sorted field name; fields starting with `_` are ignored (`_name` is the " ..
+     "name tostring shows). The module keeps no output buffers, so results of two calls never " ..
+     "alias. `help(model)` shows this entry and the `Module:` methods.",
+     also = {"Module"},
+     ex = [[local m = m1d.nn.Module{l1 = m1d.nn.Linear(4, 3), l2 = m1d.nn.Linear(3, 2),
+  forward = function(self, x) return self.l2(self.l1(x):relu()) end}
+print(m:n_params(), table.concat(m(m1d.randn(5, 4)):shape(), "x"))]],
+     out = "23\t5x2"},
+    {"m1d.nn.Linear", "nn.Linear(in, out [, {bias = true}]) -> Module",
+     "y = x W^T + b with weight [out, in] and bias [out] drawn from U(-1/sqrt(in), 1/sqrt(in)) " ..
+     "(PyTorch's init) with m1d's seeded generator. x: [..., in] (any leading dims, also 1-D) " ..
+     "-> [..., out], same float dtype as the weight. Sizes must be integers >= 1; an input " ..
+     "whose last dim is not `in` raises an error. Parameters: weight, bias (in that order); " ..
+     "`{bias = false}` leaves the bias out.",
+     ex = [[local l = m1d.nn.Linear(40, 10)
+print(tostring(l), table.concat(l(m1d.randn(8, 40)):shape(), "x"))]],
+     out = "Linear(40 -> 10) (410 parameters)\t8x10"},
+    {"m1d.nn.Conv1d", "nn.Conv1d(cin, cout, k [, {stride = 1, padding = 0, bias = true}]) -> Module",
+     "1-D convolution (cross-correlation, as in PyTorch): x [batch, cin, len] -> [batch, cout, " ..
+     "floor((len + 2*padding - k) / stride) + 1], zero padding on both sides. weight [cout, cin, " ..
+     "k] and bias [cout] ~ U(+-1/sqrt(cin*k)). The input must be 3-D with cin channels, else an " ..
+     "error; sizes must be integers (k, stride >= 1, padding >= 0).",
+     ex = [[local c = m1d.nn.Conv1d(1, 25, 5, {stride = 2, padding = 1})
+print(table.concat(c(m1d.randn(8, 1, 40)):shape(), "x"))]],
+     out = "8x25x19"},
+    {"m1d.nn.GRU", "nn.GRU(in, hidden [, {bidirectional = false, batch_first = true}]) -> Module; " ..
+     "gru(x [, h0]) -> out, h_n",
+     "A one-layer gated recurrent unit with PyTorch's gates and init (U(+-1/sqrt(hidden))). x is " ..
+     "[batch, time, in] (batch_first, the default) or [time, batch, in]; h0 (optional, zeros " ..
+     "otherwise) is [dirs, batch, hidden]. Returns out [batch, time, dirs*hidden] (both " ..
+     "directions concatenated on the last dim; [time, batch, ...] without batch_first) and h_n " ..
+     "[dirs, batch, hidden], the last state of each direction. Parameters weight_ih_l0 [3H, in], " ..
+     "weight_hh_l0 [3H, H], bias_ih_l0, bias_hh_l0 [3H] (and the same with _l0_reverse). A " ..
+     "non-3-D input raises an error. Differentiable to any order.",
+     ex = [[local out, h = m1d.nn.GRU(1, 6, {bidirectional = true})(m1d.randn(4, 40, 1))
+print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
+     out = "4x40x12\t2x4x6"},
+    {"m1d.nn.Sequential", "nn.Sequential(mod1, mod2, ...) | nn.Sequential{mod1, mod2, ...} -> Module",
+     "Calls the modules in order, each on the previous one's output. Children are stored at " ..
+     "positions 1..n (`seq[2]`), parameters in that order. An argument that is not a module " ..
+     "(also a nil in the middle) raises an error.",
+     ex = [[local m = m1d.nn.Sequential(m1d.nn.Linear(40, 20), m1d.nn.ReLU(), m1d.nn.Linear(20, 10))
+print(tostring(m), #m:parameters(), table.concat(m(m1d.randn(3, 40)):shape(), "x"))]],
+     out = "Sequential (1030 parameters)\t4\t3x10"},
+    {"m1d.nn.ReLU", "nn.ReLU() | nn.Tanh() | nn.Sigmoid() | nn.GELU() | nn.SiLU() (= nn.Swish()) | " ..
+     "nn.ELU([alpha = 1]) | nn.Softplus([beta = 1 [, threshold = 20]]) -> Module",
+     "Activation layers without parameters: the elementwise tensor method of the same name " ..
+     "(x:relu(), x:tanh(), ...), any shape, shape kept. nn.Swish is the same function as " ..
+     "nn.SiLU (x * sigmoid(x)); GELU is the exact erf form.",
+     also = {"m1d.nn.Tanh", "m1d.nn.Sigmoid", "m1d.nn.GELU", "m1d.nn.SiLU", "m1d.nn.Swish",
+             "m1d.nn.ELU", "m1d.nn.Softplus"},
+     ex = [[print(m1d.nn.ReLU()(m1d.tensor{-1, 2}):totable()[2], m1d.nn.Tanh()(m1d.zeros(1)):item())]],
+     out = "2.0\t0.0"},
+    {"m1d.nn.Identity", "nn.Identity() -> Module",
+     "Returns its input unchanged (the same tensor).",
+     ex = [[local x = m1d.ones(2); print(m1d.nn.Identity()(x) == x)]],
+     out = "true"},
+    {"m1d.nn.LogSoftmax", "nn.LogSoftmax() -> Module",
+     "x:log_softmax(-1): log-probabilities over the last dimension.",
+     ex = [[print(m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item())]],
+     out = "1.0"},
+    {"m1d.nn.Flatten", "nn.Flatten() -> Module",
+     "[batch, ...] -> [batch, prod(...)] (x:flatten(2)).",
+     ex = [[print(table.concat(m1d.nn.Flatten()(m1d.zeros(2, 3, 4)):shape(), "x"))]],
+     out = "2x12"},
+    {"m1d.nn.Unflatten", "nn.Unflatten() -> Module",
+     "[batch, n] -> [batch, 1, n] (x:reshape(batch, 1, -1)): a one-channel signal, the layout " ..
+     "Conv1d wants for MNIST-1D rows. Takes no arguments (unlike torch's Unflatten).",
+     ex = [[print(table.concat(m1d.nn.Unflatten()(m1d.zeros(2, 40)):shape(), "x"))]],
+     out = "2x1x40"},
+    {"m1d.nn.MaxPool1d", "nn.MaxPool1d(k [, stride = k]) | nn.AvgPool1d(k [, stride = k]) -> Module",
+     "Max or mean over windows of k along the last dim: x [batch, channels, len] -> [batch, " ..
+     "channels, floor((len - k) / stride) + 1] (no padding; a trailing partial window is " ..
+     "dropped). Non-3-D input raises an error. Same as m1d.max_pool1d / m1d.avg_pool1d.",
+     also = {"m1d.nn.AvgPool1d"},
+     ex = [[local x = m1d.tensor{{{1, 5, 2, 3, 9}}}
+print(m1d.nn.MaxPool1d(2)(x):totable()[1][1][2], m1d.nn.AvgPool1d(2)(x):totable()[1][1][1])]],
+     out = "3.0\t3.0"},
+    {"m1d.nn.LPPool1d", "nn.LPPool1d(p, k [, stride = k]) -> Module",
+     "Power-average pooling: (sum over the window of x^p)^(1/p), windows as MaxPool1d; the " ..
+     "norm p comes first (as in torch), p = 2 is L2 pooling. p must be a positive number. " ..
+     "m1d.lp_pool1d(x, p, k, stride) is the function.",
+     ex = [[print(m1d.nn.LPPool1d(2, 2)(m1d.tensor{{{3, 4, 0, 1}}}):totable()[1][1][1])]],
+     out = "5.0"},
+
+    -- ------------------------------------------------------------ losses and metrics
+    {"m1d.nn.cross_entropy", "nn.cross_entropy(logits, y) -> Tensor (scalar)",
+     "Mean over rows of -log softmax(logits)[y]: logits [batch, C] float32/float64, y int64 [batch] " ..
+     "of 0-based class indices 0..C-1 (MNIST-1D labels 0..9 as they are). Raises an error for " ..
+     "labels outside 0..C-1 (so 1-based labels fail loudly at C), non-int64 labels, a batch " ..
+     "mismatch, or logits that are not 2-D. Fused and differentiable to any order. The same " ..
+     "function as m1d.cross_entropy.",
+     ex = [[local loss = m1d.nn.cross_entropy(m1d.zeros(2, 4), m1d.tensor({0, 3}):long())
+print(("%.4f"):format(loss:item()), ("%.4f"):format(math.log(4)))]],
+     out = "1.3863\t1.3863"},
+    {"m1d.nn.nll", "nn.nll(logp, y) -> Tensor (scalar)",
+     "Negative log-likelihood: mean over rows of -logp[y], for log-probabilities logp [batch, C] " ..
+     "(e.g. x:log_softmax(2)) and int64 0-based labels y [batch] (same checks as cross_entropy). " ..
+     "The same function as m1d.nll.",
+     ex = [[print(m1d.nn.nll(m1d.tensor{{-1, -2}, {-3, -4}}, m1d.tensor({1, 0}):long()):item())]],
+     out = "2.5"},
+    {"m1d.nn.mse", "nn.mse(pred, target) -> Tensor (scalar)",
+     "Mean of (pred - target)^2 over all elements; the shapes must be equal (no broadcasting; " ..
+     "an error otherwise). The same function as m1d.mse.",
+     ex = [[print(m1d.nn.mse(m1d.zeros(2, 2), m1d.tensor{{1, 1}, {1, 3}}):item())]],
+     out = "3.0"},
+    {"m1d.nn.mse_onehot", "nn.mse_onehot(logits, y) -> Tensor (scalar)",
+     "Squared loss for classification: mse(logits, onehot(y, C)) with logits [batch, C] and int64 " ..
+     "0-based labels y [batch]; the mean runs over batch*C elements.",
+     ex = [[print(m1d.nn.mse_onehot(m1d.zeros(1, 4), m1d.tensor({2}):long()):item())]],
+     out = "0.25"},
+    {"m1d.nn.accuracy", "nn.accuracy(logits, y) -> number (percent)",
+     "The percentage (0-100, not a fraction) of rows of logits [batch, C] whose argmax (converted " ..
+     "to 0-based) equals the int64 label y [batch]. Ties go to the first maximum. A plain Lua " ..
+     "number, not differentiable.",
+     ex = [[print(m1d.nn.accuracy(m1d.tensor{{0, 1}, {1, 0}, {0, 1}, {0, 1}}, m1d.tensor({1, 1, 1, 0}):long()))]],
+     out = "50.0"},
+    {"m1d.nn.init_uniform", "nn.init_uniform(bound, d1, d2, ...) -> Tensor",
+     "A float32 tensor of shape [d1, d2, ...] drawn from U(-bound, bound) with m1d's seeded " ..
+     "generator, marked requires_grad (a fresh parameter); what the layers initialise with.",
+     ex = [[local w = m1d.nn.init_uniform(0.1, 3, 4)
+print(table.concat(w:shape(), "x"), w:abs():max():item() <= 0.1, w:is_requiring_grad())]],
+     out = "3x4\ttrue\ttrue"},
+
+    -- ------------------------------------------------------------ the paper's models
+    {"m1d.nn.models.logistic", "nn.models.logistic() -> Module",
+     "The paper's logistic regression: Linear(40, 10) (410 parameters), input [batch, 40].",
+     ex = [[print(tostring(m1d.nn.models.logistic()))]],
+     out = "logistic (410 parameters)"},
+    {"m1d.nn.models.mlp", "nn.models.mlp([hidden = 100]) -> Module",
+     "The paper's MLP: l1 = Linear(40, h), l2 = Linear(h, h), l3 = Linear(h, 10) with a " ..
+     "residual second layer: h1 = relu(l1 x); h2 = h1 + relu(l2 h1); logits = l3 h2. Input " ..
+     "[batch, 40] -> [batch, 10].",
+     ex = [[local m = m1d.nn.models.mlp(32)
+print(m:n_params(), table.concat(m(m1d.randn(5, 40)):shape(), "x"))]],
+     out = "2698\t5x10"},
+    {"m1d.nn.models.cnn", "nn.models.cnn([channels = 25]) -> Module",
+     "The paper's CNN: input [batch, 40] reshaped to [batch, 1, 40]; Conv1d(1, c, 5, stride 2, " ..
+     "padding 1), Conv1d(c, c, 3, 2, 1), Conv1d(c, c, 3, 2, 1), each followed by ReLU (lengths " ..
+     "40 -> 19 -> 10 -> 5), flattened, Linear(5c, 10). Works only for length-40 inputs.",
+     ex = [[local m = m1d.nn.models.cnn()
+print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
+     out = "5210\t2x10"},
+    {"m1d.nn.models.gru", "nn.models.gru([hidden = 6 [, time_steps = 40]]) -> Module",
+     "The paper's GRU model: the [batch, 40] input as a sequence [batch, 40, 1] through a " ..
+     "bidirectional GRU(1, hidden), all outputs flattened ([batch, 2*hidden*time_steps]), " ..
+     "Linear(.., 10). time_steps must equal the input length.",
+     ex = [[local m = m1d.nn.models.gru()
+print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
+     out = "5134\t2x10"},
+
+    -- ------------------------------------------------------------ Module methods
+    {"Module:parameters", "model:parameters() -> {Tensor, ...}",
+     "The parameter tensors themselves (not copies), depth first in the module's fixed order " ..
+     "(Sequential: by position; Linear/Conv1d: weight, bias; other modules: `_order` or sorted " ..
+     "field names). The list an optimizer, set_masks, apply and flat_parameters expect.",
+     ex = [[local ps = m1d.nn.Linear(3, 2):parameters()
+print(#ps, table.concat(ps[1]:shape(), "x"), table.concat(ps[2]:shape(), "x"))]],
+     out = "2\t2x3\t2"},
+    {"Module:named_parameters", "model:named_parameters() -> {Tensor, ...}, {name, ...}",
+     "Two lists in the order of parameters(): the tensors and their dotted names " ..
+     "(\"l1.weight\", \"1.bias\" inside a Sequential, \"rnn.weight_ih_l0\"). The names are those " ..
+     "save and load use.",
+     ex = [[local _, names = m1d.nn.models.mlp():named_parameters()
+print(table.concat(names, " "))]],
+     out = "l1.weight l1.bias l2.weight l2.bias l3.weight l3.bias"},
+    {"Module:n_params", "model:n_params() -> integer",
+     "The number of scalar parameters (sum of numel over parameters()).",
+     ex = [[print(m1d.nn.models.cnn():n_params())]],
+     out = "5210"},
+    {"Module:apply", "model:apply(params, x, ...) -> forward's results",
+     "Run forward with `params` (a list as parameters() returns, same length, else an error) " ..
+     "standing in for the module's own parameters, which are restored afterwards (also on " ..
+     "error). The functional form for meta-learning: the output is differentiable with respect " ..
+     "to the given tensors (e.g. parameters after differentiable optimizer steps). Returns at " ..
+     "most two values.",
+     ex = [[local l = m1d.nn.Linear(2, 1, {bias = false})
+print(l:apply({m1d.tensor{{1, 10}}}, m1d.tensor{{1, 2}}):item())]],
+     out = "21.0"},
+    {"Module:set_parameters", "model:set_parameters(params)",
+     "Copy the values of the tensors in `params` (a list like parameters(); same count and " ..
+     "shapes) into the module's parameters in place, without recording a graph. The tensors " ..
+     "stay the same objects (an optimizer holding them keeps working).",
+     ex = [[local l = m1d.nn.Linear(2, 1)
+l:set_parameters{m1d.ones(1, 2), m1d.zeros(1)}
+print(l(m1d.tensor{{3, 4}}):item())]],
+     out = "7.0"},
+    {"Module:flat_parameters", "model:flat_parameters() -> Tensor",
+     "All parameters concatenated into one new 1-D tensor of n_params() elements, in the order " ..
+     "of parameters() (a copy; differentiable with respect to the parameters).",
+     ex = [[print(m1d.nn.Linear(3, 2):flat_parameters():numel())]],
+     out = "8"},
+    {"Module:unflatten", "model:unflatten(vec) -> {Tensor, ...}",
+     "Cut a 1-D tensor of n_params() elements into tensors shaped like parameters() (views and " ..
+     "reshapes of vec, differentiable; the module is not changed). A longer vector raises " ..
+     "\"unflatten: vector has ...\"; a shorter one raises narrow's out-of-range error.",
+     ex = [[local ps = m1d.nn.Linear(3, 2):unflatten(m1d.arange(8))
+print(table.concat(ps[1]:shape(), "x"), ps[2]:totable()[1])]],
+     out = "2x3\t6.0"},
+    {"Module:load_flat", "model:load_flat(vec)",
+     "set_parameters(unflatten(vec)): copy a flat vector (as flat_parameters made it) back into " ..
+     "the parameters in place.",
+     ex = [[local l = m1d.nn.Linear(2, 1)
+l:load_flat(m1d.tensor{1, 2, 3})
+print(l(m1d.tensor{{1, 1}}):item())]],
+     out = "6.0"},
+    {"Module:state", "model:state() -> {Tensor, ...}",
+     "Detached copies of the current parameter values, in parameters() order (they do not " ..
+     "require grad): a snapshot to rewind to with set_parameters (lottery tickets).",
+     ex = [[local l = m1d.nn.Linear(2, 1)
+local s = l:state()
+m1d.no_grad(function() l.weight:fill_(0) end)
+l:set_parameters(s)
+print(l.weight:eq(s[1]):sum():item(), s[1]:is_requiring_grad())]],
+     out = "2.0\tfalse"},
+    {"Module:set_masks", "model:set_masks(masks)",
+     "Fix a 0/1 mask per parameter (a list in parameters() order; nil entries stay dense) and " ..
+     "multiply the parameters by it at once. The masks are kept in `model._masks`; " ..
+     "enforce_masks() re-applies them (train.fit does after every step). `set_masks(nil)` " ..
+     "removes them (values already zeroed stay zero).",
+     ex = [[local l = m1d.nn.Linear(2, 2, {bias = false})
+l:set_masks{m1d.tensor{{1, 0}, {0, 1}}}
+print(l.weight:eq(0):sum():item())]],
+     out = "2.0"},
+    {"Module:enforce_masks", "model:enforce_masks()",
+     "Multiply every parameter by its mask from set_masks (in place, no graph); does nothing " ..
+     "without masks. Call it after each optimizer step to keep pruned weights at zero.",
+     ex = [[local l = m1d.nn.Linear(2, 2, {bias = false})
+l:set_masks{m1d.tensor{{1, 0}, {0, 1}}}
+m1d.no_grad(function() l.weight:fill_(1) end)
+l:enforce_masks()
+print(l.weight:sum():item())]],
+     out = "2.0"},
+    {"Module:zero_grad", "model:zero_grad()",
+     "Set `.grad` of every parameter to nil (gradients accumulate across backward calls " ..
+     "otherwise).",
+     ex = [[local l = m1d.nn.Linear(2, 1)
+l(m1d.ones(1, 2)):sum():backward()
+l:zero_grad()
+print(l.weight.grad)]],
+     out = "nil"},
+    {"Module:save", "model:save(path)",
+     "Write the parameters, by their dotted names, to one checksummed m1d tensor file (as " ..
+     "m1d.save; dtype kept). Read it with model:load or m1d.load.",
+     ex = [[local path = os.tmpname()
+m1d.nn.Linear(2, 3):save(path)
+local map, names = m1d.load(path)
+os.remove(path)
+print(table.concat(names, ","), table.concat(map.weight:shape(), "x"))]],
+     out = "weight,bias\t3x2"},
+    {"Module:load", "model:load(path) -> model",
+     "Copy the parameters saved by model:save into this module (same architecture): every " ..
+     "parameter name must be in the file with the same shape, and the file may hold no other " ..
+     "names, else an error naming the parameter. Values are copied in place (dtype converted " ..
+     "to the module's).",
+     ex = [[local path = os.tmpname()
+local a, b = m1d.nn.Linear(2, 3), m1d.nn.Linear(2, 3)
+a:save(path); b:load(path); os.remove(path)
+print(b.weight:eq(a.weight):sum():item())]],
+     out = "6.0"},
+    {"Module:register", "model:register(name, tensor) -> tensor",
+     "Make `tensor` a parameter of the module under field `name` (it then appears in " ..
+     "parameters(), named_parameters(), save, ...). The only way a tensor field becomes a " ..
+     "parameter. Give it requires_grad yourself.",
+     ex = [[local m = m1d.nn.Module{forward = function(self, x) return x * self.w end}
+m:register("w", m1d.ones(3):requires_grad())
+print(m:n_params(), m(m1d.full({3}, 2)):sum():item())]],
+     out = "3\t6.0"},
+    {"Module:float", "model:float() -> model | model:double() -> model",
+     "Replace every parameter by a float32 (float64) copy that requires grad, in place in the " ..
+     "module, and return the module. The parameter tensors are new objects: make the optimizer " ..
+     "afterwards. Inputs must then have the same dtype.",
+     also = {"Module:double"},
+     ex = [[local l = m1d.nn.Linear(2, 1):double()
+print(l.weight:dtype(), l(m1d.ones(1, 2):double()):dtype())]],
+     out = "float64\tfloat64"},
   },
 }

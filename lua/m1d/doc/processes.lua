@@ -2,24 +2,88 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Processes", key = "processes",
+  intro = "A child process on a two-way pipe, what each figure uses to drive its gnuplot: " ..
+          "`m1d.core.spawn(argv)` starts it, `p:write` feeds its stdin, `p:read_until(marker)` " ..
+          "reads its output (stdout and, by default, stderr) up to a marker, `p:close()` ends it " ..
+          "and returns the exit status. Writing never deadlocks against a child that writes " ..
+          "back, and a dead child raises a Lua error instead of a SIGPIPE.",
   entries = {
     {"m1d.core.spawn", "core.spawn(argv [, {stderr = \"merge\"|\"inherit\"|\"null\"}]) -> Process",
-     "Run a program (PATH searched) on a two-way pipe; its stderr joins stdout by " ..
-     "default. A program that cannot be run raises \"cannot run 'x': <reason>\"."},
+     "Run a program (argv = {program, args...}; PATH searched) with its stdin and stdout on " ..
+     "pipes; its stderr joins stdout by default (\"inherit\": ours, \"null\": discarded). The " ..
+     "child runs in its own process group (Ctrl-C in the REPL does not reach it). A program " ..
+     "that cannot be run raises `spawn: cannot run 'x': <reason>`; an empty argv or another " ..
+     "stderr mode raises an error too.",
+     ex = [[local p = m1d.core.spawn{"sh", "-c", "echo out; echo err >&2"}
+print(p:close())]],
+     out = "0\texit\tout\nerr\n"},
+    {"Process", "p = m1d.core.spawn(argv [, opts])",
+     "A child process object: tostring gives \"m1d.Process 'name' pid N\" or \"... (exited)\". " ..
+     "It is released (stdin closed, output dropped, child waited for) by `<close>`, the " ..
+     "garbage collector or p:release(). `help(p)` lists the methods.",
+     ex = [[local p <close> = m1d.core.spawn{"cat"}
+print((tostring(p):gsub("%d+$", "N")))]],
+     out = "m1d.Process 'cat' pid N"},
     {"Process:write", "p:write(s, ...) -> p",
-     "Write to the child's stdin (draining its output meanwhile, so it cannot deadlock); " ..
-     "raises if the child has exited."},
+     "Write the strings to the child's stdin, all of them before returning, reading the " ..
+     "child's output into the buffer meanwhile (so it cannot deadlock). Raises \"process 'x': " ..
+     "its input is closed\" after close, and an error if the child has exited.",
+     ex = [[local p = m1d.core.spawn{"cat"}
+p:write("a", "b", "\n")
+print(p:read_until("\n"), (p:close()))]],
+     out = "ab\t0"},
+    {"Process:flush", "p:flush() -> p",
+     "Does nothing (writes are not buffered) and returns p; there so a process can stand " ..
+     "where a file is expected.",
+     ex = [[local p <close> = m1d.core.spawn{"cat"}
+print(p:flush() == p)]],
+     out = "true"},
     {"Process:read_until", "p:read_until(marker [, timeout_ms = 10000]) -> text | nil, why, text",
-     "Read until marker; returns what came before it. On timeout or EOF: nil, " ..
-     "\"timeout\"|\"closed\", everything read."},
+     "Wait until marker appears in the child's output and return what came before it; the " ..
+     "marker and one newline after it are consumed, the rest stays buffered. On timeout or " ..
+     "when the child closes its output first: nil, \"timeout\" | \"closed\", and everything " ..
+     "read so far (consumed). A negative timeout waits forever.",
+     ex = [[local p <close> = m1d.core.spawn{"cat"}
+p:write("hello\nEND\n")
+print(p:read_until("END"), p:read_until("X", 10))]],
+     out = "hello\n\tnil\ttimeout\t"},
     {"Process:read_available", "p:read_available() -> string",
-     "Output read so far, without waiting."},
+     "Everything the child has written so far (possibly \"\"), without waiting; consumed.",
+     ex = [[local p <close> = m1d.core.spawn{"cat"}
+print(("%q"):format(p:read_available()))]],
+     out = [[""]]},
     {"Process:close", "p:close() -> code, \"exit\"|\"signal\", rest",
-     "Close stdin, collect the remaining output, wait. Idempotent; also `<close>` and the " ..
-     "collector."},
+     "Close the child's stdin (it sees end of file), collect its remaining output (up to 5 s), " ..
+     "and wait for it (SIGTERM, then SIGKILL if it does not exit within about 3 s). Returns " ..
+     "the exit code or signal number, how it ended, and the output not yet read. Safe to call " ..
+     "again (the same status, rest \"\").",
+     ex = [[local p = m1d.core.spawn{"sh", "-c", "exit 3"}
+print(p:close())]],
+     out = "3\texit\t"},
     {"Process:alive", "p:alive() -> boolean",
-     "Whether the child is still running."},
+     "Whether the child is still running (an exited child is reaped).",
+     ex = [[local p = m1d.core.spawn{"cat"}
+print(p:alive()); p:close(); print(p:alive())]],
+     out = "true\nfalse"},
+    {"Process:pid", "p:pid() -> integer | nil",
+     "The child's process id, nil once it has been reaped (after close, release or alive() " ..
+     "seeing it exit).",
+     ex = [[local p = m1d.core.spawn{"cat"}
+print(math.type(p:pid())); p:close(); print(p:pid())]],
+     out = "integer\nnil"},
     {"Process:kill", "p:kill([signal = 15]) -> p",
-     "Send a signal."},
+     "Send a signal (a number; SIGTERM by default) to the child; nothing if it has been " ..
+     "reaped. Raises if kill(2) fails.",
+     ex = [[local p = m1d.core.spawn{"sleep", "10"}
+print(p:kill():close())]],
+     out = "15\tsignal\t"},
+    {"Process:release", "p:release()",
+     "What `<close>` and the collector call: close stdin and the output pipe without reading " ..
+     "it (buffered output is dropped; a child still writing may die of SIGPIPE) and wait for " ..
+     "the child as close does. Idempotent; close() afterwards returns the status.",
+     ex = [[local p = m1d.core.spawn{"cat"}
+p:release()
+print(p:pid(), p:alive())]],
+     out = "nil\tfalse"},
   },
 }

@@ -2,7 +2,126 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Sweeps and results (m1d.sweep, m1d.util)", key = "results",
-  intro = "What the experiment scripts share: a sweep declares independent runs with keys, runs them (here, under GNU parallel, on a cluster) and merges their files into one results file with claims; `m1d.util` writes JSON atomically and parses command lines.",
+  intro = "What the experiment scripts share. `sweep.main` turns a script into a list of " ..
+          "independent runs with unique keys: it runs them here, or lists the commands for GNU " ..
+          "parallel or a Slurm array (`--list-commands`, `--run N`), keeps one JSON file per run " ..
+          "(so an interrupted sweep resumes) and merges them into one results file with claims " ..
+          "(`--merge`). `m1d.util` writes JSON atomically (lua-cjson) and parses `--name value` " ..
+          "options.",
   entries = {
+    {"m1d.sweep.main",
+     "sweep.main{name =, argv = arg, defaults = {...}, usage =, configure = fn(cfg), " ..
+     "runs = fn(cfg) -> {{key =, stage = 1, seed =, ...}, ...}, run = fn(params, cfg, ctx) -> table, " ..
+     "merge = fn(done, cfg, ctx) -> table} -> results | nil",
+     "Run a sweep script. argv is parsed by util.parse_args against `defaults` plus `--out` " ..
+     "(default `results/NAME.json`), `--figure` (default: --out with .png for .json) and the sweep options: " ..
+     "(none) run every pending run stage by stage, then merge; `--list` (index, stage, key, " ..
+     "done|pending); `--count`; `--list-commands [--stage S]` (one shell command per pending " ..
+     "run); `--run N` (1-based); `--only k=v[,k=v]` (runs whose parameters or key match); " ..
+     "`--merge`; `--force` (redo finished runs). Keys must be unique, non-empty, without '/' " ..
+     "or spaces. Each run gets m1d.manual_seed(params.seed or 0) and its result is written " ..
+     "atomically to `OUT/runs/KEY.json` (OUT: --out without .json) with its parameters, time and CPU " ..
+     "time; a file whose parameters differ from the current ones counts as pending. ctx has " ..
+     "dir, base, cfg, runs, load(key) (a finished run's result, for stage-2 runs) and " ..
+     "file(key, suffix) (a path for extra files). merge gets done = {{key, index, params, " ..
+     "result, seconds, cpu_seconds}, ...} (ctx.missing, ctx.by_key too); main adds experiment, " ..
+     "args, version, runs_total, runs_done, complete, missing, run_seconds, claims, " ..
+     "run_files, writes it to --out, prints every claim (HOLDS/FAILS/n/a) and returns it.",
+     ex = [[-- prints "2" (sweep.main prints with the global print, which examples cannot capture)
+m1d.sweep.main{name = "demo", argv = {"--count"},
+  runs = function(cfg) return {{key = "lr=0.1", lr = 0.1}, {key = "lr=0.01", lr = 0.01}} end,
+  run = function(params, cfg, ctx) return {acc = 90} end,
+  merge = function(done, cfg, ctx) return {claims = {}} end}]]},
+    {"m1d.sweep.claim", "sweep.claim(holds, fmt, ...) -> {holds =, evidence =}",
+     "A claim for the results file: holds coerced to a boolean, evidence = fmt:format(...).",
+     ex = [[local c = m1d.sweep.claim(94.1 > 90, "CNN %.1f%% > 90%%", 94.1)
+print(c.holds, c.evidence)]],
+     out = "true\tCNN 94.1% > 90%"},
+    {"m1d.sweep.unmeasured", "sweep.unmeasured(why) -> {holds = false, measured = false, evidence =}",
+     "A claim that could not be evaluated (runs missing); printed as n/a by the merge.",
+     ex = [[print(m1d.sweep.unmeasured("2 runs missing").evidence)]],
+     out = "not measured: 2 runs missing"},
+    {"m1d.sweep.smooth", "sweep.smooth(ys, k) -> {numbers}",
+     "Centred moving average over a window of k (k // 2 on each side), shrinking at the ends; " ..
+     "a new array of the same length.",
+     ex = [[print(table.concat(m1d.sweep.smooth({1, 2, 3, 4, 5}, 3), ","))]],
+     out = "1.5,2.0,3.0,4.0,4.5"},
+    {"m1d.sweep.print_table", "sweep.print_table(header, rows [, fmt = \"%8.1f\"])",
+     "Print a right-aligned table: header a list of column names, rows lists of values; " ..
+     "floats are formatted with fmt, integers and strings as they are, nil as \"-\". Columns " ..
+     "are at least 8 wide.",
+     ex = [[-- prints (with the global print):
+--    model      acc
+--      mlp     68.5
+--      cnn       94
+m1d.sweep.print_table({"model", "acc"}, {{"mlp", 68.5}, {"cnn", 94}})]]},
+    {"m1d.sweep.fmt_seconds", "sweep.fmt_seconds(s) -> string",
+     "A duration for people: \"5.0 s\", \"1.5 min\", \"2.0 h\".",
+     ex = [[print(m1d.sweep.fmt_seconds(5), m1d.sweep.fmt_seconds(90), m1d.sweep.fmt_seconds(7200))]],
+     out = "5.0 s\t1.5 min\t2.0 h"},
+    {"m1d.sweep.canon", "sweep.canon(v) -> string",
+     "An order-independent text of a value (tables with sorted keys, integral floats as " ..
+     "integers), with which sweep.main compares a run file's parameters to the current ones.",
+     ex = [[print(m1d.sweep.canon{b = 2.0, a = {1, "x"}})]],
+     out = "{a={1=1,2=x},b=2}"},
+    {"m1d.sweep.exists", "sweep.exists(path) -> boolean",
+     "Whether path can be opened for reading.",
+     ex = [[print(m1d.sweep.exists("/nonexistent/file"))]],
+     out = "false"},
+
+    {"m1d.util.json_encode", "util.json_encode(v) -> string",
+     "JSON text of a Lua value through lua-cjson (install the Debian package lua-cjson; a " ..
+     "missing module raises an error saying so). Numbers keep 14 significant digits; sparse " ..
+     "arrays become arrays with null; NaN and inf are written as nan/inf (not strict JSON). " ..
+     "Key order of objects is not defined.",
+     ex = [[print(m1d.util.json_encode{1, 2.5, "x"})]],
+     out = [=[[1,2.5,"x"]]=]},
+    {"m1d.util.json_decode", "util.json_decode(s) -> value",
+     "Parse JSON text (lua-cjson): numbers come back as floats (1 -> 1.0), null as a light " ..
+     "userdata (cjson.null); invalid text raises an error.",
+     ex = [[local v = m1d.util.json_decode('{"acc": [90, 92.5]}')
+print(v.acc[1], v.acc[2])]],
+     out = "90.0\t92.5"},
+    {"m1d.util.write_atomic", "util.write_atomic(path, text)",
+     "Write text to path atomically (a temporary file in the same directory, fsync, rename), " ..
+     "creating missing directories, so a reader never sees half a file.",
+     ex = [[local base = os.tmpname()
+m1d.util.write_atomic(base .. ".d/a.txt", "hello")
+local f = io.open(base .. ".d/a.txt"); print(f:read("a")); f:close()
+os.remove(base .. ".d/a.txt"); os.remove(base .. ".d"); os.remove(base)]],
+     out = "hello"},
+    {"m1d.util.write_json", "util.write_json(path, v)",
+     "write_atomic(path, json_encode(v) .. \"\\n\").",
+     ex = [[local path = os.tmpname()
+m1d.util.write_json(path, {steps = 100})
+print(m1d.util.read_json(path).steps)
+os.remove(path)]],
+     out = "100.0"},
+    {"m1d.util.read_json", "util.read_json(path) -> value",
+     "Read and parse a JSON file; raises \"cannot read PATH: ...\" or \"PATH: not valid " ..
+     "JSON (...)\". Numbers come back as floats.",
+     ex = [[local path = os.tmpname()
+m1d.util.write_json(path, {acc = {90, 95}})
+print(#m1d.util.read_json(path).acc)
+os.remove(path)]],
+     out = "2"},
+    {"m1d.util.parse_args", "util.parse_args(argv, defaults [, usage]) -> options",
+     "Parse `--name value` options (a dash in a name is an underscore: --max-steps sets " ..
+     "max_steps) into a copy of defaults. The type follows the default: numbers are converted " ..
+     "(an error if not a number), strings taken as they are, booleans are flags (`--quick`, " ..
+     "or `--quick false`). An unknown option, a positional argument or a missing value raises " ..
+     "an error. `--help`/`-h` prints usage and the defaults, then exits the program (status 0).",
+     ex = [[local o = m1d.util.parse_args({"--steps", "100", "--quick", "--max-lr", "1e-3"},
+                              {steps = 6000, quick = false, max_lr = 0.01})
+print(o.steps, o.quick, o.max_lr)]],
+     out = "100\ttrue\t0.001"},
+    {"m1d.util.mean", "util.mean(xs) -> number",
+     "The mean of an array of numbers (NaN for an empty array).",
+     ex = [[print(m1d.util.mean{1, 2, 3, 4})]],
+     out = "2.5"},
+    {"m1d.util.sd", "util.sd(xs) -> number",
+     "The sample standard deviation (n - 1 in the denominator); 0 for fewer than two values.",
+     ex = [[print(m1d.util.sd{1, 2, 3}, m1d.util.sd{5})]],
+     out = "1.0\t0"},
   },
 }

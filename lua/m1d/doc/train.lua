@@ -2,7 +2,41 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Training (m1d.train)", key = "train",
-  intro = "`train.fit` is the paper's training loop; `train.evaluate` measures a model on a data set.",
+  intro = "`train.fit` is the paper's training loop (train.py): steps 0..steps inclusive, " ..
+          "minibatches taken in order with wrap-around, Adam at lr 1e-2 by default, and every " ..
+          "`eval_every` steps the test loss, test accuracy and training-set accuracy recorded " ..
+          "as curves. `train.evaluate` measures a model on any (x, y). Accuracies are percentages.",
   entries = {
+    {"m1d.train.fit",
+     "train.fit{model =, data = [, steps = 6000, batch = 100, lr = 1e-2, optimizer = \"adam\", " ..
+     "weight_decay, opt, loss = nn.cross_entropy, eval_every = 250, label, progress = true, " ..
+     "log_every = 1000, on_step = fn(step, model)]} -> result",
+     "Train `model` on `data` (a Dataset, or any table with x, y, x_test, y_test) and return " ..
+     "the curves. It takes steps+1 optimizer steps (step = 0..steps); step s uses training rows " ..
+     "s*batch mod n onward (a batch that would pass the end is cut short, like Python slicing). " ..
+     "Each step: loss(model(xb), yb), zero_grad, backward, opt:step(), model:enforce_masks(), " ..
+     "then on_step(step, model). The optimizer is `opt` if given, else optim.make(optimizer, " ..
+     "params, {lr =, weight_decay =}). When step % eval_every == 0 (after that step's update; " ..
+     "eval_every = 0 turns it off) it evaluates on the whole test and training sets. A loss " ..
+     "that becomes NaN or infinite raises an error naming the step. Progress: a live line on " ..
+     "stderr when it is a terminal, else a printed line every log_every steps; progress = " ..
+     "false is silent. The result: {label, steps = {evaluated steps}, test_loss, test_acc, " ..
+     "train_acc (percent, whole training set), train_loss (the minibatch loss at each " ..
+     "evaluated step, not a full-set loss), batch_loss (every step's minibatch loss, " ..
+     "steps+1 values), final_test_acc, final_train_acc (from the last evaluation, which is " ..
+     "not the last step unless eval_every divides steps), seconds, eval_seconds, " ..
+     "train_seconds, ms_per_step}; final_test_loss only when nothing was evaluated.",
+     ex = [[local r = m1d.train.fit{model = m1d.nn.models.logistic(), data = m1d.mnist1d.frozen():subset(200),
+                          steps = 20, batch = 50, eval_every = 10, progress = false}
+print(table.concat(r.steps, ","), #r.batch_loss, r.label, type(r.final_test_acc))]],
+     out = "0,10,20\t21\tlogistic\tnumber"},
+    {"m1d.train.evaluate", "train.evaluate(model, x, y [, {chunk = 2000, loss = nn.cross_entropy}]) -> loss, accuracy",
+     "The mean loss and the accuracy in percent (0-100) of model on x [n, ...], int64 labels y " ..
+     "[n] (0-based), run in chunks of `chunk` rows without recording a graph. Both are Lua " ..
+     "numbers.",
+     ex = [[local d = m1d.mnist1d.frozen()
+local loss, acc = m1d.train.evaluate(m1d.nn.models.logistic(), d.x_test, d.y_test)
+print(loss > 0, acc >= 0 and acc <= 100)]],
+     out = "true\ttrue"},
   },
 }

@@ -39,6 +39,7 @@ end
 local Optimizer = {}
 Optimizer.__index = Optimizer
 Optimizer.__name = "m1d.optim.Optimizer"  -- help(opt) finds the Optimizer entries by it
+optim.Optimizer = Optimizer               -- the methods every optimizer has (help() maps them)
 
 function Optimizer:zero_grad()
   for _, p in ipairs(self.params) do p.grad = nil end

@@ -274,8 +274,12 @@ local function value_names(doc)
       methods(rawget(mt, "__methods"), cls[2])
     end
   end
-  local plot = package.loaded["m1d.plot"]
-  if type(plot) == "table" then methods(plot.Figure, "Figure") end
+  local classes = {{"m1d.plot", "Figure", "Figure"}, {"m1d.nn", "ModuleBase", "Module"},
+                   {"m1d.mnist1d", "Dataset", "Dataset"}, {"m1d.optim", "Optimizer", "Optimizer"}}
+  for _, c in ipairs(classes) do
+    local mod = package.loaded[c[1]]
+    if type(mod) == "table" then methods(mod[c[2]], c[3]) end
+  end
   names[repl.help] = "help"
   return names
 end

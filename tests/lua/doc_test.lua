@@ -91,7 +91,7 @@ T.is(#stale, 0, "no entry documents a name that does not exist: " .. table.conca
 local undocumented = {}
 for _, n in ipairs(public) do
   local text = repl.help_text(value_of[n])
-  if text:find("not documented yet", 1, true) or text:find("no documentation", 1, true) then
+  if text:find("not documented yet", 1, true) or text:find("^no documentation") then
     undocumented[#undocumented + 1] = n
   end
 end
@@ -120,7 +120,10 @@ local function run_example(e)
   local chunk, err = load(e.ex, "=" .. e.name, "t", env)
   if not chunk then return false, "does not compile: " .. err end
   m1d.manual_seed(0)
+  local global_print = _G.print           -- library code prints through the global print too
+  _G.print = env.print
   local ok, rerr = pcall(chunk)
+  _G.print = global_print
   if not ok then return false, "raises: " .. tostring(rerr) end
   local got = table.concat(lines, "\n"):gsub("[ \t]+\n", "\n"):gsub("%s+$", "")
   if e.out and got ~= e.out:gsub("[ \t]+\n", "\n"):gsub("%s+$", "") then

@@ -27,11 +27,11 @@ return {
      "result, seconds, cpu_seconds}, ...} (ctx.missing, ctx.by_key too); main adds experiment, " ..
      "args, version, runs_total, runs_done, complete, missing, run_seconds, claims, " ..
      "run_files, writes it to --out, prints every claim (HOLDS/FAILS/n/a) and returns it.",
-     ex = [[-- prints "2" (sweep.main prints with the global print, which examples cannot capture)
-m1d.sweep.main{name = "demo", argv = {"--count"},
+     ex = [[m1d.sweep.main{name = "demo", argv = {"--count"},
   runs = function(cfg) return {{key = "lr=0.1", lr = 0.1}, {key = "lr=0.01", lr = 0.01}} end,
   run = function(params, cfg, ctx) return {acc = 90} end,
-  merge = function(done, cfg, ctx) return {claims = {}} end}]]},
+  merge = function(done, cfg, ctx) return {claims = {}} end}]],
+     out = "2"},
     {"m1d.sweep.claim", "sweep.claim(holds, fmt, ...) -> {holds =, evidence =}",
      "A claim for the results file: holds coerced to a boolean, evidence = fmt:format(...).",
      ex = [[local c = m1d.sweep.claim(94.1 > 90, "CNN %.1f%% > 90%%", 94.1)
@@ -50,11 +50,8 @@ print(c.holds, c.evidence)]],
      "Print a right-aligned table: header a list of column names, rows lists of values; " ..
      "floats are formatted with fmt, integers and strings as they are, nil as \"-\". Columns " ..
      "are at least 8 wide.",
-     ex = [[-- prints (with the global print):
---    model      acc
---      mlp     68.5
---      cnn       94
-m1d.sweep.print_table({"model", "acc"}, {{"mlp", 68.5}, {"cnn", 94}})]]},
+     ex = [[m1d.sweep.print_table({"model", "acc"}, {{"mlp", 68.5}, {"cnn", 94}})]],
+     out = "   model      acc\n     mlp     68.5\n     cnn       94"},
     {"m1d.sweep.fmt_seconds", "sweep.fmt_seconds(s) -> string",
      "A duration for people: \"5.0 s\", \"1.5 min\", \"2.0 h\".",
      ex = [[print(m1d.sweep.fmt_seconds(5), m1d.sweep.fmt_seconds(90), m1d.sweep.fmt_seconds(7200))]],

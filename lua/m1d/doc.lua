@@ -106,6 +106,19 @@ local list = {
   {"m1d.cat", "m1d.cat({tensors}, dim) -> Tensor", "Concatenate along dim."},
   {"m1d.stack", "m1d.stack({tensors}, dim) -> Tensor", "Stack along a new dim."},
   {"m1d.where", "m1d.where(cond, a, b) -> Tensor", "Elements of a where cond is non-zero, else b."},
+  {"m1d.gru", "m1d.gru(x, h0|nil, w_ih, w_hh, b_ih, b_hh [, reverse]) -> Tensor [B, T, H]",
+   "One GRU direction over a whole sequence as one fused op (what nn.GRU calls): x [B, T, F], " ..
+   "h0 [B, H] or nil (zeros), w_ih [3H, F], w_hh [3H, H], b_ih and b_hh [3H], PyTorch's gates " ..
+   "r, z, n in that order; reverse runs from the last step to the first. Returns every hidden " ..
+   "state. The first-order backward is fused; under create_graph it is m1d.gru_backward, whose " ..
+   "own backward (the second order) is fused too; third and higher orders are op-composed."},
+  {"m1d.gru_backward", "m1d.gru_backward(x, h0|nil, w_ih, w_hh, b_ih, b_hh, grad_output [, reverse]) " ..
+   "-> dx, dh0|nil, dw_ih, dw_hh, db_ih, db_hh",
+   "The first-order gradients of m1d.gru(x, h0, ...) for an upstream gradient grad_output " ..
+   "[B, T, H] (same dtype), as one differentiable op: the GRU's backward under create_graph. " ..
+   "Its backward (the GRU's second order: a tangent pass through the recurrence and a reverse " ..
+   "pass, recomputing nothing the forward saved) is fused; beyond that it is rebuilt from ops. " ..
+   "The results are views of one packed tensor."},
   {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
    "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder " ..
    "(0 to 3) derivatives in x: row k is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..

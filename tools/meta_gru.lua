@@ -65,6 +65,6 @@ table.sort(times)
 local n = #times
 print(("meta_gru %s batch %d, %d inner steps, %d repeats: %.2f ms per inner step (median; min %.2f, max %.2f)"):format(
   cfg.dtype, cfg.batch, cfg.steps, n, times[(n + 1) // 2], times[1], times[n]))
-print(("cpu user %.2f s, system %.2f s (all %d repeats and the warm-up), peak RSS %.0f MB"):format(
-  u1 - u0, s1 - s0, n + 1, m1d.peak_rss_mb()))
+print(("cpu user %.2f s, system %.2f s (all %d repeats and the warm-up: %.2f ms CPU per inner step), peak RSS %.0f MB"):format(
+  u1 - u0, s1 - s0, n + 1, (u1 - u0 + s1 - s0) * 1e3 / ((n + 1) * cfg.steps), m1d.peak_rss_mb()))
 print(("meta-loss %.9g, d meta-loss / d lr %.9g"):format(meta, dlr))

@@ -61,6 +61,8 @@ c1 = os.times()
 times.sort()
 print("meta_gru torch %s batch %d, %d inner steps, %d repeats: %.2f ms per inner step (median; min %.2f, max %.2f)"
       % (a.dtype, a.batch, a.steps, len(times), statistics.median(times), times[0], times[-1]))
-print("cpu user %.2f s, system %.2f s, peak RSS %.0f MB"
-      % (c1.user - c0.user, c1.system - c0.system, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+cpu = c1.user - c0.user + c1.system - c0.system
+print("cpu user %.2f s, system %.2f s (all %d repeats and the warm-up: %.2f ms CPU per inner step), peak RSS %.0f MB"
+      % (c1.user - c0.user, c1.system - c0.system, a.repeats + 1, cpu * 1e3 / ((a.repeats + 1) * a.steps),
+         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 print("meta-loss %.9g, d meta-loss / d lr %.9g" % (meta, dlr))

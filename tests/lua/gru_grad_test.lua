@@ -147,6 +147,24 @@ T.raises(function() return m1d.gru_backward(x:float(), h0, wi, wh, bi, bh, gy) e
 T.raises(function() return m1d.gru_backward(x, h0, wi, wh, bi, bh) end,
          "gru_backward: no grad_output", "bad argument #7", "gru_backward")
 
+-- empty and one-element extents: second order runs and gives gradients of the inputs' shapes
+for _, c in ipairs{{2, 0, 1, 3}, {0, 4, 1, 3}, {2, 3, 0, 3}, {1, 1, 1, 1}} do
+  local b_, s_, f_, h_ = table.unpack(c)
+  local ins = {randn(b_, s_, f_), randn(b_, h_), randn(3 * h_, f_), randn(3 * h_, h_), randn(3 * h_), randn(3 * h_)}
+  for i, t in ipairs(ins) do ins[i] = t:requires_grad() end
+  local ok, err = pcall(function()
+    local y = m1d.gru(ins[1], ins[2], ins[3], ins[4], ins[5], ins[6], true)
+    local g = m1d.grad((y * y):sum(), ins, {create_graph = true})
+    local sq = (g[1] * g[1]):sum()
+    for i = 2, #g do sq = sq + (g[i] * g[i]):sum() end
+    local gg = m1d.grad(sq, ins)
+    for i = 1, #ins do
+      if table.concat(gg[i]:size(), ",") ~= table.concat(ins[i]:size(), ",") then error("shape of " .. i) end
+    end
+  end)
+  T.ok(ok, ("gru second order with batch %d, sequence %d, features %d, hidden %d"):format(b_, s_, f_, h_), err)
+end
+
 -- ---------------------------------------------------------------- a meta-gradient end to end
 
 -- d(mean inner loss)/d(lr) through three unrolled SGD steps of a small nn.models.gru, in

@@ -111,6 +111,12 @@ m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
    w_ih [3H,I], w_hh [3H,H], b_ih, b_hh [3H] -> all hidden states [B,T,H]. */
 m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
                      m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse);
+/* The GRU's first-order gradients for an upstream gradient gy [B,T,H] (ops_gru.c), as one
+   differentiable op (its backward fused too): grads[0..5] = d<gy, gru(...)>/d(x, h0, w_ih,
+   w_hh, b_ih, b_hh), new references (grads[1] NULL without h0), views of one packed
+   tensor.  0, or -1 with a message. */
+int m1d_gru_backward (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh, m1d_Tensor *b_ih,
+                      m1d_Tensor *b_hh, m1d_Tensor *gy, int reverse, m1d_Tensor *grads[6]);
 
 /* A 1 -> H -> 1 tanh MLP on every element of x and its first nder (0..3) derivatives
    (ops_pointwise_mlp.c): out[k] = sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j), shape [nder+1, x...];

@@ -56,6 +56,22 @@ static int l_gru (lua_State *L) {
                                    m1d_checktensor(L, 5), m1d_checktensor(L, 6), lua_toboolean(L, 7)));
 }
 
+/* gru_backward(x, h0|nil, w_ih, w_hh, b_ih, b_hh, grad_output [, reverse])
+   -> dx, dh0|nil, dw_ih, dw_hh, db_ih, db_hh */
+static int l_gru_backward (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  m1d_Tensor *h0 = lua_isnoneornil(L, 2) ? NULL : m1d_checktensor(L, 2);
+  m1d_Tensor *g[6];
+  if (m1d_gru_backward(x, h0, m1d_checktensor(L, 3), m1d_checktensor(L, 4), m1d_checktensor(L, 5),
+                       m1d_checktensor(L, 6), m1d_checktensor(L, 7), lua_toboolean(L, 8), g) < 0)
+    return luaL_error(L, "%s", m1d_errmsg());
+  for (int i = 0; i < 6; i++) {
+    if (g[i]) m1d_pushtensor(L, g[i]);
+    else lua_pushnil(L);
+  }
+  return 6;
+}
+
 /* pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> [nder + 1, x...]: g(x) and its derivatives */
 static int l_pointwise_mlp (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
@@ -179,7 +195,7 @@ void m1d_open_nn (lua_State *L) {
   default_threads();
   static const luaL_Reg functions[] = {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
-    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
+    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru}, {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
     {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},

@@ -156,7 +156,16 @@ local readme = f:read("a")
 f:close()
 local tour = readme:match("<!%-%- api tour: generated.-%-%->\n(.-)\n<!%-%- end of api tour %-%->")
 T.ok(tour, "the README has the generated API tour between its markers")
-T.is(tour, doc.tour(), "and it is doc.tour()'s text (regenerate: ./m1d -e 'print(require(\"m1d.doc\").tour())')")
+local want, first_diff = doc.tour(), nil
+if tour and tour ~= want then
+  local a, b = {}, {}
+  for l in (tour .. "\n"):gmatch("([^\n]*)\n") do a[#a + 1] = l end
+  for l in (want .. "\n"):gmatch("([^\n]*)\n") do b[#b + 1] = l end
+  for i = 1, math.max(#a, #b) do
+    if a[i] ~= b[i] then first_diff = ("line %d:\n  README: %s\n  now:    %s"):format(i, a[i] or "(none)", b[i] or "(none)") break end
+  end
+end
+T.ok(tour == want, "and it is doc.tour()'s text (regenerate: ./m1d tools/update_readme_tour.lua)", first_diff)
 
 fig:close()
 T.done()

@@ -205,7 +205,9 @@ print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
      "every step's state in time order; with reverse the sequence is read from t = T " ..
      "down to 1, so out[:, 1] is the reverse direction's final state (forward: out[:, T]). " ..
      "All float of one dtype (computed in float64 inside); raises on shapes that do not " ..
-     "fit. Differentiable to any order.",
+     "fit. Differentiable to any order: the first-order backward is fused; under " ..
+     "create_graph it is m1d.gru_backward, whose own backward (the second order) is fused " ..
+     "too; third and higher orders are rebuilt from ops.",
      ex = [=[local H, F = 2, 3
 local y = m1d.gru(m1d.randn(4, 5, F), nil, m1d.randn(3 * H, F), m1d.randn(3 * H, H), m1d.zeros(3 * H), m1d.zeros(3 * H))
 print(table.concat(y:shape(), "x"))
@@ -213,6 +215,19 @@ print(m1d.gru(m1d.zeros(1, 2, 1), m1d.ones(1, 1), m1d.zeros(3, 1), m1d.zeros(3, 
      out = [=[4x5x2
 tensor([[[0.5000],
          [0.2500]]], float32 [1,2,1])]=]},
+    {"m1d.gru_backward", "m1d.gru_backward(x, h0|nil, w_ih, w_hh, b_ih, b_hh, grad_output [, reverse]) " ..
+     "-> dx, dh0|nil, dw_ih, dw_hh, db_ih, db_hh",
+     "The first-order gradients of m1d.gru(x, h0, ...) for an upstream gradient grad_output " ..
+     "[B, T, H] (same dtype), as one differentiable op: what the GRU's backward computes " ..
+     "under create_graph. Its own backward (the GRU's second order: a tangent pass through " ..
+     "the recurrence and a reverse pass with the second-order terms) is fused; beyond that " ..
+     "it is rebuilt from ops. The results are views of one packed tensor; dh0 is nil when " ..
+     "h0 is. Raises, naming the argument, on shapes or dtypes that do not fit.",
+     ex = [=[local x, w_ih, w_hh = m1d.randn(2, 3, 1), m1d.randn(6, 1), m1d.randn(6, 2)
+local b = m1d.zeros(6)
+local dx, dh0, dwih = m1d.gru_backward(x, nil, w_ih, w_hh, b, b, m1d.ones(2, 3, 2))
+print(table.concat(dx:shape(), "x"), dh0, table.concat(dwih:shape(), "x"))]=],
+     out = "2x3x1\tnil\t6x1"},
     {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
      "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder (0 " ..
      "to 3) derivatives in x: row k + 1 is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..

@@ -167,7 +167,7 @@ results.peak_rss_mb = m1d.peak_rss_mb and m1d.peak_rss_mb() or nil
 -- step costs.  The garbage collector runs as it does in a real loop (no collect between
 -- timed repeats); a full collect precedes each memory measurement.
 local meta_models = {"mlp", "cnn", "gru"}
-local meta_reps = {mlp = 7, cnn = 5, gru = 3}
+local meta_reps = {mlp = 15, cnn = 7, gru = 3}   -- >= ~0.2 s of timed CPU each: /proc counts 10 ms ticks
 
 local function proc_stat()   -- user and system CPU seconds and minor faults of this process
   local f = io.open("/proc/self/stat")
@@ -243,6 +243,7 @@ local function time_meta(name)
   if c0 and c1 then
     res.cold_user_ms_per_step = (c1.utime - c0.utime) / clk_tck * 1e3 / K
     res.cold_sys_ms_per_step = (c1.stime - c0.stime) / clk_tck * 1e3 / K
+    res.cold_minflt_per_step = (c1.minflt - c0.minflt) / K
   end
   local times = {}
   for r = 1, reps do times[r] = 0 end

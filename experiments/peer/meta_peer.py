@@ -34,7 +34,7 @@ from torch.nn.utils.stateless import functional_call  # noqa: E402
 
 import models  # noqa: E402
 
-REPS = {"mlp": 7, "cnn": 5, "gru": 3}   # as bench.lua
+REPS = {"mlp": 15, "cnn": 7, "gru": 3}   # as bench.lua
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -123,6 +123,7 @@ def run(name, data, k, reps, lr0, batch, seed):
         res.update(rss_base_mb=base, peak_rss_mb_K=pk, peak_rss_mb_2K=p2k, rss_mb_per_step=(p2k - pk) / k)
     res["cold_user_ms_per_step"] = (c1["utime"] - c0["utime"]) * 1e3 / k
     res["cold_sys_ms_per_step"] = (c1["stime"] - c0["stime"]) * 1e3 / k
+    res["cold_minflt_per_step"] = (c1["minflt"] - c0["minflt"]) / k
 
     times = []
     s0 = proc_stat()
@@ -144,7 +145,7 @@ def main():
     p = common.base_parser("PyTorch peer of bench.lua's unrolled meta-gradient step")
     p.add_argument("--models", default="mlp,cnn,gru")
     p.add_argument("--k", type=int, default=30)
-    p.add_argument("--reps", type=int, default=0, help="timed meta-steps (default: mlp 7, cnn 5, gru 3)")
+    p.add_argument("--reps", type=int, default=0, help="timed meta-steps (default: mlp 15, cnn 7, gru 3)")
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--batch", type=int, default=100)
     a = p.parse_args()

@@ -8,9 +8,11 @@
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
 -- identically by peer/meta_peer.py).  Prints a table and writes results/bench.json.
 --   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--json FILE]
---        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64]
--- (--meta_* and --dtype apply to the meta sections only; tests/lua/meta_bench_test.lua
--- runs them in float64 against a finite difference.)
+--        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
+-- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
+-- parameters in DIR/NAME/p1.npy .. pN.npy, as meta_peer.py --save writes them, so that both
+-- sides' meta-gradients can be compared; tests/lua/meta_bench_test.lua does, in float64,
+-- and checks against a finite difference.)
 -- Expect the small models to be bound by per-op overhead and the lottery MLP by GEMM.
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
@@ -18,7 +20,7 @@ local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
              steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
              warmup = 50, tiny_ops = 200000,
-             meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32"}
+             meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32", meta_init = nil}
 local only
 local i = 1
 while arg and arg[i] do
@@ -30,6 +32,7 @@ while arg and arg[i] do
   elseif a == "--meta_lr" then i = i + 1; cfg.meta_lr = tonumber(arg[i])
   elseif a == "--meta_reps" then i = i + 1; cfg.meta_reps = math.tointeger(tonumber(arg[i]))
   elseif a == "--dtype" then i = i + 1; cfg.dtype = arg[i]
+  elseif a == "--meta_init" then i = i + 1; cfg.meta_init = arg[i]
   else error("bench.lua: unknown argument " .. a) end
   i = i + 1
 end
@@ -214,8 +217,21 @@ local function time_meta(name)
   m1d.manual_seed(cfg.seed)
   local model = builders[name]()
   local p0 = model:parameters()
-  if cfg.dtype == "float64" then
-    for j, p in ipairs(p0) do p0[j] = p:detach():double():requires_grad() end
+  if cfg.meta_init then
+    for j, p in ipairs(p0) do
+      local file = ("%s/%s/p%d.npy"):format(cfg.meta_init, name, j)
+      local ok, v = pcall(m1d.load_npy, file)
+      if not ok then error(("bench.lua: --meta_init: %s"):format(v), 0) end
+      if v:numel() ~= p:numel() then
+        error(("bench.lua: --meta_init: %s has %d elements, parameter %d of %s has %d"):format(
+          file, v:numel(), j, name, p:numel()), 0)
+      end
+      p0[j] = v:reshape(p:size())
+    end
+  end
+  for j, p in ipairs(p0) do
+    p = p:detach()
+    p0[j] = (cfg.dtype == "float64" and p:double() or p:float()):requires_grad()
   end
   local lr = m1d.tensor(cfg.meta_lr, cfg.dtype):requires_grad()
   local K, reps = cfg.meta_k, cfg.meta_reps or meta_reps[name]

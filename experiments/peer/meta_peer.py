@@ -19,6 +19,13 @@ that step's share of the outer backward), their user / system CPU per inner step
 page faults (/proc/self/stat, as bench.lua reads them).  The last stdout line is JSON.
 
     /usr/bin/python3 meta_peer.py --data DIR [--models mlp,cnn,gru] [--k 30] [--reps N] [--lr 0.1]
+                                  [--dtype float32|float64] [--save OUT]
+
+--save OUT writes each model's initial parameters (OUT/NAME/p1.npy .. pN.npy, in
+named_parameters order, which is m1d's parameters() order) and its meta-loss and
+meta-gradient (OUT/NAME/torch.txt), for bench.lua --meta_init OUT to recompute; with
+--dtype float64 the data are read as stored (float64): tests/fixtures/meta_bench was made by
+    meta_peer.py --data DIR --k 3 --reps 1 --dtype float64 --save tests/fixtures/meta_bench
 
 DIR holds frozen/{x,y,x_test,y_test}.npy (bench_peer.py links the vendored copy there).
 """
@@ -100,12 +107,12 @@ def meta_step(model, names, p0, lr, k, x, y, batch):
     return d, meta
 
 
-def run(name, data, k, reps, lr0, batch, seed):
+def run(name, data, k, reps, lr0, batch, seed, dtype=torch.float32):
     torch.manual_seed(seed)
-    model = models.BASELINES[name]()
+    model = models.BASELINES[name]().to(dtype)
     names = [n for n, _ in model.named_parameters()]
     p0 = [p for _, p in model.named_parameters()]
-    lr = torch.tensor(lr0, dtype=torch.float32, requires_grad=True)
+    lr = torch.tensor(lr0, dtype=dtype, requires_grad=True)
     x, y = data["x"], data["y"]
     res = {"K": k, "reps": reps, "lr": lr0, "params": models.n_params(model)}
 
@@ -141,6 +148,20 @@ def run(name, data, k, reps, lr0, batch, seed):
     return res
 
 
+def save(d, name, a, res):
+    import numpy as np
+    os.makedirs(d, exist_ok=True)
+    torch.manual_seed(a.seed)   # the same initial parameters run() started from
+    model = models.BASELINES[name]().to(getattr(torch, a.dtype))
+    for i, (pn, p) in enumerate(model.named_parameters(), 1):
+        np.save(os.path.join(d, "p%d.npy" % i), p.detach().numpy())
+    with open(os.path.join(d, "torch.txt"), "w") as f:
+        f.write("# meta_peer.py --k %d --lr %r --dtype %s --seed %d, torch %s; parameters: %s\n" % (
+            a.k, a.lr, a.dtype, a.seed, torch.__version__,
+            " ".join(pn for pn, _ in model.named_parameters())))
+        f.write("K %d\nlr %.17g\nmeta_loss %.17g\ndmeta_dlr %.17g\n" % (a.k, a.lr, res["meta_loss"], res["dmeta_dlr"]))
+
+
 def main():
     p = common.base_parser("PyTorch peer of bench.lua's unrolled meta-gradient step")
     p.add_argument("--models", default="mlp,cnn,gru")
@@ -148,6 +169,8 @@ def main():
     p.add_argument("--reps", type=int, default=0, help="timed meta-steps (default: mlp 15, cnn 7, gru 3)")
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--save", default="", help="write initial parameters and results here (see the header)")
     a = p.parse_args()
     if a.k < 1 or a.reps < 0 or a.batch < 1:
         sys.exit("meta_peer.py: --k and --batch must be >= 1, --reps >= 0")
@@ -157,9 +180,15 @@ def main():
             sys.exit("meta_peer.py: unknown model %r (mlp, cnn, gru)" % n)
     t_start = time.perf_counter()
     data = common.load(a.data, "frozen")
+    dtype = getattr(torch, a.dtype)
+    if a.dtype == "float64":   # common.load rounds to float32; the stored data are float64
+        import numpy as np
+        data["x"] = torch.from_numpy(np.load(os.path.join(a.data, "frozen", "x.npy")).astype(np.float64))
     out = {}
     for n in names:
-        out[n] = run(n, data, a.k, a.reps or REPS[n], a.lr, a.batch, a.seed)
+        out[n] = run(n, data, a.k, a.reps or REPS[n], a.lr, a.batch, a.seed, dtype)
+        if a.save:
+            save(os.path.join(a.save, n), n, a, out[n])
         r = out[n]
         print("%-4s K %d  %.3f ms per inner step  user %.3f sys %.3f ms/step  peak %.1f/%.1f MB (K/2K), "
               "%.3f MB/step  dmeta/dlr %.6g" % (n, a.k, r["inner_step_ms"], r["user_ms_per_step"],

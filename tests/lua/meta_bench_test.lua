@@ -3,7 +3,10 @@
 -- right thing: --quick finishes with a finite meta-gradient and its figures, and the
 -- meta-gradient d(val loss)/d(lr) through K = 3 unrolled create_graph steps agrees in
 -- float64 with a central finite difference of the meta-loss that the same code reports at
--- lr +- h, and in float32 (what is timed) with float64.  No timings are asserted.
+-- lr +- h, and in float32 (what is timed) with float64; started from PyTorch's initial
+-- parameters (tests/fixtures/meta_bench, written by experiments/peer/meta_peer.py --save),
+-- the meta-loss and meta-gradient equal PyTorch's, so both sides of the benchmark run the
+-- same loop (batches, order, update, validation batch).  No timings are asserted.
 local T = dofile("tests/lua/tap.lua")
 local m1d = require "m1d"
 local util = m1d.util
@@ -61,8 +64,24 @@ for _, m in ipairs(MODELS) do
   end
 end
 
+-- the same loop as PyTorch's meta_peer.py, from its initial parameters (float64, K = 3)
+local fix = "tests/fixtures/meta_bench"
+local same = bench("--dtype float64 --meta_k 3 --meta_init " .. fix)
+for _, m in ipairs(MODELS) do
+  local want = {}
+  for line in io.lines(("%s/%s/torch.txt"):format(fix, m)) do
+    local k, v = line:match("^(%S+) (%S+)$")
+    if k then want[k] = tonumber(v) end
+  end
+  local r = same.meta[m] or {}
+  T.is(r.K, want.K, m .. ": K as in the PyTorch fixture")
+  T.close(r.meta_loss, want.meta_loss, 1e-10, ("%s: meta-loss %s = PyTorch's %.12g"):format(m, tostring(r.meta_loss), want.meta_loss))
+  T.close(r.dmeta_dlr, want.dmeta_dlr, 1e-9 * math.max(1, math.abs(want.dmeta_dlr)),
+          ("%s: meta-gradient %s = PyTorch's %.12g"):format(m, tostring(r.dmeta_dlr), want.dmeta_dlr))
+end
+
 -- bad arguments are clear errors
-for _, bad in ipairs{"--meta_k 0", "--meta_k x", "--dtype float16", "--meta_reps 0"} do
+for _, bad in ipairs{"--meta_k 0", "--meta_k x", "--dtype float16", "--meta_reps 0", "--meta_init /nonexistent"} do
   local tmp = os.tmpname()
   local ok = os.execute(("%s experiments/bench.lua --only meta_mlp --json %s %s > %s.log 2>&1"):format(bin, tmp, bad, tmp))
   local err = io.open(tmp .. ".log"):read("a")

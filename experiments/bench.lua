@@ -333,7 +333,8 @@ if results.peak_rss_mb then print(("peak RSS %.1f MB"):format(results.peak_rss_m
 if results.meta then
   print(("unrolled meta-step (%s, lr %g, batch %d): per inner step = meta-step / K; CPU over the timed repeats;"):format(
     cfg.dtype, cfg.meta_lr, cfg.batch))
-  print("  (user/sys ms per inner step: warm repeats, then the first meta-step; RSS in MB)")
+  print("  (user/sys ms per inner step: warm repeats, then the first meta-step; RSS in MB, the process's:")
+  print("   memory earlier sections kept counts too, --only meta_NAME gives a section's own; MB/step does not)")
   print(("%-5s %4s %8s %8s %7s %7s %6s %8s %7s %7s %7s %8s %12s"):format("meta", "K", "ms/step", "user",
     "sys", "user1", "sys1", "minflt", "base", "peak K", "pk 2K", "MB/step", "dmeta/dlr"))
   for _, name in ipairs(meta_models) do

@@ -72,7 +72,7 @@ HDRS     := $(wildcard src/*.h src/bind/*.h)
 CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
-.PHONY: all deps test benchmark bench bench-peer clean install env FORCE
+.PHONY: all deps test benchmark bench bench-peer bench-peer-meta clean install env FORCE
 all: $(B)/libm1d.a $(B)/lua/m1d/core.so $(EXE)
 
 deps:
@@ -129,8 +129,13 @@ bench: all
 # Both run the same OpenBLAS kernels (OPENBLAS_CORETYPE: yours, else the family m1d picked).
 # Debian's python3 (where python3-torch lives), not a pyenv/venv python3 earlier on PATH
 PEER_PY ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+# PEER_ARGS: rounds and/or --only train|meta, e.g. make bench-peer PEER_ARGS="3 --only meta"
 bench-peer: all
-	$(PEER_PY) experiments/peer/bench_peer.py
+	$(PEER_PY) experiments/peer/bench_peer.py $(PEER_ARGS)
+
+# Only the unrolled meta-gradient steps (MLP, CNN, GRU; K = 30) against PyTorch
+bench-peer-meta: all
+	$(PEER_PY) experiments/peer/bench_peer.py --only meta $(PEER_ARGS)
 
 env:
 	@echo ". $(CURDIR)/env.sh"

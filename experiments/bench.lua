@@ -4,16 +4,23 @@
 -- (40-500-500-10); the lottery step's GFLOP/s against raw cblas_sgemm on the same GEMM
 -- shapes in the same run; ops/s of a tiny add from Lua; storage mallocs per step in
 -- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
--- experiment scripts themselves, in a child process).  Prints a table and writes
--- results/bench.json.
---   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn] [--json FILE]
+-- experiment scripts themselves, in a child process); and the unrolled meta-gradient step
+-- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
+-- identically by peer/meta_peer.py).  Prints a table and writes results/bench.json.
+--   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--json FILE]
+--        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
+-- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
+-- parameters in DIR/NAME/p1.npy .. pN.npy, as meta_peer.py --save writes them, so that both
+-- sides' meta-gradients can be compared; tests/lua/meta_bench_test.lua does, in float64,
+-- and checks against a finite difference.)
 -- Expect the small models to be bound by per-op overhead and the lottery MLP by GEMM.
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
              steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
-             warmup = 50, tiny_ops = 200000}
+             warmup = 50, tiny_ops = 200000,
+             meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32", meta_init = nil}
 local only
 local i = 1
 while arg and arg[i] do
@@ -21,12 +28,24 @@ while arg and arg[i] do
   if a == "--quick" then cfg.quick = true
   elseif a == "--json" then i = i + 1; cfg.json = arg[i]
   elseif a == "--only" then i = i + 1; only = {}; for n in arg[i]:gmatch("[^,]+") do only[n] = true end
+  elseif a == "--meta_k" then i = i + 1; cfg.meta_k = math.tointeger(tonumber(arg[i]))
+  elseif a == "--meta_lr" then i = i + 1; cfg.meta_lr = tonumber(arg[i])
+  elseif a == "--meta_reps" then i = i + 1; cfg.meta_reps = math.tointeger(tonumber(arg[i]))
+  elseif a == "--dtype" then i = i + 1; cfg.dtype = arg[i]
+  elseif a == "--meta_init" then i = i + 1; cfg.meta_init = arg[i]
   else error("bench.lua: unknown argument " .. a) end
   i = i + 1
 end
 if cfg.quick then
   for k, v in pairs(cfg.steps) do cfg.steps[k] = math.max(5, v // 20) end
   cfg.warmup, cfg.tiny_ops = 5, 20000
+  cfg.meta_k, cfg.meta_reps = math.min(cfg.meta_k or 3, 3), cfg.meta_reps or 1
+end
+if not (cfg.meta_k and cfg.meta_k >= 1) then error("bench.lua: --meta_k must be an integer >= 1", 0) end
+if not cfg.meta_lr then error("bench.lua: --meta_lr must be a number", 0) end
+if cfg.meta_reps and cfg.meta_reps < 1 then error("bench.lua: --meta_reps must be an integer >= 1", 0) end
+if cfg.dtype ~= "float32" and cfg.dtype ~= "float64" then
+  error("bench.lua: --dtype must be float32 or float64", 0)
 end
 
 local clock = m1d.clock or os.clock
@@ -134,6 +153,143 @@ do  -- tiny op from Lua: add of two 10-element tensors (result dropped, GC inclu
 end
 results.peak_rss_mb = m1d.peak_rss_mb and m1d.peak_rss_mb() or nil
 
+-- ---------------------------------------------------------------- the unrolled meta-step
+-- Defined identically in peer/meta_peer.py (PyTorch).  From the model's initial parameters
+-- p (a list) and a learning rate lr (a 0-dim tensor requiring grad), K inner steps on the
+-- frozen training set in order (batch t = rows t*B .. t*B+B-1, wrapping):
+--   loss = cross_entropy(model:apply(p, x_t), y_t); g = grad(loss, p, create_graph)
+--   p = {p[i] - lr * g[i]}
+-- then meta = cross_entropy(model:apply(p, x_K), y_K) on the next batch, and grad(meta, lr).
+-- Reported: the whole meta-step / K ("per inner step": forward, inner gradient and that
+-- step's share of the outer backward), median over repeats that follow two untimed
+-- meta-steps (K, then 2K inner steps, which measure memory); the user and system CPU time
+-- per inner step of the timed repeats and of the first (cold) meta-step (/proc/self/stat,
+-- as meta_peer.py reads it), and minor page faults per inner step; the peak RSS of the
+-- meta-step of K and of 2K inner steps (the high-water mark is reset to the current RSS
+-- before each, /proc/self/clear_refs), whose difference / K is the memory one unrolled
+-- step costs.  The garbage collector runs as it does in a real loop (no collect between
+-- timed repeats); a full collect precedes each memory measurement.
+local meta_models = {"mlp", "cnn", "gru"}
+local meta_reps = {mlp = 15, cnn = 7, gru = 3}   -- >= ~0.2 s of timed CPU each: /proc counts 10 ms ticks
+
+local function proc_stat()   -- user and system CPU seconds and minor faults of this process
+  local f = io.open("/proc/self/stat")
+  if not f then return nil end
+  local line = f:read("l"); f:close()
+  local t = {}
+  for w in line:match("%) (.*)$"):gmatch("%S+") do t[#t + 1] = w end
+  -- fields 10, 14, 15 of proc(5), counted from the state (field 3)
+  return {minflt = tonumber(t[8]), utime = tonumber(t[12]), stime = tonumber(t[13])}
+end
+local clk_tck = 100
+do
+  local p = io.popen("getconf CLK_TCK 2>/dev/null")
+  if p then clk_tck = tonumber(p:read("a")) or clk_tck; p:close() end
+end
+
+local function reset_peak_rss()   -- VmHWM := VmRSS (Linux >= 4.0); false if not allowed
+  local f = io.open("/proc/self/clear_refs", "w")
+  if not f then return false end
+  local ok = f:write("5"); f:close()
+  return ok and true or false
+end
+
+local function meta_step(model, p0, lr, K, data_)
+  local B, p = cfg.batch, p0
+  for t = 0, K - 1 do
+    local x, y = data_:batch(t * B + 1, B)
+    local loss = nn.cross_entropy(model:apply(p, x), y)
+    local g = m1d.grad(loss, p, {create_graph = true})
+    local q = {}
+    for j = 1, #p do q[j] = p[j] - lr * g[j] end
+    p = q
+  end
+  local xv, yv = data_:batch(K * B + 1, B)
+  local meta = nn.cross_entropy(model:apply(p, xv), yv)
+  return m1d.grad(meta, lr), meta
+end
+
+local meta_data
+local function time_meta(name)
+  if not meta_data then
+    meta_data = cfg.dtype == "float32" and data or m1d.mnist1d.frozen{dtype = cfg.dtype}
+  end
+  m1d.manual_seed(cfg.seed)
+  local model = builders[name]()
+  local p0 = model:parameters()
+  if cfg.meta_init then
+    for j, p in ipairs(p0) do
+      local file = ("%s/%s/p%d.npy"):format(cfg.meta_init, name, j)
+      local ok, v = pcall(m1d.load_npy, file)
+      if not ok then error(("bench.lua: --meta_init: %s"):format(v), 0) end
+      if v:numel() ~= p:numel() then
+        error(("bench.lua: --meta_init: %s has %d elements, parameter %d of %s has %d"):format(
+          file, v:numel(), j, name, p:numel()), 0)
+      end
+      p0[j] = v:reshape(p:size())
+    end
+  end
+  for j, p in ipairs(p0) do
+    p = p:detach()
+    p0[j] = (cfg.dtype == "float64" and p:double() or p:float()):requires_grad()
+  end
+  local lr = m1d.tensor(cfg.meta_lr, cfg.dtype):requires_grad()
+  local K, reps = cfg.meta_k, cfg.meta_reps or meta_reps[name]
+  local res = {K = K, reps = reps, dtype = cfg.dtype, lr = cfg.meta_lr, params = model:n_params()}
+  local d, meta
+  -- Memory first, from a heap that has held no meta-step yet (later the allocator keeps
+  -- freed memory resident, which would hide the K-step peak): one meta-step of K inner
+  -- steps, which is also the warm-up and is the cold start's CPU split, then one of 2K.
+  local function peak_of(k)
+    d, meta = nil, nil
+    collectgarbage("collect"); collectgarbage("collect")
+    local ok = reset_peak_rss()
+    local base = m1d.rss_mb()
+    d, meta = meta_step(model, p0, lr, k, meta_data)
+    return ok and m1d.peak_rss_mb() or nil, base
+  end
+  local c0 = proc_stat()
+  local pk, base = peak_of(K)
+  local c1 = proc_stat()
+  local p2k = peak_of(2 * K)
+  if pk and p2k then
+    res.rss_base_mb, res.peak_rss_mb_K, res.peak_rss_mb_2K = base, pk, p2k
+    res.rss_mb_per_step = (p2k - pk) / K
+  end
+  if c0 and c1 then
+    res.cold_user_ms_per_step = (c1.utime - c0.utime) / clk_tck * 1e3 / K
+    res.cold_sys_ms_per_step = (c1.stime - c0.stime) / clk_tck * 1e3 / K
+    res.cold_minflt_per_step = (c1.minflt - c0.minflt) / K
+  end
+  local times = {}
+  for r = 1, reps do times[r] = 0 end
+  local s0 = proc_stat()
+  for r = 1, reps do
+    local t0 = clock()
+    d, meta = meta_step(model, p0, lr, K, meta_data)
+    times[r] = (clock() - t0) * 1e3
+  end
+  local s1 = proc_stat()
+  res.meta_step_ms, res.inner_step_ms = times, median(times) / K
+  res.dmeta_dlr, res.meta_loss = d:item(), meta:item()
+  if s0 and s1 then
+    local n = reps * K
+    res.user_ms_per_step = (s1.utime - s0.utime) / clk_tck * 1e3 / n
+    res.sys_ms_per_step = (s1.stime - s0.stime) / clk_tck * 1e3 / n
+    res.minflt_per_step = (s1.minflt - s0.minflt) / n
+  end
+  d, meta = nil, nil
+  collectgarbage("collect")
+  return res
+end
+
+for _, name in ipairs(meta_models) do
+  if not only or only["meta_" .. name] then
+    results.meta = results.meta or {}
+    results.meta[name] = time_meta(name)
+  end
+end
+
 -- Meta-learning: the experiment scripts at their paper settings for a few outer steps
 -- (--quick: shorter inner loops), their own median time per outer step and peak RSS.
 if not only or only.metalearn then
@@ -174,6 +330,23 @@ if lt then
 end
 print(("tiny add (10 elements) from Lua: %.3f us/op, %.0f ops/s"):format(results.tiny_add_us, results.tiny_add_ops_per_s))
 if results.peak_rss_mb then print(("peak RSS %.1f MB"):format(results.peak_rss_mb)) end
+if results.meta then
+  print(("unrolled meta-step (%s, lr %g, batch %d): per inner step = meta-step / K; CPU over the timed repeats;"):format(
+    cfg.dtype, cfg.meta_lr, cfg.batch))
+  print("  (user/sys ms per inner step: warm repeats, then the first meta-step; RSS in MB, the process's:")
+  print("   memory earlier sections kept counts too, --only meta_NAME gives a section's own; MB/step does not)")
+  print(("%-5s %4s %8s %8s %7s %7s %6s %8s %7s %7s %7s %8s %12s"):format("meta", "K", "ms/step", "user",
+    "sys", "user1", "sys1", "minflt", "base", "peak K", "pk 2K", "MB/step", "dmeta/dlr"))
+  for _, name in ipairs(meta_models) do
+    local r = results.meta[name]
+    if r then
+      print(("%-5s %4d %8.3f %8.3f %7.3f %7.3f %6.3f %8.0f %7.1f %7.1f %7.1f %8.3f %12.6g"):format(name, r.K,
+        r.inner_step_ms, r.user_ms_per_step or -1, r.sys_ms_per_step or -1, r.cold_user_ms_per_step or -1,
+        r.cold_sys_ms_per_step or -1, r.minflt_per_step or -1, r.rss_base_mb or -1, r.peak_rss_mb_K or -1,
+        r.peak_rss_mb_2K or -1, r.rss_mb_per_step or -1, r.dmeta_dlr))
+    end
+  end
+end
 local ml, ma = results.metalearn_lr, results.metalearn_afunc
 if ml then
   print(("metalearn_lr: %.1f ms per outer step of %d inner steps, %d outer steps in %.2f s, peak RSS %.0f MB"):format(

@@ -1,25 +1,134 @@
 #!/usr/bin/python3
-"""m1d vs PyTorch, same machine, same run: per-step time of a batch-100 training step.
+"""m1d vs PyTorch, same machine, same run: per-step time of a batch-100 training step, and
+per inner step of the unrolled meta-gradient step (K = 30 inner steps with create_graph,
+then the gradient of a validation loss with respect to the learning rate).
 
-Runs experiments/bench.lua (m1d) and exp_micro.py --worker (PyTorch 1 thread) alternately,
---rounds times (default 5), and prints the median over rounds of each one's median step time
-and the ratio m1d / PyTorch.  Both run with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and the same
-OPENBLAS_CORETYPE (the caller's, else the family m1d picked; printed), so the same sgemm kernels.
+    bench_peer.py [ROUNDS] [--only train|meta]        (default 5 rounds, both parts)
+
+Each round runs, back to back, experiments/bench.lua (m1d) and exp_micro.py --worker
+(PyTorch) for the training steps, then for each of the MLP, CNN and GRU one process of
+bench.lua --only meta_NAME and one of meta_peer.py --models NAME (a fresh process per model,
+so that its peak RSS and its user / system CPU time, taken from wait4, are its own).  Prints
+the median over rounds of each one's median step time, the ratio m1d / PyTorch, and each
+round's speed-up (PyTorch / m1d, measured back to back) with their median; for the
+meta-steps also the CPU split and memory of both sides and the speed-up targets.  Both run
+with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and the same OPENBLAS_CORETYPE (the caller's,
+else the family m1d picked; printed), so the same sgemm kernels.  Writes
+results/bench_peer.json.
 """
-import json, os, statistics, subprocess, sys, tempfile
+import json, os, shutil, statistics, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MODELS = ["logistic", "mlp", "cnn", "gru"]
+META = ["mlp", "cnn", "gru"]
+META_TARGET = {"mlp": 4.0, "cnn": 3.0, "gru": 8.0}   # wanted speed-up of m1d over PyTorch
+
+
+def run_child(cmd, env):
+    """Run cmd; return (stdout, rusage of that process alone: user/system CPU, peak RSS)."""
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    p.stdout.close()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit("bench-peer: %s exited with %d" % (" ".join(cmd), p.returncode))
+    return out, {"user_s": ru.ru_utime, "sys_s": ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024.0}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def meta_round(data, env, meta):
+    """One m1d and one PyTorch process per meta model, back to back."""
+    for m in META:
+        out = os.path.join(data, "meta_%s.json" % m)
+        _, ru = run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
+                           "--only", "meta_" + m, "--json", out], env)
+        with open(out) as f:
+            r = json.load(f)["meta"][m]
+        r["process"] = ru
+        meta["m1d"][m].append(r)
+        stdout, ru = run_child([sys.executable, os.path.join(HERE, "meta_peer.py"), "--threads", "1",
+                                "--data", data, "--models", m], env)
+        r = json.loads(stdout.strip().splitlines()[-1])["meta"][m]
+        r["process"] = ru
+        meta["torch"][m].append(r)
+    return "  ".join("meta_%s %.3f/%.3f" % (m, meta["m1d"][m][-1]["inner_step_ms"],
+                                            meta["torch"][m][-1]["inner_step_ms"]) for m in META)
+
+
+def meta_report(meta, rounds):
+    print("\nUnrolled meta-step, K = %d inner steps (create_graph), then d(val loss)/d(lr); ms per inner step"
+          % meta["m1d"][META[0]][0]["K"])
+    print("%-9s %10s %12s %12s %10s %26s" % ("meta", "m1d ms", "PyTorch ms", "m1d/PyTorch", "target",
+                                              "speed-up, per round"))
+    summary = {}
+    for m in META:
+        a = med([r["inner_step_ms"] for r in meta["m1d"][m]])
+        b = med([r["inner_step_ms"] for r in meta["torch"][m]])
+        per_round = [t["inner_step_ms"] / x["inner_step_ms"] for x, t in zip(meta["m1d"][m], meta["torch"][m])]
+        sp = statistics.median(per_round)
+        ok = sp >= META_TARGET[m]
+        summary[m] = {"m1d_ms": a, "torch_ms": b, "ratio": a / b, "speedup_per_round": per_round,
+                      "speedup_median_of_rounds": sp, "target_speedup": META_TARGET[m], "target_met": ok}
+        # CPU time (user + system) of the timed meta-steps: a steadier figure than wall time
+        # when other processes share the cores (it leaves out time spent waiting for a core).
+        cpu = lambda r: r["user_ms_per_step"] + r["sys_ms_per_step"]  # noqa: E731
+        cpu_round = [cpu(t) / cpu(x) if cpu(x) > 0 else float("nan")
+                     for x, t in zip(meta["m1d"][m], meta["torch"][m])]
+        summary[m]["cpu_speedup_per_round"] = cpu_round
+        summary[m]["cpu_speedup_median_of_rounds"] = med(cpu_round)
+        print("%-9s %10.3f %12.3f %12.3f %6s %s   %.1fx (median of rounds %.2fx: %s)" % (
+            m, a, b, a / b, ">=%gx" % META_TARGET[m], "\u2713" if ok else "\u2717", b / a, sp,
+            " ".join("%.2f" % r for r in per_round)))
+        print("%-9s %49s by CPU time: median of rounds %.2fx: %s" % (
+            "", "", med(cpu_round), " ".join("%.2f" % r for r in cpu_round)))
+    print("CPU per inner step (ms; warm = the timed meta-steps, cold = the first one), whole process CPU (s),")
+    print("peak RSS (MB) of a meta-step of K and of 2K inner steps and their difference per step (medians of rounds):")
+    print("%-9s %-7s %7s %7s %7s %7s %8s %8s %8s %8s %8s %8s" % (
+        "meta", "side", "user", "sys", "user1", "sys1", "proc u", "proc s", "maxrss", "peak K", "peak 2K",
+        "MB/step"))
+    for m in META:
+        for side, label in (("m1d", "m1d"), ("torch", "PyTorch")):
+            rs = meta[side][m]
+            g = lambda k: med([r.get(k) for r in rs])  # noqa: E731
+            p = lambda k: med([r["process"][k] for r in rs])  # noqa: E731
+            row = {k: g(k) for k in ("user_ms_per_step", "sys_ms_per_step", "cold_user_ms_per_step",
+                                     "cold_sys_ms_per_step", "cold_minflt_per_step", "peak_rss_mb_K", "peak_rss_mb_2K",
+                                     "rss_mb_per_step", "minflt_per_step")}
+            row.update(process_user_s=p("user_s"), process_sys_s=p("sys_s"), process_maxrss_mb=p("maxrss_mb"))
+            summary[m][side] = row
+            print("%-9s %-7s %7.3f %7.3f %7.3f %7.3f %8.2f %8.2f %8.1f %8.1f %8.1f %8.3f" % (
+                m, label, row["user_ms_per_step"], row["sys_ms_per_step"], row["cold_user_ms_per_step"],
+                row["cold_sys_ms_per_step"], row["process_user_s"], row["process_sys_s"],
+                row["process_maxrss_mb"], row["peak_rss_mb_K"], row["peak_rss_mb_2K"], row["rss_mb_per_step"]))
+    return summary
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    args, rounds, only = sys.argv[1:], 5, None
+    while args:
+        a = args.pop(0)
+        if a == "--only" and args and args[0] in ("train", "meta"):
+            only = args.pop(0)
+        elif a.isdigit() and int(a) > 0:
+            rounds = int(a)
+        else:
+            print("usage: bench_peer.py [ROUNDS] [--only train|meta]", file=sys.stderr)
+            return 2
+    do_train, do_meta = only != "meta", only != "train"
+    # torch is imported in a child only: a parent holding libtorch (~220 MB) would show in
+    # every child's peak RSS as wait4 reports it (the high-water mark survives exec).
+    probe = subprocess.run([sys.executable, "-c", "import numpy, torch; print(torch.__version__)"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if probe.returncode != 0:
         print("bench-peer: python3-torch is not installed (apt-get install python3-torch python3-numpy); skipped")
         return 0
+    torch_version = probe.stdout.strip()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env.pop("M1D_NUM_THREADS", None)
     # Same kernels for both: m1d switches OpenBLAS off its generic fallback on CPUs it does
@@ -32,40 +141,51 @@ def main():
     os.symlink(os.path.join(ROOT, "vendor", "mnist1d"), os.path.join(data, "frozen"))
     m1d_ms = {m: [] for m in MODELS}
     torch_ms = {m: [] for m in MODELS}
+    meta = {"m1d": {m: [] for m in META}, "torch": {m: [] for m in META}}
     for r in range(rounds):
-        out = os.path.join(data, "m1d_%d.json" % r)
-        subprocess.run([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
-                        "--only", ",".join(MODELS), "--json", out], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
-        with open(out) as f:
-            res = json.load(f)
-        for m in MODELS:
-            m1d_ms[m].append(res["models"][m]["ms"])
-        p = subprocess.run([sys.executable, os.path.join(HERE, "exp_micro.py"), "--worker", "--scale", "paper",
-                            "--threads", "1", "--data", data, "--reps", "3"],
-                           check=True, env=env, stdout=subprocess.PIPE, text=True)
-        tr = json.loads(p.stdout.strip().splitlines()[-1])
-        for m in MODELS:
-            torch_ms[m].append(tr["models"][m]["step_ms_median"])
-        print("round %d: " % (r + 1) + "  ".join("%s %.3f/%.3f" % (m, m1d_ms[m][-1], torch_ms[m][-1])
-                                                  for m in MODELS), flush=True)
+        line = []
+        if do_train:
+            out = os.path.join(data, "m1d_%d.json" % r)
+            subprocess.run([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
+                            "--only", ",".join(MODELS), "--json", out], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+            with open(out) as f:
+                res = json.load(f)
+            for m in MODELS:
+                m1d_ms[m].append(res["models"][m]["ms"])
+            p = subprocess.run([sys.executable, os.path.join(HERE, "exp_micro.py"), "--worker", "--scale", "paper",
+                                "--threads", "1", "--data", data, "--reps", "3"],
+                               check=True, env=env, stdout=subprocess.PIPE, text=True)
+            tr = json.loads(p.stdout.strip().splitlines()[-1])
+            for m in MODELS:
+                torch_ms[m].append(tr["models"][m]["step_ms_median"])
+            line.append("  ".join("%s %.3f/%.3f" % (m, m1d_ms[m][-1], torch_ms[m][-1]) for m in MODELS))
+        if do_meta:
+            line.append(meta_round(data, env, meta))
+        print("round %d: " % (r + 1) + "  ".join(line), flush=True)
     print("\nm1d vs PyTorch %s, 1 thread, OPENBLAS_CORETYPE=%s, median of %d interleaved rounds"
-          % (torch.__version__, env["OPENBLAS_CORETYPE"], rounds))
-    # The host's speed drifts between rounds, so the ratio of each round (the two measured
-    # back to back) is also given; its median is the steadier figure.
-    print("%-9s %10s %12s %12s %22s" % ("model", "m1d ms", "PyTorch ms", "m1d/PyTorch", "speed-up, per round"))
+          % (torch_version, env["OPENBLAS_CORETYPE"], rounds))
     summary = {}
-    for m in MODELS:
-        a, b = statistics.median(m1d_ms[m]), statistics.median(torch_ms[m])
-        per_round = [t / x for x, t in zip(m1d_ms[m], torch_ms[m])]
-        summary[m] = {"m1d_ms": a, "torch_ms": b, "ratio": a / b, "speedup_per_round": per_round,
-                      "speedup_median_of_rounds": statistics.median(per_round)}
-        print("%-9s %10.4f %12.4f %12.3f   %.1fx (median of rounds %.1fx: %s)" % (
-            m, a, b, a / b, b / a, statistics.median(per_round), " ".join("%.1f" % r for r in per_round)))
+    if do_train:
+        # The host's speed drifts between rounds, so the ratio of each round (the two measured
+        # back to back) is also given; its median is the steadier figure.
+        print("%-9s %10s %12s %12s %22s" % ("model", "m1d ms", "PyTorch ms", "m1d/PyTorch", "speed-up, per round"))
+        for m in MODELS:
+            a, b = statistics.median(m1d_ms[m]), statistics.median(torch_ms[m])
+            per_round = [t / x for x, t in zip(m1d_ms[m], torch_ms[m])]
+            summary[m] = {"m1d_ms": a, "torch_ms": b, "ratio": a / b, "speedup_per_round": per_round,
+                          "speedup_median_of_rounds": statistics.median(per_round)}
+            print("%-9s %10.4f %12.4f %12.3f   %.1fx (median of rounds %.1fx: %s)" % (
+                m, a, b, a / b, b / a, statistics.median(per_round), " ".join("%.1f" % r for r in per_round)))
+    meta_summary = meta_report(meta, rounds) if do_meta else None
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "results", "bench_peer.json"), "w") as f:
-        json.dump({"rounds": rounds, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
-                   "m1d_ms": m1d_ms, "torch_ms": torch_ms}, f, indent=1)
+    name = "bench_peer.json" if only is None else "bench_peer_%s.json" % only
+    with open(os.path.join(ROOT, "results", name), "w") as f:
+        json.dump({"rounds": rounds, "torch": torch_version, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
+                   "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta},
+                  f, indent=1)
+    shutil.rmtree(data)
+    print("wrote results/" + name)
     return 0
 
 

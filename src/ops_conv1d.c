@@ -487,8 +487,8 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
 m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
                                   int64_t output_padding) {
   if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[0])
-    return m1d_fail("conv_transpose1d: input %s and weight %s: want input [batch, in, length] and "
-                    "weight [in, out, kernel] with equal in",
+    return m1d_fail("conv_transpose1d: input %s and weight %s: want input [batch, in_channels, length] "
+                    "and weight [in_channels, out_channels, kernel]",
                     m1d_shapestr(x).s, m1d_shapestr(w).s);
   if (b && (b->ndim != 1 || b->shape[0] != w->shape[1]))
     return m1d_fail("conv_transpose1d: bias %s does not match weight %s (want [%lld])", m1d_shapestr(b).s,

@@ -106,6 +106,24 @@ local list = {
   {"m1d.cat", "m1d.cat({tensors}, dim) -> Tensor", "Concatenate along dim."},
   {"m1d.stack", "m1d.stack({tensors}, dim) -> Tensor", "Stack along a new dim."},
   {"m1d.where", "m1d.where(cond, a, b) -> Tensor", "Elements of a where cond is non-zero, else b."},
+  {"m1d.conv1d", "m1d.conv1d(x, w [, b, stride = 1, padding = 0]) -> Tensor [N, O, Lout]",
+   "1-D cross-correlation (torch.nn.functional.conv1d): x [N, C, L], w [O, C, k], b [O] or nil; " ..
+   "Lout = floor((L + 2 padding - k) / stride) + 1, zeros padded at both ends. One fused op (im2col and " ..
+   "one GEMM for the batch). Its gradients are the fused ops conv_transpose1d (input) and " ..
+   "conv1d_weight_grad (weight), whose own gradients are again these ops, so gradients of any order " ..
+   "(create_graph = true) stay fused, as in PyTorch."},
+  {"m1d.conv_transpose1d", "m1d.conv_transpose1d(x, w [, b, stride = 1, padding = 0, output_padding = 0]) -> Tensor",
+   "Transposed 1-D convolution, as torch.nn.functional.conv_transpose1d: x [N, I, Lin], w [I, O, k] " ..
+   "(PyTorch's layout: input channels first), b [O] or nil -> [N, O, (Lin - 1) stride - 2 padding + k + " ..
+   "output_padding], with 0 <= output_padding < stride. It is the adjoint of conv1d with the same w, " ..
+   "stride and padding (conv1d's input gradient). Fused and differentiable to any order."},
+  {"m1d.conv1d_weight_grad", "m1d.conv1d_weight_grad(x, gout, k [, stride = 1, padding = 0]) -> Tensor [O, C, k]",
+   "The weight gradient of conv1d(x, w, b, stride, padding) for the upstream gradient gout [N, O, Lout] " ..
+   "(torch.nn.grad.conv1d_weight): sum over n and l of gout[n, o, l] x[n, c, l stride + j - padding]. " ..
+   "Fused and differentiable to any order."},
+  {"m1d.conv1d_composed", "m1d.conv1d_composed(x, w [, b, stride = 1, padding = 0]) -> Tensor",
+   "conv1d built from unfold1d, matmul and reshapes: the same values, slower, every derivative " ..
+   "op-composed. The reference the fused conv1d is tested against (tests/lua/conv_test.lua)."},
   {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
    "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder " ..
    "(0 to 3) derivatives in x: row k is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..

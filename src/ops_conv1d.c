@@ -299,13 +299,16 @@ static m1d_Tensor *bias_grad (m1d_Tensor *g) {
 static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
                               m1d_Tensor *cols);
 static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
-                                      int64_t L);
-static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols);
+                                      int64_t L, m1d_Tensor *gT);
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
+                             m1d_Tensor *gT);
 
-/* Each saves up to four tensors: */
-enum { X, W, B, COLS };          /* conv1d: input, weight, bias (kept as a flag), columns of x */
-enum { TG = 0, TW = 1, TB = 2 }; /* conv_transpose: input g, weight, bias (flag) */
-enum { GX = 0, GG = 1, GCOLS = 3 };  /* wgrad: x, g, columns of x */
+/* The tensors each node saves.  Besides its inputs, a node keeps the layouts its forward
+   made and its rule needs again: the columns of x, the gathered gT of g (both plain
+   data; under create_graph they only feed the values of ops that record g and x). */
+enum { X, W, B, COLS };                   /* conv1d: x, w, b (kept as a flag), columns of x */
+enum { TG = 0, TW = 1, TB = 2, TGT = 3 };  /* conv_transpose: g, w, b (flag), gT */
+enum { GX = 0, GG = 1, GCOLS = 2, GGT = 3 };  /* wgrad: x, g, columns of x, gT */
 
 static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *x = node->saved[X], *w = node->saved[W], *cols = node->saved[COLS];
@@ -314,10 +317,12 @@ static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int creat
   int64_t s = node->ip[0], p = node->ip[1], Lo = g->shape[2];
   m1d_Tensor *gT = NULL, *db = NULL, *dw = NULL, *dx = NULL;
   int64_t O = w->shape[0];
-  if (create_graph) {
-    if (node->edges[0].needs && (dx = conv_transpose_op(g, w, NULL, s, p, L)) == NULL) goto fail;
-    if (node->edges[1].needs && (dw = wgrad_op(x, g, k, s, p, cols)) == NULL) goto fail;
+  if (create_graph) {                           /* one gather of g serves both ops */
+    if ((node->edges[0].needs || node->edges[1].needs) && (gT = gather_of(g, NULL)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, w, NULL, s, p, L, gT)) == NULL) goto fail;
+    if (node->edges[1].needs && (dw = wgrad_op(x, g, k, s, p, cols, gT)) == NULL) goto fail;
     if (has_b && node->edges[2].needs && (db = bias_grad(g)) == NULL) goto fail;
+    m1d_decref(gT);
   } else {                                      /* one gather of g serves all three */
     if (has_b && node->edges[2].needs && (db = m1d_empty(g->dtype, 1, &O)) == NULL) goto fail;
     if ((gT = gather_of(g, db)) == NULL) goto fail;
@@ -334,20 +339,20 @@ fail:
 }
 
 static int bw_conv_transpose (m1d_Node *node, m1d_Tensor *dy, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *g = node->saved[TG], *w = node->saved[TW];
+  m1d_Tensor *g = node->saved[TG], *w = node->saved[TW], *gT_saved = node->saved[TGT];
   int has_b = node->saved[TB] != NULL;
   int64_t s = node->ip[0], p = node->ip[1], k = w->shape[2];
   m1d_Tensor *cols = NULL, *gT = NULL, *dg = NULL, *dw = NULL, *db = NULL;
   int need_g = node->edges[0].needs, need_w = node->edges[1].needs, need_b = has_b && node->edges[2].needs;
   if (create_graph) {
     if (need_g && (dg = conv1d_op(dy, w, NULL, s, p, NULL)) == NULL) goto fail;
-    if (need_w && (dw = wgrad_op(dy, g, k, s, p, NULL)) == NULL) goto fail;
+    if (need_w && (dw = wgrad_op(dy, g, k, s, p, NULL, gT_saved)) == NULL) goto fail;
     if (need_b && (db = bias_grad(dy)) == NULL) goto fail;
   } else {                                      /* one im2col of dy serves both products */
     if ((need_g || need_w) && (cols = im2col_of(dy, k, s, p, g->shape[2])) == NULL) goto fail;
     if (need_g && (dg = conv_of_cols(w, cols, NULL, g->shape[0], g->shape[2])) == NULL) goto fail;
-    if (need_w && ((gT = gather_of(g, NULL)) == NULL || (dw = wgrad_of(gT, cols, w->shape[1], k)) == NULL))
-      goto fail;
+    if (need_w && gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
+    if (need_w && (dw = wgrad_of(gT ? gT : gT_saved, cols, w->shape[1], k)) == NULL) goto fail;
     if (need_b && (db = channel_sum_of(dy)) == NULL) goto fail;
     m1d_decref(cols); m1d_decref(gT);
   }
@@ -360,16 +365,17 @@ fail:
 }
 
 static int bw_wgrad (m1d_Node *node, m1d_Tensor *dw, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *x = node->saved[GX], *g = node->saved[GG], *cols = node->saved[GCOLS];
+  m1d_Tensor *x = node->saved[GX], *g = node->saved[GG], *cols = node->saved[GCOLS], *gT_saved = node->saved[GGT];
   int64_t s = node->ip[0], p = node->ip[1], k = node->ip[2], L = x->shape[2];
   m1d_Tensor *gT = NULL, *own = NULL, *dx = NULL, *dg = NULL;
   if (create_graph) {
-    if (node->edges[0].needs && (dx = conv_transpose_op(g, dw, NULL, s, p, L)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, dw, NULL, s, p, L, gT_saved)) == NULL) goto fail;
     if (node->edges[1].needs && (dg = conv1d_op(x, dw, NULL, s, p, cols)) == NULL) goto fail;
   } else {
-    if (node->edges[0].needs &&
-        ((gT = gather_of(g, NULL)) == NULL || (dx = tconv_of_gT(dw, gT, NULL, x->shape[0], L, s, p, g->shape[2])) == NULL))
-      goto fail;
+    if (node->edges[0].needs) {
+      if (gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
+      if ((dx = tconv_of_gT(dw, gT ? gT : gT_saved, NULL, x->shape[0], L, s, p, g->shape[2])) == NULL) goto fail;
+    }
     if (node->edges[1].needs) {
       if (cols == NULL && (cols = own = im2col_of(x, k, s, p, g->shape[2])) == NULL) goto fail;
       if ((dg = conv_of_cols(dw, cols, NULL, x->shape[0], g->shape[2])) == NULL) goto fail;
@@ -411,11 +417,12 @@ fail:
 }
 
 static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
-                                      int64_t L) {
+                                      int64_t L, m1d_Tensor *gT) {
   int64_t N = g->shape[0], Lo = g->shape[2];
-  m1d_Tensor *gT = gather_of(g, NULL), *out = NULL;
-  if (gT == NULL || (out = tconv_of_gT(w, gT, b, N, L, s, p, Lo)) == NULL) goto fail;
-  m1d_decref(gT); gT = NULL;
+  m1d_Tensor *out = NULL;
+  if (gT) m1d_incref(gT);
+  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
+  if ((out = tconv_of_gT(w, gT, b, N, L, s, p, Lo)) == NULL) goto fail;
   m1d_Tensor *ins[3] = {g, w, b};
   int nin = b ? 3 : 2;
   if (m1d_needs_grad(nin, ins)) {
@@ -424,8 +431,10 @@ static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *
     m1d_node_save(node, TG, g);
     m1d_node_save(node, TW, w);
     if (b) m1d_node_save(node, TB, b);
+    if (node->edges[1].needs) m1d_node_save(node, TGT, gT);   /* only the weight gradient reads it */
     node->ip[0] = s; node->ip[1] = p;
   }
+  m1d_decref(gT);
   if (m1d_check_anomaly("conv_transpose1d", out) < 0) { m1d_decref(out); return NULL; }
   return out;
 fail:
@@ -433,11 +442,14 @@ fail:
   return NULL;
 }
 
-static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols) {
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
+                             m1d_Tensor *gT) {
   int64_t Lo = g->shape[2];
-  m1d_Tensor *own = NULL, *gT = NULL, *out = NULL;
+  m1d_Tensor *own = NULL, *out = NULL;
+  if (gT) m1d_incref(gT);
+  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
   if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo)) == NULL) goto fail;
-  if ((gT = gather_of(g, NULL)) == NULL || (out = wgrad_of(gT, cols, x->shape[1], k)) == NULL) goto fail;
+  if ((out = wgrad_of(gT, cols, x->shape[1], k)) == NULL) goto fail;
   m1d_Tensor *ins[2] = {x, g};
   if (m1d_needs_grad(2, ins)) {
     m1d_Node *node = m1d_record("conv1d_weight_grad", bw_wgrad, out, 2, ins);
@@ -445,6 +457,7 @@ static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s,
     m1d_node_save(node, GX, x);
     m1d_node_save(node, GG, g);
     if (node->edges[1].needs) m1d_node_save(node, GCOLS, cols);   /* only the gradient of g reads it */
+    if (node->edges[0].needs) m1d_node_save(node, GGT, gT);       /* only the gradient of x reads it */
     node->ip[0] = s; node->ip[1] = p; node->ip[2] = k;
   }
   m1d_decref(own); m1d_decref(gT);
@@ -513,7 +526,7 @@ m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, i
                     "(%lld - 1) * %lld - 2 * %lld + %lld + %lld = %lld is not positive", m1d_shapestr(x).s,
                     (long long)k, (long long)s, (long long)p, (long long)Lin, (long long)s, (long long)p,
                     (long long)k, (long long)op, (long long)L);
-  return conv_transpose_op(x, w, b, s, p, L);
+  return conv_transpose_op(x, w, b, s, p, L, NULL);
 }
 
 m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad) {
@@ -530,7 +543,7 @@ m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int
                     (long long)stride, (long long)pad, (long long)Lo);
   if ((double)x->shape[1] * (double)k > 1e15)
     return m1d_fail("conv1d_weight_grad: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
-  return wgrad_op(x, g, k, stride, pad, NULL);
+  return wgrad_op(x, g, k, stride, pad, NULL, NULL);
 }
 
 /* conv1d built from differentiable ops (unfold1d, matmul, reshapes): the reference the

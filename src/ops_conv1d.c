@@ -292,9 +292,9 @@ static m1d_Tensor *bias_grad (m1d_Tensor *g) {
 
    (dy the upstream gradient, all at one stride, padding and kernel size).  So under
    create_graph each rule calls the other ops, which record nodes of their own, and every
-   order of derivative stays three GEMMs and copy loops, as PyTorch's convolution double
-   backward does.  Without create_graph each rule is one fused pass that shares its
-   im2col or gather between the two gradients. */
+   order of derivative is made of these fused ops (a GEMM and copy loops each), as
+   PyTorch's convolution double backward is made of convolutions.  Without create_graph
+   each rule is one fused pass that shares its im2col or gather between the two gradients. */
 
 static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
                               m1d_Tensor *cols);

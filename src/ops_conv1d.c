@@ -1,5 +1,6 @@
 /*
-** ops_conv1d.c — 1-D convolution as one op: im2col and one GEMM for the whole batch.
+** ops_conv1d.c — 1-D convolution as one op: im2col and one GEMM for the whole batch,
+** and its two sibling products, the transposed convolution and the weight correlation.
 **
 ** x [N,C,L], w [O,C,k], b [O] -> y [N,O,Lout].  The columns are laid out
 ** cols[C*k, N*Lout] (row c*k + j holds x[n, c, l*stride + j - pad] at column
@@ -9,10 +10,11 @@
 ** Built from ops (unfold1d, permute, reshape, matmul, add, contiguous), a CNN
 ** step spent half its time copying between those ops' layouts and running their
 ** rules.  So the forward and the first-order backward are fused loops around the
-** GEMMs.  When the backward itself must be differentiable (create_graph), the
-** rule rebuilds the convolution from those ops on stand-ins of its inputs and
-** differentiates that (ops_rebuild.c): every order of derivative, the same
-** values up to rounding.
+** GEMMs.  The gradients are themselves two fused ops, conv_transpose1d (of the
+** input) and conv1d_weight_grad (of the weight), whose gradients are again these
+** three ops: every order of derivative stays fused (see "the ops and their rules").
+** The op-composed convolution stays as m1d_conv1d_composed, the reference the tests
+** compare every order against.
 */
 /* the copy loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -21,8 +23,6 @@
 #include <cblas.h>
 #include <string.h>
 #include "ops_impl.h"
-
-enum { X, W, B, COLS };     /* saved tensors of the node */
 
 /* ---------------------------------------------------------------- the op composed of ops */
 
@@ -137,6 +137,27 @@ KERNEL static void scatter_bias_##SUF (const T *y, T *out, const T *b, int64_t b
       for (int64_t l = 0; l < Lo; l++) dst[l] = src[l] + bias;                                     \
     }                                                                                              \
 }                                                                                                  \
+/* y[n][c][l] = b[c] (b may be NULL: zeros), for col2im to add into */                          \
+KERNEL static void fill_bias_##SUF (T *y, const T *b, int64_t bs, int64_t N, int64_t C, int64_t L) { \
+  for (int64_t n = 0; n < N; n++)                                                                  \
+    for (int64_t c = 0; c < C; c++) {                                                              \
+      T v = b ? b[c * bs] : (T)0, *dst = y + (n * C + c) * L;                                      \
+      for (int64_t l = 0; l < L; l++) dst[l] = v;                                                  \
+    }                                                                                              \
+}                                                                                                  \
+/* db[c] = the sum of y[n][c][l] over n and l, in double (y contiguous) */                        \
+KERNEL static void channel_sum_##SUF (const T *y, T *db, int64_t N, int64_t C, int64_t L) {       \
+  for (int64_t c = 0; c < C; c++) {                                                                \
+    double sum = 0;                                                                                \
+    for (int64_t n = 0; n < N; n++) {                                                              \
+      const T *src = y + (n * C + c) * L;                                                          \
+      double acc = 0;                                                                              \
+      for (int64_t l = 0; l < L; l++) acc += src[l];                                               \
+      sum += acc;                                                                                  \
+    }                                                                                              \
+    db[c] = (T)sum;                                                                                \
+  }                                                                                                \
+}                                                                                                  \
 /* gT[o][n*Lo + l] = g[n][o][l] (g contiguous); db[o] = sum of row o of gT, in double with       \
    8 running sums (one serial chain of adds was the slowest loop of the backward) */               \
 KERNEL static void gather_grad_##SUF (const T *g, T *gT, T *db, int64_t N, int64_t O, int64_t Lo) { \
@@ -166,85 +187,216 @@ KERNEL static void gather_grad_##SUF (const T *g, T *gT, T *db, int64_t N, int64
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)
 
-/* ---------------------------------------------------------------- backward */
+/* ---------------------------------------------------------------- the three products
 
-static m1d_Tensor *rebuild_conv1d (m1d_Tensor **in, const m1d_Node *node) {
-  return conv1d_composite(in[X], in[W], in[B], node->ip[0], node->ip[1]);
+   Each returns a new plain tensor (no node) or NULL with a message; the ops below check
+   shapes and dtypes first, so these only fail on allocation. */
+
+#define BY_DTYPE(dt, F, ...) \
+  do { if ((dt) == M1D_F32) F##_f32(__VA_ARGS__); else F##_f64(__VA_ARGS__); } while (0)
+
+static const void *bias_data (const m1d_Tensor *b) {
+  if (b == NULL) return NULL;
+  return (const char *)b->storage->data + (size_t)b->offset * m1d_dtype_size(b->dtype);
 }
 
+/* the columns of x [N,C,L]: [C*k, N*Lo] */
+static m1d_Tensor *im2col_of (m1d_Tensor *x, int64_t k, int64_t s, int64_t p, int64_t Lo) {
+  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], shape[2] = {C * k, N * Lo};
+  m1d_Tensor *xc = m1d_contiguous_raw(x), *cols = NULL;
+  if (xc && (cols = m1d_empty(x->dtype, 2, shape)))
+    BY_DTYPE(x->dtype, im2col, m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
+  m1d_decref(xc);
+  return cols;
+}
+
+/* g [N,O,Lo] -> gT [O, N*Lo]; with db, also db[o] = the sum of g over n and l */
+static m1d_Tensor *gather_of (m1d_Tensor *g, m1d_Tensor *db) {
+  int64_t N = g->shape[0], O = g->shape[1], Lo = g->shape[2], shape[2] = {O, N * Lo};
+  m1d_Tensor *gc = m1d_contiguous_raw(g), *gT = NULL;
+  if (gc && (gT = m1d_empty(g->dtype, 2, shape)))
+    BY_DTYPE(g->dtype, gather_grad, m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
+  m1d_decref(gc);
+  return gT;
+}
+
+/* the convolution: y [N,O,Lo] = W [O, C*k] @ cols + b (b may be NULL) */
+static m1d_Tensor *conv_of_cols (m1d_Tensor *w, m1d_Tensor *cols, m1d_Tensor *b, int64_t N, int64_t Lo) {
+  m1d_DType dt = w->dtype;
+  int64_t O = w->shape[0], Ck = w->shape[1] * w->shape[2], P = N * Lo;
+  int64_t yshape[2] = {O, P}, oshape[3] = {N, O, Lo};
+  m1d_Tensor *wc = NULL, *y2 = NULL, *out = NULL;
+  if ((wc = m1d_contiguous_raw(w)) == NULL || (y2 = m1d_empty(dt, 2, yshape)) == NULL ||
+      (out = m1d_empty(dt, 3, oshape)) == NULL)
+    goto done;
+  gemm(dt, 0, 0, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, m1d_data(y2), P);
+  BY_DTYPE(dt, scatter_bias, m1d_data(y2), m1d_data(out), bias_data(b), b ? b->stride[0] : 0, N, O, Lo);
+done:
+  m1d_decref(wc); m1d_decref(y2);
+  return out;
+}
+
+/* the transposed convolution: y [N,C,L] = col2im(W^T @ gT) + b, gT [O, N*Lo] (b may be NULL) */
+static m1d_Tensor *tconv_of_gT (m1d_Tensor *w, m1d_Tensor *gT, m1d_Tensor *b, int64_t N, int64_t L,
+                                int64_t s, int64_t p, int64_t Lo) {
+  m1d_DType dt = w->dtype;
+  int64_t O = w->shape[0], C = w->shape[1], k = w->shape[2], Ck = C * k, P = N * Lo;
+  int64_t cshape[2] = {Ck, P}, yshape[3] = {N, C, L};
+  m1d_Tensor *wc = NULL, *dcols = NULL, *y = NULL;
+  if ((wc = m1d_contiguous_raw(w)) == NULL || (dcols = m1d_empty(dt, 2, cshape)) == NULL ||
+      (y = m1d_empty(dt, 3, yshape)) == NULL)
+    goto done;
+  gemm(dt, 1, 0, Ck, P, O, m1d_data(wc), Ck, m1d_data(gT), P, m1d_data(dcols), P);
+  BY_DTYPE(dt, fill_bias, m1d_data(y), bias_data(b), b ? b->stride[0] : 0, N, C, L);
+  BY_DTYPE(dt, col2im, m1d_data(dcols), m1d_data(y), N, C, L, k, s, p, Lo);
+done:
+  m1d_decref(wc); m1d_decref(dcols);
+  return y;
+}
+
+/* the correlation: dw [O,C,k] = gT [O, N*Lo] @ cols^T */
+static m1d_Tensor *wgrad_of (m1d_Tensor *gT, m1d_Tensor *cols, int64_t C, int64_t k) {
+  int64_t O = gT->shape[0], P = gT->shape[1], Ck = C * k, shape[3] = {O, C, k};
+  m1d_Tensor *dw = m1d_empty(gT->dtype, 3, shape);
+  if (dw) gemm(gT->dtype, 0, 1, O, Ck, P, m1d_data(gT), P, m1d_data(cols), P, m1d_data(dw), Ck);
+  return dw;
+}
+
+/* b [C] from y [N,C,L]: the sum over n and l (the bias gradient of a transposed convolution) */
+static m1d_Tensor *channel_sum_of (m1d_Tensor *y) {
+  int64_t C = y->shape[1];
+  m1d_Tensor *yc = m1d_contiguous_raw(y), *db = NULL;
+  if (yc && (db = m1d_empty(y->dtype, 1, &C)))
+    BY_DTYPE(y->dtype, channel_sum, m1d_data(yc), m1d_data(db), y->shape[0], C, y->shape[2]);
+  m1d_decref(yc);
+  return db;
+}
+
+/* the same, differentiable: g [N,O,Lo] summed to [1,O,1], then [O] */
+static m1d_Tensor *bias_grad (m1d_Tensor *g) {
+  int64_t keep[3] = {1, g->shape[1], 1};
+  m1d_Tensor *s = m1d_sum_to(g, 3, keep), *r = NULL;
+  if (s) r = m1d_reshape(s, 1, &keep[1]);
+  m1d_decref(s);
+  return r;
+}
+
+/* ---------------------------------------------------------------- the ops and their rules
+
+   conv1d(x, w), conv_transpose(g, w) and wgrad(x, g) are the three bilinear products of
+   one convolution, and the derivative of each in either argument is another of them:
+
+     y = conv1d(x, w):          dx = conv_transpose(dy, w),   dw = wgrad(x, dy)
+     y = conv_transpose(g, w):  dg = conv1d(dy, w),           dw = wgrad(dy, g)
+     y = wgrad(x, g):           dx = conv_transpose(g, dy),   dg = conv1d(x, dy)
+
+   (dy the upstream gradient, all at one stride, padding and kernel size).  So under
+   create_graph each rule calls the other ops, which record nodes of their own, and every
+   order of derivative is made of these fused ops (a GEMM and copy loops each), as
+   PyTorch's convolution double backward is made of convolutions.  Without create_graph
+   each rule is one fused pass that shares its im2col or gather between the two gradients. */
+
+static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+                              m1d_Tensor *cols);
+static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+                                      int64_t L, m1d_Tensor *gT);
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
+                             m1d_Tensor *gT);
+
+/* The tensors each node saves.  Besides its inputs, a node keeps the layouts its forward
+   made and its rule needs again: the columns of x, the gathered gT of g (both plain
+   data; under create_graph they only feed the values of ops that record g and x). */
+enum { X, W, B, COLS };                   /* conv1d: x, w, b (kept as a flag), columns of x */
+enum { TG = 0, TW = 1, TB = 2, TGT = 3 };  /* conv_transpose: g, w, b (flag), gT */
+enum { GX = 0, GG = 1, GCOLS = 2, GGT = 3 };  /* wgrad: x, g, columns of x, gT */
+
 static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  if (create_graph) return m1d_backward_by_rebuilding(node, node->saved, 3, rebuild_conv1d, g, gin);
   m1d_Tensor *x = node->saved[X], *w = node->saved[W], *cols = node->saved[COLS];
   int has_b = node->saved[B] != NULL;
-  m1d_DType dt = x->dtype;
-  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], O = w->shape[0], k = w->shape[2];
-  int64_t s = node->ip[0], p = node->ip[1], Lo = g->shape[2], P = N * Lo, Ck = C * k;
-  int64_t tshape[2] = {O, P}, cshape[2] = {Ck, P};
-  m1d_Tensor *gc = NULL, *gT = NULL, *db = NULL, *dw = NULL, *dcols = NULL, *dx = NULL, *wc = NULL;
-  int rc = -1;
-  if ((gc = m1d_contiguous_raw(g)) == NULL || (gT = m1d_empty(dt, 2, tshape)) == NULL) goto done;
-  if (has_b && node->edges[2].needs && (db = m1d_empty(dt, 1, &O)) == NULL) goto done;
-  if (dt == M1D_F32) gather_grad_f32(m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
-  else gather_grad_f64(m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
-  if (node->edges[1].needs) {                    /* dW[O, Ck] = gT @ cols^T */
-    if ((dw = m1d_empty(dt, 3, w->shape)) == NULL) goto done;
-    gemm(dt, 0, 1, O, Ck, P, m1d_data(gT), P, m1d_data(cols), P, m1d_data(dw), Ck);
-  }
-  if (node->edges[0].needs) {                    /* dcols[Ck, P] = W^T @ gT, then col2im */
-    if ((wc = m1d_contiguous_raw(w)) == NULL || (dcols = m1d_empty(dt, 2, cshape)) == NULL ||
-        (dx = m1d_zeros(dt, 3, x->shape)) == NULL)
-      goto done;
-    gemm(dt, 1, 0, Ck, P, O, m1d_data(wc), Ck, m1d_data(gT), P, m1d_data(dcols), P);
-    if (dt == M1D_F32) col2im_f32(m1d_data(dcols), m1d_data(dx), N, C, L, k, s, p, Lo);
-    else col2im_f64(m1d_data(dcols), m1d_data(dx), N, C, L, k, s, p, Lo);
+  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], k = w->shape[2];
+  int64_t s = node->ip[0], p = node->ip[1], Lo = g->shape[2];
+  m1d_Tensor *gT = NULL, *db = NULL, *dw = NULL, *dx = NULL;
+  int64_t O = w->shape[0];
+  if (create_graph) {                           /* one gather of g serves both ops */
+    if ((node->edges[0].needs || node->edges[1].needs) && (gT = gather_of(g, NULL)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, w, NULL, s, p, L, gT)) == NULL) goto fail;
+    if (node->edges[1].needs && (dw = wgrad_op(x, g, k, s, p, cols, gT)) == NULL) goto fail;
+    if (has_b && node->edges[2].needs && (db = bias_grad(g)) == NULL) goto fail;
+    m1d_decref(gT);
+  } else {                                      /* one gather of g serves all three */
+    if (has_b && node->edges[2].needs && (db = m1d_empty(g->dtype, 1, &O)) == NULL) goto fail;
+    if ((gT = gather_of(g, db)) == NULL) goto fail;
+    if (node->edges[1].needs && (dw = wgrad_of(gT, cols, C, k)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = tconv_of_gT(w, gT, NULL, N, L, s, p, Lo)) == NULL) goto fail;
+    m1d_decref(gT);
   }
   gin[0] = dx; gin[1] = dw;
   if (has_b) gin[2] = db;
-  dx = dw = db = NULL;
-  rc = 0;
-done:
-  m1d_decref(gc); m1d_decref(gT); m1d_decref(db); m1d_decref(dw); m1d_decref(dcols);
-  m1d_decref(dx); m1d_decref(wc);
-  return rc;
+  return 0;
+fail:
+  m1d_decref(gT); m1d_decref(db); m1d_decref(dw); m1d_decref(dx);
+  return -1;
 }
 
-/* ---------------------------------------------------------------- forward */
+static int bw_conv_transpose (m1d_Node *node, m1d_Tensor *dy, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *g = node->saved[TG], *w = node->saved[TW], *gT_saved = node->saved[TGT];
+  int has_b = node->saved[TB] != NULL;
+  int64_t s = node->ip[0], p = node->ip[1], k = w->shape[2];
+  m1d_Tensor *cols = NULL, *gT = NULL, *dg = NULL, *dw = NULL, *db = NULL;
+  int need_g = node->edges[0].needs, need_w = node->edges[1].needs, need_b = has_b && node->edges[2].needs;
+  if (create_graph) {
+    if (need_g && (dg = conv1d_op(dy, w, NULL, s, p, NULL)) == NULL) goto fail;
+    if (need_w && (dw = wgrad_op(dy, g, k, s, p, NULL, gT_saved)) == NULL) goto fail;
+    if (need_b && (db = bias_grad(dy)) == NULL) goto fail;
+  } else {                                      /* one im2col of dy serves both products */
+    if ((need_g || need_w) && (cols = im2col_of(dy, k, s, p, g->shape[2])) == NULL) goto fail;
+    if (need_g && (dg = conv_of_cols(w, cols, NULL, g->shape[0], g->shape[2])) == NULL) goto fail;
+    if (need_w && gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
+    if (need_w && (dw = wgrad_of(gT ? gT : gT_saved, cols, w->shape[1], k)) == NULL) goto fail;
+    if (need_b && (db = channel_sum_of(dy)) == NULL) goto fail;
+    m1d_decref(cols); m1d_decref(gT);
+  }
+  gin[0] = dg; gin[1] = dw;
+  if (has_b) gin[2] = db;
+  return 0;
+fail:
+  m1d_decref(cols); m1d_decref(gT); m1d_decref(dg); m1d_decref(dw); m1d_decref(db);
+  return -1;
+}
 
-m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
-  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
-    return m1d_fail("conv1d: input %s and weight %s: want input [batch, channels, length] and "
-                    "weight [out, channels, kernel] with equal channels",
-                    m1d_shapestr(x).s, m1d_shapestr(w).s);
-  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
-    return m1d_fail("conv1d: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
-  if (m1d_check_float("conv1d", x) < 0 || m1d_check_float("conv1d", w) < 0 ||
-      (b && m1d_check_float("conv1d", b) < 0))
-    return NULL;
-  if (x->dtype != w->dtype || (b && b->dtype != x->dtype))
-    return m1d_fail("conv1d: input is %s, weight %s%s%s: they must have one dtype", m1d_dtype_name(x->dtype),
-                    m1d_dtype_name(w->dtype), b ? ", bias " : "", b ? m1d_dtype_name(b->dtype) : "");
-  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], O = w->shape[0], k = w->shape[2];
-  int64_t s = stride, p = pad;
-  if (m1d_check_window("conv1d", L, k, s, p, x) < 0) return NULL;
-  int64_t Lo = (L + 2 * p - k) / s + 1;
-  if ((double)C * (double)k > 1e15 || (double)N * (double)Lo > 1e15)
-    return m1d_fail("conv1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
-  int64_t Ck = C * k, P = N * Lo;
-  int64_t cshape[2] = {Ck, P}, yshape[2] = {O, P}, oshape[3] = {N, O, Lo};
-  m1d_Tensor *xc = NULL, *wc = NULL, *cols = NULL, *y2 = NULL, *out = NULL;
-  if ((xc = m1d_contiguous_raw(x)) == NULL || (wc = m1d_contiguous_raw(w)) == NULL ||
-      (cols = m1d_empty(x->dtype, 2, cshape)) == NULL || (y2 = m1d_empty(x->dtype, 2, yshape)) == NULL ||
-      (out = m1d_empty(x->dtype, 3, oshape)) == NULL)
-    goto fail;
-  if (x->dtype == M1D_F32) im2col_f32(m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
-  else im2col_f64(m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
-  gemm(x->dtype, 0, 0, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, m1d_data(y2), P);
-  if (x->dtype == M1D_F32)
-    scatter_bias_f32(m1d_data(y2), m1d_data(out), b ? (const float *)b->storage->data + b->offset : NULL,
-                     b ? b->stride[0] : 0, N, O, Lo);
-  else
-    scatter_bias_f64(m1d_data(y2), m1d_data(out), b ? (const double *)b->storage->data + b->offset : NULL,
-                     b ? b->stride[0] : 0, N, O, Lo);
+static int bw_wgrad (m1d_Node *node, m1d_Tensor *dw, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *x = node->saved[GX], *g = node->saved[GG], *cols = node->saved[GCOLS], *gT_saved = node->saved[GGT];
+  int64_t s = node->ip[0], p = node->ip[1], k = node->ip[2], L = x->shape[2];
+  m1d_Tensor *gT = NULL, *own = NULL, *dx = NULL, *dg = NULL;
+  if (create_graph) {
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, dw, NULL, s, p, L, gT_saved)) == NULL) goto fail;
+    if (node->edges[1].needs && (dg = conv1d_op(x, dw, NULL, s, p, cols)) == NULL) goto fail;
+  } else {
+    if (node->edges[0].needs) {
+      if (gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
+      if ((dx = tconv_of_gT(dw, gT ? gT : gT_saved, NULL, x->shape[0], L, s, p, g->shape[2])) == NULL) goto fail;
+    }
+    if (node->edges[1].needs) {
+      if (cols == NULL && (cols = own = im2col_of(x, k, s, p, g->shape[2])) == NULL) goto fail;
+      if ((dg = conv_of_cols(dw, cols, NULL, x->shape[0], g->shape[2])) == NULL) goto fail;
+    }
+    m1d_decref(gT); m1d_decref(own);
+  }
+  gin[0] = dx; gin[1] = dg;
+  return 0;
+fail:
+  m1d_decref(gT); m1d_decref(own); m1d_decref(dx); m1d_decref(dg);
+  return -1;
+}
+
+/* The forwards, on checked arguments (the public functions below check them).
+   cols: the columns of x if the caller has them (the rule of conv1d passes its own), else NULL. */
+static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+                              m1d_Tensor *cols) {
+  int64_t k = w->shape[2], Lo = (x->shape[2] + 2 * p - k) / s + 1;
+  m1d_Tensor *own = NULL, *out = NULL;
+  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo)) == NULL) return NULL;
+  if ((out = conv_of_cols(w, cols, b, x->shape[0], Lo)) == NULL) goto fail;
   m1d_Tensor *ins[3] = {x, w, b};
   int nin = b ? 3 : 2;
   if (m1d_needs_grad(nin, ins)) {
@@ -256,10 +408,153 @@ m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t str
     if (node->edges[1].needs) m1d_node_save(node, COLS, cols);   /* only the weight gradient reads it */
     node->ip[0] = s; node->ip[1] = p;
   }
-  m1d_decref(xc); m1d_decref(wc); m1d_decref(cols); m1d_decref(y2);
+  m1d_decref(own);
   if (m1d_check_anomaly("conv1d", out) < 0) { m1d_decref(out); return NULL; }
   return out;
 fail:
-  m1d_decref(xc); m1d_decref(wc); m1d_decref(cols); m1d_decref(y2); m1d_decref(out);
+  m1d_decref(own); m1d_decref(out);
   return NULL;
+}
+
+static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+                                      int64_t L, m1d_Tensor *gT) {
+  int64_t N = g->shape[0], Lo = g->shape[2];
+  m1d_Tensor *out = NULL;
+  if (gT) m1d_incref(gT);
+  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
+  if ((out = tconv_of_gT(w, gT, b, N, L, s, p, Lo)) == NULL) goto fail;
+  m1d_Tensor *ins[3] = {g, w, b};
+  int nin = b ? 3 : 2;
+  if (m1d_needs_grad(nin, ins)) {
+    m1d_Node *node = m1d_record("conv_transpose1d", bw_conv_transpose, out, nin, ins);
+    if (node == NULL) goto fail;
+    m1d_node_save(node, TG, g);
+    m1d_node_save(node, TW, w);
+    if (b) m1d_node_save(node, TB, b);
+    if (node->edges[1].needs) m1d_node_save(node, TGT, gT);   /* only the weight gradient reads it */
+    node->ip[0] = s; node->ip[1] = p;
+  }
+  m1d_decref(gT);
+  if (m1d_check_anomaly("conv_transpose1d", out) < 0) { m1d_decref(out); return NULL; }
+  return out;
+fail:
+  m1d_decref(gT); m1d_decref(out);
+  return NULL;
+}
+
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
+                             m1d_Tensor *gT) {
+  int64_t Lo = g->shape[2];
+  m1d_Tensor *own = NULL, *out = NULL;
+  if (gT) m1d_incref(gT);
+  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
+  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo)) == NULL) goto fail;
+  if ((out = wgrad_of(gT, cols, x->shape[1], k)) == NULL) goto fail;
+  m1d_Tensor *ins[2] = {x, g};
+  if (m1d_needs_grad(2, ins)) {
+    m1d_Node *node = m1d_record("conv1d_weight_grad", bw_wgrad, out, 2, ins);
+    if (node == NULL) goto fail;
+    m1d_node_save(node, GX, x);
+    m1d_node_save(node, GG, g);
+    if (node->edges[1].needs) m1d_node_save(node, GCOLS, cols);   /* only the gradient of g reads it */
+    if (node->edges[0].needs) m1d_node_save(node, GGT, gT);       /* only the gradient of x reads it */
+    node->ip[0] = s; node->ip[1] = p; node->ip[2] = k;
+  }
+  m1d_decref(own); m1d_decref(gT);
+  if (m1d_check_anomaly("conv1d_weight_grad", out) < 0) { m1d_decref(out); return NULL; }
+  return out;
+fail:
+  m1d_decref(own); m1d_decref(gT); m1d_decref(out);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- the public functions */
+
+/* float tensors of one dtype (b may be NULL); 0, or -1 naming op and the operands */
+static int check_dtypes (const char *op, const char *n1, m1d_Tensor *a, const char *n2, m1d_Tensor *c,
+                         m1d_Tensor *b) {
+  if (m1d_check_float(op, a) < 0 || m1d_check_float(op, c) < 0 || (b && m1d_check_float(op, b) < 0))
+    return -1;
+  if (a->dtype != c->dtype || (b && b->dtype != a->dtype))
+    return m1d_failcode("%s: %s is %s, %s %s%s%s: they must have one dtype", op, n1, m1d_dtype_name(a->dtype),
+                        n2, m1d_dtype_name(c->dtype), b ? ", bias " : "", b ? m1d_dtype_name(b->dtype) : "");
+  return 0;
+}
+
+m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
+  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
+    return m1d_fail("conv1d: input %s and weight %s: want input [batch, channels, length] and "
+                    "weight [out, channels, kernel] with equal channels",
+                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
+    return m1d_fail("conv1d: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
+  if (check_dtypes("conv1d", "input", x, "weight", w, b) < 0) return NULL;
+  int64_t L = x->shape[2], k = w->shape[2];
+  if (m1d_check_window("conv1d", L, k, stride, pad, x) < 0) return NULL;
+  int64_t Lo = (L + 2 * pad - k) / stride + 1;
+  if ((double)x->shape[1] * (double)k > 1e15 || (double)x->shape[0] * (double)Lo > 1e15)
+    return m1d_fail("conv1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
+  return conv1d_op(x, w, b, stride, pad, NULL);
+}
+
+m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
+                                  int64_t output_padding) {
+  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[0])
+    return m1d_fail("conv_transpose1d: input %s and weight %s: want input [batch, in_channels, length] "
+                    "and weight [in_channels, out_channels, kernel]",
+                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[1]))
+    return m1d_fail("conv_transpose1d: bias %s does not match weight %s (want [%lld])", m1d_shapestr(b).s,
+                    m1d_shapestr(w).s, (long long)w->shape[1]);
+  if (check_dtypes("conv_transpose1d", "input", x, "weight", w, b) < 0) return NULL;
+  int64_t Lin = x->shape[2], k = w->shape[2], s = stride, p = pad, op = output_padding;
+  const int64_t big = (int64_t)1 << 40;
+  if (k < 1 || s < 1 || p < 0 || op < 0 || k > big || s > big || p > big)
+    return m1d_fail("conv_transpose1d: kernel %lld, stride %lld, padding %lld, output_padding %lld: kernel "
+                    "and stride must be >= 1 (and not huge), padding and output_padding >= 0",
+                    (long long)k, (long long)s, (long long)p, (long long)op);
+  if (op >= s)
+    return m1d_fail("conv_transpose1d: output_padding %lld must be smaller than the stride %lld",
+                    (long long)op, (long long)s);
+  if (Lin < 1 || (double)Lin * (double)s > 1e15 || (double)x->shape[0] * (double)Lin > 1e15 ||
+      (double)w->shape[1] * (double)k > 1e15)
+    return m1d_fail("conv_transpose1d: input %s with weight %s, stride %lld: want length >= 1, not huge",
+                    m1d_shapestr(x).s, m1d_shapestr(w).s, (long long)s);
+  int64_t L = (Lin - 1) * s - 2 * p + k + op;
+  if (L < 1)
+    return m1d_fail("conv_transpose1d: input %s, kernel %lld, stride %lld, padding %lld: the output length "
+                    "(%lld - 1) * %lld - 2 * %lld + %lld + %lld = %lld is not positive", m1d_shapestr(x).s,
+                    (long long)k, (long long)s, (long long)p, (long long)Lin, (long long)s, (long long)p,
+                    (long long)k, (long long)op, (long long)L);
+  return conv_transpose_op(x, w, b, s, p, L, NULL);
+}
+
+m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad) {
+  if (x->ndim != 3 || g->ndim != 3 || x->shape[0] != g->shape[0])
+    return m1d_fail("conv1d_weight_grad: input %s and output gradient %s: want [batch, channels, length] "
+                    "and [batch, out, out length] with equal batch", m1d_shapestr(x).s, m1d_shapestr(g).s);
+  if (check_dtypes("conv1d_weight_grad", "input", x, "output gradient", g, NULL) < 0) return NULL;
+  int64_t L = x->shape[2];
+  if (m1d_check_window("conv1d_weight_grad", L, k, stride, pad, x) < 0) return NULL;
+  int64_t Lo = (L + 2 * pad - k) / stride + 1;
+  if (g->shape[2] != Lo)
+    return m1d_fail("conv1d_weight_grad: output gradient %s: conv1d of input %s with kernel %lld, stride "
+                    "%lld, padding %lld has length %lld", m1d_shapestr(g).s, m1d_shapestr(x).s, (long long)k,
+                    (long long)stride, (long long)pad, (long long)Lo);
+  if ((double)x->shape[1] * (double)k > 1e15)
+    return m1d_fail("conv1d_weight_grad: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
+  return wgrad_op(x, g, k, stride, pad, NULL, NULL);
+}
+
+/* conv1d built from differentiable ops (unfold1d, matmul, reshapes): the reference the
+   fused op and its rules are tested against, at every order (tests/lua/conv_test.lua). */
+m1d_Tensor *m1d_conv1d_composed (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
+  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
+    return m1d_fail("conv1d_composed: input %s and weight %s: want input [batch, channels, length] and "
+                    "weight [out, channels, kernel] with equal channels",
+                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
+    return m1d_fail("conv1d_composed: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
+  if (check_dtypes("conv1d_composed", "input", x, "weight", w, b) < 0) return NULL;
+  return conv1d_composite(x, w, b, stride, pad);
 }

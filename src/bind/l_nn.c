@@ -24,6 +24,28 @@ static int l_conv1d (lua_State *L) {
   return m1d_pushtensor(L, m1d_conv1d(x, w, b, stride, pad));
 }
 
+static int l_conv1d_composed (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
+  m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
+  lua_Integer stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0);
+  return m1d_pushtensor(L, m1d_conv1d_composed(x, w, b, stride, pad));
+}
+
+/* conv_transpose1d(x, w [, b, stride = 1, padding = 0, output_padding = 0]) */
+static int l_conv_transpose1d (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
+  m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
+  lua_Integer stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0), op = luaL_optinteger(L, 6, 0);
+  return m1d_pushtensor(L, m1d_conv_transpose1d(x, w, b, stride, pad, op));
+}
+
+/* conv1d_weight_grad(x, gout, k [, stride = 1, padding = 0]) */
+static int l_conv1d_weight_grad (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *g = m1d_checktensor(L, 2);
+  lua_Integer k = luaL_checkinteger(L, 3), stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0);
+  return m1d_pushtensor(L, m1d_conv1d_weight_grad(x, g, k, stride, pad));
+}
+
 /* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]) */
 static int pool (lua_State *L, int kind) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
@@ -194,8 +216,10 @@ void m1d_open_nn (lua_State *L) {
   m1d_blas_select_kernels();   /* before any GEMM: see blas_kernels.c */
   default_threads();
   static const luaL_Reg functions[] = {
-    {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
-    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru}, {"gru_backward", l_gru_backward},
+    {"linear", l_linear}, {"conv1d", l_conv1d}, {"conv1d_composed", l_conv1d_composed},
+    {"conv_transpose1d", l_conv_transpose1d}, {"conv1d_weight_grad", l_conv1d_weight_grad}, {"max_pool1d", l_max_pool1d},
+    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
+    {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
     {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},

@@ -425,6 +425,51 @@ do
       "conv1d", "shorter than")
   bad("conv1d with a float64 bias", function() local _ = m1d.conv1d(x, w, m1d.zeros(3):double()) end,
       "conv1d", "float64")
+  -- conv_transpose1d: x [1,2,6] with weight [in 2, out 3, k 2]
+  local tw = m1d.randn(2, 3, 2)
+  local tconv = {
+    {"channels differ", function() return m1d.conv_transpose1d(x, m1d.ones(3, 2, 2)) end, "[1,2,6]", "[3,2,2]"},
+    {"2-D input", function() return m1d.conv_transpose1d(m1d.ones(2, 6), tw) end, "[2,6]"},
+    {"2-D weight", function() return m1d.conv_transpose1d(x, m1d.ones(2, 3)) end, "[2,3]"},
+    {"bias of the input channels", function() return m1d.conv_transpose1d(x, tw, m1d.ones(2)) end, "bias [2]", "[3]"},
+    {"float64 weight", function() return m1d.conv_transpose1d(x, tw:double()) end, "float64"},
+    {"int64 input", function() return m1d.conv_transpose1d(m1d.ones(1, 2, 6, "int64"), tw) end, "int64"},
+    {"output_padding = stride", function() return m1d.conv_transpose1d(x, tw, nil, 2, 0, 2) end,
+     "output_padding 2", "stride 2"},
+    {"output_padding -1", function() return m1d.conv_transpose1d(x, tw, nil, 2, 0, -1) end, "output_padding -1"},
+    {"stride 0", function() return m1d.conv_transpose1d(x, tw, nil, 0) end, "stride 0"},
+    {"padding -1", function() return m1d.conv_transpose1d(x, tw, nil, 1, -1) end, "padding -1"},
+    {"padding 2^62", function() return m1d.conv_transpose1d(x, tw, nil, 1, 1 << 62) end, "padding"},
+    {"stride 2^62", function() return m1d.conv_transpose1d(x, tw, nil, 1 << 62) end, "stride"},
+    {"stride MIN", function() return m1d.conv_transpose1d(x, tw, nil, MIN) end, "stride"},
+    {"output length not positive", function() return m1d.conv_transpose1d(x, tw, nil, 1, 4) end,
+     "output length", "not positive"},
+    {"empty length", function() return m1d.conv_transpose1d(m1d.ones(1, 2, 0), tw) end, "length"},
+    {"stride 1.5", function() return m1d.conv_transpose1d(x, tw, nil, 1.5) end, "integer representation"},
+  }
+  for _, c in ipairs(tconv) do
+    bad("conv_transpose1d: " .. c[1], function() local _ = c[2]() end, "conv_transpose1d",
+        table.unpack(c, 3))
+  end
+  -- conv1d_weight_grad: x [1,2,6], g [1,3,Lout] with Lout = conv1d's output length
+  local g5 = m1d.randn(1, 3, 5)
+  local wgrad = {
+    {"gradient length", function() return m1d.conv1d_weight_grad(x, m1d.ones(1, 3, 4), 2) end, "[1,3,4]", "length 5"},
+    {"batch differs", function() return m1d.conv1d_weight_grad(x, m1d.ones(2, 3, 5), 2) end, "[1,2,6]", "[2,3,5]"},
+    {"2-D gradient", function() return m1d.conv1d_weight_grad(x, m1d.ones(3, 5), 2) end, "[3,5]"},
+    {"kernel 0", function() return m1d.conv1d_weight_grad(x, g5, 0) end, "kernel 0"},
+    {"kernel 9", function() return m1d.conv1d_weight_grad(x, g5, 9) end, "shorter than"},
+    {"stride 0", function() return m1d.conv1d_weight_grad(x, g5, 2, 0) end, "stride 0"},
+    {"padding -1", function() return m1d.conv1d_weight_grad(x, g5, 2, 1, -1) end, "padding -1"},
+    {"float64 gradient", function() return m1d.conv1d_weight_grad(x, g5:double(), 2) end, "float64"},
+    {"no kernel", function() return m1d.conv1d_weight_grad(x, g5) end, "number expected"},
+  }
+  for _, c in ipairs(wgrad) do
+    bad("conv1d_weight_grad: " .. c[1], function() local _ = c[2]() end, "conv1d_weight_grad", table.unpack(c, 3))
+  end
+  bad("conv1d_composed channels differ", function() local _ = m1d.conv1d_composed(x, m1d.ones(3, 4, 2)) end,
+      "conv1d_composed", "[1,2,6]", "[3,4,2]")
+  bad("conv1d_composed stride 0", function() local _ = m1d.conv1d_composed(x, w, nil, 0) end, "stride 0")
 end
 
 ---------------------------------------------------------------- empty tensors

@@ -441,8 +441,9 @@ end, "[4,3]", "[3,4]")
 -- ---------------------------------------------------------------- fused ops in float32
 
 -- cross_entropy, conv1d and gru run their first-order backward as fused loops (float32 in
--- float32 arithmetic), and the op-composed rule under create_graph: both must give the
--- float64 gradient to float32 accuracy, and the fused float64 one the composed one's.
+-- float32 arithmetic), and under create_graph a rule that records (op-composed; for conv1d
+-- the fused conv_transpose1d and conv1d_weight_grad ops): both must give the float64
+-- gradient to float32 accuracy, and the fused float64 one the recorded one's.
 do
   local function grads (fn, inputs, dtype, create_graph)
     local ins = {}

@@ -4,7 +4,8 @@
 -- second-order ggrad_* terms; 3: Hessian-vector products of small nets; 4: the
 -- meta-gradient of a learning rate through unrolled SGD; 5: the meta-gradient of a
 -- learned activation through unrolled RMSprop; 6: optimizer trajectories with the
--- in-place kernels.  Tolerance (the README's): max|a - b| <= tol * (1 + max|b|), tol 1e-9
+-- in-place kernels; 8 (made by tools/make_conv_fixtures.py): conv_transpose1d to second
+-- order and conv1d then tanh to third order.  Tolerance (the README's): max|a - b| <= tol * (1 + max|b|), tol 1e-9
 -- for groups 1-3 and 6, 1e-8 for the deep unrolled groups 4-5 (there relative to max|b|).
 -- At the end every case of the README and every file each case.txt lists must have
 -- been compared (or used as an input), so a fixture cannot be silently skipped.
@@ -149,6 +150,11 @@ layer("layer_linear", {"x", "weight", "bias"}, function(x, w, b) return m1d.line
 layer("layer_conv1d_a", {"x", "weight", "bias"}, function(x, w, b) return m1d.conv1d(x, w, b, 2, 1) end)
 layer("layer_conv1d_b", {"x", "weight", "bias"}, function(x, w, b) return m1d.conv1d(x, w, b, 1, 1) end)
 layer("layer_conv1d_c", {"x", "weight", "bias"}, function(x, w, b) return m1d.conv1d(x, w, b, 2, 1) end)
+-- group 8 (tools/make_conv_fixtures.py): the transposed convolution, conv1d without bias
+op_case("op_conv_transpose1d_a", {"x", "weight", "bias"}, function(x, w, b) return m1d.conv_transpose1d(x, w, b, 2, 1, 1) end)
+op_case("op_conv_transpose1d_b", {"x", "weight"}, function(x, w) return m1d.conv_transpose1d(x, w, nil, 1, 2, 0) end)
+op_case("op_conv_transpose1d_c", {"x", "weight", "bias"}, function(x, w, b) return m1d.conv_transpose1d(x, w, b, 3, 0, 2) end)
+op_case("op_conv1d_nobias", {"x", "weight"}, function(x, w) return m1d.conv1d(x, w, nil, 2, 2) end)
 layer("layer_maxpool1d", {"x"}, function(x) return m1d.max_pool1d(x, 2) end)
 layer("layer_avgpool1d", {"x"}, function(x) return m1d.avg_pool1d(x, 2) end)
 layer("layer_lppool1d", {"x"}, function(x) return m1d.lp_pool1d(x, 2, 2, 2) end)
@@ -178,6 +184,34 @@ end
 gru_case("layer_gru_uni", 1, 6, false, false)
 gru_case("layer_gru_bi", 1, 6, true, false)
 gru_case("layer_gru_in3_h0", 3, 4, false, true)
+
+-- conv1d then tanh to third order: s = sum_i sum(grad_i * v_i) as a function of the inputs
+-- and gout, s3 = sum_i sum(ggrad_i * u_i) as a function of the inputs
+do
+  local case, names = "op_conv1d_tanh_third", {"x", "weight", "bias"}
+  local ins = {}
+  for i, nm in ipairs(names) do ins[i] = load(case, nm):requires_grad() end
+  local gout = load(case, "gout"):requires_grad()
+  local out = m1d.conv1d(ins[1], ins[2], ins[3], 2, 1):tanh()
+  compare(out, load(case, "out"), TOL, case .. ": out")
+  local g = m1d.grad((out * gout):sum(), ins, {create_graph = true})
+  local s2
+  for i, nm in ipairs(names) do
+    compare(g[i], load(case, "grad_" .. nm), TOL, case .. ": grad_" .. nm)
+    local term = (g[i] * load(case, "v_" .. nm)):sum()
+    s2 = s2 and s2 + term or term
+  end
+  local gg = m1d.grad(s2, {ins[1], ins[2], ins[3], gout}, {create_graph = true})
+  local s3
+  for i, nm in ipairs(names) do
+    compare(gg[i], load(case, "ggrad_" .. nm), TOL, case .. ": ggrad_" .. nm)
+    local term = (gg[i] * load(case, "u_" .. nm)):sum()
+    s3 = s3 and s3 + term or term
+  end
+  compare(gg[4], load(case, "ggrad_gout"), TOL, case .. ": ggrad_gout")
+  local ggg = m1d.grad(s3, ins)
+  for i, nm in ipairs(names) do compare(ggg[i], load(case, "gggrad_" .. nm), TOL, case .. ": gggrad_" .. nm) end
+end
 
 -- ---------------------------------------------------------------- group 3: HVPs
 
@@ -362,7 +396,7 @@ do
   local readme = assert(io.open(DIR .. "README.md")):read("a")
   local cases = {}
   for name in readme:gmatch("\n| `([%w_]+)` |") do cases[#cases + 1] = name end
-  T.is(#cases, 63, "the README lists 63 cases")
+  T.is(#cases, 68, "the README lists 68 cases")
   local missing_cases, missing_files = {}, {}
   for _, case in ipairs(cases) do
     if not used[case] then

@@ -163,13 +163,41 @@ print(table.concat(y:shape(), "x"), y[1][1], y[2][4])]=],
      "1-D cross-correlation (as torch's conv1d): x [N, C, L], w [O, C, k], b [O] or nil, " ..
      "zero padding on both ends, L' = floor((L + 2 padding - k) / stride) + 1. All " ..
      "float of one dtype; raises on mismatched channels, a kernel longer than the padded " ..
-     "input, stride < 1 or padding < 0. Fused (im2col and one GEMM); differentiable to " ..
-     "any order (higher orders recompose it from ops).",
+     "input, stride < 1 or padding < 0. Fused (im2col and one GEMM). Its gradients are the " ..
+     "fused ops conv_transpose1d (input) and conv1d_weight_grad (weight), whose own " ..
+     "gradients are again these ops, so gradients of any order (create_graph) stay fused, " ..
+     "as in PyTorch.",
      ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
 print(m1d.conv1d(x, m1d.ones(1, 1, 3)))
 print(m1d.conv1d(x, m1d.ones(1, 1, 3), nil, 2, 1))]=],
      out = [=[tensor([[[ 6.0000,  9.0000, 12.0000]]], float32 [1,1,3])
 tensor([[[3.0000, 9.0000, 9.0000]]], float32 [1,1,3])]=]},
+    {"m1d.conv_transpose1d", "m1d.conv_transpose1d(x, w [, b] [, stride = 1] [, padding = 0] " ..
+     "[, output_padding = 0]) -> Tensor [N, O, L']",
+     "Transposed 1-D convolution, as torch.nn.functional.conv_transpose1d: x [N, I, L], " ..
+     "w [I, O, k] (PyTorch's layout: input channels first), b [O] or nil; L' = (L - 1) " ..
+     "stride - 2 padding + k + output_padding, with 0 <= output_padding < stride. It is the " ..
+     "adjoint of conv1d with the same w, stride and padding (conv1d's input gradient). All " ..
+     "float of one dtype; raises, naming the argument, on shapes that do not fit. Fused and " ..
+     "differentiable to any order.",
+     ex = [=[local y = m1d.conv_transpose1d(m1d.ones(1, 1, 3), m1d.ones(1, 1, 2), nil, 2)
+print(y)]=],
+     out = [=[tensor([[[1.0000, 1.0000, 1.0000, 1.0000, 1.0000, 1.0000]]], float32 [1,1,6])]=]},
+    {"m1d.conv1d_weight_grad", "m1d.conv1d_weight_grad(x, gout, k [, stride = 1] [, padding = 0]) -> Tensor [O, C, k]",
+     "The weight gradient of conv1d(x, w, b, stride, padding) for an upstream gradient gout " ..
+     "[N, O, L'] (torch.nn.grad.conv1d_weight): sum over n and l of gout[n, o, l] " ..
+     "x[n, c, (l - 1) stride + j - padding]. Fused and differentiable to any order; raises " ..
+     "when gout's length does not match conv1d's output length for x, k, stride and padding.",
+     ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
+print(m1d.conv1d_weight_grad(x, m1d.ones(1, 1, 3), 3))]=],
+     out = [=[tensor([[[ 6.0000,  9.0000, 12.0000]]], float32 [1,1,3])]=]},
+    {"m1d.conv1d_composed", "m1d.conv1d_composed(x, w [, b] [, stride = 1] [, padding = 0]) -> Tensor",
+     "conv1d built from unfold1d, matmul and reshapes: the same values, slower, every " ..
+     "derivative op-composed. The reference the fused conv1d is tested against " ..
+     "(tests/lua/conv_test.lua).",
+     ex = [=[local x, w = m1d.randn(2, 3, 7, "float64"), m1d.randn(4, 3, 3, "float64")
+print((m1d.conv1d_composed(x, w, nil, 2, 1) - m1d.conv1d(x, w, nil, 2, 1)):abs():max():item() < 1e-12)]=],
+     out = "true"},
     {"m1d.max_pool1d", "m1d.max_pool1d(x, k [, stride = k]) -> Tensor [N, C, L'];  m1d.avg_pool1d(x, k [, stride = k])",
      "Max (mean) over windows of k along the last dim of x [N, C, L] (float), no " ..
      "padding, L' = floor((L - k) / stride) + 1 (trailing elements that fill no window " ..

@@ -138,13 +138,23 @@ static int l_blas_info (lua_State *L) {
   return 1;
 }
 
+/* OpenBLAS's pthreads build (Debian's libopenblas0-pthread) stops its worker threads
+   with this; absent from the OpenMP and serial builds, hence weak (NULL there). */
+extern int blas_thread_shutdown_ (void) __attribute__((weak));
+
 /* Default OpenBLAS to 1 thread: these GEMMs are tiny, and a second thread spinning
    on a 2-core box makes small-model steps 2x slower.  M1D_NUM_THREADS=n picks n;
-   a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later. */
+   a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later.
+   At 1 thread the workers OpenBLAS started when it was loaded are stopped: each spins on
+   sched_yield for its timeout (~0.1 s of system time per process, measured with
+   tools/meta_step.lua and perf) before it sleeps, and would never get work.  A later
+   set_num_threads(n > 1) restarts them: OpenBLAS does at its next threaded call, as it
+   does after a fork. */
 static void default_threads (void) {
   const char *m = getenv("M1D_NUM_THREADS");
   if (m && atoi(m) >= 1) openblas_set_num_threads(atoi(m));
   else if (getenv("OPENBLAS_NUM_THREADS") == NULL) openblas_set_num_threads(1);
+  if (openblas_get_num_threads() == 1 && blas_thread_shutdown_ != NULL) blas_thread_shutdown_();
 }
 
 /* bench_sgemm(m, n, k, reps) -> seconds per call of raw cblas_sgemm, C[m,n] = A[m,k] B[k,n]

@@ -1,0 +1,150 @@
+-- tools/meta_step.lua — what does one unrolled meta-learning step cost, in time and memory?
+--
+-- The loop: a learned learning rate `lr` (a float32 0-dim tensor requiring grad), K inner
+-- SGD steps p <- p - lr * grad(loss(p), create_graph) through model:apply(p, x) at batch
+-- 100, then the gradient of a final loss (after the K steps) with respect to lr.  One such
+-- outer step is timed; reported per inner step (outer step time / K), median of repeats,
+-- next to a first-order training step (plain grad, no graph) of the same model.
+--
+-- Also: user and system CPU seconds and minor/major page faults per inner step (from
+-- /proc/self/stat), live tensor bytes and resident memory at the end of the unroll, peak
+-- RSS.  Each (model, K) runs in a fresh child process, so resident sizes do not inherit
+-- an earlier run's caches; "RSS per step" is (end-of-unroll RSS at K2 - at K1) / (K2 - K1).
+--
+--   ./m1d tools/meta_step.lua [--models mlp,cnn] [--ks 30,60] [--repeats 7]
+--   ./m1d tools/meta_step.lua --child mlp --k 30 --repeats 7      (one run, prints one line)
+local m1d = require "m1d"
+local nn, optim, util = m1d.nn, m1d.optim, m1d.util
+
+local cfg = util.parse_args(arg, {models = "mlp,cnn", ks = "30,60", repeats = 7, child = "", k = 30,
+                                  batch = 100, seed = 0, first_order = 200},
+                            "meta_step.lua: cost of an unrolled meta-learning step")
+
+local function median(t)
+  local s = {}
+  for i, v in ipairs(t) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  return n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+-- /proc/self/stat: utime, stime (clock ticks), minflt, majflt
+local TICK = 100    -- USER_HZ on Linux
+local function procstat()
+  local f = assert(io.open("/proc/self/stat", "r"))
+  local s = f:read("a")
+  f:close()
+  local rest = s:match("%) (.*)$")
+  local v = {}
+  for w in rest:gmatch("%S+") do v[#v + 1] = w end
+  -- proc(5) numbers fields from 1 (pid); `rest` starts at field 3 (state)
+  local function field(i) return tonumber(v[i - 2]) end
+  return {utime = field(14) / TICK, stime = field(15) / TICK, minflt = field(10), majflt = field(12)}
+end
+
+if cfg.child ~= "" then
+  local name, K, B = cfg.child, cfg.k, cfg.batch
+  local data = m1d.mnist1d.frozen()
+  m1d.manual_seed(cfg.seed)
+  local model = assert(nn.models[name], "unknown model " .. name)()
+  local init = model:parameters()
+  local n = data.x:size(1)
+  local function batch(s)
+    local st = (s * B) % (n - B)
+    return data.x:narrow(1, st + 1, B), data.y:narrow(1, st + 1, B)
+  end
+
+  -- first-order step, for the ratio: loss, plain gradients, p - 0.01 g (no graph kept)
+  local fo = {}
+  do
+    local p = {}
+    for i, t in ipairs(init) do p[i] = t:detach():clone():requires_grad() end
+    for s = 1, cfg.first_order + 20 do
+      local t0 = m1d.clock()
+      local x, y = batch(s)
+      local loss = nn.cross_entropy(model:apply(p, x), y)
+      local g = m1d.grad(loss, p)
+      m1d.no_grad(function() for i = 1, #p do p[i] = (p[i] - 0.01 * g[i]):requires_grad() end end)
+      if s > 20 then fo[#fo + 1] = (m1d.clock() - t0) * 1e3 end
+    end
+  end
+  collectgarbage(); collectgarbage()
+
+  local lr = m1d.tensor(0.05, "float32"):requires_grad()
+  local times, unroll_ms, back_ms, live, rss = {}, {}, {}, {}, {}
+  local st0, st1, stw, warm
+  stw = procstat()
+  for r = 0, cfg.repeats do              -- repeat 0 is a warm-up (fresh memory: page faults)
+    if r == 1 then st0 = procstat() end
+    local t0 = m1d.clock()
+    local p = init
+    for s = 1, K do
+      local x, y = batch(s)
+      local loss = nn.cross_entropy(model:apply(p, x), y)
+      p = optim.sgd_step(p, m1d.grad(loss, p, {create_graph = true}), lr)
+    end
+    local x, y = batch(K + 1)
+    local final = nn.cross_entropy(model:apply(p, x), y)
+    local t1 = m1d.clock()
+    local ms = m1d.memstats()
+    local rss_now = m1d.rss_mb()
+    local t2 = m1d.clock()
+    local glr = m1d.grad(final, lr)
+    assert(glr:item() == glr:item(), "meta-gradient is NaN")
+    local t3 = m1d.clock()
+    if r == 0 then
+      local sw = procstat()
+      warm = {ms = ((t1 - t0) + (t3 - t2)) * 1e3 / K, sys_ms = (sw.stime - stw.stime) * 1e3 / K,
+              user_ms = (sw.utime - stw.utime) * 1e3 / K, minflt = (sw.minflt - stw.minflt) / K}
+    else
+      times[r] = ((t1 - t0) + (t3 - t2)) * 1e3 / K
+      unroll_ms[r], back_ms[r] = (t1 - t0) * 1e3 / K, (t3 - t2) * 1e3 / K
+      live[r], rss[r] = ms.bytes_live / 2^20, rss_now
+    end
+    p, final, glr = nil, nil, nil
+  end
+  st1 = procstat()
+  local steps = cfg.repeats * K
+  local out = {model = name, K = K, ms = median(times), unroll_ms = median(unroll_ms), back_ms = median(back_ms),
+               first_order_ms = median(fo),
+               user_ms = (st1.utime - st0.utime) * 1e3 / steps, sys_ms = (st1.stime - st0.stime) * 1e3 / steps,
+               minflt = (st1.minflt - st0.minflt) / steps, majflt = (st1.majflt - st0.majflt) / steps,
+               warm_ms = warm.ms, warm_sys_ms = warm.sys_ms, warm_user_ms = warm.user_ms, warm_minflt = warm.minflt,
+               live_mb = median(live), rss_mb = median(rss), peak_rss_mb = m1d.peak_rss_mb()}
+  print(util.json_encode(out))
+  return
+end
+
+-- driver: one child per (model, K)
+local exe = arg[-1] or "./m1d"
+local script = arg[0]
+local rows = {}
+print(("%-4s %4s %8s %8s %8s %8s %6s %8s %8s %9s %8s %8s %8s"):format("model", "K", "ms/step", "unroll", "outer-bw",
+  "1st-ord", "ratio", "user ms", "sys ms", "minflt", "live MB", "RSS MB", "peak MB"))
+for name in cfg.models:gmatch("[^,]+") do
+  rows[name] = {}
+  for k in cfg.ks:gmatch("[^,]+") do
+    local cmd = ("%s %s --child %s --k %s --repeats %d --batch %d --seed %d"):format(exe, script, name, k, cfg.repeats,
+      cfg.batch, cfg.seed)
+    local f = assert(io.popen(cmd, "r"))
+    local text = f:read("a")
+    f:close()
+    local line = text:match("(%b{})%s*$")
+    if not line then error("meta_step: child failed: " .. cmd .. "\n" .. text, 0) end
+    local r = util.json_decode(line)
+    rows[name][#rows[name] + 1] = r
+    print(("%-5s %4d %8.3f %8.3f %8.3f %8.3f %6.1f %8.3f %8.3f %9.1f %8.1f %8.1f %8.1f"):format(name, r.K, r.ms,
+      r.unroll_ms, r.back_ms, r.first_order_ms, r.ms / r.first_order_ms, r.user_ms, r.sys_ms, r.minflt, r.live_mb,
+      r.rss_mb, r.peak_rss_mb))
+  end
+  for _, r in ipairs(rows[name]) do
+    print(("%-5s %4d first outer step (fresh process): %.3f ms/step, user %.3f sys %.3f ms/step, %.0f minflt/step"):format(
+      name, r.K, r.warm_ms, r.warm_user_ms, r.warm_sys_ms, r.warm_minflt))
+  end
+  local rs = rows[name]
+  if #rs >= 2 then
+    local a, b = rs[1], rs[#rs]
+    print(("%-5s per unrolled step: %.3f MB live, %.3f MB RSS (K %d -> %d)"):format(name,
+      (b.live_mb - a.live_mb) / (b.K - a.K), (b.rss_mb - a.rss_mb) / (b.K - a.K), a.K, b.K))
+  end
+end

@@ -6,10 +6,12 @@
 -- outer step is timed; reported per inner step (outer step time / K), median of repeats,
 -- next to a first-order training step (plain grad, no graph) of the same model.
 --
--- Also: user and system CPU seconds and minor/major page faults per inner step (from
--- /proc/self/stat), live tensor bytes and resident memory at the end of the unroll, peak
--- RSS.  Each (model, K) runs in a fresh child process, so resident sizes do not inherit
--- an earlier run's caches; "RSS per step" is (end-of-unroll RSS at K2 - at K1) / (K2 - K1).
+-- Also: user and system CPU time and minor page faults per inner step (from
+-- /proc/self/stat, 10 ms ticks), for the repeats and for the first outer step of a fresh
+-- process, whose memory is all new; live tensor bytes and resident memory at the end of
+-- that first unroll; peak RSS.  Each (model, K) runs in a fresh child process, so resident
+-- sizes do not inherit an earlier run's caches; "per unrolled step" is the difference
+-- between K2 and K1 divided by K2 - K1.
 --
 --   ./m1d tools/meta_step.lua [--models mlp,cnn] [--ks 30,60] [--repeats 7]
 --   ./m1d tools/meta_step.lua --child mlp --k 30 --repeats 7      (one run, prints one line)
@@ -17,7 +19,7 @@ local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local cfg = util.parse_args(arg, {models = "mlp,cnn", ks = "30,60", repeats = 7, child = "", k = 30,
-                                  batch = 100, seed = 0, first_order = 200},
+                                  batch = 100, seed = 0, first_order = 200, collect = false},
                             "meta_step.lua: cost of an unrolled meta-learning step")
 
 local function median(t)
@@ -94,7 +96,7 @@ if cfg.child ~= "" then
     local t3 = m1d.clock()
     if r == 0 then
       local sw = procstat()
-      warm = {ms = ((t1 - t0) + (t3 - t2)) * 1e3 / K, sys_ms = (sw.stime - stw.stime) * 1e3 / K,
+      warm = {ms = ((t1 - t0) + (t3 - t2)) * 1e3 / K, rss_mb = rss_now, live_mb = ms.bytes_live / 2^20, sys_ms = (sw.stime - stw.stime) * 1e3 / K,
               user_ms = (sw.utime - stw.utime) * 1e3 / K, minflt = (sw.minflt - stw.minflt) / K}
     else
       times[r] = ((t1 - t0) + (t3 - t2)) * 1e3 / K
@@ -102,6 +104,7 @@ if cfg.child ~= "" then
       live[r], rss[r] = ms.bytes_live / 2^20, rss_now
     end
     p, final, glr = nil, nil, nil
+    if cfg.collect then collectgarbage() end   -- --collect: free each outer step's graph at once
   end
   st1 = procstat()
   local steps = cfg.repeats * K
@@ -110,6 +113,7 @@ if cfg.child ~= "" then
                user_ms = (st1.utime - st0.utime) * 1e3 / steps, sys_ms = (st1.stime - st0.stime) * 1e3 / steps,
                minflt = (st1.minflt - st0.minflt) / steps, majflt = (st1.majflt - st0.majflt) / steps,
                warm_ms = warm.ms, warm_sys_ms = warm.sys_ms, warm_user_ms = warm.user_ms, warm_minflt = warm.minflt,
+               warm_rss_mb = warm.rss_mb, warm_live_mb = warm.live_mb,
                live_mb = median(live), rss_mb = median(rss), peak_rss_mb = m1d.peak_rss_mb()}
   print(util.json_encode(out))
   return
@@ -118,33 +122,33 @@ end
 -- driver: one child per (model, K)
 local exe = arg[-1] or "./m1d"
 local script = arg[0]
-local rows = {}
-print(("%-4s %4s %8s %8s %8s %8s %6s %8s %8s %9s %8s %8s %8s"):format("model", "K", "ms/step", "unroll", "outer-bw",
-  "1st-ord", "ratio", "user ms", "sys ms", "minflt", "live MB", "RSS MB", "peak MB"))
+print(("%-5s %4s %8s %8s %8s %8s %6s %8s %8s %8s | %8s %8s %8s %8s | %8s %8s %8s"):format("model", "K", "ms/step",
+  "unroll", "outer-bw", "1st-ord", "ratio", "user ms", "sys ms", "minflt", "1st ms", "1st user", "1st sys", "1st flt",
+  "live MB", "RSS MB", "peak MB"))
 for name in cfg.models:gmatch("[^,]+") do
-  rows[name] = {}
+  local rs = {}
   for k in cfg.ks:gmatch("[^,]+") do
-    local cmd = ("%s %s --child %s --k %s --repeats %d --batch %d --seed %d"):format(exe, script, name, k, cfg.repeats,
-      cfg.batch, cfg.seed)
+    local cmd = ("%s %s --child %s --k %s --repeats %d --batch %d --seed %d%s"):format(exe, script, name, k,
+      cfg.repeats, cfg.batch, cfg.seed, cfg.collect and " --collect" or "")
     local f = assert(io.popen(cmd, "r"))
     local text = f:read("a")
     f:close()
     local line = text:match("(%b{})%s*$")
     if not line then error("meta_step: child failed: " .. cmd .. "\n" .. text, 0) end
     local r = util.json_decode(line)
-    rows[name][#rows[name] + 1] = r
-    print(("%-5s %4d %8.3f %8.3f %8.3f %8.3f %6.1f %8.3f %8.3f %9.1f %8.1f %8.1f %8.1f"):format(name, r.K, r.ms,
-      r.unroll_ms, r.back_ms, r.first_order_ms, r.ms / r.first_order_ms, r.user_ms, r.sys_ms, r.minflt, r.live_mb,
-      r.rss_mb, r.peak_rss_mb))
+    rs[#rs + 1] = r
+    print(("%-5s %4d %8.3f %8.3f %8.3f %8.3f %6.1f %8.3f %8.3f %8.1f | %8.3f %8.3f %8.3f %8.0f | %8.1f %8.1f %8.1f"):format(
+      name, r.K, r.ms, r.unroll_ms, r.back_ms, r.first_order_ms, r.ms / r.first_order_ms, r.user_ms, r.sys_ms,
+      r.minflt, r.warm_ms, r.warm_user_ms, r.warm_sys_ms, r.warm_minflt, r.warm_live_mb, r.warm_rss_mb, r.peak_rss_mb))
   end
-  for _, r in ipairs(rows[name]) do
-    print(("%-5s %4d first outer step (fresh process): %.3f ms/step, user %.3f sys %.3f ms/step, %.0f minflt/step"):format(
-      name, r.K, r.warm_ms, r.warm_user_ms, r.warm_sys_ms, r.warm_minflt))
-  end
-  local rs = rows[name]
   if #rs >= 2 then
     local a, b = rs[1], rs[#rs]
-    print(("%-5s per unrolled step: %.3f MB live, %.3f MB RSS (K %d -> %d)"):format(name,
-      (b.live_mb - a.live_mb) / (b.K - a.K), (b.rss_mb - a.rss_mb) / (b.K - a.K), a.K, b.K))
+    local d = b.K - a.K
+    print(("%-5s per unrolled step (K %d -> %d): %.3f MB live, %.3f MB RSS at the end of the unroll, %.3f MB peak RSS"):format(
+      name, a.K, b.K, (b.warm_live_mb - a.warm_live_mb) / d, (b.warm_rss_mb - a.warm_rss_mb) / d,
+      (b.peak_rss_mb - a.peak_rss_mb) / d))
   end
 end
+print("ms/step: an outer step / K (median of repeats): the unroll and the outer backward; 1st-ord: a plain")
+print("training step; user/sys/minflt per inner step over the repeats; '1st': the first outer step of a fresh")
+print("process (fresh memory: page faults); live/RSS: tensor bytes and resident size at the end of the first unroll.")

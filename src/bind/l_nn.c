@@ -67,6 +67,17 @@ static int l_pointwise_mlp (lua_State *L) {
 static int l_cross_entropy (lua_State *L) {
   return m1d_pushtensor(L, m1d_cross_entropy(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
+
+/* cross_entropy_backward(x, labels, g) */
+static int l_cross_entropy_backward (lua_State *L) {
+  return m1d_pushtensor(L, m1d_cross_entropy_backward(m1d_checktensor(L, 1), m1d_checktensor(L, 2),
+                                                      m1d_checktensor(L, 3)));
+}
+
+/* softmax_jvp(x, v) */
+static int l_softmax_jvp (lua_State *L) {
+  return m1d_pushtensor(L, m1d_softmax_jvp(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
 static int l_nll (lua_State *L) {
   return m1d_pushtensor(L, m1d_nll(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
@@ -189,7 +200,8 @@ void m1d_open_nn (lua_State *L) {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"max_pool1d", l_max_pool1d},
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"pointwise_mlp", l_pointwise_mlp},
-    {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
+    {"cross_entropy", l_cross_entropy}, {"cross_entropy_backward", l_cross_entropy_backward},
+    {"softmax_jvp", l_softmax_jvp}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
     {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},
     {"blas_info", l_blas_info},

@@ -194,6 +194,14 @@ local list = {
   {"m1d.nn.cross_entropy", "nn.cross_entropy(logits, y) -> Tensor",
    "Mean cross-entropy of logits [n, classes] against int64 labels y [n] (1-based or 0-based " ..
    "as documented by the runtime)."},
+  {"m1d.cross_entropy_backward", "m1d.cross_entropy_backward(x, labels, g) -> Tensor",
+   "The gradient of cross_entropy(x, labels) for upstream gradient g (a one-element tensor of x's " ..
+   "dtype): (softmax(x) - onehot(labels)) * g / n, x [n, classes], labels int64 [n] (0-based), " ..
+   "as one differentiable op.  It is what a gradient of cross_entropy taken with create_graph " ..
+   "records (one node); its own derivatives are softmax_jvp and itself, to any order."},
+  {"m1d.softmax_jvp", "m1d.softmax_jvp(x, v) -> Tensor",
+   "Softmax's Jacobian at x times v, row by row: p * (v - sum(v * p, 2)) with p = softmax(x, 2); " ..
+   "x and v [n, classes] of one dtype.  Differentiable to any order."},
   {"m1d.nn.mse", "nn.mse(a, b) -> Tensor", "Mean squared error."},
   {"m1d.nn.accuracy", "nn.accuracy(logits, y) -> number", "Fraction of rows whose argmax equals y."},
   {"m1d.nn.parameters", "model:parameters() -> {tensors}", "The parameter tensors in a fixed order."},

@@ -554,7 +554,18 @@ static m1d_Tensor *binary (BinaryOp op, m1d_Tensor *a, m1d_Tensor *b) {
   if (node == NULL) { m1d_decref(out); return NULL; }
   node->ip[0] = op;
   int fail = 0;
-  if (op == B_MUL || op == B_DIV || op == B_POW || op == B_MAX || op == B_MIN) {
+  /* Save what the rule will read.  mul reads a only for b's gradient and b only for a's:
+     a create_graph backward multiplies gradients by constants (relu's mask, a learning
+     rate that needs no gradient), and saving the gradient too kept a tensor per such op
+     alive in an unrolled graph for nothing.  div reads a only for b's gradient. */
+  int na = node->edges[0].needs, nb = node->edges[1].needs;
+  if (op == B_MUL) {
+    if (nb) fail |= m1d_node_save(node, 0, a);
+    if (na) fail |= m1d_node_save(node, 1, b);
+  } else if (op == B_DIV) {
+    if (nb) fail |= m1d_node_save(node, 0, a);
+    fail |= m1d_node_save(node, 1, b);
+  } else if (op == B_POW || op == B_MAX || op == B_MIN) {
     fail |= m1d_node_save(node, 0, a);
     fail |= m1d_node_save(node, 1, b);
   }

@@ -3,8 +3,9 @@
 -- The loop: a learned learning rate `lr` (a float32 0-dim tensor requiring grad), K inner
 -- SGD steps p <- p - lr * grad(loss(p), create_graph) through model:apply(p, x) at batch
 -- 100, then the gradient of a final loss (after the K steps) with respect to lr.  One such
--- outer step is timed; reported per inner step (outer step time / K), median of repeats,
--- next to a first-order training step (plain grad, no graph) of the same model.
+-- outer step is timed (wall and process CPU time); reported per inner step (outer step
+-- time / K), median of repeats, next to the CPU time of a first-order training step
+-- (plain grad, no graph) of the same model.
 --
 -- Also: user and system CPU time and minor page faults per inner step (from
 -- /proc/self/stat, 10 ms ticks), for the repeats and for the first outer step of a fresh
@@ -62,23 +63,23 @@ if cfg.child ~= "" then
     local p = {}
     for i, t in ipairs(init) do p[i] = t:detach():clone():requires_grad() end
     for s = 1, cfg.first_order + 20 do
-      local t0 = m1d.clock()
+      local t0 = os.clock()
       local x, y = batch(s)
       local loss = nn.cross_entropy(model:apply(p, x), y)
       local g = m1d.grad(loss, p)
       m1d.no_grad(function() for i = 1, #p do p[i] = (p[i] - 0.01 * g[i]):requires_grad() end end)
-      if s > 20 then fo[#fo + 1] = (m1d.clock() - t0) * 1e3 end
+      if s > 20 then fo[#fo + 1] = (os.clock() - t0) * 1e3 end
     end
   end
   collectgarbage(); collectgarbage()
 
   local lr = m1d.tensor(0.05, "float32"):requires_grad()
-  local times, unroll_ms, back_ms, live, rss = {}, {}, {}, {}, {}
+  local times, cpu, unroll_ms, back_ms, live, rss = {}, {}, {}, {}, {}, {}
   local st0, st1, stw, warm
   stw = procstat()
   for r = 0, cfg.repeats do              -- repeat 0 is a warm-up (fresh memory: page faults)
     if r == 1 then st0 = procstat() end
-    local t0 = m1d.clock()
+    local c0, t0 = os.clock(), m1d.clock()
     local p = init
     for s = 1, K do
       local x, y = batch(s)
@@ -93,13 +94,14 @@ if cfg.child ~= "" then
     local t2 = m1d.clock()
     local glr = m1d.grad(final, lr)
     assert(glr:item() == glr:item(), "meta-gradient is NaN")
-    local t3 = m1d.clock()
+    local t3, c3 = m1d.clock(), os.clock()
     if r == 0 then
       local sw = procstat()
       warm = {ms = ((t1 - t0) + (t3 - t2)) * 1e3 / K, rss_mb = rss_now, live_mb = ms.bytes_live / 2^20, sys_ms = (sw.stime - stw.stime) * 1e3 / K,
               user_ms = (sw.utime - stw.utime) * 1e3 / K, minflt = (sw.minflt - stw.minflt) / K}
     else
       times[r] = ((t1 - t0) + (t3 - t2)) * 1e3 / K
+      cpu[r] = (c3 - c0) * 1e3 / K
       unroll_ms[r], back_ms[r] = (t1 - t0) * 1e3 / K, (t3 - t2) * 1e3 / K
       live[r], rss[r] = ms.bytes_live / 2^20, rss_now
     end
@@ -108,7 +110,7 @@ if cfg.child ~= "" then
   end
   st1 = procstat()
   local steps = cfg.repeats * K
-  local out = {model = name, K = K, ms = median(times), unroll_ms = median(unroll_ms), back_ms = median(back_ms),
+  local out = {model = name, K = K, ms = median(times), cpu_ms = median(cpu), unroll_ms = median(unroll_ms), back_ms = median(back_ms),
                first_order_ms = median(fo),
                user_ms = (st1.utime - st0.utime) * 1e3 / steps, sys_ms = (st1.stime - st0.stime) * 1e3 / steps,
                minflt = (st1.minflt - st0.minflt) / steps, majflt = (st1.majflt - st0.majflt) / steps,
@@ -122,8 +124,8 @@ end
 -- driver: one child per (model, K)
 local exe = arg[-1] or "./m1d"
 local script = arg[0]
-print(("%-5s %4s %8s %8s %8s %8s %6s %8s %8s %8s | %8s %8s %8s %8s | %8s %8s %8s"):format("model", "K", "ms/step",
-  "unroll", "outer-bw", "1st-ord", "ratio", "user ms", "sys ms", "minflt", "1st ms", "1st user", "1st sys", "1st flt",
+print(("%-5s %4s %8s %8s %8s %8s %8s %6s %8s %8s %8s | %8s %8s %8s %8s | %8s %8s %8s"):format("model", "K", "ms/step",
+  "cpu ms", "unroll", "outer-bw", "1st-ord", "ratio", "user ms", "sys ms", "minflt", "1st ms", "1st user", "1st sys", "1st flt",
   "live MB", "RSS MB", "peak MB"))
 for name in cfg.models:gmatch("[^,]+") do
   local rs = {}
@@ -137,8 +139,8 @@ for name in cfg.models:gmatch("[^,]+") do
     if not line then error("meta_step: child failed: " .. cmd .. "\n" .. text, 0) end
     local r = util.json_decode(line)
     rs[#rs + 1] = r
-    print(("%-5s %4d %8.3f %8.3f %8.3f %8.3f %6.1f %8.3f %8.3f %8.1f | %8.3f %8.3f %8.3f %8.0f | %8.1f %8.1f %8.1f"):format(
-      name, r.K, r.ms, r.unroll_ms, r.back_ms, r.first_order_ms, r.ms / r.first_order_ms, r.user_ms, r.sys_ms,
+    print(("%-5s %4d %8.3f %8.3f %8.3f %8.3f %8.3f %6.1f %8.3f %8.3f %8.1f | %8.3f %8.3f %8.3f %8.0f | %8.1f %8.1f %8.1f"):format(
+      name, r.K, r.ms, r.cpu_ms, r.unroll_ms, r.back_ms, r.first_order_ms, r.cpu_ms / r.first_order_ms, r.user_ms, r.sys_ms,
       r.minflt, r.warm_ms, r.warm_user_ms, r.warm_sys_ms, r.warm_minflt, r.warm_live_mb, r.warm_rss_mb, r.peak_rss_mb))
   end
   if #rs >= 2 then
@@ -149,6 +151,7 @@ for name in cfg.models:gmatch("[^,]+") do
       (b.peak_rss_mb - a.peak_rss_mb) / d))
   end
 end
-print("ms/step: an outer step / K (median of repeats): the unroll and the outer backward; 1st-ord: a plain")
-print("training step; user/sys/minflt per inner step over the repeats; '1st': the first outer step of a fresh")
+print("ms/step: wall time of an outer step / K (median of repeats), split into the unroll and the outer backward;")
+print("cpu ms: the same in process CPU time (os.clock; steadier on a shared machine); 1st-ord: CPU time of a plain")
+print("training step, ratio = cpu ms / 1st-ord; user/sys/minflt per inner step over the repeats; '1st': the first outer step of a fresh")
 print("process (fresh memory: page faults); live/RSS: tensor bytes and resident size at the end of the first unroll.")

@@ -177,8 +177,11 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
   node->ip[0] = op;
   node->p[0] = p0;
   node->p[1] = p1;
+  /* relu keeps its output, not its input: y > 0 exactly where x > 0, and the output is
+     what the next layer keeps anyway (linear saves its input), so in a graph that is
+     kept (create_graph, retain_graph) the pre-activation can be freed. */
   int uses_output = op == U_EXP || op == U_TANH || op == U_SIGMOID || op == U_SQRT ||
-                    op == U_RPOW;
+                    op == U_RPOW || op == U_RELU;
   if (uses_output ? m1d_node_save_output(node, out) : m1d_node_save(node, 0, x)) {
     m1d_decref(out); return NULL;
   }
@@ -187,7 +190,7 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
 
 
 /* The first-order backward of relu, tanh and sigmoid in one loop: g * f' from the saved
-   input (relu) or output (tanh, sigmoid).  The rules below take two or three ops and as
+   output (y > 0 for relu).  The rules below take two or three ops and as
    many temporaries; these compute the same operations in the same order, so the same
    bits (g * (x > 0), g * (-(y y) + 1), g * (y (-y + 1))). */
 #define ACT_GRAD_LOOPS(T)                                                                 \
@@ -209,7 +212,7 @@ KERNEL static void act_grad_f64 (UnaryOp op, int64_t n, const double *g, const d
 static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   UnaryOp op = (UnaryOp)n->ip[0];
   if (create_graph || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
-  m1d_Tensor *v = op == U_RELU ? n->saved[0] : n->out;
+  m1d_Tensor *v = n->out;                      /* relu, tanh, sigmoid: the output */
   if (v == NULL || v->dtype != g->dtype || v->dtype == M1D_I64 || !m1d_same_shape(v, g) ||
       !m1d_is_contiguous(v) || !m1d_is_contiguous(g))
     return 0;
@@ -219,6 +222,35 @@ static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, in
   else act_grad_f64(op, m1d_numel(g), m1d_data(g), m1d_data(v), m1d_data(r));
   gin[0] = r;
   return 1;
+}
+
+/* relu's gradient g * (y > 0) from its output y, as one recorded op (create_graph): its
+   derivative in g is itself, y gets none (zero almost everywhere), and it keeps y, which
+   the graph keeps anyway, where cmp and mul kept a mask of their own.  The same loop as
+   the first-order path, so the same bits. */
+static m1d_Tensor *relu_backward (m1d_Tensor *g, m1d_Tensor *y);
+
+static int bw_relu_backward (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int create_graph) {
+  return (gin[0] = relu_backward(H, n->saved[0])) ? 0 : -1;
+}
+
+static m1d_Tensor *relu_backward (m1d_Tensor *g, m1d_Tensor *y) {
+  if (g->dtype != y->dtype || g->dtype == M1D_I64 || !m1d_same_shape(g, y) ||
+      !m1d_is_contiguous(g) || !m1d_is_contiguous(y)) {        /* unusual: composed */
+    m1d_Tensor *mask = m1d_cmp_scalar(y, M1D_GT, 0), *r = mask ? m1d_mul(g, mask) : NULL;
+    m1d_decref(mask);
+    return r;
+  }
+  m1d_Tensor *r = m1d_empty(g->dtype, g->ndim, g->shape), *ya = NULL;
+  if (r == NULL) return NULL;
+  if (g->dtype == M1D_F32) act_grad_f32(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  else act_grad_f64(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  if (!m1d_needs_grad(1, &g)) return r;
+  m1d_Node *node = m1d_record("relu_backward", bw_relu_backward, r, 1, &g);
+  if (node == NULL || (ya = m1d_detach(y)) == NULL) { m1d_decref(r); return NULL; }
+  m1d_node_save(node, 0, ya);               /* a detached alias: the mask is no edge */
+  m1d_decref(ya);
+  return r;
 }
 
 static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
@@ -235,8 +267,7 @@ static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_gr
       TRY(a, m1d_mul(y, y)); TRY(b, m1d_affine(a, -1, 1)); TRY(r, m1d_mul(g, b)); break;
     case U_SIGMOID:                                /* g y (1 - y) */
       TRY(a, m1d_affine(y, -1, 1)); TRY(b, m1d_mul(y, a)); TRY(r, m1d_mul(g, b)); break;
-    case U_RELU:
-      TRY(a, m1d_cmp_scalar(x, M1D_GT, 0)); TRY(r, m1d_mul(g, a)); break;
+    case U_RELU: TRY(r, relu_backward(g, y)); break;
     case U_SQRT:                                   /* g * 0.5 / y */
       TRY(a, m1d_rdiv(y, 0.5)); TRY(r, m1d_mul(g, a)); break;
     case U_ABS:

@@ -3,7 +3,7 @@ models, batch 100, float32, one thread), for side-by-side ratios.
 
 A learned lr (0-dim tensor requiring grad), K inner steps p <- p - lr * grad(loss(p),
 create_graph=True) through functional_call, then d(final loss)/d(lr).  Prints
-one JSON line per (model, K): ms per inner step (median of repeats; the first outer step,
+one JSON line per (model, K): ms per inner step, wall and process CPU time (median of repeats; the first outer step,
 in a fresh process, separately), user/system CPU and minor faults per inner step, peak RSS.
 
     /usr/bin/python3 tools/meta_step_torch.py [--models mlp,cnn] [--ks 30,60] [--repeats 7]
@@ -75,12 +75,12 @@ def child(name, K, repeats, batch):
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime, r.ru_stime, r.ru_minflt
 
-    times, warm = [], None
+    times, cpus, warm = [], [], None
     s0 = stat()
     for r in range(repeats + 1):
         if r == 1:
             s1 = stat()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         p = init
         for s in range(1, K + 1):
             x, y = batch_at(s)
@@ -92,16 +92,18 @@ def child(name, K, repeats, batch):
         glr = torch.autograd.grad(final, lr)[0]
         assert glr.item() == glr.item()
         dt = (time.perf_counter() - t0) * 1e3 / K
+        dc = (time.process_time() - c0) * 1e3 / K
         if r == 0:
             sw = stat()
             warm = {"warm_ms": dt, "warm_user_ms": (sw[0] - s0[0]) * 1e3 / K,
                     "warm_sys_ms": (sw[1] - s0[1]) * 1e3 / K, "warm_minflt": (sw[2] - s0[2]) / K}
         else:
             times.append(dt)
+            cpus.append(dc)
         del p, final, glr, g, loss
     s2 = stat()
     steps = repeats * K
-    out = {"model": name, "K": K, "ms": statistics.median(times),
+    out = {"model": name, "K": K, "ms": statistics.median(times), "cpu_ms": statistics.median(cpus),
            "user_ms": (s2[0] - s1[0]) * 1e3 / steps, "sys_ms": (s2[1] - s1[1]) * 1e3 / steps,
            "minflt": (s2[2] - s1[2]) / steps,
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -127,9 +129,9 @@ def main():
                    "--batch", str(a.batch)]
             line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
             r = json.loads(line)
-            print("%-4s K %3d  %.3f ms/step  (first outer step %.3f ms/step, sys %.3f ms/step, %.0f minflt/step)  "
+            print("%-4s K %3d  %.3f ms/step, %.3f ms CPU/step  (first outer step %.3f ms/step, sys %.3f ms/step, %.0f minflt/step)  "
                   "user %.3f sys %.3f ms/step  peak RSS %.1f MB"
-                  % (name, r["K"], r["ms"], r["warm_ms"], r["warm_sys_ms"], r["warm_minflt"], r["user_ms"],
+                  % (name, r["K"], r["ms"], r["cpu_ms"], r["warm_ms"], r["warm_sys_ms"], r["warm_minflt"], r["user_ms"],
                      r["sys_ms"], r["peak_rss_mb"]))
 
 

@@ -207,25 +207,27 @@ static int check_g (const char *op, const m1d_Tensor *x, const m1d_Tensor *g) {
   return 0;
 }
 
-/* saved: 0 x (contiguous), 1 labels, 2 g, 3 the rows' lse (float64 [N]) */
+/* saved: 0 x (as given: the recorded rule differentiates through it), 1 labels, 2 g,
+   3 the rows' lse (float64 [N]) */
 static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *x = n->saved[0], *labels = n->saved[1], *g = n->saved[2];
   const double *lse = m1d_data(n->saved[3]);
   int64_t N = x->shape[0];
-  m1d_Tensor *gN = NULL, *Gs = NULL, *one = NULL, *r = NULL, *m = NULL, *s = NULL, *Gc = NULL;
+  m1d_Tensor *gN = NULL, *Gs = NULL, *one = NULL, *r = NULL, *m = NULL, *s = NULL, *Gc = NULL, *xc = NULL;
   if (!create_graph) {                      /* fused: one pass per output */
     TRY(Gc, m1d_contiguous_raw(G));
+    TRY(xc, m1d_contiguous_raw(x));
     if (n->edges[0].needs) {
       TRY(gin[0], m1d_empty(x->dtype, 2, x->shape));
-      jvp_rows(x, Gc, lse, m1d_item(g) / (double)N, gin[0]);
+      jvp_rows(xc, Gc, lse, m1d_item(g) / (double)N, gin[0]);
     }
     if (n->edges[1].needs) {
       double d = x->dtype == M1D_F32
-        ? gdot_f32(N, x->shape[1], m1d_data(x), labels, lse, m1d_data(Gc))
-        : gdot_f64(N, x->shape[1], m1d_data(x), labels, lse, m1d_data(Gc));
+        ? gdot_f32(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc))
+        : gdot_f64(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc));
       TRY(gin[1], m1d_full(g->dtype, g->ndim, g->shape, d / (double)N));
     }
-    m1d_decref(Gc);
+    m1d_decref(Gc); m1d_decref(xc);
     return 0;
   }
   if (n->edges[0].needs) {                  /* softmax_jvp(x, G * g / N) */
@@ -243,7 +245,7 @@ static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int cre
   return 0;
 fail:
   m1d_decref(gN); m1d_decref(Gs); m1d_decref(one); m1d_decref(r); m1d_decref(m); m1d_decref(s);
-  m1d_decref(Gc);
+  m1d_decref(Gc); m1d_decref(xc);
   for (int i = 0; i < 2; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
   return -1;
 }
@@ -266,7 +268,7 @@ static m1d_Tensor *ce_backward_lse (m1d_Tensor *x, m1d_Tensor *labels, m1d_Tenso
   if (m1d_needs_grad(2, in)) {
     m1d_Node *node = m1d_record("cross_entropy_backward", bw_ce_backward, out, 2, in);
     if (node == NULL) goto fail;
-    m1d_node_save(node, 0, xc);
+    m1d_node_save(node, 0, x);
     m1d_node_save(node, 1, labels);
     m1d_node_save(node, 2, g);
     m1d_node_save(node, 3, lse);

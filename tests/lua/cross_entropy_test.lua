@@ -39,6 +39,12 @@ both("the gradient of cross_entropy (its second and third order)", function(x, g
     return m1d.grad(m1d.cross_entropy(xl, labels), {xl}, {grad_outputs = {g}, create_graph = true})[1]
   end)
 end, {randn(6, 5), m1d.tensor(0.8, F)})
+both("the gradient of cross_entropy of a transposed view (second and third order)", function(x)
+  return m1d.enable_grad(function()
+    local xl = leaf(x)
+    return m1d.grad(m1d.cross_entropy(xl:t(), labels), {xl}, {create_graph = true})[1]
+  end)
+end, {randn(5, 6)})
 local xin = randn(6, 4)
 both("cross_entropy through a linear layer, third order in the weight", function(w)
   return m1d.enable_grad(function()
@@ -46,6 +52,12 @@ both("cross_entropy through a linear layer, third order in the weight", function
     return m1d.grad(m1d.cross_entropy(xin:matmul(wl), labels), {wl}, {create_graph = true})[1]
   end)
 end, {randn(4, 5)})
+
+-- strided (transposed) logits and directions take the same paths as contiguous ones
+both("softmax_jvp of transposed views", function(x, v) return m1d.softmax_jvp(x:t(), v:t()) end,
+     {randn(5, 6), randn(5, 6)})
+both("cross_entropy_backward of a transposed view",
+     function(x, g) return m1d.cross_entropy_backward(x:t(), labels, g) end, {randn(5, 6), m1d.tensor(0.7, F)})
 
 -- ---------------------------------------------------------------- fused vs composed
 

@@ -143,9 +143,17 @@ static int check_pair (const char *op, const char *vname, const m1d_Tensor *x, c
   return 0;
 }
 
-static int bw_softmax_jvp (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *x = n->saved[0], *v = n->saved[1];
+/* An upstream gradient in x's dtype (a new reference): the engine passes grad_outputs as
+   given, and the loops below read raw float32 or float64 data. */
+static m1d_Tensor *in_dtype (m1d_Tensor *G, m1d_DType dt) {
+  if (G->dtype == dt) { m1d_incref(G); return G; }
+  return m1d_cast(G, dt);
+}
+
+static int bw_softmax_jvp (m1d_Node *n, m1d_Tensor *H0, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *x = n->saved[0], *v = n->saved[1], *H = in_dtype(H0, x->dtype);
   m1d_Tensor *p = NULL, *a = NULL, *b = NULL, *s = NULL, *t = NULL, *u = NULL;
+  if (H == NULL) return -1;
   if (n->edges[1].needs) TRY(gin[1], m1d_softmax_jvp(x, H));       /* J is symmetric */
   if (n->edges[0].needs) {
     TRY(p, m1d_softmax(x, 1));
@@ -156,18 +164,21 @@ static int bw_softmax_jvp (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int cre
     TRY(gin[0], m1d_softmax_jvp(x, b));
   }
   m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
+  m1d_decref(H);
   return 0;
 fail:
   m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
+  m1d_decref(H);
   m1d_decref(gin[1]); gin[1] = NULL;
   return -1;
 }
 
 /* softmax_jvp with the row log-sum-exps when the caller has them (lse NULL: computed) */
-static m1d_Tensor *softmax_jvp_lse (m1d_Tensor *x, m1d_Tensor *v, const double *lse_in, double c) {
-  m1d_Tensor *xc = NULL, *vc = NULL, *out = NULL, *in[2] = {x, v};
+static m1d_Tensor *softmax_jvp_lse (m1d_Tensor *x, m1d_Tensor *v0, const double *lse_in, double c) {
+  m1d_Tensor *v = in_dtype(v0, x->dtype), *xc = NULL, *vc = NULL, *out = NULL, *in[2] = {x, v};
   double lse_local[256], *lse = lse_local;
   int64_t N = x->shape[0];
+  if (v == NULL) return NULL;
   if ((xc = m1d_contiguous_raw(x)) == NULL || (vc = m1d_contiguous_raw(v)) == NULL ||
       (out = m1d_empty(x->dtype, 2, x->shape)) == NULL) goto fail;
   if (lse_in) lse = (double *)lse_in;
@@ -187,9 +198,10 @@ static m1d_Tensor *softmax_jvp_lse (m1d_Tensor *x, m1d_Tensor *v, const double *
     m1d_node_save(node, 0, x);
     m1d_node_save(node, 1, v);
   }
+  m1d_decref(v);
   return out;
 fail:
-  m1d_decref(xc); m1d_decref(vc); m1d_decref(out);
+  m1d_decref(v); m1d_decref(xc); m1d_decref(vc); m1d_decref(out);
   return NULL;
 }
 
@@ -215,7 +227,7 @@ static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int cre
   int64_t N = x->shape[0];
   m1d_Tensor *gN = NULL, *Gs = NULL, *one = NULL, *r = NULL, *m = NULL, *s = NULL, *Gc = NULL, *xc = NULL;
   if (!create_graph) {                      /* fused: one pass per output */
-    TRY(Gc, m1d_contiguous_raw(G));
+    TRY(Gc, G->dtype == x->dtype ? m1d_contiguous_raw(G) : m1d_cast_raw(G, x->dtype));
     TRY(xc, m1d_contiguous_raw(x));
     if (n->edges[0].needs) {
       TRY(gin[0], m1d_empty(x->dtype, 2, x->shape));

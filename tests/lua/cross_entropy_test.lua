@@ -134,6 +134,27 @@ do
   end
 end
 
+-- an upstream gradient of another dtype (grad_outputs are passed as given) is cast, not read
+-- as raw data of x's dtype: float32 x, float32 or float64 G, plain and recorded
+do
+  m1d.manual_seed(1)
+  local x0, G = m1d.randn({4, 3}), m1d.randn({4, 3})
+  local l = m1d.tensor({0, 1, 2, 1}, "int64")
+  for _, cg in ipairs({false, true}) do
+    local function run(Gin)
+      local xx = x0:clone():requires_grad()
+      local o = m1d.cross_entropy_backward(xx, l, m1d.tensor(1.5, "float32"))
+      local gx = m1d.grad(o, {xx}, {grad_outputs = {Gin}, create_graph = cg})[1]
+      local o2 = m1d.softmax_jvp(xx, G)
+      return gx, m1d.grad(o2, {xx}, {grad_outputs = {Gin}, create_graph = cg})[1]
+    end
+    local a1, a2 = run(G)
+    local b1, b2 = run(G:double())
+    T.ok((a1:double() - b1:double()):abs():max():item() < 1e-6 and (a2:double() - b2:double()):abs():max():item() < 1e-6,
+         ("float64 upstream gradient of float32 ops (%s)"):format(cg and "recorded" or "fused"))
+  end
+end
+
 -- ---------------------------------------------------------------- bad input
 
 local x = randn(6, 5)

@@ -531,6 +531,31 @@ do
   end
 end
 
+-- grad_outputs of another dtype are cast to the output's by the engine (the fused float32
+-- rules read their upstream gradient as raw float32: a float64 one was read as garbage)
+do
+  m1d.manual_seed(12)
+  local x0, w = m1d.randn(2, 3, 9), m1d.randn(4, 3, 3)
+  local xs, wi, wh, bi, bh = m1d.randn(3, 5, 1), m1d.randn(12, 1), m1d.randn(12, 4), m1d.randn(12), m1d.randn(12)
+  local cases = {
+    {"conv1d", function(x) return m1d.conv1d(x, w, nil, 2, 1) end, x0},
+    {"gru", function(x) return m1d.gru(x, nil, wi, wh, bi, bh, false) end, xs},
+    {"cross_entropy_backward", function(x)
+      return m1d.cross_entropy_backward(x, m1d.tensor({0, 1, 2, 1}, "int64"), m1d.tensor(1.5, "float32"))
+    end, m1d.randn(4, 3)},
+  }
+  for _, c in ipairs(cases) do
+    local G = m1d.randn(c[2](c[3]):size())
+    local function run(Gin)
+      local x = c[3]:clone():requires_grad()
+      return m1d.grad(c[2](x), {x}, {grad_outputs = {Gin}})[1]
+    end
+    local a, b = run(G), run(G:double())
+    T.ok(b:dtype() == "float32" and (a - b):abs():max():item() == 0,
+         c[1] .. ": a float64 grad_output of a float32 output gives the float32 one's gradient")
+  end
+end
+
 -- conv1d with a frozen weight (the node then keeps no columns): the same input gradient
 do
   m1d.manual_seed(9)

@@ -15,6 +15,7 @@
 -- between K2 and K1 divided by K2 - K1.
 --
 --   ./m1d tools/meta_step.lua [--models mlp,cnn] [--ks 30,60] [--repeats 7]
+--   (models: nn.models' mlp, cnn, gru, logistic, and mlp_tanh, metalearn_lr's 40-50-10 tanh MLP)
 --   ./m1d tools/meta_step.lua --child mlp --k 30 --repeats 7      (one run, prints one line)
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
@@ -49,7 +50,9 @@ if cfg.child ~= "" then
   local name, K, B = cfg.child, cfg.k, cfg.batch
   local data = m1d.mnist1d.frozen()
   m1d.manual_seed(cfg.seed)
-  local model = assert(nn.models[name], "unknown model " .. name)()
+  -- mlp_tanh: the metalearn_lr experiment's 40-50-10 tanh MLP
+  local extra = {mlp_tanh = function() return nn.Sequential(nn.Linear(40, 50), nn.Tanh(), nn.Linear(50, 10)) end}
+  local model = assert(nn.models[name] or extra[name], "unknown model " .. name)()
   local init = model:parameters()
   local n = data.x:size(1)
   local function batch(s)

@@ -386,6 +386,42 @@ do
   end
   T.ok(worst < 1e-13, ("residual relu MLP: relu and x * (x > 0) agree to third order (%.2g)"):format(worst))
 end
+-- tanh and sigmoid: their create_graph backward is one tanh_backward / sigmoid_backward op
+-- (kept: the output and the upstream gradient); to third order, and against the same
+-- functions written with exp at orders 1-3
+for _, act in ipairs({"tanh", "sigmoid"}) do
+  local x0 = randn(5, 4)
+  local function leaf(t) return t:is_requiring_grad() and t or t:detach():requires_grad() end
+  both(act .. " MLP: the gradient's second and third order", function(w1, v)
+    return m1d.enable_grad(function()
+      local a = leaf(w1)
+      local loss = m1d.cross_entropy(x0:matmul(a)[act](x0:matmul(a)):matmul(v), long({0, 2, 1, 1, 2}))
+      return m1d.grad(loss, {a}, {create_graph = true})[1]
+    end)
+  end, {randn(4, 6), randn(6, 3)})
+  local composed = act == "tanh" and function(z) return 1 - 2 / ((z * 2):exp() + 1) end
+                                  or function(z) return 1 / ((-z):exp() + 1) end
+  local function derivs(f)
+    m1d.manual_seed(31)
+    local w1, v, u = m1d.randn({4, 6}, F), m1d.randn({6, 3}, F), m1d.randn({4, 6}, F)
+    local x = w1:clone():requires_grad()
+    local h = f(x0:matmul(x))
+    local g = m1d.grad(m1d.cross_entropy((h * h):matmul(v), long({0, 2, 1, 1, 2})), {x}, {create_graph = true})[1]
+    local h2 = m1d.grad((g * u):sum(), {x}, {create_graph = true})[1]
+    local h3 = m1d.grad((h2 * u):sum(), {x})[1]
+    return {g, h2, h3}
+  end
+  local a, b = derivs(function(z) return z[act](z) end), derivs(composed)
+  local worst = 0
+  for i = 1, 3 do
+    worst = math.max(worst, (a[i]:detach() - b[i]:detach()):abs():max():item() / (1 + b[i]:abs():max():item()))
+  end
+  T.ok(worst < 1e-12, ("%s: derivatives to third order agree with the exp-composed function (%.2g)"):format(act, worst))
+  local z = randn(3, 4):requires_grad()
+  T.is(m1d.grad((z[act](z) ^ 2):sum(), {z}, {create_graph = true})[1]:grad_fn(), act .. "_backward",
+       act .. "'s gradient with create_graph is one " .. act .. "_backward node")
+end
+
 both("conv -> pool -> flatten -> linear", function(x, w, v)
   local h = m1d.conv1d(x, w, nil, 1, 1):tanh()
   return m1d.linear(m1d.avg_pool1d(h, 2):flatten(2), v)

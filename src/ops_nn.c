@@ -143,8 +143,9 @@ static int check_pair (const char *op, const char *vname, const m1d_Tensor *x, c
   return 0;
 }
 
-/* An upstream gradient in x's dtype (a new reference): the engine passes grad_outputs as
-   given, and the loops below read raw float32 or float64 data. */
+/* An upstream gradient in x's dtype (a new reference): the loops below read raw float32
+   or float64 data.  The engine casts grad_outputs to their output's dtype; this keeps the
+   rules safe for any caller that does not (a rule handed a gradient directly). */
 static m1d_Tensor *in_dtype (m1d_Tensor *G, m1d_DType dt) {
   if (G->dtype == dt) { m1d_incref(G); return G; }
   return m1d_cast(G, dt);

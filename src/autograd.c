@@ -311,7 +311,10 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
   /* seed the roots */
   for (int r = 0; r < nroots; r++) {
     m1d_Tensor *g = (grad_roots && grad_roots[r]) ? grad_roots[r] : NULL;
-    if (g) m1d_incref(g);
+    /* a grad_output of another dtype is cast to the output's (as PyTorch does): fused
+       rules read their upstream gradient as raw data of their own dtype */
+    if (g && g->dtype != roots[r]->dtype) { if ((g = m1d_cast(g, roots[r]->dtype)) == NULL) goto restore; }
+    else if (g) m1d_incref(g);
     else if ((g = m1d_full(roots[r]->dtype, roots[r]->ndim, roots[r]->shape, 1.0)) == NULL) goto restore;
     if (roots[r]->grad_fn) {
       if (roots[r]->grad_fn->mark != mark) { m1d_decref(g); continue; }

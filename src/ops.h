@@ -101,6 +101,11 @@ m1d_Tensor *m1d_linear (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b);  /* x W^T 
 /* ---- layers and losses (ops_nn.c) ---- */
 m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt);
 m1d_Tensor *m1d_cross_entropy (m1d_Tensor *logits, m1d_Tensor *labels);   /* mean over rows */
+/* Its gradient as one differentiable op: (softmax(x) - onehot(labels)) * g / N, x [N,K],
+   g a one-element tensor (the upstream gradient of the loss). */
+m1d_Tensor *m1d_cross_entropy_backward (m1d_Tensor *x, m1d_Tensor *labels, m1d_Tensor *g);
+/* Softmax's Jacobian (rows of x [N,K]) times v [N,K]: p * (v - rowsum(v * p)), p = softmax(x, 1). */
+m1d_Tensor *m1d_softmax_jvp (m1d_Tensor *x, m1d_Tensor *v);
 m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels);
 m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b);                      /* mean over elements */
 m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad);

@@ -177,9 +177,15 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
   node->ip[0] = op;
   node->p[0] = p0;
   node->p[1] = p1;
+  /* relu keeps its output, not its input: y > 0 exactly where x > 0, and the output is
+     what the next layer keeps anyway (linear saves its input), so in a graph that is
+     kept (create_graph, retain_graph) the pre-activation can be freed. */
   int uses_output = op == U_EXP || op == U_TANH || op == U_SIGMOID || op == U_SQRT ||
-                    op == U_RPOW;
-  if (uses_output ? m1d_node_save_output(node, out) : m1d_node_save(node, 0, x)) {
+                    op == U_RPOW || op == U_RELU;
+  /* neg and affine's rules read only the upstream gradient: keeping x kept a tensor per
+     such op alive in every recorded backward (tanh's, sigmoid's, div's use affine) */
+  int uses_nothing = op == U_NEG || op == U_AFFINE;
+  if (!uses_nothing && (uses_output ? m1d_node_save_output(node, out) : m1d_node_save(node, 0, x))) {
     m1d_decref(out); return NULL;
   }
   return out;
@@ -187,7 +193,7 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
 
 
 /* The first-order backward of relu, tanh and sigmoid in one loop: g * f' from the saved
-   input (relu) or output (tanh, sigmoid).  The rules below take two or three ops and as
+   output (y > 0 for relu).  The rules below take two or three ops and as
    many temporaries; these compute the same operations in the same order, so the same
    bits (g * (x > 0), g * (-(y y) + 1), g * (y (-y + 1))). */
 #define ACT_GRAD_LOOPS(T)                                                                 \
@@ -209,7 +215,7 @@ KERNEL static void act_grad_f64 (UnaryOp op, int64_t n, const double *g, const d
 static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   UnaryOp op = (UnaryOp)n->ip[0];
   if (create_graph || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
-  m1d_Tensor *v = op == U_RELU ? n->saved[0] : n->out;
+  m1d_Tensor *v = n->out;                      /* relu, tanh, sigmoid: the output */
   if (v == NULL || v->dtype != g->dtype || v->dtype == M1D_I64 || !m1d_same_shape(v, g) ||
       !m1d_is_contiguous(v) || !m1d_is_contiguous(g))
     return 0;
@@ -219,6 +225,110 @@ static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, in
   else act_grad_f64(op, m1d_numel(g), m1d_data(g), m1d_data(v), m1d_data(r));
   gin[0] = r;
   return 1;
+}
+
+/* relu's gradient g * (y > 0) from its output y, as one recorded op (create_graph): its
+   derivative in g is itself, y gets none (zero almost everywhere), and it keeps y, which
+   the graph keeps anyway, where cmp and mul kept a mask of their own.  The same loop as
+   the first-order path, so the same bits. */
+static m1d_Tensor *relu_backward (m1d_Tensor *g, m1d_Tensor *y);
+
+static int bw_relu_backward (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int create_graph) {
+  return (gin[0] = relu_backward(H, n->saved[0])) ? 0 : -1;
+}
+
+static m1d_Tensor *relu_backward (m1d_Tensor *g, m1d_Tensor *y) {
+  if (g->dtype != y->dtype || g->dtype == M1D_I64 || !m1d_same_shape(g, y) ||
+      !m1d_is_contiguous(g) || !m1d_is_contiguous(y)) {        /* unusual: composed */
+    m1d_Tensor *mask = m1d_cmp_scalar(y, M1D_GT, 0), *r = mask ? m1d_mul(g, mask) : NULL;
+    m1d_decref(mask);
+    return r;
+  }
+  m1d_Tensor *r = m1d_empty(g->dtype, g->ndim, g->shape), *ya = NULL;
+  if (r == NULL) return NULL;
+  if (g->dtype == M1D_F32) act_grad_f32(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  else act_grad_f64(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  if (!m1d_needs_grad(1, &g)) return r;
+  m1d_Node *node = m1d_record("relu_backward", bw_relu_backward, r, 1, &g);
+  if (node == NULL || (ya = m1d_detach(y)) == NULL) { m1d_decref(r); return NULL; }
+  m1d_node_save(node, 0, ya);               /* a detached alias: the mask is no edge */
+  m1d_decref(ya);
+  return r;
+}
+
+/* tanh's and sigmoid's gradients likewise, from the output y: g (1 - y^2) and
+   g y (1 - y), with the first-order loop's bits (the composed rules' operations in their
+   order).  Their derivatives: in g the op itself; in y, H g (-2 y) and H g (1 - 2 y).
+   The composed rules (mul, affine, mul) kept y^2 or 1 - y and their product besides g and
+   y; this keeps g and y only.  Without a graph to record, both derivatives in one loop. */
+static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y);
+
+#define ACT_BW2_LOOPS(T)                                                                  \
+  static void act_bw2_##T (UnaryOp op, int64_t n, const T *H, const T *g, const T *y,    \
+                           T *gg, T *gy) {                                                \
+    for (int64_t i = 0; i < n; i++) {                                                     \
+      if (op == U_TANH) {                                                                 \
+        if (gg) gg[i] = H[i] * (-(y[i] * y[i]) + (T)1);                                   \
+        if (gy) gy[i] = (H[i] * g[i]) * y[i] * (T)-2;                                     \
+      } else {                                                                            \
+        if (gg) gg[i] = H[i] * (y[i] * (-y[i] + (T)1));                                   \
+        if (gy) gy[i] = (H[i] * g[i]) * ((T)-2 * y[i] + (T)1);                            \
+      }                                                                                   \
+    }                                                                                     \
+  }
+ACT_BW2_LOOPS(float)
+ACT_BW2_LOOPS(double)
+
+/* saved: 0 y, 1 g (when y needs a gradient) */
+static int bw_act_backward (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int create_graph) {
+  UnaryOp op = (UnaryOp)n->ip[0];
+  m1d_Tensor *y = n->saved[0], *g = n->saved[1], *t1 = NULL, *t2 = NULL;
+  int ng = n->edges[0].needs, ny = n->edges[1].needs;
+  if (!create_graph && H->dtype == y->dtype && m1d_same_shape(H, y) && m1d_is_contiguous(H) &&
+      m1d_is_contiguous(y) && (!ny || (g->dtype == y->dtype && m1d_is_contiguous(g)))) {
+    if (ng) TRY(gin[0], m1d_empty(y->dtype, y->ndim, y->shape));
+    if (ny) TRY(gin[1], m1d_empty(y->dtype, y->ndim, y->shape));
+    int64_t cnt = m1d_numel(y);
+    void *gg = ng ? m1d_data(gin[0]) : NULL, *gy = ny ? m1d_data(gin[1]) : NULL;
+    if (y->dtype == M1D_F32) act_bw2_float(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
+    else act_bw2_double(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
+    return 0;
+  }
+  if (ng) TRY(gin[0], act_backward(op, H, y));
+  if (ny) {
+    TRY(t1, m1d_mul(H, g));
+    TRY(t2, op == U_TANH ? m1d_mul(t1, y) : m1d_affine(y, -2, 1));
+    if (op == U_TANH) TRY(gin[1], m1d_affine(t2, -2, 0));
+    else TRY(gin[1], m1d_mul(t1, t2));
+  }
+  m1d_decref(t1); m1d_decref(t2);
+  return 0;
+fail:
+  m1d_decref(t1); m1d_decref(t2);
+  for (int i = 0; i < 2; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
+  return -1;
+}
+
+static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y) {
+  m1d_Tensor *a = NULL, *b = NULL, *r = NULL;
+  if (g->dtype != y->dtype || g->dtype == M1D_I64 || !m1d_same_shape(g, y) ||
+      !m1d_is_contiguous(g) || !m1d_is_contiguous(y)) {        /* unusual: composed */
+    if (op == U_TANH) { if ((a = m1d_mul(y, y)) && (b = m1d_affine(a, -1, 1))) r = m1d_mul(g, b); }
+    else if ((a = m1d_affine(y, -1, 1)) && (b = m1d_mul(y, a))) r = m1d_mul(g, b);
+    m1d_decref(a); m1d_decref(b);
+    return r;
+  }
+  if ((r = m1d_empty(g->dtype, g->ndim, g->shape)) == NULL) return NULL;
+  if (g->dtype == M1D_F32) act_grad_f32(op, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  else act_grad_f64(op, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  m1d_Tensor *in[2] = {g, y};
+  if (!m1d_needs_grad(2, in)) return r;
+  m1d_Node *node = m1d_record(op == U_TANH ? "tanh_backward" : "sigmoid_backward", bw_act_backward, r, 2, in);
+  if (node == NULL) { m1d_decref(r); return NULL; }
+  node->ip[0] = op;
+  m1d_node_save(node, 0, y);
+  if (node->edges[1].needs) m1d_node_save(node, 1, g);
+  return r;
 }
 
 static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
@@ -231,12 +341,9 @@ static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_gr
     case U_NEG: TRY(r, m1d_neg(g)); break;
     case U_EXP: TRY(r, m1d_mul(g, y)); break;
     case U_LOG: TRY(r, m1d_div(g, x)); break;
-    case U_TANH:                                   /* g (1 - y^2) */
-      TRY(a, m1d_mul(y, y)); TRY(b, m1d_affine(a, -1, 1)); TRY(r, m1d_mul(g, b)); break;
-    case U_SIGMOID:                                /* g y (1 - y) */
-      TRY(a, m1d_affine(y, -1, 1)); TRY(b, m1d_mul(y, a)); TRY(r, m1d_mul(g, b)); break;
-    case U_RELU:
-      TRY(a, m1d_cmp_scalar(x, M1D_GT, 0)); TRY(r, m1d_mul(g, a)); break;
+    case U_TANH: case U_SIGMOID:                   /* g (1 - y^2), g y (1 - y) */
+      TRY(r, act_backward((UnaryOp)n->ip[0], g, y)); break;
+    case U_RELU: TRY(r, relu_backward(g, y)); break;
     case U_SQRT:                                   /* g * 0.5 / y */
       TRY(a, m1d_rdiv(y, 0.5)); TRY(r, m1d_mul(g, a)); break;
     case U_ABS:
@@ -554,7 +661,18 @@ static m1d_Tensor *binary (BinaryOp op, m1d_Tensor *a, m1d_Tensor *b) {
   if (node == NULL) { m1d_decref(out); return NULL; }
   node->ip[0] = op;
   int fail = 0;
-  if (op == B_MUL || op == B_DIV || op == B_POW || op == B_MAX || op == B_MIN) {
+  /* Save what the rule will read.  mul reads a only for b's gradient and b only for a's:
+     a create_graph backward multiplies gradients by constants (relu's mask, a learning
+     rate that needs no gradient), and saving the gradient too kept a tensor per such op
+     alive in an unrolled graph for nothing.  div reads a only for b's gradient. */
+  int na = node->edges[0].needs, nb = node->edges[1].needs;
+  if (op == B_MUL) {
+    if (nb) fail |= m1d_node_save(node, 0, a);
+    if (na) fail |= m1d_node_save(node, 1, b);
+  } else if (op == B_DIV) {
+    if (nb) fail |= m1d_node_save(node, 0, a);
+    fail |= m1d_node_save(node, 1, b);
+  } else if (op == B_POW || op == B_MAX || op == B_MIN) {
     fail |= m1d_node_save(node, 0, a);
     fail |= m1d_node_save(node, 1, b);
   }

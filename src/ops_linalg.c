@@ -167,8 +167,10 @@ m1d_Tensor *m1d_matmul (m1d_Tensor *a, m1d_Tensor *b) {
   if (out == NULL || !m1d_needs_grad(2, in)) return out;
   m1d_Node *node = m1d_record("matmul", bw_matmul, out, 2, in);
   if (node == NULL) { m1d_decref(out); return NULL; }
-  m1d_node_save(node, 0, a);
-  m1d_node_save(node, 1, b);
+  /* each operand is read only for the other's gradient: a kept graph (create_graph)
+     holds nothing for a side that needs none (a weight gradient g^T x of data x) */
+  if (node->edges[1].needs) m1d_node_save(node, 0, a);
+  if (node->edges[0].needs) m1d_node_save(node, 1, b);
   return out;
 }
 
@@ -235,7 +237,9 @@ m1d_Tensor *m1d_linear (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b) {
   if (!m1d_needs_grad(nin, ins)) return out;
   m1d_Node *node = m1d_record("linear", bw_linear, out, nin, ins);
   if (node == NULL) { m1d_decref(out); return NULL; }
-  m1d_node_save(node, 0, x);
-  m1d_node_save(node, 1, w);
+  /* x is read only for w's gradient and w only for x's (the first layer's weight, over
+     data, is not kept for an unrolled graph) */
+  if (node->edges[1].needs) m1d_node_save(node, 0, x);
+  if (node->edges[0].needs) m1d_node_save(node, 1, w);
   return out;
 }

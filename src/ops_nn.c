@@ -1,9 +1,9 @@
 /*
 ** ops_nn.c — losses and pools: cross-entropy, NLL, MSE, max/avg/L2 pooling.
 **
-** cross_entropy has a fused forward (log-sum-exp per row) and a backward
-** written with ops ((softmax - onehot) * g / N), so it has every order of
-** derivative; a first-order backward (no graph to record) runs fused.
+** cross_entropy has a fused forward (log-sum-exp per row) and a fused backward,
+** cross_entropy_backward, itself a differentiable op (its derivatives are it and
+** softmax_jvp), so every order of derivative exists and each records one node.
 ** The pools are compositions of unfold1d (im2col) and reductions: their
 ** gradients come from those ops' rules.  conv1d is in ops_conv1d.c.
 */
@@ -12,6 +12,7 @@
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
 #endif
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ops_impl.h"
 #include "fastmath.h"
@@ -56,50 +57,264 @@ m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
   return out;
 }
 
-/* The first-order backward in one pass: (exp(x - lse) - onehot) * g / N per element,
-   with the row log-sum-exps the forward saved (float32 in float32, as m1d's ops are).
-   The op-composed rule below is five ops, three temporaries and twice the exps (softmax
-   recomputes the lse): it was a third of a logistic-regression step. */
-static int bw_cross_entropy_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  const m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
-  const double *lse = m1d_data(n->saved[2]);
-  int64_t N = x->shape[0], K = x->shape[1], sj = x->stride[1];
-  double scale = m1d_item(g) / (double)N;
-  m1d_Tensor *out = m1d_empty(x->dtype, 2, x->shape);
-  if (out == NULL) return -1;
+/* ---------------------------------------------------------------- cross_entropy's backward
+
+   The gradient of cross_entropy is one op, cross_entropy_backward(x, labels, g) =
+   (softmax(x) - onehot(labels)) * g / N, so that a gradient taken with create_graph (every
+   inner step of an unrolled meta-learning loop) records one node, not the five of
+   softmax, onehot, sub, affine and mul with their temporaries.  Its own derivatives:
+     d/dx: softmax's Jacobian J = diag(p) - p p^T (symmetric) times G * g / N per row, i.e.
+           softmax_jvp(x, G * g / N) with softmax_jvp(x, v) = p * (v - rowsum(v * p));
+     d/dg: sum(G * (p - onehot)) / N = sum(G * cross_entropy_backward(x, labels, 1)).
+   Both are again these ops (plus mul and sum), so every order of derivative exists; a
+   backward with no graph to record (the outer backward of a meta-learning step) runs
+   them as one fused loop.  softmax_jvp's own backward (third order of cross_entropy)
+   is composed: d/dv is softmax_jvp(x, H); d/dx is softmax_jvp(x, H*v - s*H - t*v) with
+   s = rowsum(v * p), t = rowsum(H * p) (differentiate p*v - p s with dp = J dx). */
+
+/* Row log-sum-exps of a contiguous [N,K] x (float32 through fastmath.h's exp, as the forward). */
+static void row_lse (const m1d_Tensor *x, double *lse) {
+  int64_t N = x->shape[0], K = x->shape[1];
   for (int64_t i = 0; i < N; i++) {
-    int64_t y = ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
-    int64_t o = x->offset + i * x->stride[0];
-    if (x->dtype == M1D_F32) {                    /* float32 exp as m1d's exp op: fastmath.h */
-      const float *p = (const float *)x->storage->data + o;
-      float *q = (float *)m1d_data(out) + i * K;
-      float l = (float)lse[i], sc = (float)scale;
-      for (int64_t j = 0; j < K; j++) q[j] = fast_expf(p[j * sj] - l) * sc;
-      q[y] -= sc;
-    } else {
-      const double *p = (const double *)x->storage->data + o;
-      double *q = (double *)m1d_data(out) + i * K;
-      for (int64_t j = 0; j < K; j++) q[j] = (exp(p[j * sj] - lse[i]) - (j == y)) * scale;
-    }
+    if (x->dtype == M1D_F32) { lse[i] = lse_row_f32((const float *)m1d_data(x) + i * K, K, 1); continue; }
+    const double *r = (const double *)m1d_data(x) + i * K;
+    double mx = -INFINITY, s = 0;
+    for (int64_t j = 0; j < K; j++) if (r[j] > mx) mx = r[j];
+    for (int64_t j = 0; j < K; j++) s += exp(r[j] - mx);
+    lse[i] = mx + log(s);
   }
-  gin[0] = out;
+}
+
+static inline int64_t label_at (const m1d_Tensor *labels, int64_t i) {
+  return ((const int64_t *)labels->storage->data)[labels->offset + i * labels->stride[0]];
+}
+
+/* The fused loops, over contiguous [N,K] blocks; p = exp(x - lse) per row.
+   jvp:   out = c * p * (v - rowsum(v * p))                      (softmax_jvp, scaled)
+   cebw:  out = (p - onehot) * c                                 (cross_entropy_backward)
+   gdot:  returns sum(G * (p - onehot))                          (d/dg, times N) */
+#define CE_KERNELS(T, SUF, EXPF)                                                          \
+  static void jvp_##SUF (int64_t N, int64_t K, const T *x, const T *v, const double *lse, \
+                         double c, T *out) {                                              \
+    for (int64_t i = 0; i < N; i++) {                                                     \
+      const T *xr = x + i * K, *vr = v + i * K;                                           \
+      T *o = out + i * K, l = (T)lse[i];                                                  \
+      double s = 0;                                                                       \
+      for (int64_t j = 0; j < K; j++) { o[j] = EXPF(xr[j] - l); s += (double)vr[j] * (double)o[j]; } \
+      for (int64_t j = 0; j < K; j++) o[j] = (T)(c * (double)o[j] * ((double)vr[j] - s)); \
+    }                                                                                     \
+  }                                                                                       \
+  static void cebw_##SUF (int64_t N, int64_t K, const T *x, const m1d_Tensor *labels,     \
+                          const double *lse, double c, T *out) {                          \
+    for (int64_t i = 0; i < N; i++) {                                                     \
+      const T *xr = x + i * K;                                                            \
+      T *o = out + i * K, l = (T)lse[i];                                                  \
+      int64_t y = label_at(labels, i);                                                    \
+      for (int64_t j = 0; j < K; j++) o[j] = (T)(((double)EXPF(xr[j] - l) - (j == y)) * c); \
+    }                                                                                     \
+  }                                                                                       \
+  static double gdot_##SUF (int64_t N, int64_t K, const T *x, const m1d_Tensor *labels,   \
+                            const double *lse, const T *G) {                              \
+    double acc = 0;                                                                       \
+    for (int64_t i = 0; i < N; i++) {                                                     \
+      const T *xr = x + i * K, *gr = G + i * K;                                           \
+      T l = (T)lse[i];                                                                    \
+      for (int64_t j = 0; j < K; j++) acc += (double)gr[j] * (double)EXPF(xr[j] - l);     \
+      acc -= (double)gr[label_at(labels, i)];                                             \
+    }                                                                                     \
+    return acc;                                                                           \
+  }
+CE_KERNELS(float, f32, fast_expf)
+CE_KERNELS(double, f64, exp)
+
+static void jvp_rows (const m1d_Tensor *x, const m1d_Tensor *v, const double *lse, double c, m1d_Tensor *out) {
+  if (x->dtype == M1D_F32) jvp_f32(x->shape[0], x->shape[1], m1d_data(x), m1d_data(v), lse, c, m1d_data(out));
+  else jvp_f64(x->shape[0], x->shape[1], m1d_data(x), m1d_data(v), lse, c, m1d_data(out));
+}
+
+static int check_pair (const char *op, const char *vname, const m1d_Tensor *x, const m1d_Tensor *v) {
+  if (m1d_check_float(op, x) < 0) return -1;
+  if (x->ndim != 2)
+    return m1d_failcode("%s: x must be [batch, classes], got %s", op, m1d_shapestr(x).s);
+  if (v->dtype != x->dtype || !m1d_same_shape(v, x))
+    return m1d_failcode("%s: %s must be a %s tensor of x's shape %s, got %s %s", op, vname,
+                        m1d_dtype_name(x->dtype), m1d_shapestr(x).s, m1d_dtype_name(v->dtype),
+                        m1d_shapestr(v).s);
   return 0;
 }
 
-static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  if (!create_graph) return bw_cross_entropy_fused(n, g, gin, 0);
-  m1d_Tensor *x = n->saved[0], *labels = n->saved[1];
-  m1d_Tensor *p = NULL, *oh = NULL, *d = NULL, *s = NULL;
-  TRY(p, m1d_softmax(x, 1));
-  TRY(oh, m1d_onehot(labels, x->shape[1], x->dtype));
-  TRY(d, m1d_sub(p, oh));
-  TRY(s, m1d_affine(g, 1.0 / (double)x->shape[0], 0));
-  TRY(gin[0], m1d_mul(d, s));
-  m1d_decref(p); m1d_decref(oh); m1d_decref(d); m1d_decref(s);
+/* An upstream gradient in x's dtype (a new reference): the loops below read raw float32
+   or float64 data.  The engine casts grad_outputs to their output's dtype; this keeps the
+   rules safe for any caller that does not (a rule handed a gradient directly). */
+static m1d_Tensor *in_dtype (m1d_Tensor *G, m1d_DType dt) {
+  if (G->dtype == dt) { m1d_incref(G); return G; }
+  return m1d_cast(G, dt);
+}
+
+static int bw_softmax_jvp (m1d_Node *n, m1d_Tensor *H0, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *x = n->saved[0], *v = n->saved[1], *H = in_dtype(H0, x->dtype);
+  m1d_Tensor *p = NULL, *a = NULL, *b = NULL, *s = NULL, *t = NULL, *u = NULL;
+  if (H == NULL) return -1;
+  if (n->edges[1].needs) TRY(gin[1], m1d_softmax_jvp(x, H));       /* J is symmetric */
+  if (n->edges[0].needs) {
+    TRY(p, m1d_softmax(x, 1));
+    TRY(a, m1d_mul(v, p)); TRY(s, m1d_sum_dim(a, 1, 1)); DROP(a);
+    TRY(a, m1d_mul(H, p)); TRY(t, m1d_sum_dim(a, 1, 1)); DROP(a);
+    TRY(a, m1d_mul(H, v)); TRY(b, m1d_mul(s, H)); TRY(u, m1d_sub(a, b)); DROP(a); DROP(b);
+    TRY(a, m1d_mul(t, v)); TRY(b, m1d_sub(u, a));
+    TRY(gin[0], m1d_softmax_jvp(x, b));
+  }
+  m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
+  m1d_decref(H);
   return 0;
 fail:
-  m1d_decref(p); m1d_decref(oh); m1d_decref(d); m1d_decref(s);
+  m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
+  m1d_decref(H);
+  m1d_decref(gin[1]); gin[1] = NULL;
   return -1;
+}
+
+/* softmax_jvp with the row log-sum-exps when the caller has them (lse NULL: computed) */
+static m1d_Tensor *softmax_jvp_lse (m1d_Tensor *x, m1d_Tensor *v0, const double *lse_in, double c) {
+  m1d_Tensor *v = in_dtype(v0, x->dtype), *xc = NULL, *vc = NULL, *out = NULL, *in[2] = {x, v};
+  double lse_local[256], *lse = lse_local;
+  int64_t N = x->shape[0];
+  if (v == NULL) return NULL;
+  if ((xc = m1d_contiguous_raw(x)) == NULL || (vc = m1d_contiguous_raw(v)) == NULL ||
+      (out = m1d_empty(x->dtype, 2, x->shape)) == NULL) goto fail;
+  if (lse_in) lse = (double *)lse_in;
+  else {
+    if (N > 256 && (lse = malloc(sizeof(double) * (size_t)N)) == NULL) {
+      m1d_fail("softmax_jvp: out of memory"); goto fail;
+    }
+    row_lse(xc, lse);
+  }
+  jvp_rows(xc, vc, lse, c, out);
+  if (lse != lse_local && lse != lse_in) free(lse);
+  DROP(xc); DROP(vc);
+  if (m1d_check_anomaly("softmax_jvp", out) < 0) goto fail;
+  if (m1d_needs_grad(2, in)) {
+    m1d_Node *node = m1d_record("softmax_jvp", bw_softmax_jvp, out, 2, in);
+    if (node == NULL) goto fail;
+    m1d_node_save(node, 0, x);
+    m1d_node_save(node, 1, v);
+  }
+  m1d_decref(v);
+  return out;
+fail:
+  m1d_decref(v); m1d_decref(xc); m1d_decref(vc); m1d_decref(out);
+  return NULL;
+}
+
+m1d_Tensor *m1d_softmax_jvp (m1d_Tensor *x, m1d_Tensor *v) {
+  if (check_pair("softmax_jvp", "v", x, v) < 0) return NULL;
+  return softmax_jvp_lse(x, v, NULL, 1.0);
+}
+
+/* g as a double: a one-element tensor of x's dtype */
+static int check_g (const char *op, const m1d_Tensor *x, const m1d_Tensor *g) {
+  if (g->dtype != x->dtype || m1d_numel(g) != 1)
+    return m1d_failcode("%s: g must be a one-element %s tensor (x is %s %s), got %s %s", op,
+                        m1d_dtype_name(x->dtype), m1d_dtype_name(x->dtype), m1d_shapestr(x).s,
+                        m1d_dtype_name(g->dtype), m1d_shapestr(g).s);
+  return 0;
+}
+
+/* saved: 0 x (as given: the recorded rule differentiates through it), 1 labels, 2 g,
+   3 the rows' lse (float64 [N]) */
+static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *x = n->saved[0], *labels = n->saved[1], *g = n->saved[2];
+  const double *lse = m1d_data(n->saved[3]);
+  int64_t N = x->shape[0];
+  m1d_Tensor *gN = NULL, *Gs = NULL, *one = NULL, *r = NULL, *m = NULL, *s = NULL, *Gc = NULL, *xc = NULL;
+  if (!create_graph) {                      /* fused: one pass per output */
+    TRY(Gc, G->dtype == x->dtype ? m1d_contiguous_raw(G) : m1d_cast_raw(G, x->dtype));
+    TRY(xc, m1d_contiguous_raw(x));
+    if (n->edges[0].needs) {
+      TRY(gin[0], m1d_empty(x->dtype, 2, x->shape));
+      jvp_rows(xc, Gc, lse, m1d_item(g) / (double)N, gin[0]);
+    }
+    if (n->edges[1].needs) {
+      double d = x->dtype == M1D_F32
+        ? gdot_f32(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc))
+        : gdot_f64(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc));
+      TRY(gin[1], m1d_full(g->dtype, g->ndim, g->shape, d / (double)N));
+    }
+    m1d_decref(Gc); m1d_decref(xc);
+    return 0;
+  }
+  if (n->edges[0].needs) {                  /* softmax_jvp(x, G * g / N) */
+    TRY(gN, m1d_affine(g, 1.0 / (double)N, 0));
+    TRY(Gs, m1d_mul(G, gN));
+    TRY(gin[0], softmax_jvp_lse(x, Gs, lse, 1.0));
+  }
+  if (n->edges[1].needs) {                  /* sum(G * cross_entropy_backward(x, labels, 1)) */
+    TRY(one, m1d_full(g->dtype, g->ndim, g->shape, 1.0));
+    TRY(r, m1d_cross_entropy_backward(x, labels, one));
+    TRY(m, m1d_mul(G, r)); TRY(s, m1d_sum(m));
+    TRY(gin[1], m1d_reshape(s, g->ndim, g->shape));       /* g may be [] or [1] */
+  }
+  m1d_decref(gN); m1d_decref(Gs); m1d_decref(one); m1d_decref(r); m1d_decref(m); m1d_decref(s);
+  return 0;
+fail:
+  m1d_decref(gN); m1d_decref(Gs); m1d_decref(one); m1d_decref(r); m1d_decref(m); m1d_decref(s);
+  m1d_decref(Gc); m1d_decref(xc);
+  for (int i = 0; i < 2; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
+  return -1;
+}
+
+/* lse_in: the forward's row log-sum-exps (float64 [N]) when the caller has them, else NULL */
+static m1d_Tensor *ce_backward_lse (m1d_Tensor *x, m1d_Tensor *labels, m1d_Tensor *g, m1d_Tensor *lse_in) {
+  int64_t N = x->shape[0], K = x->shape[1];
+  m1d_Tensor *xc = NULL, *lse = lse_in, *out = NULL, *in[2] = {x, g};
+  if (lse) m1d_incref(lse);
+  if ((xc = m1d_contiguous_raw(x)) == NULL) goto fail;
+  if (lse == NULL) {
+    if ((lse = m1d_empty(M1D_F64, 1, &N)) == NULL) goto fail;
+    row_lse(xc, m1d_data(lse));
+  }
+  if ((out = m1d_empty(x->dtype, 2, x->shape)) == NULL) goto fail;
+  double c = m1d_item(g) / (double)N;
+  if (x->dtype == M1D_F32) cebw_f32(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
+  else cebw_f64(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
+  if (m1d_check_anomaly("cross_entropy_backward", out) < 0) goto fail;
+  if (m1d_needs_grad(2, in)) {
+    m1d_Node *node = m1d_record("cross_entropy_backward", bw_ce_backward, out, 2, in);
+    if (node == NULL) goto fail;
+    m1d_node_save(node, 0, x);
+    m1d_node_save(node, 1, labels);
+    m1d_node_save(node, 2, g);
+    m1d_node_save(node, 3, lse);
+  }
+  m1d_decref(xc); m1d_decref(lse);
+  return out;
+fail:
+  m1d_decref(xc); m1d_decref(lse); m1d_decref(out);
+  return NULL;
+}
+
+m1d_Tensor *m1d_cross_entropy_backward (m1d_Tensor *x, m1d_Tensor *labels, m1d_Tensor *g) {
+  if (m1d_check_float("cross_entropy_backward", x) < 0 ||
+      check_labels("cross_entropy_backward", x, labels) < 0 ||
+      check_g("cross_entropy_backward", x, g) < 0)
+    return NULL;
+  return ce_backward_lse(x, labels, g, NULL);
+}
+
+/* The first-order backward in one pass, with the forward's row log-sum-exps; under
+   create_graph the same computation as a recorded op (see above). */
+static int bw_cross_entropy (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  m1d_Tensor *x = n->saved[0], *labels = n->saved[1], *lse = n->saved[2];
+  if (create_graph) return (gin[0] = ce_backward_lse(x, labels, g, lse)) ? 0 : -1;
+  int64_t N = x->shape[0], K = x->shape[1];
+  m1d_Tensor *xc = m1d_contiguous_raw(x), *out = xc ? m1d_empty(x->dtype, 2, x->shape) : NULL;
+  if (out == NULL) { m1d_decref(xc); return -1; }
+  double c = m1d_item(g) / (double)N;
+  if (x->dtype == M1D_F32) cebw_f32(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
+  else cebw_f64(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
+  m1d_decref(xc);
+  gin[0] = out;
+  return 0;
 }
 
 m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {

@@ -4,6 +4,14 @@
 ** total cached data bytes) so memory freed by a script returns to the
 ** system once the caches are full.  Not thread-safe, like the rest of the
 ** runtime (one Lua state per process).
+**
+** Fresh memory costs a page fault per 4 KB on first touch (~1.4 us here: the first
+** outer step of an unrolled meta-learning loop is all fresh memory).  Measured and
+** left out (tools/meta_step.lua, first outer step of a fresh process): transparent
+** huge pages for the heap (madvise) cut the faults 20x but doubled the system time
+** in this VM (2 MB pages are zeroed whole), and glibc tuning (M_MMAP_THRESHOLD,
+** M_TOP_PAD, M_TRIM_THRESHOLD) changed nothing measurable; MADV_POPULATE_WRITE is
+** only ~10 % cheaper per page than faulting.  What helps is touching less memory.
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,7 +19,12 @@
 #include "pool.h"
 
 #define CLASSES (M1D_POOL_SMALL / 16)
-#define PER_CLASS 8192
+/* Small blocks kept for reuse, in bytes over all classes.  An unrolled graph is mostly
+   small blocks (a tensor header, a node and its edges per op: the GRU's 30-step graph
+   holds ~400,000), all freed at once when the outer step ends; a fixed 8,192 per class
+   sent the rest back to malloc, and the next outer step made 10,000 system allocations
+   per inner step to get them back (m1d.memstats().mallocs over repeated outer steps). */
+#define MAX_SMALL_CACHED (64u << 20)
 
 typedef struct Block { struct Block *next; } Block;
 
@@ -39,7 +52,7 @@ static int pooling (void) {
 }
 
 static Block *small[CLASSES + 1];
-static int small_count[CLASSES + 1];
+static size_t small_cached = 0;
 static unsigned long long system_allocs = 0;
 
 void *m1d_pool_calloc (size_t n) {
@@ -51,7 +64,7 @@ void *m1d_pool_calloc (size_t n) {
   Block *b = small[c];
   if (b) {
     small[c] = b->next;
-    small_count[c]--;
+    small_cached -= c * 16;
     memset(b, 0, c * 16);
     return b;
   }
@@ -62,11 +75,11 @@ void *m1d_pool_calloc (size_t n) {
 void m1d_pool_free (void *p, size_t n) {
   if (p == NULL) return;
   size_t c = (n + 15) / 16;
-  if (n == 0 || c > CLASSES || small_count[c] >= PER_CLASS || !pooling()) { free(p); return; }
+  if (n == 0 || c > CLASSES || small_cached + c * 16 > MAX_SMALL_CACHED || !pooling()) { free(p); return; }
   Block *b = p;
   b->next = small[c];
   small[c] = b;
-  small_count[c]++;
+  small_cached += c * 16;
 }
 
 /* ---- storage data: buckets keyed by exact size (open addressing) ---- */

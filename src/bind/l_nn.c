@@ -107,6 +107,17 @@ static int l_pointwise_mlp (lua_State *L) {
 static int l_cross_entropy (lua_State *L) {
   return m1d_pushtensor(L, m1d_cross_entropy(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
+
+/* cross_entropy_backward(x, labels, g) */
+static int l_cross_entropy_backward (lua_State *L) {
+  return m1d_pushtensor(L, m1d_cross_entropy_backward(m1d_checktensor(L, 1), m1d_checktensor(L, 2),
+                                                      m1d_checktensor(L, 3)));
+}
+
+/* softmax_jvp(x, v) */
+static int l_softmax_jvp (lua_State *L) {
+  return m1d_pushtensor(L, m1d_softmax_jvp(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
 static int l_nll (lua_State *L) {
   return m1d_pushtensor(L, m1d_nll(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
@@ -178,13 +189,23 @@ static int l_blas_info (lua_State *L) {
   return 1;
 }
 
+/* OpenBLAS's pthreads build (Debian's libopenblas0-pthread) stops its worker threads
+   with this; absent from the OpenMP and serial builds, hence weak (NULL there). */
+extern int blas_thread_shutdown_ (void) __attribute__((weak));
+
 /* Default OpenBLAS to 1 thread: these GEMMs are tiny, and a second thread spinning
    on a 2-core box makes small-model steps 2x slower.  M1D_NUM_THREADS=n picks n;
-   a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later. */
+   a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later.
+   At 1 thread the workers OpenBLAS started when it was loaded are stopped: each spins on
+   sched_yield for its timeout (~0.1 s of system time per process, measured with
+   tools/meta_step.lua and perf) before it sleeps, and would never get work.  A later
+   set_num_threads(n > 1) restarts them: OpenBLAS does at its next threaded call, as it
+   does after a fork. */
 static void default_threads (void) {
   const char *m = getenv("M1D_NUM_THREADS");
   if (m && atoi(m) >= 1) openblas_set_num_threads(atoi(m));
   else if (getenv("OPENBLAS_NUM_THREADS") == NULL) openblas_set_num_threads(1);
+  if (openblas_get_num_threads() == 1 && blas_thread_shutdown_ != NULL) blas_thread_shutdown_();
 }
 
 /* bench_sgemm(m, n, k, reps) -> seconds per call of raw cblas_sgemm, C[m,n] = A[m,k] B[k,n]
@@ -221,7 +242,8 @@ void m1d_open_nn (lua_State *L) {
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
-    {"cross_entropy", l_cross_entropy}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
+    {"cross_entropy", l_cross_entropy}, {"cross_entropy_backward", l_cross_entropy_backward},
+    {"softmax_jvp", l_softmax_jvp}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},
     {"set_num_threads", l_set_num_threads}, {"get_num_threads", l_get_num_threads},
     {"blas_info", l_blas_info},

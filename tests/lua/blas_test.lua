@@ -73,4 +73,36 @@ for _, dtype in ipairs({"float32", "float64"}) do
   end
 end
 
+-- At 1 thread m1d stops the worker OpenBLAS's pthreads build starts when it loads (it spun
+-- on sched_yield for ~0.1 s of system time per process); set_num_threads(2) brings workers
+-- back with the same results.  Run in a child: the state at load is what is checked.
+do
+  local script = [[
+    local m1d = require "m1d"
+    local function threads()
+      for l in io.lines("/proc/self/status") do local n = l:match("^Threads:%s*(%d+)"); if n then return tonumber(n) end end
+    end
+    local pthread = false
+    for l in io.lines("/proc/self/maps") do if l:find("openblas-pthread", 1, true) then pthread = true end end
+    local t1 = threads()
+    local a = m1d.rand({300, 300})
+    local c1 = a:matmul(a)
+    m1d.set_num_threads(2)
+    local c2 = a:matmul(a)
+    io.write(tostring(pthread), " ", m1d.get_num_threads() == 2 and t1 or -1, " ", threads(), " ",
+             (c1 - c2):abs():max():item() / c1:abs():max():item())
+  ]]
+  local p = io.popen(("env -u OPENBLAS_NUM_THREADS -u M1D_NUM_THREADS %s -e '%s'"):format(lua, script:gsub("'", "'\\''")))
+  local out = p:read("a")
+  p:close()
+  local pthread, t1, t2, rel = out:match("^(%S+) (%-?%d+) (%d+) (%S+)$")
+  if pthread == "true" then
+    T.is(tonumber(t1), 1, "1 OpenBLAS thread: no worker thread left running after require")
+    T.ok(tonumber(t2) >= 2, "set_num_threads(2) starts a worker again (" .. tostring(t2) .. " threads)")
+  else
+    T.diag("not OpenBLAS's pthreads build (" .. out .. "): worker checks skipped")
+  end
+  T.ok(rel and tonumber(rel) < 1e-5, "the same GEMM on 1 and 2 threads agrees (" .. tostring(rel) .. ")")
+end
+
 T.done()

@@ -341,6 +341,98 @@ both("unfold1d then square (fold in the second order)",
 both("small MLP with cross-entropy", function(x, w1, b1, w2, b2, y)
   return m1d.cross_entropy(m1d.linear(m1d.linear(x, w1, b1):tanh(), w2, b2), y)
 end, {randn(6, 5), randn(4, 5), randn(4), randn(5, 4), randn(5), labels})
+-- the residual relu MLP of nn.models.mlp to third order in its weights (relu's create_graph
+-- backward is the relu_backward op, which keeps relu's output, not its input or a mask);
+-- inputs away from relu's kink
+do
+  local x0 = randn(5, 4)
+  local function grad_of_loss(w1, w2, v)
+    local function leaf(t) return t:is_requiring_grad() and t or t:detach():requires_grad() end
+    return m1d.enable_grad(function()
+      local a, b = leaf(w1), leaf(w2)
+      local h = x0:matmul(a):relu()
+      h = h + h:matmul(b):relu()
+      local loss = m1d.cross_entropy(h:matmul(v), long({0, 2, 1, 1, 2}))
+      local g = m1d.grad(loss, {a, b}, {create_graph = true})
+      return m1d.cat({g[1]:reshape(-1), g[2]:reshape(-1)}, 1)
+    end)
+  end
+  local function nokink(w1, w2)   -- pre-activations at least 0.05 from 0
+    local z1 = x0:matmul(w1)
+    local z2 = z1:relu():matmul(w2)
+    return z1:abs():min():item() > 0.05 and z2:abs():min():item() > 0.05
+  end
+  local w1, w2
+  repeat w1, w2 = randn(4, 6), randn(6, 6) until nokink(w1, w2)
+  both("residual relu MLP: the gradient's second and third order", grad_of_loss, {w1, w2, randn(6, 3)})
+  -- the same derivatives with relu written as x * mask (the mask a constant), orders 1-3
+  local function derivs(relu)
+    local a, b = w1:clone():requires_grad(), w2:clone():requires_grad()
+    local v = randn(6, 3)
+    m1d.manual_seed(4)
+    local u1, u2 = m1d.randn({4, 6}, F), m1d.randn({6, 6}, F)
+    local h = relu(x0:matmul(a))
+    h = h + relu(h:matmul(b))
+    local loss = m1d.cross_entropy(h:matmul(v), long({0, 2, 1, 1, 2}))
+    local g = m1d.grad(loss, {a, b}, {create_graph = true})
+    local s = (g[1] * u1):sum() + (g[2] * u2):sum()
+    local h2 = m1d.grad(s, {a, b}, {create_graph = true})
+    local t = (h2[1] * u1):sum() + (h2[2] * u2):sum()
+    local h3 = m1d.grad(t, {a, b})
+    return {g[1], g[2], h2[1], h2[2], h3[1], h3[2]}
+  end
+  m1d.manual_seed(21)
+  local fused = derivs(function(z) return z:relu() end)
+  do
+    local z = w1:clone():requires_grad()
+    T.is(m1d.grad((z:relu() ^ 2):sum(), {z}, {create_graph = true})[1]:grad_fn(), "relu_backward",
+         "relu's gradient with create_graph is one relu_backward node")
+  end
+  m1d.manual_seed(21)
+  local composed = derivs(function(z) return z * z:gt(0) end)
+  local worst = 0
+  for i = 1, 6 do
+    worst = math.max(worst, (fused[i]:detach() - composed[i]:detach()):abs():max():item()
+                              / (1 + composed[i]:abs():max():item()))
+  end
+  T.ok(worst < 1e-13, ("residual relu MLP: relu and x * (x > 0) agree to third order (%.2g)"):format(worst))
+end
+-- tanh and sigmoid: their create_graph backward is one tanh_backward / sigmoid_backward op
+-- (kept: the output and the upstream gradient); to third order, and against the same
+-- functions written with exp at orders 1-3
+for _, act in ipairs({"tanh", "sigmoid"}) do
+  local x0 = randn(5, 4)
+  local function leaf(t) return t:is_requiring_grad() and t or t:detach():requires_grad() end
+  both(act .. " MLP: the gradient's second and third order", function(w1, v)
+    return m1d.enable_grad(function()
+      local a = leaf(w1)
+      local loss = m1d.cross_entropy(x0:matmul(a)[act](x0:matmul(a)):matmul(v), long({0, 2, 1, 1, 2}))
+      return m1d.grad(loss, {a}, {create_graph = true})[1]
+    end)
+  end, {randn(4, 6), randn(6, 3)})
+  local composed = act == "tanh" and function(z) return 1 - 2 / ((z * 2):exp() + 1) end
+                                  or function(z) return 1 / ((-z):exp() + 1) end
+  local function derivs(f)
+    m1d.manual_seed(31)
+    local w1, v, u = m1d.randn({4, 6}, F), m1d.randn({6, 3}, F), m1d.randn({4, 6}, F)
+    local x = w1:clone():requires_grad()
+    local h = f(x0:matmul(x))
+    local g = m1d.grad(m1d.cross_entropy((h * h):matmul(v), long({0, 2, 1, 1, 2})), {x}, {create_graph = true})[1]
+    local h2 = m1d.grad((g * u):sum(), {x}, {create_graph = true})[1]
+    local h3 = m1d.grad((h2 * u):sum(), {x})[1]
+    return {g, h2, h3}
+  end
+  local a, b = derivs(function(z) return z[act](z) end), derivs(composed)
+  local worst = 0
+  for i = 1, 3 do
+    worst = math.max(worst, (a[i]:detach() - b[i]:detach()):abs():max():item() / (1 + b[i]:abs():max():item()))
+  end
+  T.ok(worst < 1e-12, ("%s: derivatives to third order agree with the exp-composed function (%.2g)"):format(act, worst))
+  local z = randn(3, 4):requires_grad()
+  T.is(m1d.grad((z[act](z) ^ 2):sum(), {z}, {create_graph = true})[1]:grad_fn(), act .. "_backward",
+       act .. "'s gradient with create_graph is one " .. act .. "_backward node")
+end
+
 both("conv -> pool -> flatten -> linear", function(x, w, v)
   local h = m1d.conv1d(x, w, nil, 1, 1):tanh()
   return m1d.linear(m1d.avg_pool1d(h, 2):flatten(2), v)
@@ -484,6 +576,31 @@ do
     T.ok(worst32 < 1e-5, ("%s: float32 gradient (fused) within %.2g of float64"):format(c[1], worst32))
     T.ok(worstc < 1e-13 and g64c[1]:grad_fn() ~= nil and g64[1]:grad_fn() == nil,
          ("%s: float64 gradient fused and composed (a graph of its own) agree (%.2g)"):format(c[1], worstc))
+  end
+end
+
+-- grad_outputs of another dtype are cast to the output's by the engine (the fused float32
+-- rules read their upstream gradient as raw float32: a float64 one was read as garbage)
+do
+  m1d.manual_seed(12)
+  local x0, w = m1d.randn(2, 3, 9), m1d.randn(4, 3, 3)
+  local xs, wi, wh, bi, bh = m1d.randn(3, 5, 1), m1d.randn(12, 1), m1d.randn(12, 4), m1d.randn(12), m1d.randn(12)
+  local cases = {
+    {"conv1d", function(x) return m1d.conv1d(x, w, nil, 2, 1) end, x0},
+    {"gru", function(x) return m1d.gru(x, nil, wi, wh, bi, bh, false) end, xs},
+    {"cross_entropy_backward", function(x)
+      return m1d.cross_entropy_backward(x, m1d.tensor({0, 1, 2, 1}, "int64"), m1d.tensor(1.5, "float32"))
+    end, m1d.randn(4, 3)},
+  }
+  for _, c in ipairs(cases) do
+    local G = m1d.randn(c[2](c[3]):size())
+    local function run(Gin)
+      local x = c[3]:clone():requires_grad()
+      return m1d.grad(c[2](x), {x}, {grad_outputs = {Gin}})[1]
+    end
+    local a, b = run(G), run(G:double())
+    T.ok(b:dtype() == "float32" and (a - b):abs():max():item() == 0,
+         c[1] .. ": a float64 grad_output of a float32 output gives the float32 one's gradient")
   end
 end
 

@@ -5,8 +5,9 @@
 -- meta-gradient of a learning rate through unrolled SGD; 5: the meta-gradient of a
 -- learned activation through unrolled RMSprop; 6: optimizer trajectories with the
 -- in-place kernels; 8 (made by tools/make_conv_fixtures.py): conv_transpose1d to second
--- order and conv1d then tanh to third order.  Tolerance (the README's): max|a - b| <= tol * (1 + max|b|), tol 1e-9
--- for groups 1-3 and 6, 1e-8 for the deep unrolled groups 4-5 (there relative to max|b|).
+-- order and conv1d then tanh to third order; 9: cross_entropy to third order
+-- (tools/make_torch_fixtures_ce.py).  Tolerance (the README's): max|a - b| <= tol * (1 + max|b|),
+-- tol 1e-9 for groups 1-3, 6, 8 and 9, 1e-8 for the deep unrolled groups 4-5 (there relative to max|b|).
 -- At the end every case of the README and every file each case.txt lists must have
 -- been compared (or used as an input), so a fixture cannot be silently skipped.
 local T = dofile("tests/lua/tap.lua")
@@ -390,13 +391,33 @@ optim_case("optim_rmsprop", one_buffer, function(p, g, sq)
   m1d.core.rmsprop_update(p, g, sq, 1e-2, 0.99, 1e-8, 0)
 end)
 
+-- ---------------------------------------------------------------- group 9: cross_entropy to third order
+
+-- (tools/make_torch_fixtures_ce.py) the fused cross_entropy_backward and softmax_jvp: the
+-- derivatives of out * gout to third order, in the logits and in the upstream gradient
+do
+  local case = "op_cross_entropy_3rd"
+  local x, y = load(case, "x0"):requires_grad(), load(case, "labels")
+  local gout = load(case, "gout"):reshape({}):requires_grad()
+  local out = m1d.cross_entropy(x, y)
+  compare(out, load(case, "out"), TOL, case .. ": out")
+  local g = m1d.grad(out, {x}, {grad_outputs = {gout}, create_graph = true})[1]
+  compare(g, load(case, "grad_x0"), TOL, case .. ": grad_x0")
+  local gg = m1d.grad((g * load(case, "v_x0")):sum(), {x, gout}, {create_graph = true})
+  compare(gg[1], load(case, "ggrad_x0"), TOL, case .. ": ggrad_x0")
+  compare(gg[2], load(case, "ggrad_gout"), TOL, case .. ": ggrad_gout")
+  local ggg = m1d.grad((gg[1] * load(case, "w_x0")):sum(), {x, gout})
+  compare(ggg[1], load(case, "gggrad_x0"), TOL, case .. ": gggrad_x0 (third order)")
+  compare(ggg[2], load(case, "gggrad_gout"), TOL, case .. ": gggrad_gout (third order)")
+end
+
 -- ---------------------------------------------------------------- coverage of the fixtures
 
 do
   local readme = assert(io.open(DIR .. "README.md")):read("a")
   local cases = {}
   for name in readme:gmatch("\n| `([%w_]+)` |") do cases[#cases + 1] = name end
-  T.is(#cases, 68, "the README lists 68 cases")
+  T.is(#cases, 69, "the README lists 69 cases")
   local missing_cases, missing_files = {}, {}
   for _, case in ipairs(cases) do
     if not used[case] then

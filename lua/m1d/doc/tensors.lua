@@ -278,6 +278,22 @@ print(table.concat(y:shape(), "x"), y[1][1], y[2][1])]=],
      ex = [=[local loss = m1d.cross_entropy(m1d.zeros(2, 4), m1d.tensor({0, 3}, "int64"))
 print(("%.4f"):format(loss:item()), loss:dim())]=],
      out = "1.3863\t0"},
+    {"m1d.cross_entropy_backward", "m1d.cross_entropy_backward(x, labels, g) -> Tensor [n, classes]",
+     "The gradient of cross_entropy(x, labels) for an upstream gradient g (a one-element " ..
+     "tensor of x's dtype): (softmax(x) - onehot(labels)) * g / n, with x [n, classes] and " ..
+     "labels int64 [n], 0-based. It is the one node a gradient of cross_entropy taken with " ..
+     "create_graph records; its own derivatives are softmax_jvp and itself, so every order " ..
+     "stays fused. Raises on labels out of range or shapes that do not fit.",
+     ex = [=[local x = m1d.tensor({{0, 0}, {0, 0}}, "float64")
+print(m1d.cross_entropy_backward(x, m1d.tensor({1, 0}, "int64"), m1d.tensor(1, "float64")))]=],
+     out = [=[tensor([[ 0.2500, -0.2500],
+        [-0.2500,  0.2500]], float64 [2,2])]=]},
+    {"m1d.softmax_jvp", "m1d.softmax_jvp(x, v) -> Tensor [n, classes]",
+     "Softmax's Jacobian at x times v, row by row: p * (v - sum(v * p, 2)) with " ..
+     "p = softmax(x, 2); x and v [n, classes] of one float dtype. Part of cross_entropy's " ..
+     "higher-order gradients; differentiable to any order.",
+     ex = [=[print(m1d.softmax_jvp(m1d.zeros(1, 2), m1d.tensor{{1, -1}}))]=],
+     out = [=[tensor([[ 0.5000, -0.5000]], float32 [1,2])]=]},
     {"m1d.nll", "m1d.nll(logp, labels) -> Tensor (0-dim)",
      "Negative log-likelihood: -mean_i logp[i, labels[i]], for log-probabilities logp " ..
      "[N, C] (e.g. x:log_softmax(2)) and int64 labels [N] of 0-based classes 0..C-1 " ..

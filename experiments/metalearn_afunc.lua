@@ -41,7 +41,7 @@ local cfg = util.parse_args(arg, {
   last = 200, meta_lr = 0.3, clamp = 0.1, noise = 0.1, hidden = 128, meta_hidden = 100,
   test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 0, grad = "manual", dtype = "float32",
   baselines = "relu,swish,elu,softplus,tanh,sigmoid", knots = 41, snapshots = 12,
-  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "",
+  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "", grad_out = "",
 }, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
 if cfg.quick then cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6 end
 if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
@@ -248,6 +248,7 @@ local res = {meta_loss = {}, test_acc = {}, final_inner_loss = {}, grad_norm = {
 local snap_every = math.max(1, cfg.outer // cfg.snapshots)
 res.snapshots[1] = {outer = 0, y = sample_learned(mp, grid)}
 local t_all, c_all = m1d.clock(), os.clock()
+local grads_out = {}                                   -- --grad_out: every outer step's meta-gradient
 for k = 1, cfg.outer do
   local t0, c0 = m1d.clock(), os.clock()
   local w1, b1 = linear_params(40, H)                  -- a fresh inner network
@@ -258,6 +259,10 @@ for k = 1, cfg.outer do
   for s = first + 1, #losses do total = total + losses[s] end
   local meta_loss = total / (#losses - first + 1)
   local g = m1d.grad(meta_loss, mp)
+  if cfg.grad_out ~= "" then
+    grads_out[k] = {meta_loss = meta_loss:item()}
+    for i, name in ipairs{"w1", "b1", "w2", "b2"} do grads_out[k][name] = g[i]:reshape(-1):totable() end
+  end
   -- test accuracy of this inner run (first 500 test examples), with this step's meta params
   local mn = noise(MH)
   local acc = accuracy(p, function(a) return learned(a, mp, mn, false) end, x_test500, y_test500)
@@ -275,6 +280,19 @@ for k = 1, cfg.outer do
   io.stdout:flush()
 end
 local meta_seconds, meta_cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
+if cfg.grad_out ~= "" then                             -- JSON with every digit (write_json keeps 14)
+  local rows = {}
+  for k, r in ipairs(grads_out) do
+    local f = {("\"meta_loss\": %.17g"):format(r.meta_loss)}
+    for _, name in ipairs{"w1", "b1", "w2", "b2"} do
+      local v = {}
+      for i, x in ipairs(r[name]) do v[i] = ("%.17g"):format(x) end
+      f[#f + 1] = ("\"%s\": [%s]"):format(name, table.concat(v, ", "))
+    end
+    rows[k] = "  {" .. table.concat(f, ",\n   ") .. "}"
+  end
+  util.write_atomic(cfg.grad_out, ("{\"dtype\": \"%s\", \"outer\": [\n%s\n]}\n"):format(cfg.dtype, table.concat(rows, ",\n")))
+end
 
 -- ---------------------------------------------------------------- evaluation
 

@@ -13,10 +13,10 @@
 ** inner gradient needs f'(x), and as an output of this op its own gradient
 ** (for the meta-gradient) is again first order.
 **
-** When the backward itself must be differentiable (create_graph), the rule
-** rebuilds the same function from ops (pmlp_composite) on identity stand-ins
-** and differentiates that, as the GRU does: gradients of every order, equal to
-** the fast path up to rounding.
+** When the backward itself must be differentiable (create_graph), the rule is
+** written with the fused sums tanh_hsum and tanh_xsum (ops_tanh_sums.c), whose
+** gradients are again such sums: gradients of every order, none of which stores
+** the [N, H] layer.
 */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
@@ -60,62 +60,77 @@
 
 enum { IN_X, IN_W1, IN_B1, IN_W2, NIN };
 
-/* ---------------------------------------------------------------- composite (for higher orders) */
-
-/* tanh^(k) from t = tanh(z) with ops: t, q = 1 - t^2, -2 t q, (6 t^2 - 2) q */
-static m1d_Tensor *poly_ops (int k, m1d_Tensor *t) {
-  m1d_Tensor *tt = NULL, *q = NULL, *u = NULL, *r = NULL;
-  if (k == 0) { m1d_incref(t); return t; }
-  TRY(tt, m1d_mul(t, t));
-  TRY(q, m1d_affine(tt, -1, 1));
-  if (k == 1) { r = q; q = NULL; }
-  else if (k == 2) { TRY(u, m1d_mul(t, q)); TRY(r, m1d_affine(u, -2, 0)); }
-  else { TRY(u, m1d_affine(tt, 6, -2)); TRY(r, m1d_mul(u, q)); }
-fail:
-  m1d_decref(tt); m1d_decref(q); m1d_decref(u);
-  return r;
-}
-
-static m1d_Tensor *pmlp_composite (m1d_Tensor **in, int nder) {
-  m1d_Tensor *x = in[IN_X], *xf = NULL, *w1 = NULL, *b1 = NULL, *z = NULL, *t = NULL,
-             *cw = NULL, *rows[MAXROWS] = {0}, *st = NULL, *r = NULL;
-  int64_t N = m1d_numel(x), H = m1d_numel(in[IN_W1]);
-  int64_t col[2] = {N, 1}, wcol[2] = {H, 1}, vec[1] = {H}, row[2] = {1, H}, flat[1] = {N};
-  int64_t shape[M1D_MAXDIM + 1];
-  TRY(xf, m1d_reshape(x, 2, col));
-  TRY(w1, m1d_reshape(in[IN_W1], 2, wcol));
-  TRY(b1, m1d_reshape(in[IN_B1], 1, vec));
-  TRY(z, m1d_linear(xf, w1, b1));                 /* [N, H] = x a^T + b */
-  TRY(t, m1d_tanh(z));
-  DROP(w1);
-  TRY(w1, m1d_reshape(in[IN_W1], 2, row));
-  TRY(cw, m1d_reshape(in[IN_W2], 2, row));        /* c a^k, [1, H] */
-  for (int k = 0; k <= nder; k++) {
-    m1d_Tensor *p = NULL, *o = NULL;
-    if (k > 0) { m1d_Tensor *next = m1d_mul(cw, w1); DROP(cw); TRY(cw, next); }
-    if ((p = poly_ops(k, t)) == NULL) goto fail;
-    o = m1d_linear(p, cw, NULL);                  /* [N, 1] */
-    m1d_decref(p);
-    if (o == NULL) goto fail;
-    rows[k] = m1d_reshape(o, 1, flat);
-    m1d_decref(o);
-    if (rows[k] == NULL) goto fail;
-  }
-  TRY(st, m1d_stack(nder + 1, rows, 0));          /* [K, N] */
-  shape[0] = nder + 1;
-  memcpy(shape + 1, x->shape, (size_t)x->ndim * sizeof *shape);
-  r = m1d_reshape(st, x->ndim + 1, shape);
-fail:
-  m1d_decref(xf); m1d_decref(w1); m1d_decref(b1); m1d_decref(z); m1d_decref(t);
-  m1d_decref(cw); m1d_decref(st);
-  for (int k = 0; k < MAXROWS; k++) m1d_decref(rows[k]);
-  return r;
-}
-
 /* ---------------------------------------------------------------- backward */
 
-static m1d_Tensor *rebuild_pmlp (m1d_Tensor **in, const m1d_Node *node) {
-  return pmlp_composite(in, (int)node->ip[0]);
+/* The differentiable backward (create_graph), from the fused sums of ops_tanh_sums.c and
+   small [K, H] ops; with G [K, N] the upstream gradient, S_u(W) = tanh_xsum(.., W, orders u):
+     gx  = sum_k G_k * tanh_hsum(c a^(k+1), orders k + 1)
+     gc  = sum_k a^k S_k(G)_k,   gb = sum_k c a^k S_(k+1)(G)_k,
+     ga  = sum_k (k c a^(k-1) S_k(G)_k + c a^k S_(k+1)(G x)_k)
+   (the S calls stacked into one).  Their own backward is again fused, at any order. */
+static int bw_pmlp_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
+  m1d_Tensor **in = node->saved;
+  m1d_Tensor *xf = NULL, *af = NULL, *bf = NULL, *gf = NULL, *ck[MAXROWS + 1] = {0}, *ap[MAXROWS] = {0},
+             *kc[MAXROWS] = {0}, *m = NULL, *e = NULL, *blk[3] = {0}, *s = NULL, *v[NIN] = {0}, *u = NULL, *w = NULL;
+  int K = (int)node->ip[0] + 1, rc = -1, ord[3 * MAXROWS], n = 0;
+  int64_t N = m1d_numel(in[IN_X]), H = m1d_numel(in[IN_W1]), vec[1] = {H}, nv[1] = {N}, gshape[2] = {K, N};
+  int wx = m1d_edge_wanted(node, IN_X), wa = m1d_edge_wanted(node, IN_W1), wb = m1d_edge_wanted(node, IN_B1),
+      wc = m1d_edge_wanted(node, IN_W2);
+  m1d_DType dt = in[IN_X]->dtype;
+  TRY(xf, m1d_reshape(in[IN_X], 1, nv));
+  TRY(af, m1d_reshape(in[IN_W1], 1, vec));
+  TRY(bf, m1d_reshape(in[IN_B1], 1, vec));
+  TRY(ck[0], m1d_reshape(in[IN_W2], 1, vec));        /* ck[k] = c a^k */
+  TRY(gf, m1d_reshape(g, 2, gshape));
+  for (int k = 1; k <= K; k++) TRY(ck[k], m1d_mul(ck[k - 1], af));
+  if (wx) {
+    for (int k = 0; k < K; k++) ord[k] = k + 1;
+    TRY(m, m1d_stack(K, ck + 1, 0));
+    TRY(e, m1d_tanh_hsum(xf, af, bf, m, K, ord));
+    TRY(u, m1d_mul(gf, e));
+    TRY(w, m1d_sum_dim(u, 0, 0));
+    TRY(v[IN_X], m1d_reshape(w, in[IN_X]->ndim, in[IN_X]->shape));
+    DROP(m); DROP(u); DROP(w);
+  }
+  if (wa || wb || wc) {
+    /* blocks: G at orders k (gc, and ga for K > 1), G at k + 1 (gb), G x at k + 1 (ga) */
+    int use0 = wc || (wa && K > 1), at0 = -1, at1 = -1, at2 = -1;
+    if (use0) { at0 = n; m1d_incref(gf); blk[n] = gf; for (int k = 0; k < K; k++) ord[n * K + k] = k; n++; }
+    if (wb) { at1 = n; m1d_incref(gf); blk[n] = gf; for (int k = 0; k < K; k++) ord[n * K + k] = k + 1; n++; }
+    if (wa) { at2 = n; TRY(blk[n], m1d_mul(gf, xf)); for (int k = 0; k < K; k++) ord[n * K + k] = k + 1; n++; }
+    TRY(m, n == 1 ? (m1d_incref(blk[0]), blk[0]) : m1d_cat(n, blk, 0));
+    TRY(s, m1d_tanh_xsum(xf, af, bf, m, n * K, ord));
+#define ROWSUM(dst, f, at) do { \
+      m1d_Tensor *f_ = NULL, *p_ = NULL, *q_ = NULL; \
+      if ((f_ = m1d_stack(K, f, 0)) && (p_ = m1d_narrow(s, 0, (int64_t)(at) * K, K)) && (q_ = m1d_mul(f_, p_))) \
+        (dst) = m1d_sum_dim(q_, 0, 0); \
+      m1d_decref(f_); m1d_decref(p_); m1d_decref(q_); \
+      if ((dst) == NULL) goto fail; } while (0)
+    if (wc || wa) {
+      for (int k = 0; k < K; k++)                     /* ap[k] = a^k, kc[k] = k c a^(k-1) */
+        TRY(ap[k], k == 0 ? m1d_full(dt, 1, vec, 1.0) : m1d_mul(ap[k - 1], af));
+      for (int k = 0; k < K; k++)
+        TRY(kc[k], k == 0 ? m1d_zeros(dt, 1, vec) : m1d_affine(ck[k - 1], k, 0));
+    }
+    if (wc) { ROWSUM(w, ap, at0); TRY(v[IN_W2], m1d_reshape(w, in[IN_W2]->ndim, in[IN_W2]->shape)); DROP(w); }
+    if (wb) { ROWSUM(w, ck, at1); TRY(v[IN_B1], m1d_reshape(w, in[IN_B1]->ndim, in[IN_B1]->shape)); DROP(w); }
+    if (wa) {
+      ROWSUM(w, ck, at2);
+      if (K > 1) { ROWSUM(u, kc, at0); m1d_Tensor *t = m1d_add(w, u); DROP(w); DROP(u); TRY(w, t); }
+      TRY(v[IN_W1], m1d_reshape(w, in[IN_W1]->ndim, in[IN_W1]->shape));
+    }
+#undef ROWSUM
+  }
+  for (int i = 0; i < NIN; i++) { gin[i] = v[i]; v[i] = NULL; }
+  rc = 0;
+fail:
+  m1d_decref(xf); m1d_decref(af); m1d_decref(bf); m1d_decref(gf); m1d_decref(m); m1d_decref(e);
+  m1d_decref(s); m1d_decref(u); m1d_decref(w);
+  for (int k = 0; k <= MAXROWS; k++) m1d_decref(ck[k]);
+  for (int k = 0; k < MAXROWS; k++) { m1d_decref(ap[k]); m1d_decref(kc[k]); }
+  for (int i = 0; i < 3; i++) m1d_decref(blk[i]);
+  for (int i = 0; i < NIN; i++) m1d_decref(v[i]);
+  return rc;
 }
 
 /* a [H] double vector as a tensor of edge e's dtype and shape */
@@ -129,10 +144,10 @@ static m1d_Tensor *param_grad (const double *d, const m1d_Edge *e) {
 }
 
 static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  if (create_graph) return m1d_backward_by_rebuilding(node, node->saved, NIN, rebuild_pmlp, g, gin);
+  if (create_graph) return bw_pmlp_graph(node, g, gin);
   m1d_Tensor *c[NIN] = {0}, *gy = NULL, *gx = NULL;
   int K = (int)node->ip[0] + 1, rc = -1, params = 0;
-  for (int i = IN_W1; i < NIN; i++) params |= node->edges[i].needs;
+  for (int i = IN_W1; i < NIN; i++) params |= m1d_edge_wanted(node, i);
   int64_t N = m1d_numel(node->saved[IN_X]), H = m1d_numel(node->saved[IN_W1]);
   size_t bytes = (size_t)(3 * H) * sizeof(double);
   int fresh;
@@ -143,7 +158,7 @@ static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_
   m1d_DType dt = c[IN_X]->dtype;
   gy = g->dtype == dt ? m1d_contiguous_raw(g) : m1d_cast(g, dt);
   if (gy == NULL) goto done;
-  if (node->edges[IN_X].needs && (gx = m1d_empty(dt, c[IN_X]->ndim, c[IN_X]->shape)) == NULL) goto done;
+  if (m1d_edge_wanted(node, IN_X) && (gx = m1d_empty(dt, c[IN_X]->ndim, c[IN_X]->shape)) == NULL) goto done;
   if (dt == M1D_F32)
     pmlp_backward_f32(m1d_data(c[IN_X]), N, m1d_data(c[IN_W1]), m1d_data(c[IN_B1]), m1d_data(c[IN_W2]), H, K,
                       m1d_data(gy), gx ? m1d_data(gx) : NULL, params, acc, acc + H, acc + 2 * H);
@@ -154,7 +169,7 @@ static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_
   gx = NULL;
   rc = 0;
   for (int i = IN_W1; i < NIN && rc == 0; i++)    /* acc holds ga (w1), gb (b1), gc (w2) in that order */
-    if (node->edges[i].needs && (gin[i] = param_grad(acc + (i - IN_W1) * H, &node->edges[i])) == NULL) rc = -1;
+    if (m1d_edge_wanted(node, i) && (gin[i] = param_grad(acc + (i - IN_W1) * H, &node->edges[i])) == NULL) rc = -1;
 done:
   for (int i = 0; i < NIN; i++) m1d_decref(c[i]);
   m1d_decref(gy);

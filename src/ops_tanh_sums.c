@@ -82,7 +82,7 @@ static int run_pass (const char *op, const Pass *p) {
   int64_t N = m1d_numel(p->x), H = m1d_numel(p->a);
   int fresh;
   size_t esz = p->x->dtype == M1D_F32 ? sizeof(float) : sizeof(double);
-  size_t bytes = (size_t)BLOCK * (size_t)(MAXP + p->R + 5) * esz;
+  size_t bytes = (size_t)BLOCK * (size_t)(MAXP + p->R + 6) * esz;
   void *work = m1d_pool_data(bytes, &fresh);
   if (work == NULL) return m1d_failcode("%s: out of memory", op);
   if (p->outH) memset(p->outH, 0, (size_t)(p->R * H) * sizeof(double));
@@ -151,14 +151,21 @@ static int check_args (const char *op, int xsum, m1d_Tensor *x, m1d_Tensor *a, m
 static int bw_hsum (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph);
 static int bw_xsum (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph);
 
+/* given: the output's values, already computed (see m1d_tanh_hsum_given), or NULL */
 static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *cw, int R,
-                             const int *orders) {
+                             const int *orders, m1d_Tensor *given) {
   const char *op = xsum ? "tanh_xsum" : "tanh_hsum";
   m1d_Tensor *in[NIN] = {x, a, b, cw}, *c[NIN] = {0}, *out = NULL;
   double *acc = NULL;
   if (check_args(op, xsum, x, a, b, cw, R, orders) < 0) return NULL;
   int64_t N = x->shape[0], H = a->shape[0];
   int64_t shape[2] = {R, xsum ? H : N};
+  if (given) {
+    if (given->dtype != x->dtype || m1d_numel(given) != R * N || !m1d_is_contiguous(given))
+      return m1d_fail("%s: the given values %s do not fit [%d, %lld]", op, m1d_shapestr(given).s, R, (long long)N);
+    if ((out = m1d_view_reshape(given, 2, shape)) == NULL) return NULL;
+    goto record;
+  }
   for (int i = 0; i < NIN; i++) if ((c[i] = m1d_contiguous_raw(in[i])) == NULL) goto done;
   Pass p = {.x = c[IN_X], .a = c[IN_A], .b = c[IN_B], .R = R, .ord = orders};
   if (xsum) {
@@ -173,6 +180,7 @@ static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor 
     if (run_pass(op, &p) < 0) { DROP(out); goto done; }
   }
   if (m1d_check_anomaly(op, out) < 0) { DROP(out); goto done; }
+record:
   if (m1d_needs_grad(NIN, in)) {
     m1d_Node *node = m1d_record(op, xsum ? bw_xsum : bw_hsum, out, NIN, in);
     int *ord = node ? malloc((size_t)R * sizeof *ord) : NULL;
@@ -191,11 +199,16 @@ done:
 }
 
 m1d_Tensor *m1d_tanh_hsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R, const int *orders) {
-  return tanh_sum(0, x, a, b, c, R, orders);
+  return tanh_sum(0, x, a, b, c, R, orders, NULL);
+}
+
+m1d_Tensor *m1d_tanh_hsum_given (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R,
+                                 const int *orders, m1d_Tensor *values) {
+  return tanh_sum(0, x, a, b, c, R, orders, values);
 }
 
 m1d_Tensor *m1d_tanh_xsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *w, int R, const int *orders) {
-  return tanh_sum(1, x, a, b, w, R, orders);
+  return tanh_sum(1, x, a, b, w, R, orders, NULL);
 }
 
 /* ---------------------------------------------------------------- backward */
@@ -246,7 +259,7 @@ static m1d_Tensor *stacked_call (int xsum, m1d_Tensor **in, int n, m1d_Tensor **
   if (o == NULL) return m1d_fail("tanh sums: out of memory");
   for (int k = 0; k < n; k++) for (int i = 0; i < R; i++) o[k * R + i] = ord[i] + up[k];
   if ((cw = n == 1 ? (m1d_incref(blk[0]), blk[0]) : m1d_cat(n, blk, 0)) != NULL)
-    r = tanh_sum(xsum, in[IN_X], in[IN_A], in[IN_B], cw, n * R, o);
+    r = tanh_sum(xsum, in[IN_X], in[IN_A], in[IN_B], cw, n * R, o, NULL);
   m1d_decref(cw);
   free(o);
   return r;

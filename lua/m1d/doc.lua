@@ -110,9 +110,22 @@ local list = {
    "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder " ..
    "(0 to 3) derivatives in x: row k is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
    "and w2 hold H elements each (e.g. the weights of Linear(1, H) and Linear(H, 1)); add the " ..
-   "output bias yourself. The [numel(x), H] hidden layer is never stored; differentiable to " ..
-   "any order (first order fused, higher orders op-composed). float32 tanh has an absolute " ..
-   "error below 2e-7. Used by experiments/metalearn_afunc.lua for the learned activation."},
+   "output bias yourself. The [numel(x), H] hidden layer is never stored, at any order of " ..
+   "derivative: the first-order backward is one fused pass, higher orders (create_graph) are " ..
+   "made of m1d.tanh_hsum and m1d.tanh_xsum. While recording, the forward also computes the " ..
+   "next derivative (for the gradient in x of a differentiable backward). float32 tanh has an " ..
+   "absolute error below 2e-7. Used by experiments/metalearn_afunc.lua for the learned activation."},
+  {"m1d.tanh_hsum", "m1d.tanh_hsum(x, a, b, c, orders) -> Tensor [R, N]",
+   "Sums over the hidden units of a 1 -> H tanh layer, fused: out[r][i] = sum_j c[r][j] " ..
+   "tanh^(orders[r])(a_j x_i + b_j), with x [N], a and b [H], c [R, H] and orders a list of R " ..
+   "integers from 0 to 15 (the m-th derivative of tanh). Never stores the [N, H] layer. Its " ..
+   "gradients are again tanh_hsum and tanh_xsum calls (one order up), so it is differentiable " ..
+   "to any order without that layer; a plain backward is one fused pass. The building block " ..
+   "of m1d.pointwise_mlp's higher-order gradients."},
+  {"m1d.tanh_xsum", "m1d.tanh_xsum(x, a, b, w, orders) -> Tensor [R, H]",
+   "Sums over the elements, the counterpart of m1d.tanh_hsum: out[r][j] = sum_i w[r][i] " ..
+   "tanh^(orders[r])(a_j x_i + b_j), with x [N], a and b [H], w [R, N], orders R integers " ..
+   "from 0 to 15. Fused, differentiable to any order (see m1d.tanh_hsum); sums in double."},
   {"m1d.memstats", "m1d.memstats() -> {bytes_live=, bytes_allocated=, mallocs=}",
    "Tensor storage accounting (what the collector is told about)."},
   {"m1d.set_num_threads", "m1d.set_num_threads(n)",

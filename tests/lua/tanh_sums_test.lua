@@ -201,6 +201,24 @@ do
   T.ok(maxdiff(h, href) == 0, "... and so do their own gradients")
 end
 
+-- ---------------------------------------------------------------- no [N, H] layer, at any order
+
+-- every tensor a second-order gradient allocates, counted (m1d.memstats counts every
+-- request): together less than one [N, H] float64 layer
+do
+  local N, H = 20000, 200
+  local xs = {randn(N):requires_grad(), randn(H, 1):requires_grad(), randn(H):requires_grad(),
+              randn(1, H):requires_grad()}
+  local before = m1d.memstats().bytes_allocated
+  local out = m1d.pointwise_mlp(xs[1], xs[2], xs[3], xs[4], 1)
+  local g = m1d.grad((out * out):sum(), xs, {create_graph = true})
+  local l2 = (g[1] * g[1]):sum() + g[2]:sum() + g[3]:sum() + g[4]:sum()
+  local _ = m1d.grad(l2, xs)
+  local bytes = m1d.memstats().bytes_allocated - before
+  T.ok(bytes < N * H * 8, ("pointwise_mlp, forward and two orders of gradient: %.1f MB allocated in all, " ..
+       "less than one [%d, %d] layer (%.1f MB)"):format(bytes / 2^20, N, H, N * H * 8 / 2^20))
+end
+
 -- ---------------------------------------------------------------- bad input
 
 local x, a, b = randn(5), randn(3), randn(3)

@@ -216,7 +216,8 @@ m1d_Tensor *m1d_pointwise_mlp (m1d_Tensor *x, m1d_Tensor *w1, m1d_Tensor *b1, m1
   else
     pmlp_forward_f64(m1d_data(c[IN_X]), N, m1d_data(c[IN_W1]), m1d_data(c[IN_B1]), m1d_data(c[IN_W2]), H,
                      K, m1d_data(full));
-  if ((out = rec ? m1d_view_narrow(full, 0, 0, nder + 1) : full) == full) m1d_incref(full);
+  if (rec) out = m1d_view_narrow(full, 0, 0, nder + 1);    /* the rows asked for */
+  else { out = full; full = NULL; }
   if (out == NULL) goto done;
   if (m1d_check_anomaly("pointwise_mlp", out) < 0) { DROP(out); goto done; }
   if (rec) {

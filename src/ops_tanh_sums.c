@@ -164,7 +164,7 @@ static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor 
     if (given->dtype != x->dtype || m1d_numel(given) != R * N || !m1d_is_contiguous(given))
       return m1d_fail("%s: the given values %s do not fit [%d, %lld]", op, m1d_shapestr(given).s, R, (long long)N);
     if ((out = m1d_view_reshape(given, 2, shape)) == NULL) return NULL;
-    goto record;
+    goto check;
   }
   for (int i = 0; i < NIN; i++) if ((c[i] = m1d_contiguous_raw(in[i])) == NULL) goto done;
   Pass p = {.x = c[IN_X], .a = c[IN_A], .b = c[IN_B], .R = R, .ord = orders};
@@ -179,8 +179,8 @@ static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor 
     p.outN = out;
     if (run_pass(op, &p) < 0) { DROP(out); goto done; }
   }
+check:
   if (m1d_check_anomaly(op, out) < 0) { DROP(out); goto done; }
-record:
   if (m1d_needs_grad(NIN, in)) {
     m1d_Node *node = m1d_record(op, xsum ? bw_xsum : bw_hsum, out, NIN, in);
     int *ord = node ? malloc((size_t)R * sizeof *ord) : NULL;
@@ -224,7 +224,7 @@ static int bw_fused (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int xsum) 
       wcw = m1d_edge_wanted(node, IN_CW);
   for (int i = 0; i < NIN; i++) if ((c[i] = m1d_contiguous_raw(node->saved[i])) == NULL) goto done;
   m1d_DType dt = c[IN_X]->dtype;
-  int64_t N = c[IN_X]->shape[0], H = c[IN_A]->shape[0], vec[1] = {H}, mat[2] = {R, H};
+  int64_t H = c[IN_A]->shape[0], vec[1] = {H}, mat[2] = {R, H};
   if ((gc = g->dtype == dt ? m1d_contiguous_raw(g) : m1d_cast_raw(g, dt)) == NULL) goto done;
   if ((acc = calloc((size_t)((R + 2) * H), sizeof *acc)) == NULL) { m1d_fail("%s: out of memory", node->name); goto done; }
   if (wx && (gx = m1d_empty(dt, 1, c[IN_X]->shape)) == NULL) goto done;
@@ -234,7 +234,6 @@ static int bw_fused (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int xsum) 
             .ga = wa ? acc : NULL, .gb = wb ? acc + H : NULL};
   if (xsum) p.outN = gw;
   else if (wcw) p.outH = acc + 2 * H;
-  (void)N;
   if (run_pass(node->name, &p) < 0) goto done;
   if (wa && (gin[IN_A] = from_doubles(acc, dt, 1, vec)) == NULL) goto done;
   if (wb && (gin[IN_B] = from_doubles(acc + H, dt, 1, vec)) == NULL) goto done;
@@ -279,7 +278,7 @@ fail:
 /* The differentiable backward (see the header for the formulas). */
 static int bw_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int xsum) {
   m1d_Tensor **in = node->saved, *x = in[IN_X], *a = in[IN_A], *cw = in[IN_CW];
-  m1d_Tensor *blk[3] = {0}, *e = NULL, *s = NULL, *t = NULL;
+  m1d_Tensor *blk[3] = {0}, *e = NULL, *s = NULL;
   int R = (int)node->ip[0], rc = -1, n = 0, up[3], k;
   const int *ord = node->ud;
   int wx = m1d_edge_wanted(node, IN_X), wa = m1d_edge_wanted(node, IN_A), wb = m1d_edge_wanted(node, IN_B),
@@ -329,7 +328,7 @@ static int bw_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int xsum) 
   rc = 0;
 fail:
   for (int i = 0; i < 3; i++) m1d_decref(blk[i]);
-  m1d_decref(e); m1d_decref(s); m1d_decref(t);
+  m1d_decref(e); m1d_decref(s);
   if (rc < 0) for (int i = 0; i < NIN; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
   return rc;
 }

@@ -1,7 +1,7 @@
 /*
 ** ops_rebuild.c — the higher-order backward of fused ops.
 **
-** A fused op (the GRU, conv1d, the pointwise MLP) computes its forward and its
+** A fused op (the GRU, conv1d) computes its forward and its
 ** first-order backward in loops of its own, which autograd cannot see into.  When a
 ** backward must itself be differentiable (create_graph), the op instead rebuilds its
 ** output from differentiable ops, on identity stand-ins of its inputs, and

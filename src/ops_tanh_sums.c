@@ -25,10 +25,11 @@
 #include "fastmath.h"
 #include "pool.h"
 
-/* As in ops_pointwise_mlp.c: also built for AVX2, chosen at load time; elementwise loops
-   and fixed-order sums, so the vector width changes no result. */
+/* As in ops_pointwise_mlp.c: also built for AVX-512 and AVX2, chosen at load time;
+   elementwise loops and fixed-order sums, so the vector width changes no result (the
+   clones were checked to give the same bits). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx2", "default")))
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KERNEL
 #endif

@@ -26,10 +26,4 @@ typedef m1d_Tensor *(*m1d_RebuildFn) (m1d_Tensor **inputs, const m1d_Node *node)
 int m1d_backward_by_rebuilding (m1d_Node *node, m1d_Tensor *const *inputs, int n, m1d_RebuildFn rebuild,
                                 m1d_Tensor *g, m1d_Tensor **gin);
 
-/* tanh_hsum whose values (R x N, contiguous, x's dtype) were computed already, by the
-   pointwise MLP's forward pass: only the node is recorded, on a view of them
-   (ops_tanh_sums.c). */
-m1d_Tensor *m1d_tanh_hsum_given (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R,
-                                 const int *orders, m1d_Tensor *values);
-
 #endif

@@ -16,7 +16,13 @@
 ** When the backward itself must be differentiable (create_graph), the rule is
 ** written with the fused sums tanh_hsum and tanh_xsum (ops_tanh_sums.c), whose
 ** gradients are again such sums: gradients of every order, none of which stores
-** the [N, H] layer.
+** the [N, H] layer.  The gradient in x needs the next derivative, so a recording
+** forward computes it too: the node's output is the block of rows 0 .. nder + 1 and
+** the caller gets rows 0 .. nder of it (a narrow).  The differentiable backward
+** takes the gradient in x from the node's own output, and the gradient of what it
+** builds comes back to this node with the rest: in a meta-gradient through inner
+** gradients (metalearn_afunc.lua), one fused pass per step, as a hand-derived
+** inner gradient would take.
 */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
@@ -42,7 +48,8 @@
 #endif
 
 #define BLOCK 256          /* input elements per pass over the hidden units (fits in L1) */
-#define MAXROWS 4          /* g and up to three derivatives */
+#define MAXROWS 4          /* g and up to three derivatives (the caller's rows) */
+#define FULLROWS (MAXROWS + 1)  /* and the next one, when recording */
 
 #define REAL float
 #define TANH tanhf_abs
@@ -64,18 +71,24 @@ enum { IN_X, IN_W1, IN_B1, IN_W2, NIN };
 
 /* ---------------------------------------------------------------- backward */
 
-/* The differentiable backward (create_graph), from the fused sums of ops_tanh_sums.c and
-   small [K, H] ops; with G [K, N] the upstream gradient, S_u(W) = tanh_xsum(.., W, orders u):
-     gx  = sum_k G_k * tanh_hsum(c a^(k+1), orders k + 1)
+/* The differentiable backward (create_graph), from the node's own output, the fused
+   sums of ops_tanh_sums.c and small [K, H] ops.  With G [K, N] the upstream gradient,
+   D_k the block's row k (the k-th derivative) and S_u(W) = tanh_xsum(.., W, orders u):
+     gx  = sum_k G_k * D_(k+1)
      gc  = sum_k a^k S_k(G)_k,   gb = sum_k c a^k S_(k+1)(G)_k,
      ga  = sum_k (k c a^(k-1) S_k(G)_k + c a^k S_(k+1)(G x)_k)
-   (the S calls stacked into one).  Their own backward is again fused, at any order. */
+   (the S calls stacked into one).  Until a backward has used the output (ip[1]), the
+   gradient of the block's last row is zero (only the caller's narrow reaches it): those
+   terms are left out, and D_(k+1) is always a row of the block.  Afterwards they are
+   kept, with the last D from tanh_hsum. */
 static int bw_pmlp_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   m1d_Tensor **in = node->saved;
-  m1d_Tensor *xf = NULL, *af = NULL, *bf = NULL, *gf = NULL, *ck[MAXROWS + 1] = {0}, *ap[MAXROWS] = {0},
-             *kc[MAXROWS] = {0}, *m = NULL, *e = NULL, *blk[3] = {0}, *s = NULL, *v[NIN] = {0}, *u = NULL, *w = NULL;
-  int K = (int)node->ip[0] + 1, rc = -1, ord[3 * MAXROWS], n = 0;
-  int64_t N = m1d_numel(in[IN_X]), H = m1d_numel(in[IN_W1]), vec[1] = {H}, nv[1] = {N}, gshape[2] = {K, N};
+  m1d_Tensor *xf = NULL, *af = NULL, *bf = NULL, *gf = NULL, *ck[FULLROWS + 1] = {0}, *ap[FULLROWS] = {0},
+             *kc[FULLROWS] = {0}, *m = NULL, *e = NULL, *blk[3] = {0}, *s = NULL, *v[NIN] = {0}, *u = NULL,
+             *w = NULL, *y = NULL, *d[2] = {0};
+  int Kf = (int)node->ip[0] + 1, K = node->ip[1] ? Kf : Kf - 1, rc = -1, ord[3 * FULLROWS], n = 0;
+  int64_t N = m1d_numel(in[IN_X]), H = m1d_numel(in[IN_W1]), vec[1] = {H}, nv[1] = {N}, row[2] = {1, H},
+          gshape[2] = {Kf, N};
   int wx = m1d_edge_wanted(node, IN_X), wa = m1d_edge_wanted(node, IN_W1), wb = m1d_edge_wanted(node, IN_B1),
       wc = m1d_edge_wanted(node, IN_W2);
   m1d_DType dt = in[IN_X]->dtype;
@@ -83,17 +96,31 @@ static int bw_pmlp_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   TRY(af, m1d_reshape(in[IN_W1], 1, vec));
   TRY(bf, m1d_reshape(in[IN_B1], 1, vec));
   TRY(ck[0], m1d_reshape(in[IN_W2], 1, vec));        /* ck[k] = c a^k */
-  TRY(gf, m1d_reshape(g, 2, gshape));
+  TRY(u, m1d_reshape(g, 2, gshape));
+  TRY(gf, K < Kf ? m1d_narrow(u, 0, 0, K) : (m1d_incref(u), u));
+  DROP(u);
   for (int k = 1; k <= K; k++) TRY(ck[k], m1d_mul(ck[k - 1], af));
   if (wx) {
-    for (int k = 0; k < K; k++) ord[k] = k + 1;
-    TRY(m, m1d_stack(K, ck + 1, 0));
-    /* rows 1 .. K of the forward's [K + 1, N] block (see m1d_pointwise_mlp) */
-    TRY(e, node->ud ? m1d_tanh_hsum_given(xf, af, bf, m, K, ord, node->ud) : m1d_tanh_hsum(xf, af, bf, m, K, ord));
+    int nb = K < Kf ? K : Kf - 1;                     /* D_1 .. D_nb from the block */
+    node->ip[1] = 1;                                  /* its output is used from now on */
+    TRY(y, m1d_node_output(node));
+    TRY(u, m1d_reshape(y, 2, gshape));
+    TRY(d[0], m1d_narrow(u, 0, 1, nb));
+    DROP(u);
+    if (nb < K) {                                     /* D_Kf, beyond the block */
+      ord[0] = Kf;
+      TRY(m, m1d_reshape(ck[Kf], 2, row));
+      TRY(d[1], m1d_tanh_hsum(xf, af, bf, m, 1, ord));
+      TRY(e, m1d_cat(2, d, 0));
+      DROP(m);
+    } else {
+      e = d[0];
+      m1d_incref(e);
+    }
     TRY(u, m1d_mul(gf, e));
     TRY(w, m1d_sum_dim(u, 0, 0));
     TRY(v[IN_X], m1d_reshape(w, in[IN_X]->ndim, in[IN_X]->shape));
-    DROP(m); DROP(u); DROP(w);
+    DROP(u); DROP(w);
   }
   if (wa || wb || wc) {
     /* blocks: G at orders k (gc, and ga for K > 1), G at k + 1 (gb), G x at k + 1 (ga) */
@@ -128,15 +155,13 @@ static int bw_pmlp_graph (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin) {
   rc = 0;
 fail:
   m1d_decref(xf); m1d_decref(af); m1d_decref(bf); m1d_decref(gf); m1d_decref(m); m1d_decref(e);
-  m1d_decref(s); m1d_decref(u); m1d_decref(w);
-  for (int k = 0; k <= MAXROWS; k++) m1d_decref(ck[k]);
-  for (int k = 0; k < MAXROWS; k++) { m1d_decref(ap[k]); m1d_decref(kc[k]); }
+  m1d_decref(s); m1d_decref(u); m1d_decref(w); m1d_decref(y); m1d_decref(d[0]); m1d_decref(d[1]);
+  for (int k = 0; k <= FULLROWS; k++) m1d_decref(ck[k]);
+  for (int k = 0; k < FULLROWS; k++) { m1d_decref(ap[k]); m1d_decref(kc[k]); }
   for (int i = 0; i < 3; i++) m1d_decref(blk[i]);
   for (int i = 0; i < NIN; i++) m1d_decref(v[i]);
   return rc;
 }
-
-static void drop_tensor (void *t) { m1d_decref(t); }
 
 /* a [H] double vector as a tensor of edge e's dtype and shape */
 static m1d_Tensor *param_grad (const double *d, const m1d_Edge *e) {
@@ -151,7 +176,8 @@ static m1d_Tensor *param_grad (const double *d, const m1d_Edge *e) {
 static int bw_pmlp (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   if (create_graph) return bw_pmlp_graph(node, g, gin);
   m1d_Tensor *c[NIN] = {0}, *gy = NULL, *gx = NULL;
-  int K = (int)node->ip[0] + 1, rc = -1, params = 0;
+  /* the block's rows, less the last while its gradient is zero (see bw_pmlp_graph) */
+  int K = (int)node->ip[0] + (node->ip[1] ? 1 : 0), rc = -1, params = 0;
   for (int i = IN_W1; i < NIN; i++) params |= m1d_edge_wanted(node, i);
   int64_t N = m1d_numel(node->saved[IN_X]), H = m1d_numel(node->saved[IN_W1]);
   size_t bytes = (size_t)(3 * H) * sizeof(double);
@@ -204,10 +230,9 @@ m1d_Tensor *m1d_pointwise_mlp (m1d_Tensor *x, m1d_Tensor *w1, m1d_Tensor *b1, m1
   int64_t shape[M1D_MAXDIM];
   shape[0] = nder + 1;
   memcpy(shape + 1, x->shape, (size_t)x->ndim * sizeof *shape);
-  /* Recording, the pass computes one derivative more, rows 1 .. nder + 1 of which are
-     the values of the tanh_hsum a differentiable backward needs for the gradient in x
-     (bw_pmlp_graph): the same sums, so that call costs no pass of its own.  A plain
-     backward does not use the row (the price: ~15 % more forward time, at nder 0). */
+  /* Recording, the pass computes one derivative more (see the header): the node's
+     output is that block, the caller's rows a narrow of it.  Plain backward passes
+     skip the extra row while its gradient is zero; the forward costs ~15 % more. */
   int rec = m1d_needs_grad(NIN, in), K = nder + 1 + rec;
   shape[0] = K;
   for (int i = 0; i < NIN; i++) if ((c[i] = m1d_contiguous_raw(in[i])) == NULL) goto done;
@@ -218,19 +243,20 @@ m1d_Tensor *m1d_pointwise_mlp (m1d_Tensor *x, m1d_Tensor *w1, m1d_Tensor *b1, m1
   else
     pmlp_forward_f64(m1d_data(c[IN_X]), N, m1d_data(c[IN_W1]), m1d_data(c[IN_B1]), m1d_data(c[IN_W2]), H,
                      K, m1d_data(full));
-  if (rec) out = m1d_view_narrow(full, 0, 0, nder + 1);    /* the rows asked for */
-  else { out = full; full = NULL; }
-  if (out == NULL) goto done;
-  if (m1d_check_anomaly("pointwise_mlp", out) < 0) { DROP(out); goto done; }
-  if (rec) {
-    m1d_Node *node = m1d_record("pointwise_mlp", bw_pmlp, out, NIN, in);
-    if (node == NULL) { DROP(out); goto done; }
-    if ((node->ud = m1d_view_narrow(full, 0, 1, nder + 1)) == NULL) { DROP(out); goto done; }
-    node->ud_free = drop_tensor;
-    node->ip[0] = nder;
-    for (int i = 0; i < NIN; i++)
-      if (m1d_node_save(node, i, in[i]) != 0) { DROP(out); goto done; }
+  if (!rec) {
+    if (m1d_check_anomaly("pointwise_mlp", full) < 0) goto done;
+    out = full;
+    full = NULL;
+    goto done;
   }
+  m1d_Node *node = m1d_record("pointwise_mlp", bw_pmlp, full, NIN, in);
+  if (node == NULL) goto done;
+  node->ip[0] = K - 1;                                  /* the block's highest derivative */
+  node->ip[1] = 0;                                      /* its output not used by a backward yet */
+  for (int i = 0; i < NIN; i++) if (m1d_node_save(node, i, in[i]) != 0) goto done;
+  if (m1d_node_save_output(node, full) != 0) goto done;
+  if ((out = m1d_narrow(full, 0, 0, nder + 1)) == NULL) goto done;
+  if (m1d_check_anomaly("pointwise_mlp", out) < 0) DROP(out);
 done:
   for (int i = 0; i < NIN; i++) m1d_decref(c[i]);
   m1d_decref(full);

@@ -152,21 +152,14 @@ static int check_args (const char *op, int xsum, m1d_Tensor *x, m1d_Tensor *a, m
 static int bw_hsum (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph);
 static int bw_xsum (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph);
 
-/* given: the output's values, already computed (see m1d_tanh_hsum_given), or NULL */
 static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *cw, int R,
-                             const int *orders, m1d_Tensor *given) {
+                             const int *orders) {
   const char *op = xsum ? "tanh_xsum" : "tanh_hsum";
   m1d_Tensor *in[NIN] = {x, a, b, cw}, *c[NIN] = {0}, *out = NULL;
   double *acc = NULL;
   if (check_args(op, xsum, x, a, b, cw, R, orders) < 0) return NULL;
   int64_t N = x->shape[0], H = a->shape[0];
   int64_t shape[2] = {R, xsum ? H : N};
-  if (given) {
-    if (given->dtype != x->dtype || m1d_numel(given) != R * N || !m1d_is_contiguous(given))
-      return m1d_fail("%s: the given values %s do not fit [%d, %lld]", op, m1d_shapestr(given).s, R, (long long)N);
-    if ((out = m1d_view_reshape(given, 2, shape)) == NULL) return NULL;
-    goto check;
-  }
   for (int i = 0; i < NIN; i++) if ((c[i] = m1d_contiguous_raw(in[i])) == NULL) goto done;
   Pass p = {.x = c[IN_X], .a = c[IN_A], .b = c[IN_B], .R = R, .ord = orders};
   if (xsum) {
@@ -180,7 +173,6 @@ static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor 
     p.outN = out;
     if (run_pass(op, &p) < 0) { DROP(out); goto done; }
   }
-check:
   if (m1d_check_anomaly(op, out) < 0) { DROP(out); goto done; }
   if (m1d_needs_grad(NIN, in)) {
     m1d_Node *node = m1d_record(op, xsum ? bw_xsum : bw_hsum, out, NIN, in);
@@ -200,16 +192,11 @@ done:
 }
 
 m1d_Tensor *m1d_tanh_hsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R, const int *orders) {
-  return tanh_sum(0, x, a, b, c, R, orders, NULL);
-}
-
-m1d_Tensor *m1d_tanh_hsum_given (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R,
-                                 const int *orders, m1d_Tensor *values) {
-  return tanh_sum(0, x, a, b, c, R, orders, values);
+  return tanh_sum(0, x, a, b, c, R, orders);
 }
 
 m1d_Tensor *m1d_tanh_xsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *w, int R, const int *orders) {
-  return tanh_sum(1, x, a, b, w, R, orders, NULL);
+  return tanh_sum(1, x, a, b, w, R, orders);
 }
 
 /* ---------------------------------------------------------------- backward */
@@ -259,7 +246,7 @@ static m1d_Tensor *stacked_call (int xsum, m1d_Tensor **in, int n, m1d_Tensor **
   if (o == NULL) return m1d_fail("tanh sums: out of memory");
   for (int k = 0; k < n; k++) for (int i = 0; i < R; i++) o[k * R + i] = ord[i] + up[k];
   if ((cw = n == 1 ? (m1d_incref(blk[0]), blk[0]) : m1d_cat(n, blk, 0)) != NULL)
-    r = tanh_sum(xsum, in[IN_X], in[IN_A], in[IN_B], cw, n * R, o, NULL);
+    r = tanh_sum(xsum, in[IN_X], in[IN_A], in[IN_B], cw, n * R, o);
   m1d_decref(cw);
   free(o);
   return r;

@@ -15,14 +15,15 @@
 #define CAT(a, b) CAT_(a, b)
 #define NAME(n) CAT(n, SFX)
 
-/* P_k(t) over n elements: k = 0 and 1 are t and q themselves, others go to buf. */
+/* P_k(t) over n elements, k <= 5: k = 0 and 1 are t and q themselves, others go to buf. */
 static M1D_ALWAYS_INLINE const REAL *NAME(poly_) (int k, const REAL *t, const REAL *q, REAL *buf, int n) {
   switch (k) {
     case 0: return t;
     case 1: return q;
     case 2: for (int i = 0; i < n; i++) buf[i] = -2 * t[i] * q[i]; break;
     case 3: for (int i = 0; i < n; i++) buf[i] = (6 * t[i] * t[i] - 2) * q[i]; break;
-    default: for (int i = 0; i < n; i++) buf[i] = (16 - 24 * t[i] * t[i]) * t[i] * q[i]; break;
+    case 4: for (int i = 0; i < n; i++) buf[i] = (16 - 24 * t[i] * t[i]) * t[i] * q[i]; break;
+    default: for (int i = 0; i < n; i++) buf[i] = (16 + t[i] * t[i] * (120 * t[i] * t[i] - 120)) * q[i]; break;
   }
   return buf;
 }

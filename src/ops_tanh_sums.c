@@ -83,7 +83,7 @@ static int run_pass (const char *op, const Pass *p) {
   int64_t N = m1d_numel(p->x), H = m1d_numel(p->a);
   int fresh;
   size_t esz = p->x->dtype == M1D_F32 ? sizeof(float) : sizeof(double);
-  size_t bytes = (size_t)BLOCK * (size_t)(MAXP + p->R + 6) * esz;
+  size_t bytes = (size_t)BLOCK * (size_t)(MAXP + p->R + 5) * esz;
   void *work = m1d_pool_data(bytes, &fresh);
   if (work == NULL) return m1d_failcode("%s: out of memory", op);
   if (p->outH) memset(p->outH, 0, (size_t)(p->R * H) * sizeof(double));

@@ -41,34 +41,13 @@ static M1D_ALWAYS_INLINE void NAME(poly_) (int u, const REAL *co, const REAL *t,
   if (deg & 1) for (int i = 0; i < n; i++) out[i] *= t[i];
 }
 
-/* The hot case, one row of order m <= 1 (the meta-learning loop): all of one hidden
-   unit's work in a single loop over the block.  m, doN, doH, doG are constants at every
-   call site, so each combination compiles to its own vectorised loop; the results are
-   those of the general loops (the same products, summed in the same order). */
-static M1D_ALWAYS_INLINE void NAME(one_row_) (int m, int doN, int doH, int doG, REAL aj, REAL bj, REAL arj,
-                                              const REAL *xi, const REAL *br, REAL *acc, REAL *hp, REAL *s1,
-                                              REAL *gxb, int n) {
-  for (int i = 0; i < n; i++) {
-    REAL t = TANH(aj * xi[i] + bj), q = 1 - t * t;
-    REAL p = m ? q : t;
-    if (doN) acc[i] += arj * p;
-    if (doH) hp[i] = br[i] * p;
-    if (doG) {
-      REAL si = arj * br[i] * (m ? -2 * t * q : q);
-      s1[i] = si;
-      gxb[i] += aj * si;
-    }
-  }
-}
-
 /* co: NCO coefficients per order 0 .. MAXP (co[u * NCO + d] multiplies t^d).
-   work: BLOCK * (MAXP + R + 6) elements.  outH, ga, gb are doubles, zeroed by the caller. */
+   work: BLOCK * (MAXP + R + 5) elements.  outH, ga, gb are doubles, zeroed by the caller. */
 KERNEL static void NAME(tsum_pass_) (const REAL *x, int64_t N, const REAL *a, const REAL *b, int64_t H,
                                     int R, const int *ord, const REAL *co, const REAL *A, const REAL *B,
                                     REAL *outN, double *outH, REAL *gx, double *ga, double *gb, REAL *work) {
-  REAL *t = work, *s = t + BLOCK, *s1 = s + BLOCK, *gxb = s1 + BLOCK, *hp = gxb + BLOCK, *accN = hp + BLOCK,
+  REAL *t = work, *s = t + BLOCK, *s1 = s + BLOCK, *gxb = s1 + BLOCK, *accN = gxb + BLOCK,
        *P = accN + (size_t)R * BLOCK;                  /* P + u * BLOCK holds P_u, u >= 1 */
-  int fast = R == 1 && ord[0] <= 1, code = (outN ? 4 : 0) | (outH ? 2 : 0) | (gx || ga || gb ? 1 : 0);
   const REAL *pp[MAXP + 1];
   int need[MAXP + 1] = {0}, maxu = 0, grad = gx || ga || gb;
   for (int r = 0; r < R; r++) {
@@ -86,26 +65,6 @@ KERNEL static void NAME(tsum_pass_) (const REAL *x, int64_t N, const REAL *a, co
     if (gx) memset(gxb, 0, BLOCK * sizeof(REAL));
     for (int64_t j = 0; j < H; j++) {
       REAL aj = a[j], bj = b[j];
-      if (fast) {
-        REAL arj = A ? A[j] : 0;
-        const REAL *br = B ? B + i0 : NULL;
-#define ONE(m, dn, dh, dg) NAME(one_row_)(m, dn, dh, dg, aj, bj, arj, xi, br, accN, hp, s1, gxb, n)
-        switch (code * 2 + ord[0]) {
-          case 2: ONE(0, 0, 0, 1); break;  case 3: ONE(1, 0, 0, 1); break;
-          case 4: ONE(0, 0, 1, 0); break;  case 5: ONE(1, 0, 1, 0); break;
-          case 6: ONE(0, 0, 1, 1); break;  case 7: ONE(1, 0, 1, 1); break;
-          case 8: ONE(0, 1, 0, 0); break;  case 9: ONE(1, 1, 0, 0); break;
-          case 10: ONE(0, 1, 0, 1); break; case 11: ONE(1, 1, 0, 1); break;
-          case 12: ONE(0, 1, 1, 0); break; case 13: ONE(1, 1, 1, 0); break;
-          case 14: ONE(0, 1, 1, 1); break; case 15: ONE(1, 1, 1, 1); break;
-          default: break;
-        }
-#undef ONE
-        if (outH) outH[j] += NAME(dot_)(hp, NULL, n);
-        if (gb) gb[j] += NAME(dot_)(s1, NULL, n);
-        if (ga) ga[j] += NAME(dot_)(s1, xi, n);
-        continue;
-      }
       for (int i = 0; i < n; i++) t[i] = TANH(aj * xi[i] + bj);
       if (maxu >= 1) {
         for (int i = 0; i < n; i++) s[i] = t[i] * t[i];

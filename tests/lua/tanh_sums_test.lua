@@ -1,8 +1,8 @@
 -- tanh_sums_test.lua — the fused sums of tanh derivatives (m1d.tanh_hsum, m1d.tanh_xsum)
 -- and the pointwise MLP's higher-order gradients built on them: values against the same
--- sums composed of ops, float64 gradient checks to first and second order (third for
--- the pointwise MLP), fused against composed gradients of orders 1 to 3, float32
--- against float64, the fast one-row path against the general loops, bad input.
+-- sums composed of ops, float64 gradient checks to first, second and third order, fused
+-- against composed gradients of orders 1 to 3, float32 against float64, no [N, H] layer
+-- allocated at second order, bad input.
 local T = dofile("tests/lua/tap.lua")
 local m1d = require "m1d"
 local check = require "m1d.check"
@@ -60,12 +60,14 @@ do
   local e2 = maxdiff(m1d.tanh_xsum(x, a, b, w, orders), xsum_ref(x, a, b, w, orders))
   T.ok(e1 < 1e-11, ("tanh_hsum orders 0..6 equals the composed sum (max difference %.3g)"):format(e1))
   T.ok(e2 < 1e-10, ("tanh_xsum orders 0..6 equals the composed sum (max difference %.3g)"):format(e2))
-  -- order 15, the highest: against the recursion in Lua (large integer coefficients)
+  -- order 15, the highest: against the recursion in Lua.  The coefficients of tanh^(15)
+  -- and tanh^(16) reach 1.9e13 and 3.7e14 with alternating signs, so both evaluations lose
+  -- digits to cancellation: 1e-8 of the largest value
   local xs, as, bs = randn(40) * 0.3, randn(3) * 0.5, randn(3) * 0.3
   local c15 = randn(1, 3)
   local e3 = maxdiff(m1d.tanh_hsum(xs, as, bs, c15, {15}), hsum_ref(xs, as, bs, c15, {15}))
   local scale = hsum_ref(xs, as, bs, c15, {15}):abs():max():item()
-  T.ok(e3 <= 1e-12 * scale, ("tanh_hsum order 15 (max difference %.3g of %.3g)"):format(e3, scale))
+  T.ok(e3 <= 1e-8 * scale, ("tanh_hsum order 15 (max difference %.3g of %.3g)"):format(e3, scale))
   -- float32 (fast tanh) against float64
   local f1 = maxdiff(m1d.tanh_hsum(x:float(), a:float(), b:float(), c:float(), orders):double(),
                      m1d.tanh_hsum(x, a, b, c, orders))
@@ -75,22 +77,6 @@ do
   local s2 = m1d.tanh_xsum(x, a, b, w, orders):abs():max():item()
   T.ok(f1 < 1e-5 * s1 and f2 < 1e-5 * s2,
        ("float32 within 1e-5 of float64, relative to the largest value (%.3g, %.3g)"):format(f1 / s1, f2 / s2))
-  -- the one-row loop (one row of order 0 or 1) against the general loops (two rows)
-  for _, m in ipairs{0, 1} do
-    local c1, w1 = randn(1, H), randn(1, N)
-    local one = m1d.tanh_hsum(x, a, b, c1, {m})
-    local two = m1d.tanh_hsum(x, a, b, m1d.cat({c1, c1}, 1), {m, m}):narrow(1, 1, 1)
-    local onex = m1d.tanh_xsum(x, a, b, w1, {m})
-    local twox = m1d.tanh_xsum(x, a, b, m1d.cat({w1, w1}, 1), {m, m}):narrow(1, 1, 1)
-    T.ok(maxdiff(one, two) == 0 and maxdiff(onex, twox) == 0, ("order %d: the one-row loop gives the general loops' values"):format(m))
-    local xr, ar, br_, cr = x:clone():requires_grad(), a:clone():requires_grad(), b:clone():requires_grad(), c1:clone():requires_grad()
-    local g1 = m1d.grad(m1d.tanh_hsum(xr, ar, br_, cr, {m}):sum(), {xr, ar, br_, cr})
-    local cc = m1d.cat({cr, cr * 0}, 1)
-    local g2 = m1d.grad(m1d.tanh_hsum(xr, ar, br_, cc, {m, m}):sum(), {xr, ar, br_, cr})
-    local worst = 0
-    for i = 1, 4 do worst = math.max(worst, maxdiff(g1[i], g2[i])) end
-    T.ok(worst < 1e-13, ("order %d: one-row backward equals the general backward (%.3g)"):format(m, worst))
-  end
   -- an empty x: [R, 0] and zeros per hidden unit
   local e = m1d.tanh_hsum(m1d.zeros({0}, F), a, b, c, orders)
   local s = m1d.tanh_xsum(m1d.zeros({0}, F), a, b, m1d.zeros({#orders, 0}, F), orders)
@@ -254,7 +240,7 @@ do
   local g = m1d.grad(y:sum(), {xr}, {retain_graph = true})[1]
   local ref = m1d.grad(hsum_ref(xr, a, b, c1, {15}):sum(), {xr})[1]
   local scale = ref:abs():max():item()
-  T.ok(maxdiff(g, ref) <= 1e-12 * scale, ("order 15: a plain gradient, order 16 values (%.3g of %.3g)"):format(
+  T.ok(maxdiff(g, ref) <= 1e-8 * scale, ("order 15: a plain gradient, order 16 values (%.3g of %.3g; 1e-8 as above)"):format(
        maxdiff(g, ref), scale))
   T.raises(function() return m1d.grad(y:sum(), {xr}, {create_graph = true}) end,
            "order 15 under create_graph: an error naming the op", "tanh_hsum", "orders must be 0 to 15")

@@ -19,19 +19,19 @@
 -- Then relu, swish, elu, softplus, tanh, sigmoid, the learned f and a piecewise-linear
 -- fit of it each train once per evaluation seed through the same inner loop.
 --
--- How it is computed (same numbers, less work; see tests/lua/metalearn_test.lua):
---  * The meta MLP runs as one fused op, m1d.pointwise_mlp, which returns g and its
---    derivative g' in one pass and never stores the [12800, 100] hidden layer; the [1, 100]
---    noise after its tanh only adds the constant 0.2 W2 n.  Composed of ops, that hidden
---    layer cost ~12 MB and two dozen [12800, 100] ops per inner step (8.2 s per outer step).
---  * The inner gradient is written out (softmax - onehot, chain rule through f with its
---    derivative f' from the fused op) with differentiable ops, instead of
---    m1d.grad(..., {create_graph = true}), which would differentiate the fused op's
---    backward (op-composed, slow).  --grad autograd uses m1d.grad; the meta-gradients
---    agree (float64: to ~1e-15).
---  * Memory: the whole unrolled graph costs ~0.6 MB per inner step (216 MB peak at 301
---    steps), so by default nothing is recomputed.  --segment k wraps every k inner steps
---    in an m1d.checkpoint (35 MB peak with k = 1, ~80 % more time).
+-- How it is computed:
+--  * The meta MLP runs as one fused op, m1d.pointwise_mlp, which never stores the
+--    [12800, 100] hidden layer; the [1, 100] noise after its tanh only adds the constant
+--    0.2 W2 n.  Composed of ops, that hidden layer cost ~12 MB and two dozen [12800, 100]
+--    ops per inner step (8.2 s per outer step).
+--  * The inner gradient is m1d.grad(loss, params, {create_graph = true}).  The fused op's
+--    differentiable backward is made of fused sums of tanh derivatives (m1d.tanh_hsum,
+--    m1d.tanh_xsum), whose own gradients are fused again, so the meta-gradient through
+--    301 inner gradients stores no hidden layer either.  It equals the hand-derived inner
+--    gradient this script used before (tests/lua/metalearn_test.lua, against a fixture).
+--  * Memory: the whole unrolled graph costs under 1 MB per inner step, so by default
+--    nothing is recomputed.  --segment k wraps every k inner steps in an m1d.checkpoint.
+--  * --grad_out FILE writes every outer step's meta-loss and meta-gradient (17 digits).
 --   ./m1d experiments/metalearn_afunc.lua [--quick] [--outer 301] [--inner 301] [--eval_seeds 3]
 local m1d = require "m1d"
 local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
@@ -39,14 +39,13 @@ local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
 local cfg = util.parse_args(arg, {
   seed = 0, outer = 301, inner = 301, batch = 100, lr = 1e-2, mu = 0.4, eps = 1e-8,
   last = 200, meta_lr = 0.3, clamp = 0.1, noise = 0.1, hidden = 128, meta_hidden = 100,
-  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 0, grad = "manual", dtype = "float32",
+  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 0, dtype = "float32",
   baselines = "relu,swish,elu,softplus,tanh,sigmoid", knots = 41, snapshots = 12,
-  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "",
+  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "", grad_out = "",
 }, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
 if cfg.quick then cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6 end
 if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
-assert(cfg.grad == "manual" or cfg.grad == "autograd", "--grad: manual or autograd")
 assert(cfg.segment >= 0 and cfg.segment <= 56, "--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)")
 m1d.set_num_threads(cfg.threads)
 local dtype, H, MH = cfg.dtype, cfg.hidden, cfg.meta_hidden
@@ -64,48 +63,32 @@ end
 local function noise(n) return m1d.rand(1, n, dtype) * (2 * cfg.noise) - cfg.noise end
 
 -- ---------------------------------------------------------------- activations
--- Each returns f(a) and f'(a) (the derivative only when the inner gradient is written out).
 
 -- the learned one: f(a) = elu(a) + 0.2 (W2 (tanh(W1 a + b1) + n) + b2), elementwise.
 -- mp = {W1 [100,1], b1 [100], W2 [1,100], b2 [1]}, mn = the meta noise [1, 100].
--- m1d.pointwise_mlp gives sum_j W2j tanh(W1j a + b1j) and its derivative in a, fused:
--- the [12800, 100] hidden layer of the meta MLP is never stored.
-local function learned(a, mp, mn, want_deriv)
+-- m1d.pointwise_mlp gives sum_j W2j tanh(W1j a + b1j), fused: the [12800, 100] hidden
+-- layer of the meta MLP is never stored.
+local function learned(a, mp, mn)
   local w1, b1, w2, b2 = mp[1], mp[2], mp[3], mp[4]
-  local g = m1d.pointwise_mlp(a, w1, b1, w2, want_deriv and 1 or 0)   -- [1 or 2, a's shape]
+  local g = m1d.pointwise_mlp(a, w1, b1, w2):select(1, 1)
   local c = (b2 + m1d.linear(mn, w2)) * 0.2                         -- the noise and bias: constant in a
-  local e = a:elu()
-  local f = e + g:select(1, 1) * 0.2 + c
-  if not want_deriv then return f end
-  return f, e:clamp(-math.huge, 0) + 1 + g:select(1, 2) * 0.2
+  return a:elu() + g * 0.2 + c
 end
 
 local BASELINES = {
-  relu = function(a, d) return a:relu(), d and a:gt(0) end,
-  swish = function(a, d)
-    local s = a:sigmoid()
-    return a * s, d and s + a * s * (1 - s)
-  end,
-  elu = function(a, d)
-    local e = a:elu()
-    return e, d and e:clamp(-math.huge, 0) + 1
-  end,
-  softplus = function(a, d) return a:softplus(), d and a:sigmoid() end,
-  tanh = function(a, d)
-    local t = a:tanh()
-    return t, d and 1 - t * t
-  end,
-  sigmoid = function(a, d)
-    local s = a:sigmoid()
-    return s, d and s * (1 - s)
-  end,
+  relu = function(a) return a:relu() end,
+  swish = function(a) return a * a:sigmoid() end,
+  elu = function(a) return a:elu() end,
+  softplus = function(a) return a:softplus() end,
+  tanh = function(a) return a:tanh() end,
+  sigmoid = function(a) return a:sigmoid() end,
 }
 
 -- noise-free learned f at the points xs (a plain Lua list), for the figure and the fit
 local function sample_learned(mp, xs)
   return m1d.no_grad(function()
     local x = m1d.tensor(xs, dtype):reshape(-1, 1)
-    return learned(x, mp, m1d.zeros({1, MH}, dtype), false):reshape(-1):totable()
+    return learned(x, mp, m1d.zeros({1, MH}, dtype)):reshape(-1):totable()
   end)
 end
 
@@ -117,14 +100,10 @@ local function pwl_fit(mp)
   local y = sample_learned(mp, t)
   local slope = {}
   for k = 1, cfg.knots - 1 do slope[k] = (y[k + 1] - y[k]) / (t[k + 1] - t[k]) end
-  local act = function(a, d)
-    local f, fd = (a - t[1]) * slope[1] + y[1], d and (a * 0 + slope[1])
-    for k = 2, cfg.knots - 1 do
-      local dk = slope[k] - slope[k - 1]
-      f = f + (a - t[k]):relu() * dk
-      if d then fd = fd + a:gt(t[k]) * dk end
-    end
-    return f, fd
+  local act = function(a)
+    local f = (a - t[1]) * slope[1] + y[1]
+    for k = 2, cfg.knots - 1 do f = f + (a - t[k]):relu() * (slope[k] - slope[k - 1]) end
+    return f
   end
   return act, {knots = t, values = y}
 end
@@ -132,25 +111,13 @@ end
 -- ---------------------------------------------------------------- the inner loop
 
 -- One inner step on batch rows s*batch+1 ...: loss, then the RMSprop update.
--- act(a, want_deriv) -> f, f'.  create: keep the step differentiable (for --grad autograd).
+-- create: keep the step differentiable (the inner gradient gets a graph, for the meta-gradient).
 -- Returns the new params (4), the new squared-gradient averages (4) and the loss.
 local function inner_step(act, s, p, sq, inoise, create)
   local xb, yb = data:batch(s * cfg.batch + 1, cfg.batch)
-  local w1, b1, w2, b2 = p[1], p[2], p[3], p[4]
-  local a = m1d.linear(xb, w1, b1)
-  local manual = cfg.grad == "manual"
-  local f, fd = act(a, manual)
-  local h = f + inoise
-  local logits = m1d.linear(h, w2, b2)
-  local loss = m1d.cross_entropy(logits, yb)
-  local g
-  if manual then                     -- d mean CE / d logits = (softmax - onehot) / batch
-    local dlog = (logits:softmax(2) - m1d.onehot(yb, 10, dtype)) * (1 / cfg.batch)
-    local da = dlog:matmul(w2) * fd
-    g = {da:t():matmul(xb), da:sum(1), dlog:t():matmul(h), dlog:sum(1)}
-  else
-    g = m1d.grad(loss, p, {create_graph = create})
-  end
+  local h = act(m1d.linear(xb, p[1], p[2])) + inoise
+  local loss = m1d.cross_entropy(m1d.linear(h, p[3], p[4]), yb)
+  local g = m1d.grad(loss, p, {create_graph = create})
   local np, st = optim.rmsprop_step(p, g, {sq = sq}, {lr = cfg.lr, mu = cfg.mu, eps = cfg.eps})
   return np, st.sq, loss
 end
@@ -177,7 +144,7 @@ local function unrolled(p0, steps, seed, mp)
     local p, q, mpp, out = {w1, b1, w2, b2}, {q1, q2, q3, q4}, {m1, m2, m3, m4}, {}
     for s = s0 + 1, s0 + k do
       local loss
-      p, q, loss = inner_step(function(a, d) return learned(a, mpp, mnoise[s], d) end, s - 1, p, q, inoise[s], true)
+      p, q, loss = inner_step(function(a) return learned(a, mpp, mnoise[s]) end, s - 1, p, q, inoise[s], true)
       out[#out + 1] = loss
     end
     return {p[1], p[2], p[3], p[4], q[1], q[2], q[3], q[4], table.unpack(out)}
@@ -202,7 +169,7 @@ local function accuracy(p, act, x, y)
     local correct = 0
     for s = 1, x:size(1), 500 do
       local len = math.min(500, x:size(1) - s + 1)
-      local h = act(m1d.linear(x:narrow(1, s, len), p[1]:detach(), p[2]:detach()), false) + n
+      local h = act(m1d.linear(x:narrow(1, s, len), p[1]:detach(), p[2]:detach())) + n
       correct = correct + nn.accuracy(m1d.linear(h, p[3]:detach(), p[4]:detach()), y:narrow(1, s, len)) * len
     end
     return correct / x:size(1)
@@ -216,20 +183,14 @@ local function evaluate(act_fn, seed)
   local w2, b2 = linear_params(H, 10)
   local p, losses = {w1, b1, w2, b2}, {}
   local mnoise, inoise, sq = start_inner(p, cfg.eval_inner, seed)
-  local manual = cfg.grad == "manual"
   for s = 1, cfg.eval_inner do
-    local function body()
-      local loss
-      p, sq, loss = inner_step(function(a, d) return act_fn(a, d, mnoise[s]) end, s - 1, p, sq, inoise[s], false)
-      losses[s] = loss:item()
-    end
-    if manual then m1d.no_grad(body) else
-      body()
-      for i = 1, 4 do p[i], sq[i] = p[i]:detach():requires_grad(), sq[i]:detach() end
-    end
+    local loss
+    p, sq, loss = inner_step(function(a) return act_fn(a, mnoise[s]) end, s - 1, p, sq, inoise[s], false)
+    losses[s] = loss:item()
+    for i = 1, 4 do p[i], sq[i] = p[i]:detach():requires_grad(), sq[i]:detach() end
   end
   local mn = noise(MH)
-  local act = function(a, d) return act_fn(a, d, mn) end
+  local act = function(a) return act_fn(a, mn) end
   return {test_acc_500 = accuracy(p, act, x_test500, y_test500),
           test_acc = accuracy(p, act, data.x_test, data.y_test),
           final_loss = losses[#losses]}
@@ -248,6 +209,7 @@ local res = {meta_loss = {}, test_acc = {}, final_inner_loss = {}, grad_norm = {
 local snap_every = math.max(1, cfg.outer // cfg.snapshots)
 res.snapshots[1] = {outer = 0, y = sample_learned(mp, grid)}
 local t_all, c_all = m1d.clock(), os.clock()
+local grads_out = {}                                   -- --grad_out: every outer step's meta-gradient
 for k = 1, cfg.outer do
   local t0, c0 = m1d.clock(), os.clock()
   local w1, b1 = linear_params(40, H)                  -- a fresh inner network
@@ -258,9 +220,13 @@ for k = 1, cfg.outer do
   for s = first + 1, #losses do total = total + losses[s] end
   local meta_loss = total / (#losses - first + 1)
   local g = m1d.grad(meta_loss, mp)
+  if cfg.grad_out ~= "" then
+    grads_out[k] = {meta_loss = meta_loss:item()}
+    for i, name in ipairs{"w1", "b1", "w2", "b2"} do grads_out[k][name] = g[i]:reshape(-1):totable() end
+  end
   -- test accuracy of this inner run (first 500 test examples), with this step's meta params
   local mn = noise(MH)
-  local acc = accuracy(p, function(a) return learned(a, mp, mn, false) end, x_test500, y_test500)
+  local acc = accuracy(p, function(a) return learned(a, mp, mn) end, x_test500, y_test500)
   local gn = 0
   for i = 1, 4 do
     gn = gn + (g[i] * g[i]):sum():item()
@@ -275,6 +241,19 @@ for k = 1, cfg.outer do
   io.stdout:flush()
 end
 local meta_seconds, meta_cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
+if cfg.grad_out ~= "" then                             -- JSON with every digit (write_json keeps 14)
+  local rows = {}
+  for k, r in ipairs(grads_out) do
+    local f = {("\"meta_loss\": %.17g"):format(r.meta_loss)}
+    for _, name in ipairs{"w1", "b1", "w2", "b2"} do
+      local v = {}
+      for i, x in ipairs(r[name]) do v[i] = ("%.17g"):format(x) end
+      f[#f + 1] = ("\"%s\": [%s]"):format(name, table.concat(v, ", "))
+    end
+    rows[k] = "  {" .. table.concat(f, ",\n   ") .. "}"
+  end
+  util.write_atomic(cfg.grad_out, ("{\"dtype\": \"%s\", \"outer\": [\n%s\n]}\n"):format(cfg.dtype, table.concat(rows, ",\n")))
+end
 
 -- ---------------------------------------------------------------- evaluation
 
@@ -295,16 +274,16 @@ local t_eval = m1d.clock()
 local evals = {}
 local final_mp = {}
 for i = 1, 4 do final_mp[i] = mp[i]:detach() end
-evals.learned = eval_all("learned", function(a, d, mn) return learned(a, final_mp, mn, d) end)
+evals.learned = eval_all("learned", function(a, mn) return learned(a, final_mp, mn) end)
 local pwl, pwl_knots = pwl_fit(final_mp)
-evals.pwl = eval_all("pwl fit", function(a, d) return pwl(a, d) end)
+evals.pwl = eval_all("pwl fit", pwl)
 local baselines, baselines_500 = {}, {}
 local names = {}
 for name in cfg.baselines:gmatch("[^,]+") do
   local f = BASELINES[name]
   if not f then error(("unknown baseline '%s'"):format(name), 0) end
   names[#names + 1] = name
-  evals[name] = eval_all(name, function(a, d) return f(a, d) end)
+  evals[name] = eval_all(name, f)
   baselines[name], baselines_500[name] = evals[name].test_acc, evals[name].test_acc_500
 end
 local eval_seconds = m1d.clock() - t_eval

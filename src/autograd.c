@@ -299,10 +299,12 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
   for (size_t k = 0; k < order.n; k++) {
     m1d_Node *n = order.v[k];
     int need = 0;
-    for (int i = 0; i < n->ninputs && !need; i++) {
+    n->wanted = 0;
+    for (int i = 0; i < n->ninputs; i++) {
       m1d_Edge *e = &n->edges[i];
-      if (e->fn && e->fn->mark == mark && (e->fn->needed || e->fn->target >= 0)) need = 1;
-      if (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0)) need = 1;
+      int w = (e->fn && e->fn->mark == mark && (e->fn->needed || e->fn->target >= 0)) ||
+              (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0));
+      if (w) { need = 1; if (i < 32) n->wanted |= 1u << i; }
     }
     n->needed = need;
   }

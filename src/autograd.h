@@ -57,6 +57,7 @@ struct m1d_Node {
   /* engine scratch */
   uint64_t mark;
   int needed, target;
+  uint32_t wanted;            /* bit i: this backward uses edge i's gradient (see m1d_edge_wanted) */
   m1d_Tensor *gbuf;
 };
 
@@ -77,6 +78,12 @@ int m1d_node_save_output (m1d_Node *n, m1d_Tensor *out);    /* detached alias */
    (so rules that use the output stay differentiable); a new reference. */
 m1d_Tensor *m1d_node_output (m1d_Node *n);
 void m1d_node_decref (m1d_Node *n);
+/* Whether the running backward uses the gradient of input i: a rule may skip the work for
+   an input that requires grad but leads to no target (the meta-parameters of an inner
+   m1d.grad, say).  Set by the engine before the rule runs; inputs past 32 always count. */
+static inline int m1d_edge_wanted (const m1d_Node *n, int i) {
+  return n->edges[i].needs && (i >= 32 || (n->wanted >> i & 1u));
+}
 
 /* ---- leaves ---- */
 int m1d_set_requires_grad (m1d_Tensor *t, int on);   /* leaves only */

@@ -138,6 +138,14 @@ int m1d_gru_backward (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tenso
    (ops_pointwise_mlp.c): out[k] = sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j), shape [nder+1, x...];
    w1, b1, w2 hold H elements each (e.g. Linear(1, H) and Linear(H, 1) weights). */
 m1d_Tensor *m1d_pointwise_mlp (m1d_Tensor *x, m1d_Tensor *w1, m1d_Tensor *b1, m1d_Tensor *w2, int nder);
+/* Sums of tanh derivatives over a 1 -> H tanh layer, z_ij = a_j x_i + b_j, row r of order
+   orders[r] in 0 .. M1D_TANH_MAXORDER (ops_tanh_sums.c); x [N], a [H], b [H]:
+   tanh_hsum: c [R, H] -> [R, N], out[r,i] = sum_j c[r,j] tanh^(orders[r])(z_ij)
+   tanh_xsum: w [R, N] -> [R, H], out[r,j] = sum_i w[r,i] tanh^(orders[r])(z_ij)
+   Fused, at every order of derivative. */
+#define M1D_TANH_MAXORDER 15
+m1d_Tensor *m1d_tanh_hsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *c, int R, const int *orders);
+m1d_Tensor *m1d_tanh_xsum (m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor *b, m1d_Tensor *w, int R, const int *orders);
 
 /* Dtype checks shared by the op files. */
 int m1d_check_float (const char *op, const m1d_Tensor *x);

@@ -1,12 +1,13 @@
 /*
 ** ops_rebuild.c — the higher-order backward of fused ops.
 **
-** A fused op (the GRU, the pointwise MLP) computes its forward and its
-** first-order backward in loops of its own, which autograd cannot see into.  When a
-** backward must itself be differentiable (create_graph), the op instead rebuilds its
-** output from differentiable ops, on identity stand-ins of its inputs, and
-** backpropagates through that: every order of derivative, equal in value to the
-** fused backward up to rounding.  This is that common part; each op supplies the
+** A fused op computes in loops of its own, which autograd cannot see into.  Most
+** fused ops have differentiable rules made of fused ops again (conv1d, cross_entropy,
+** pointwise_mlp: every order stays fused).  Where one has none for some order (today
+** the GRU's third and higher: the backward of gru_backward under create_graph), the
+** rule instead rebuilds the op's output from differentiable ops, on identity stand-ins
+** of its inputs, and backpropagates through that: every further order, equal in value
+** to the fused path up to rounding.  This is that common part; the op supplies the
 ** rebuild.
 */
 #include "ops_impl.h"

@@ -15,14 +15,15 @@
 #define CAT(a, b) CAT_(a, b)
 #define NAME(n) CAT(n, SFX)
 
-/* P_k(t) over n elements: k = 0 and 1 are t and q themselves, others go to buf. */
+/* P_k(t) over n elements, k <= 5: k = 0 and 1 are t and q themselves, others go to buf. */
 static M1D_ALWAYS_INLINE const REAL *NAME(poly_) (int k, const REAL *t, const REAL *q, REAL *buf, int n) {
   switch (k) {
     case 0: return t;
     case 1: return q;
     case 2: for (int i = 0; i < n; i++) buf[i] = -2 * t[i] * q[i]; break;
     case 3: for (int i = 0; i < n; i++) buf[i] = (6 * t[i] * t[i] - 2) * q[i]; break;
-    default: for (int i = 0; i < n; i++) buf[i] = (16 - 24 * t[i] * t[i]) * t[i] * q[i]; break;
+    case 4: for (int i = 0; i < n; i++) buf[i] = (16 - 24 * t[i] * t[i]) * t[i] * q[i]; break;
+    default: for (int i = 0; i < n; i++) buf[i] = (16 + t[i] * t[i] * (120 * t[i] * t[i] - 120)) * q[i]; break;
   }
   return buf;
 }
@@ -48,7 +49,7 @@ static M1D_ALWAYS_INLINE void NAME(hidden_) (REAL a, REAL b, const REAL *x, REAL
 /* out[k][i] = sum_j c_j a_j^k P_k(t_ij) for k < K: the function and K - 1 derivatives. */
 KERNEL static void NAME(pmlp_forward_) (const REAL *x, int64_t N, const REAL *a, const REAL *b, const REAL *c,
                                  int64_t H, int K, REAL *out) {
-  REAL t[BLOCK], q[BLOCK], buf[BLOCK], acc[MAXROWS][BLOCK];
+  REAL t[BLOCK], q[BLOCK], buf[BLOCK], acc[MAXROWS + 1][BLOCK];
   for (int64_t i0 = 0; i0 < N; i0 += BLOCK) {
     int n = (int)(N - i0 < BLOCK ? N - i0 : BLOCK);
     const REAL *xi = x + i0;
@@ -93,6 +94,22 @@ KERNEL static void NAME(pmlp_backward_) (const REAL *x, int64_t N, const REAL *a
     memset(gxb, 0, sizeof gxb);
     for (int64_t j = 0; j < H; j++) {
       REAL aj = a[j], bj = b[j], ca = c[j] * a[j];
+      if (K == 1) {                                    /* g alone: everything in one loop */
+        const REAL *g0 = gy + i0;
+        for (int i = 0; i < n; i++) {
+          REAL ti = TANH(aj * xi[i] + bj), s1i = g0[i] * (1 - ti * ti);
+          gxb[i] += ca * s1i;
+          s1[i] = s1i;
+          s0[i] = g0[i] * ti;
+          s2[i] = xi[i] * s1i;
+        }
+        if (params) {
+          gc[j] += NAME(sum_)(s0, n);
+          gb[j] += c[j] * NAME(sum_)(s1, n);
+          ga[j] += c[j] * NAME(sum_)(s2, n);
+        }
+        continue;
+      }
       if (K == 2) {                                    /* g and g': everything in one loop */
         const REAL *g0 = gy + i0, *g1 = gy + N + i0;
         for (int i = 0; i < n; i++) {

@@ -104,6 +104,32 @@ static int l_pointwise_mlp (lua_State *L) {
                                              m1d_checktensor(L, 4), (int)nder));
 }
 
+/* tanh_hsum / tanh_xsum(x, a, b, c_or_w, orders): orders a list of integers, one per row */
+static int tanh_sum (lua_State *L, const char *op, int xsum) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *a = m1d_checktensor(L, 2), *b = m1d_checktensor(L, 3),
+             *cw = m1d_checktensor(L, 4);
+  if (!lua_istable(L, 5))
+    return luaL_error(L, "%s: orders (argument 5) must be a list of integers, one per row of %s, got %s",
+                      op, xsum ? "w" : "c", luaL_typename(L, 5));
+  lua_Integer R = luaL_len(L, 5);
+  if (R < 1 || R > 4096) return luaL_error(L, "%s: orders must list 1 to 4096 orders, got %I", op, R);
+  int *ord = lua_newuserdatauv(L, (size_t)R * sizeof *ord, 0);   /* collected on error */
+  for (lua_Integer r = 1; r <= R; r++) {
+    int isint;
+    lua_geti(L, 5, r);
+    lua_Integer o = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (!isint || o < 0 || o > M1D_TANH_MAXORDER)
+      return luaL_error(L, "%s: orders must be integers 0 to %d, got %s at position %I", op, M1D_TANH_MAXORDER,
+                        isint ? "a value out of range" : "a non-integer", r);
+    ord[r - 1] = (int)o;
+  }
+  m1d_Tensor *out = xsum ? m1d_tanh_xsum(x, a, b, cw, (int)R, ord) : m1d_tanh_hsum(x, a, b, cw, (int)R, ord);
+  return m1d_pushtensor(L, out);
+}
+static int l_tanh_hsum (lua_State *L) { return tanh_sum(L, "tanh_hsum", 0); }
+static int l_tanh_xsum (lua_State *L) { return tanh_sum(L, "tanh_xsum", 1); }
+
 static int l_cross_entropy (lua_State *L) {
   return m1d_pushtensor(L, m1d_cross_entropy(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
@@ -242,6 +268,7 @@ void m1d_open_nn (lua_State *L) {
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
+    {"tanh_hsum", l_tanh_hsum}, {"tanh_xsum", l_tanh_xsum},
     {"cross_entropy", l_cross_entropy}, {"cross_entropy_backward", l_cross_entropy_backward},
     {"softmax_jvp", l_softmax_jvp}, {"nll", l_nll}, {"mse", l_mse}, {"onehot", l_onehot},
     {"sgd_update", l_sgd_update}, {"adam_update", l_adam_update}, {"rmsprop_update", l_rmsprop_update},

@@ -492,7 +492,7 @@ shape_error("gru", function() return m1d.gru(randn(2, 3, 4), nil, randn(6, 5), r
             "[2,3,4]", "[6,5]")
 
 -- the fused pointwise MLP (the learned activation): g and its derivatives, fast
--- first-order backward, op-composed higher orders
+-- first-order backward, higher orders from the fused tanh sums (more in tanh_sums_test.lua)
 do
   local w1, b1, w2 = randn(5, 1), randn(5) * 0.5, randn(1, 5)
   for nder = 0, 3 do

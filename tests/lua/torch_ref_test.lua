@@ -3,11 +3,12 @@
 -- case computes).  Groups 1-2: forward, gradients with an upstream gradient, and the
 -- second-order ggrad_* terms; 3: Hessian-vector products of small nets; 4: the
 -- meta-gradient of a learning rate through unrolled SGD; 5: the meta-gradient of a
--- learned activation through unrolled RMSprop; 6: optimizer trajectories with the
--- in-place kernels; 8 (made by tools/make_conv_fixtures.py): conv_transpose1d to second
--- order and conv1d then tanh to third order; 9: cross_entropy to third order
--- (tools/make_torch_fixtures_ce.py).  Tolerance (the README's): max|a - b| <= tol * (1 + max|b|),
--- tol 1e-9 for groups 1-3, 6, 8 and 9, 1e-8 for the deep unrolled groups 4-5 (there relative to max|b|).
+-- learned activation through unrolled RMSprop (its tanh net composed of ops, and as the
+-- fused m1d.pointwise_mlp); 6: optimizer trajectories with the in-place kernels;
+-- 8 (made by tools/make_conv_fixtures.py): conv_transpose1d to second order and conv1d
+-- then tanh to third order; 9: cross_entropy to third order (tools/make_torch_fixtures_ce.py).
+-- Tolerance (the README's): max|a - b| <= tol * (1 + max|b|), tol 1e-9 for groups 1-3, 6, 8
+-- and 9, 1e-8 for the deep unrolled groups 4-5 (there relative to max|b|).
 -- At the end every case of the README and every file each case.txt lists must have
 -- been compared (or used as an input), so a fixture cannot be silently skipped.
 local T = dofile("tests/lua/tap.lua")
@@ -298,7 +299,9 @@ end
 
 -- ---------------------------------------------------------------- group 5: meta_act
 
-do
+-- twice: g composed of ops, and g as the fused m1d.pointwise_mlp (whose gradients of
+-- every order are fused: the meta-gradient differentiates its differentiable backward)
+for _, fused in ipairs{false, true} do
   local case = "meta_act"
   local xs, ys = load(case, "x_train"), load(case, "y_train")
   local gnames, pnames = {"gV1", "gc1", "gV2", "gc2"}, {"W1", "b1", "W2", "b2"}
@@ -307,10 +310,14 @@ do
   for i, nm in ipairs(pnames) do p0[i] = load(case, nm):requires_grad() end
   -- f(u) = elu(u) + 0.2 g(u), g the 1-8-1 tanh net applied to every scalar
   local function act(u)
+    if fused then
+      return u:elu(1) + (m1d.pointwise_mlp(u, gp[1], gp[2], gp[3]):select(1, 1) + gp[4]) * 0.2
+    end
     local col = u:reshape(-1, 1)
     local g = m1d.linear(m1d.linear(col, gp[1], gp[2]):tanh(), gp[3], gp[4])
     return u:elu(1) + g:reshape(u:size()) * 0.2
   end
+  local label = fused and "meta_act, fused pointwise_mlp" or case
   local p, avg = {}, {}
   for i = 1, 4 do p[i] = p0[i]; avg[i] = m1d.ones(p0[i]:size(), F) end
   local losses, total = {}, nil
@@ -327,14 +334,14 @@ do
     total = total and total + loss or loss
   end
   local meta = total / 10
-  compare(m1d.stack(losses), load(case, "losses"), TOL_DEEP, case .. ": inner losses", true)
-  compare(meta, load(case, "meta_loss"), TOL_DEEP, case .. ": meta loss", true)
+  compare(m1d.stack(losses), load(case, "losses"), TOL_DEEP, label .. ": inner losses", true)
+  compare(meta, load(case, "meta_loss"), TOL_DEEP, label .. ": meta loss", true)
   local targets = {}
   for i = 1, 4 do targets[i] = gp[i]; targets[4 + i] = p0[i] end
   local grads = m1d.grad(meta, targets)
-  for i, nm in ipairs(gnames) do compare(grads[i], load(case, "grad_" .. nm), TOL_DEEP, case .. ": grad_" .. nm, true) end
+  for i, nm in ipairs(gnames) do compare(grads[i], load(case, "grad_" .. nm), TOL_DEEP, label .. ": grad_" .. nm, true) end
   for i, nm in ipairs(pnames) do
-    compare(grads[4 + i], load(case, "grad_" .. nm), TOL_DEEP, case .. ": grad_" .. nm .. " (initial)", true)
+    compare(grads[4 + i], load(case, "grad_" .. nm), TOL_DEEP, label .. ": grad_" .. nm .. " (initial)", true)
   end
 end
 

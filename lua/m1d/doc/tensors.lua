@@ -261,13 +261,33 @@ print(table.concat(dx:shape(), "x"), dh0, table.concat(dwih:shape(), "x"))]=],
      "to 3) derivatives in x: row k + 1 is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..
      "and w2 hold H elements each (e.g. the weights of Linear(1, H) and Linear(H, 1)); " ..
      "add the output bias yourself. All float of one dtype; x has at most 7 dims. The " ..
-     "[numel(x), H] hidden layer is never stored; " ..
-     "differentiable to any order (first order fused, higher orders op-composed). float32 " ..
-     "tanh has an absolute error below 2e-7. Used by experiments/metalearn_afunc.lua for " ..
-     "the learned activation.",
+     "[numel(x), H] hidden layer is never stored, at any order of derivative: the " ..
+     "first-order backward is one fused pass, higher orders (create_graph) are made of " ..
+     "m1d.tanh_hsum and m1d.tanh_xsum. While recording, the forward also computes the next " ..
+     "derivative (for the gradient in x of a differentiable backward). float32 tanh has an " ..
+     "absolute error below 2e-7. Used by experiments/metalearn_afunc.lua for the learned " ..
+     "activation.",
      ex = [=[local y = m1d.pointwise_mlp(m1d.tensor{0, 1}, m1d.ones(3), m1d.zeros(3), m1d.ones(3), 1)
 print(table.concat(y:shape(), "x"), y[1][1], y[2][1])]=],
      out = "2x2\t0.0\t3.0"},
+    {"m1d.tanh_hsum", "m1d.tanh_hsum(x, a, b, c, orders) -> Tensor [R, N]",
+     "Sums over the hidden units of a 1 -> H tanh layer, fused: out[r][i] = sum_j c[r][j] " ..
+     "tanh^(orders[r])(a_j x_i + b_j), with x [N], a and b [H], c [R, H] and orders a list " ..
+     "of R integers from 0 to 15 (the m-th derivative of tanh). Never stores the [N, H] " ..
+     "layer. Its gradients are again tanh_hsum and tanh_xsum calls (one order up), so it is " ..
+     "differentiable to any order without that layer; a plain backward is one fused pass. " ..
+     "The building block of m1d.pointwise_mlp's higher-order gradients. Raises on shapes " ..
+     "that do not fit and on orders outside 0..15.",
+     ex = [=[-- tanh(x) and tanh'(x) at x = 0 and 1 (one hidden unit, a = 1, b = 0)
+print(m1d.tanh_hsum(m1d.tensor{0, 1}, m1d.tensor{1}, m1d.tensor{0}, m1d.tensor{{1}, {1}}, {0, 1}))]=],
+     out = [=[tensor([[0.0000, 0.7616],
+        [1.0000, 0.4200]], float32 [2,2])]=]},
+    {"m1d.tanh_xsum", "m1d.tanh_xsum(x, a, b, w, orders) -> Tensor [R, H]",
+     "Sums over the elements, the counterpart of m1d.tanh_hsum: out[r][j] = sum_i w[r][i] " ..
+     "tanh^(orders[r])(a_j x_i + b_j), with x [N], a and b [H], w [R, N], orders R integers " ..
+     "from 0 to 15. Fused, differentiable to any order (see m1d.tanh_hsum); sums in double.",
+     ex = [=[print(m1d.tanh_xsum(m1d.tensor{0, 1}, m1d.tensor{1, 2}, m1d.tensor{0, 0}, m1d.tensor{{1, 1}}, {0}))]=],
+     out = [=[tensor([[0.7616, 0.9640]], float32 [1,2])]=]},
 
     -- ------------------------------------------------------------ losses
     {"m1d.cross_entropy", "m1d.cross_entropy(logits, labels) -> Tensor (0-dim)",

@@ -91,8 +91,8 @@ static inline int64_t label_at (const m1d_Tensor *labels, int64_t i) {
 
 /* The fused loops, over contiguous [N,K] blocks; p = exp(x - lse) per row.
    jvp:   out = c * p * (v - rowsum(v * p))                      (softmax_jvp, scaled)
-   cebw:  out = (p - onehot) * c                                 (cross_entropy_backward)
-   gdot:  returns sum(G * (p - onehot))                          (d/dg, times N) */
+   gdot:  returns sum(G * (p - onehot))                          (d/dg, times N)
+   and cebw below: out = (p - onehot) * c                        (cross_entropy_backward) */
 #define CE_KERNELS(T, SUF, EXPF)                                                          \
   static void jvp_##SUF (int64_t N, int64_t K, const T *x, const T *v, const double *lse, \
                          double c, T *out) {                                              \
@@ -102,15 +102,6 @@ static inline int64_t label_at (const m1d_Tensor *labels, int64_t i) {
       double s = 0;                                                                       \
       for (int64_t j = 0; j < K; j++) { o[j] = EXPF(xr[j] - l); s += (double)vr[j] * (double)o[j]; } \
       for (int64_t j = 0; j < K; j++) o[j] = (T)(c * (double)o[j] * ((double)vr[j] - s)); \
-    }                                                                                     \
-  }                                                                                       \
-  static void cebw_##SUF (int64_t N, int64_t K, const T *x, const m1d_Tensor *labels,     \
-                          const double *lse, double c, T *out) {                          \
-    for (int64_t i = 0; i < N; i++) {                                                     \
-      const T *xr = x + i * K;                                                            \
-      T *o = out + i * K, l = (T)lse[i];                                                  \
-      int64_t y = label_at(labels, i);                                                    \
-      for (int64_t j = 0; j < K; j++) o[j] = (T)(((double)EXPF(xr[j] - l) - (j == y)) * c); \
     }                                                                                     \
   }                                                                                       \
   static double gdot_##SUF (int64_t N, int64_t K, const T *x, const m1d_Tensor *labels,   \
@@ -126,6 +117,31 @@ static inline int64_t label_at (const m1d_Tensor *labels, int64_t i) {
   }
 CE_KERNELS(float, f32, fast_expf)
 CE_KERNELS(double, f64, exp)
+
+/* cross_entropy_backward's loop, also the first-order backward of every training step:
+   float32 computes in float32 (p * c, then c off the label's entry), the operations and
+   order of the fused backward it replaced, so training runs keep their bits (and the
+   loop vectorises); float64 as (p - onehot) * c. */
+static void cebw_f32 (int64_t N, int64_t K, const float *x, const m1d_Tensor *labels, const double *lse,
+                      double c, float *out) {
+  float sc = (float)c;
+  for (int64_t i = 0; i < N; i++) {
+    const float *xr = x + i * K;
+    float *o = out + i * K, l = (float)lse[i];
+    for (int64_t j = 0; j < K; j++) o[j] = fast_expf(xr[j] - l) * sc;
+    o[label_at(labels, i)] -= sc;
+  }
+}
+
+static void cebw_f64 (int64_t N, int64_t K, const double *x, const m1d_Tensor *labels, const double *lse,
+                      double c, double *out) {
+  for (int64_t i = 0; i < N; i++) {
+    const double *xr = x + i * K;
+    double *o = out + i * K;
+    int64_t y = label_at(labels, i);
+    for (int64_t j = 0; j < K; j++) o[j] = (exp(xr[j] - lse[i]) - (j == y)) * c;
+  }
+}
 
 static void jvp_rows (const m1d_Tensor *x, const m1d_Tensor *v, const double *lse, double c, m1d_Tensor *out) {
   if (x->dtype == M1D_F32) jvp_f32(x->shape[0], x->shape[1], m1d_data(x), m1d_data(v), lse, c, m1d_data(out));

@@ -45,10 +45,10 @@ for i, file in ipairs(doc.section_files) do
   end
 end
 
--- doc.get(name) -> {sig =, doc =} or nil
+-- doc.get(name or alias) -> the entry {name =, sig =, doc =, ex =, out =, also =, section =}, or nil
 function doc.get(name) return doc.entries[name] end
 
--- doc.names() -> every name, in reference order
+-- doc.names() -> every entry's primary name (not the aliases), in reference order
 function doc.names()
   local out = {}
   for i, n in ipairs(doc.order) do out[i] = n end

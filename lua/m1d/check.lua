@@ -26,7 +26,7 @@
 --
 -- opts: eps (1e-6), atol (1e-5), rtol (1e-3), seed (for the random directions),
 -- full_outputs (1: full Jacobian only for one-element outputs), wrt, raise (error()
--- instead of returning false).  The directions come from a private generator, so a
+-- instead of returning false), skip_grad_outputs (gradgradcheck); any other key is an error.  The directions come from a private generator, so a
 -- check never moves m1d's global random stream.
 local m1d = require "m1d"
 
@@ -77,7 +77,10 @@ end
 
 local function fmt(x) return ("%.10g"):format(x) end
 
-local function merge(opts)
+local function merge(opts, who)
+  local known = {"wrt", "raise", "skip_grad_outputs"}
+  for k in pairs(DEFAULTS) do known[#known + 1] = k end
+  require("m1d.util").check_options(who, opts, known, 3)
   local o = {}
   for k, v in pairs(DEFAULTS) do o[k] = v end
   for k, v in pairs(opts or {}) do o[k] = v end
@@ -166,7 +169,7 @@ end
 function check.gradcheck(fn, inputs, opts)
   local who = "gradcheck"
   if m1d.is_tensor(inputs) then inputs = {inputs} end
-  local o = merge(opts)
+  local o = merge(opts, who)
   local n = #inputs
   local wrt = select_inputs(inputs, o, who)
   local normal = normal_source(o.seed)
@@ -236,7 +239,7 @@ end
 function check.gradgradcheck(fn, inputs, opts)
   local who = "gradgradcheck"
   if m1d.is_tensor(inputs) then inputs = {inputs} end
-  local o = merge(opts)
+  local o = merge(opts, who)
   local n = #inputs
   local wrt = select_inputs(inputs, o, who)
   local normal = normal_source(o.seed + 1)

@@ -224,8 +224,14 @@ function Dataset:batch(start, size, split)
   local x, y = self.x, self.y
   if split == "test" then x, y = self.x_test, self.y_test end
   local n = x:size(1)
+  if split ~= nil and split ~= "train" and split ~= "test" then
+    error(("batch: split must be \"train\" or \"test\", got %s"):format(tostring(split)), 2)
+  end
   if math.type(start) ~= "integer" or math.type(size) ~= "integer" or size < 1 then
     error("batch: start and size must be integers, size >= 1", 2)
+  end
+  if start < 1 then   -- rows are 1-based: 0 would silently mean the last row
+    error(("batch: start must be >= 1 (row 1 is the first; past the end it wraps around), got %d"):format(start), 2)
   end
   if n == 0 then error("batch: the dataset has no rows", 2) end
   local s = (start - 1) % n                         -- 0-based

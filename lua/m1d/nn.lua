@@ -233,6 +233,7 @@ end
 
 -- y = x W^T + b;  W [out, in], b [out] ~ U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch.
 function nn.Linear(n_in, n_out, opts)
+  opts = m1d.util.check_options("Linear", opts, {"bias"})
   n_in, n_out = check_size("Linear", "in_features", n_in), check_size("Linear", "out_features", n_out)
   opts = opts or {}
   local bound = 1 / math.sqrt(n_in)
@@ -247,6 +248,7 @@ end
 
 -- x [batch, in, length] -> [batch, out, length'];  W [out, in, k] ~ U(+-1/sqrt(in*k)).
 function nn.Conv1d(n_in, n_out, k, opts)
+  opts = m1d.util.check_options("Conv1d", opts, {"stride", "padding", "bias"})
   n_in, n_out = check_size("Conv1d", "in_channels", n_in), check_size("Conv1d", "out_channels", n_out)
   k = check_size("Conv1d", "kernel_size", k)
   opts = opts or {}
@@ -320,6 +322,7 @@ end
 -- nn.GRU(input, hidden, {bidirectional = false, batch_first = true}):
 -- forward(x [B, T, input] (batch_first) [, h0 [dirs, B, H]]) -> output [B, T, dirs*H], h_n [dirs, B, H]
 function nn.GRU(n_in, H, opts)
+  opts = m1d.util.check_options("GRU", opts, {"bidirectional", "batch_first"})
   n_in, H = check_size("GRU", "input_size", n_in), check_size("GRU", "hidden_size", H)
   opts = opts or {}
   local bidir = opts.bidirectional or false

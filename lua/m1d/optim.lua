@@ -61,14 +61,10 @@ end
 
 local function new(kind, params, opts, defaults)
   local self = setmetatable({kind = kind, params = check_params(params, kind), t = 0, state = {}}, Optimizer)
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: options must be a table, got %s"):format(kind, type(opts)), 3)
-  end
-  opts = opts or {}
+  local known = {}
+  for k in pairs(defaults) do known[#known + 1] = k end
+  opts = m1d.util.check_options(kind, opts, known, 3)
   for k, v in pairs(defaults) do self[k] = opts[k] == nil and v or opts[k] end
-  for k in pairs(opts) do
-    if defaults[k] == nil then error(("%s: unknown option '%s'"):format(kind, k), 3) end
-  end
   return self
 end
 

@@ -59,15 +59,13 @@ local function fmtnum(v)
   return string.format("%.10g", v)
 end
 
+-- string keys only: positional entries of a spec are series
 local function check_keys(t, allowed, what)
-  for k in pairs(t) do
-    if type(k) == "string" and not allowed[k] then
-      local names = {}
-      for a in pairs(allowed) do names[#names + 1] = a end
-      table.sort(names)
-      perr(("unknown %s option '%s' (known: %s)"):format(what, k, table.concat(names, ", ")))
-    end
-  end
+  local strings, known = {}, {}
+  for k, v in pairs(t) do if type(k) == "string" then strings[k] = v end end
+  for a in pairs(allowed) do known[#known + 1] = a end
+  local ok, err = pcall(require("m1d.util").check_options, what, strings, known)
+  if not ok then perr((tostring(err):gsub("^[^\n]-:%d+: ", ""))) end
 end
 
 local function set_of(list)

@@ -6,13 +6,13 @@
 -- Returns the curves and timings.  Progress: a live line on a terminal (stderr),
 -- plain log lines otherwise.
 local m1d = require "m1d"
-local nn, optim = m1d.nn, m1d.optim
+local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local train = {}
 
 -- Loss and accuracy (percent) of `model` on x, y, in chunks so big splits fit in memory.
 function train.evaluate(model, x, y, opts)
-  opts = opts or {}
+  opts = util.check_options("train.evaluate", opts, {"chunk", "loss"})
   local chunk, lossf = opts.chunk or 2000, opts.loss or nn.cross_entropy
   local n = x:size(1)
   local loss_sum, correct = 0, 0
@@ -37,7 +37,12 @@ end
 -- train.fit{model=, data=, steps=6000, batch=100, lr=1e-2, optimizer="adam",
 --           weight_decay=0, eval_every=250, loss=nn.cross_entropy, label="cnn",
 --           progress=true, log_every=1000, on_step=function(step, model) end}
+local FIT_OPTIONS = {"model", "data", "steps", "batch", "lr", "eval_every", "loss", "opt", "optimizer",
+                     "weight_decay", "label", "progress", "log_every", "on_step"}
+
 function train.fit(o)
+  if type(o) ~= "table" then error("train.fit: expected a table of options {model =, data =, ...}", 2) end
+  util.check_options("train.fit", o, FIT_OPTIONS)
   local model, data = o.model, o.data
   if not (model and data) then error("train.fit: needs model and data", 2) end
   local steps, batch = o.steps or 6000, o.batch or 100

@@ -86,6 +86,54 @@ function util.parse_args(argv, defaults, usage)
   return opts
 end
 
+-- Levenshtein distance, for "did you mean" (short option names only)
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = {[0] = i}
+    for j = 1, #b do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+-- util.check_options(fname, opts, known [, level]) -> opts (or {} for nil).  The one
+-- checker of options tables (train, nn, optim, plot, gradcheck): a key not in the list
+-- `known` is an error naming fname, the key, the nearest known one and all of them, so a
+-- misspelt option (step = 10) cannot be silently ignored.  level: where the error points,
+-- counted as error() counts from the function that calls check_options (default 2: that
+-- function's caller, the user's line).
+function util.check_options(fname, opts, known, level)
+  level = (level or 2) + 1
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(("%s: options must be a table, got %s"):format(fname, type(opts)), level)
+  end
+  local set = {}
+  for _, k in ipairs(known) do set[k] = true end
+  for k in pairs(opts) do
+    if not set[k] then
+      local best, bd = nil, math.huge
+      if type(k) == "string" then
+        for _, c in ipairs(known) do
+          local d = distance(k, c)
+          if d < bd then best, bd = c, d end
+        end
+      end
+      local names = {}
+      for i, c in ipairs(known) do names[i] = c end
+      table.sort(names)
+      local hint = (best and bd <= 2) and ("; did you mean '%s'?"):format(best) or ""
+      error(("%s: unknown option '%s'%s (known: %s)"):format(fname, tostring(k), hint,
+            table.concat(names, ", ")), level)
+    end
+  end
+  return opts
+end
+
 function util.mean(xs)
   local s = 0
   for _, x in ipairs(xs) do s = s + x end

@@ -3,6 +3,7 @@
 ** m1d.grad (functional, like torch.autograd.grad), no_grad, detach, anomaly.
 */
 #include <stdlib.h>
+#include <string.h>
 #include "bind.h"
 #include "autograd.h"
 
@@ -32,6 +33,32 @@ static int t_grad_fn (lua_State *L) {
 }
 
 static int t_detach (lua_State *L) { return m1d_pushtensor(L, m1d_detach(m1d_checktensor(L, 1))); }
+
+/* An options table holds only the keys in `known` (NULL-terminated): a misspelt
+   create_graph must not silently run a first-order backward. */
+static void check_option_keys (lua_State *L, int opts, const char *fname, const char *const *known) {
+  if (!lua_istable(L, opts)) return;
+  lua_pushnil(L);
+  while (lua_next(L, opts) != 0) {
+    int ok = 0;
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -2);
+      for (const char *const *p = known; *p && !ok; p++) ok = strcmp(k, *p) == 0;
+    }
+    if (!ok) {
+      const char *key = luaL_tolstring(L, -2, NULL);     /* pushed: stays on the stack */
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (const char *const *p = known; *p; p++) {
+        if (p != known) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, *p);
+      }
+      luaL_pushresult(&b);
+      luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, key, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+}
 
 static int opt_bool (lua_State *L, int opts, const char *key, int def) {
   if (!lua_istable(L, opts)) return def;
@@ -72,6 +99,9 @@ static int l_grad (lua_State *L) {
   lua_settop(L, 3);
   m1d_Tensor **outs = tensor_list(L, 1, &nout, "outputs");
   m1d_Tensor **ins = tensor_list(L, 2, &nin, "inputs");
+  static const char *const known[] = {"create_graph", "retain_graph", "grad_outputs", NULL};
+  if (!lua_isnil(L, 3) && !lua_istable(L, 3)) return luaL_typeerror(L, 3, "options table");
+  check_option_keys(L, 3, "grad", known);
   int create = opt_bool(L, 3, "create_graph", 0);
   int retain = opt_bool(L, 3, "retain_graph", create);
   m1d_Tensor **gos = NULL;
@@ -111,6 +141,8 @@ static int t_backward (lua_State *L) {
     return luaL_typeerror(L, 2, "tensor (the gradient) or an options table");
   if (!lua_isnoneornil(L, opts) && !lua_istable(L, opts))
     return luaL_typeerror(L, opts, "options table");
+  static const char *const known[] = {"create_graph", "retain_graph", NULL};
+  check_option_keys(L, opts, "backward", known);
   int create = opt_bool(L, opts, "create_graph", 0);
   int retain = opt_bool(L, opts, "retain_graph", create);
   m1d_Tensor *gs[1] = {g};

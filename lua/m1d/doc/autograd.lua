@@ -58,7 +58,8 @@ print(d:is_requiring_grad(), d:storage_id() == w:storage_id())]=],
      "single input gives a single tensor, a list a list. Outputs with more than one " ..
      "element need grad_outputs (one tensor per output, of its shape). Every output and " ..
      "every input must require grad (else an error); an input the outputs do not depend " ..
-     "on gets zeros. " ..
+     "on gets zeros. An unknown option key raises (a misspelt create_graph would otherwise " ..
+     "silently give first-order gradients). " ..
      "With create_graph the gradients are recorded, so they can be differentiated " ..
      "again (any order). The graph is freed unless retain_graph (which defaults to " ..
      "create_graph).",

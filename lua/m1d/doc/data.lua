@@ -75,11 +75,12 @@ print(d.x:dtype(), d:size())]],
      "and a message listing the places tried if none has x.npy.",
      ex = [[print((m1d.mnist1d.vendor_dir():match("mnist1d$")))]],
      out = "mnist1d"},
-    {"Dataset:batch", "data:batch(start, size [, \"test\"]) -> x, y",
+    {"Dataset:batch", "data:batch(start, size [, \"train\" | \"test\"]) -> x, y",
      "Rows start .. start+size-1 (1-based) of the training set (of the test set with " ..
      "\"test\"), wrapping around the end as often as needed. Without wrapping x and y are views " ..
      "sharing the dataset's storage (no copy); with wrapping they are new tensors. start and " ..
-     "size must be integers, size >= 1.",
+     "size must be integers, start >= 1 (0 raises: it used to mean the last row) and " ..
+     "size >= 1; another split raises.",
      ex = [[local x, y = m1d.mnist1d.frozen():batch(3999, 4)
 print(table.concat(x:shape(), "x"), y)]],
      out = "4x40\ttensor([4, 8, 2, 6], int64 [4])"},

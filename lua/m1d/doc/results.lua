@@ -102,6 +102,15 @@ m1d.util.write_json(path, {acc = {90, 95}})
 print(#m1d.util.read_json(path).acc)
 os.remove(path)]],
      out = "2"},
+    {"m1d.util.check_options", "util.check_options(fname, opts, known [, level = 2]) -> opts",
+     "The one checker of options tables (train.fit, train.evaluate, the layers, the optimizers, " ..
+     "the plots, gradcheck): returns opts ({} for nil); a key not in the list `known` raises " ..
+     "\"fname: unknown option 'key'; did you mean 'k'? (known: ...)\" (the hint when a known " ..
+     "key is within two edits), a non-table raises too. level is counted as error() counts, " ..
+     "from the function that calls check_options (2: that function's caller).",
+     ex = [[local ok, err = pcall(m1d.util.check_options, "fit", {step = 10}, {"steps", "lr"})
+print(err:match("fit: .*"))]],
+     out = "fit: unknown option 'step'; did you mean 'steps'? (known: lr, steps)"},
     {"m1d.util.parse_args", "util.parse_args(argv, defaults [, usage]) -> options",
      "Parse `--name value` options (a dash in a name is an underscore: --max-steps sets " ..
      "max_steps) into a copy of defaults. The type follows the default: numbers are converted " ..

@@ -25,7 +25,8 @@ return {
      "evaluated step, not a full-set loss), batch_loss (every step's minibatch loss, " ..
      "steps+1 values), final_test_acc, final_train_acc (from the last evaluation, which is " ..
      "not the last step unless eval_every divides steps), seconds, eval_seconds, " ..
-     "train_seconds, ms_per_step}; final_test_loss only when nothing was evaluated.",
+     "train_seconds, ms_per_step}; final_test_loss only when nothing was evaluated. An " ..
+     "unknown option raises (util.check_options: `step = 10` names `steps`).",
      ex = [[local r = m1d.train.fit{model = m1d.nn.models.logistic(), data = m1d.mnist1d.frozen():subset(200),
                           steps = 20, batch = 50, eval_every = 10, progress = false}
 print(table.concat(r.steps, ","), #r.batch_loss, r.label, type(r.final_test_acc))]],

@@ -128,6 +128,16 @@ int m1d_checkshape (lua_State *L, int i, int64_t *shape, const char *op) {
     shape[n] = checksize(L, i + n, op);
     n++;
   }
+  /* An explicit nil where a size stands (zeros(nil, 5), randn(nil), zeros(3, nil, 5),
+     ones(2, nil, "float64")) is a misspelt or unset variable, not the end of the shape:
+     silently it gave a 0-d tensor or dropped what came after it.  A last nil after the
+     sizes (randn(5, nil)) is an absent dtype. */
+  if (lua_type(L, i + n) == LUA_TNIL) {
+    int later = 0;
+    for (int j = i + n + 1; j <= lua_gettop(L) && !later; j++) later = !lua_isnil(L, j);
+    if (n == 0 || later)
+      return luaL_error(L, "%s: size %d is nil (expected an integer: a misspelt or unset variable?)", op, n + 1);
+  }
   return n;
 }
 

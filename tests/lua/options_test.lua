@@ -45,4 +45,13 @@ T.raises(function() data:batch(0, 100) end, "batch(0, n) is an error", "batch: s
 T.raises(function() data:batch(1, 10, "val") end, "batch with an unknown split", "split must be")
 local xb = data:batch(4001, 1)
 T.is(xb:sub(data.x:narrow(1, 1, 1)):abs():sum():item(), 0, "batch past the end wraps around to row 1")
+-- sizes: an explicit nil where a size stands is an error naming the position (it gave a
+-- 0-d tensor, or dropped the sizes after it); a trailing nil is an absent dtype
+T.raises(function() local _ = m1d.zeros(nil, 5) end, "zeros(nil, 5)", "zeros: size 1 is nil")
+T.raises(function() local _ = m1d.randn(nil) end, "randn(nil)", "randn: size 1 is nil")
+T.raises(function() local _ = m1d.zeros(3, nil, 5) end, "zeros(3, nil, 5)", "zeros: size 2 is nil")
+T.raises(function() local _ = m1d.ones(2, nil, "float64") end, "ones(2, nil, dtype)", "ones: size 2 is nil")
+T.is(table.concat(m1d.randn(5, nil):shape(), "x"), "5", "randn(5, nil): nil is an absent dtype")
+T.raises(function() local _ = m1d.zeros(2.5) end, "a non-integer size", "not an integer")
+T.raises(function() local _ = m1d.zeros(-1) end, "a negative size", "negative size")
 T.done()

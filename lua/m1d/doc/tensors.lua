@@ -28,7 +28,9 @@ print(m1d.tensor(2.5):dim(), m1d.tensor(-1.7, "int64"):item())]=],
      out = "int64\t2x2\t3\n0\t-1"},
     {"m1d.zeros", "m1d.zeros(d1, d2, ... | {shape} [, dtype | {dtype =, requires_grad =}]) -> Tensor",
      "A new tensor of zeros. No sizes (or `{}`) gives a 0-dim tensor; a negative or " ..
-     "non-integer size is an error.",
+     "non-integer size is an error, and so is a nil where a size stands (`zeros(nil, 5)`, " ..
+     "`zeros(3, nil, 5)`: a misspelt variable); a nil after the sizes is an absent dtype. " ..
+     "The same rules hold for every function taking sizes (ones, empty, rand, randn).",
      ex = [=[print(m1d.zeros(2, 3))
 print(m1d.zeros({2}, "int64"))]=],
      out = [=[tensor([[0.0000, 0.0000, 0.0000],

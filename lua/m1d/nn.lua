@@ -371,10 +371,19 @@ function nn.mse_onehot(logits, labels)
   return m1d.mse(logits, m1d.onehot(labels, logits:size(2), logits:dtype()))
 end
 
--- Fraction (in percent) of rows whose argmax equals the label.
+-- The predicted labels of logits [n, classes]: int64 0..classes-1, like the labels.
+-- logits:argmax(2) is 1-based (every index in the Lua API is), labels are 0-based:
+-- comparing the two directly is off by one, silently.
+function nn.predict(logits)
+  if not m1d.is_tensor(logits) or logits:dim() ~= 2 then
+    error("nn.predict: logits must be a [batch, classes] tensor", 2)
+  end
+  return logits:argmax(2) - 1
+end
+
+-- Percentage of rows whose predicted label (nn.predict) equals the label.
 function nn.accuracy(logits, labels)
-  local pred = logits:argmax(2) - 1                 -- argmax is 1-based, labels are 0-based
-  return pred:eq(labels):sum():item() / labels:numel() * 100
+  return nn.predict(logits):eq(labels):sum():item() / labels:numel() * 100
 end
 
 -- ---------------------------------------------------------------- the paper's models

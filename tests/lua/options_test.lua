@@ -54,4 +54,9 @@ T.raises(function() local _ = m1d.ones(2, nil, "float64") end, "ones(2, nil, dty
 T.is(table.concat(m1d.randn(5, nil):shape(), "x"), "5", "randn(5, nil): nil is an absent dtype")
 T.raises(function() local _ = m1d.zeros(2.5) end, "a non-integer size", "not an integer")
 T.raises(function() local _ = m1d.zeros(-1) end, "a negative size", "negative size")
+-- labels from logits: nn.predict is 0-based like the labels (argmax is 1-based)
+local logits = m1d.tensor{{0, 3, 1}, {5, 0, 0}, {0, 0, 9}}
+T.is(table.concat(m1d.nn.predict(logits):totable(), " "), "1 0 2", "nn.predict: 0-based labels")
+T.close(m1d.nn.accuracy(logits, m1d.tensor({1, 0, 1}, "int64")), 200 / 3, 1e-9, "nn.accuracy uses them")
+T.raises(function() m1d.nn.predict(m1d.zeros(3)) end, "nn.predict of a 1-D tensor", "nn.predict", "[batch, classes]")
 T.done()

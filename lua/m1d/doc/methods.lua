@@ -456,8 +456,9 @@ print(v, i)]=],
     {"Tensor:argmax", "t:argmax([dim [, keepdim = false]]) -> Tensor (int64)",
      "1-based indices of the maxima along dim (the first on ties), as int64; without dim " ..
      "the 0-dim flat index (1..numel, row-major) of the largest element. Not " ..
-     "differentiable. With labels 0..9 in a dataset, compare `logits:argmax(2) - 1` with " ..
-     "them.",
+     "differentiable. Beware the offset: labels are 0-based (digits 0..9), so " ..
+     "`logits:argmax(2):eq(y)` is silently wrong; use nn.predict(logits) (= argmax(2) - 1) " ..
+     "to get labels.",
      ex = [=[local x = m1d.tensor{{1, 5, 3}, {4, 2, 6}}
 print(x:argmax(2), x:argmax():item())]=],
      out = [=[tensor([2, 3], int64 [2])	6]=]},

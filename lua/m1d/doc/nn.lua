@@ -133,10 +133,17 @@ print(("%.4f"):format(loss:item()), ("%.4f"):format(math.log(4)))]],
      "0-based labels y [batch]; the mean runs over batch*C elements.",
      ex = [[print(m1d.nn.mse_onehot(m1d.zeros(1, 4), m1d.tensor({2}):long()):item())]],
      out = "0.25"},
+    {"m1d.nn.predict", "nn.predict(logits) -> Tensor int64 [batch]",
+     "The predicted labels of logits [batch, C]: the class of each row's maximum, 0-based " ..
+     "(0..C-1, like the labels), as int64; ties go to the first maximum. The safe way to turn " ..
+     "logits into labels: `logits:argmax(2)` is 1-based like every index of the Lua API. " ..
+     "Raises unless logits is a 2-D tensor.",
+     ex = [[print(m1d.nn.predict(m1d.tensor{{0, 3, 1}, {5, 0, 0}}))]],
+     out = "tensor([1, 0], int64 [2])"},
     {"m1d.nn.accuracy", "nn.accuracy(logits, y) -> number (percent)",
-     "The percentage (0-100, not a fraction) of rows of logits [batch, C] whose argmax (converted " ..
-     "to 0-based) equals the int64 label y [batch]. Ties go to the first maximum. A plain Lua " ..
-     "number, not differentiable.",
+     "The percentage (0-100, not a fraction) of rows of logits [batch, C] whose predicted " ..
+     "label (nn.predict) equals the int64 label y [batch]. Ties go to the first maximum. A " ..
+     "plain Lua number, not differentiable.",
      ex = [[print(m1d.nn.accuracy(m1d.tensor{{0, 1}, {1, 0}, {0, 1}, {0, 1}}, m1d.tensor({1, 1, 1, 0}):long()))]],
      out = "50.0"},
     {"m1d.nn.init_uniform", "nn.init_uniform(bound, d1, d2, ...) -> Tensor",

@@ -8,7 +8,7 @@ return {
           "as curves. `train.evaluate` measures a model on any (x, y). Accuracies are percentages.",
   entries = {
     {"m1d.train.fit",
-     "train.fit{model =, data = [, steps = 6000, batch = 100, lr = 1e-2, optimizer = \"adam\", " ..
+     "train.fit{model =, data = [, steps = 6000, batch = 100, lr = 1e-2 | fn(step), optimizer = \"adam\", " ..
      "weight_decay, opt, loss = nn.cross_entropy, eval_every = 250, label, progress = true, " ..
      "log_every = 1000, on_step = fn(step, model)]} -> result",
      "Train `model` on `data` (a Dataset, or any table with x, y, x_test, y_test) and return " ..
@@ -16,17 +16,20 @@ return {
      "s*batch mod n onward (a batch that would pass the end is cut short, like Python slicing). " ..
      "Each step: loss(model(xb), yb), zero_grad, backward, opt:step(), model:enforce_masks(), " ..
      "then on_step(step, model). The optimizer is `opt` if given, else optim.make(optimizer, " ..
-     "params, {lr =, weight_decay =}). When step % eval_every == 0 (after that step's update; " ..
+     "params, {lr =, weight_decay =}). lr may be a function of the step (a schedule), read " ..
+     "before every update. When step % eval_every == 0 (after that step's update; " ..
      "eval_every = 0 turns it off) it evaluates on the whole test and training sets. A loss " ..
-     "that becomes NaN or infinite raises an error naming the step. Progress: a live line on " ..
-     "stderr when it is a terminal, else a printed line every log_every steps; progress = " ..
-     "false is silent. The result: {label, steps = {evaluated steps}, test_loss, test_acc, " ..
-     "train_acc (percent, whole training set), train_loss (the minibatch loss at each " ..
-     "evaluated step, not a full-set loss), batch_loss (every step's minibatch loss, " ..
-     "steps+1 values), final_test_acc, final_train_acc (from the last evaluation, which is " ..
-     "not the last step unless eval_every divides steps), seconds, eval_seconds, " ..
-     "train_seconds, ms_per_step}; final_test_loss only when nothing was evaluated. An " ..
-     "unknown option raises (util.check_options: `step = 10` names `steps`).",
+     "that becomes NaN or infinite raises an error naming the step; an unknown option raises " ..
+     "(util.check_options: `step = 10` names `steps`). Ctrl-C, or an error raised by on_step, " ..
+     "ends the fit early and returns what it measured, with interrupted = true and " ..
+     "stop_reason. Progress: a live line on stderr when it is a terminal, else a printed line " ..
+     "every log_every steps; progress = false is silent. The result: {label, steps = " ..
+     "{evaluated steps}, test_loss, test_acc (the test set), train_loss, train_acc (the whole " ..
+     "training set; accuracies in percent), batch_loss (every step's minibatch loss), lr (every " ..
+     "step's lr), curves (a sentence saying which data each curve is over), final_test_acc, " ..
+     "final_train_acc (from the last evaluation, which is not the last step unless eval_every " ..
+     "divides steps), steps_done, seconds, eval_seconds, train_seconds, ms_per_step, " ..
+     "interrupted, stop_reason}; final_test_loss only when nothing was evaluated.",
      ex = [[local r = m1d.train.fit{model = m1d.nn.models.logistic(), data = m1d.mnist1d.frozen():subset(200),
                           steps = 20, batch = 50, eval_every = 10, progress = false}
 print(table.concat(r.steps, ","), #r.batch_loss, r.label, type(r.final_test_acc))]],

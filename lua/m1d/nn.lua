@@ -13,7 +13,38 @@ local nn = {}
 local Module = {}
 Module.__index = Module
 Module.__name = "m1d.nn.Module"      -- help(model) finds the Module entries by it
-Module.__call = function(self, ...) return self:forward(...) end
+-- Calling a module runs its forward.  An error inside it gains a line naming the module
+-- and the shape it was given, so one raised deep in a model says where it happened:
+--   linear: x [3,10] and weight [5,20] do not match
+--     in Linear(20 -> 5), given [3,10]
+--     in layer 2 of Sequential, given [3,40]
+local function shape_of(x)
+  if m1d.is_tensor(x) then return "[" .. table.concat(x:shape(), ",") .. "]" end
+  return type(x)
+end
+
+local function module_name(m)
+  local n = rawget(m, "_name")
+  return type(n) == "string" and n or "Module"
+end
+
+local function with_context(what, x, ok, ...)
+  if ok then return ... end
+  local err = ...
+  if type(err) ~= "string" then error(err, 0) end     -- a non-string error passes unchanged
+  -- the library's own file:line prefix says nothing to the user; the context lines do
+  err = err:gsub("^[^\n]-/lua/m1d/[%w_]+%.lua:%d+: ", "")
+  error(("%s\n  in %s, given %s"):format(err, what, shape_of(x)), 0)
+end
+
+Module.__call = function(self, x, ...)
+  local forward = self.forward
+  if type(forward) ~= "function" then
+    error(("%s has no forward function: give one, nn.Module{..., forward = function(self, x) ... end}")
+          :format(module_name(self)), 2)
+  end
+  return with_context(module_name(self), x, pcall(forward, self, x, ...))
+end
 nn.ModuleBase = Module
 
 local function is_module(v) return type(v) == "table" and getmetatable(v) and v._is_module end
@@ -311,7 +342,11 @@ function nn.Sequential(...)
     seq._order[i] = i
   end
   seq.forward = function(self, x)
-    for i = 1, #self._order do x = self[i](x) end
+    for i = 1, #self._order do
+      local layer = self[i]
+      -- the layer's own context line names it; this one adds its place in the container
+      x = with_context(("layer %d of Sequential"):format(i), x, pcall(layer, x))
+    end
     return x
   end
   return seq

@@ -31,10 +31,13 @@ dependencies = {
 }
 build = {
    type = "make",
+   -- CFLAGS in both passes: `make install` depends on `all`, and a CFLAGS that differed
+   -- from the build pass's would rebuild everything (build/flags records them)
    build_variables = {
       CFLAGS = "$(CFLAGS)",
    },
    install_variables = {
+      CFLAGS = "$(CFLAGS)",
       PREFIX = "$(PREFIX)",
       BINDIR = "$(BINDIR)",
       LUADIR = "$(LUADIR)",

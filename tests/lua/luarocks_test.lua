@@ -34,6 +34,15 @@ if not (io.open("build/flags") and io.open("m1d")) then
   os.exit(0)
 end
 
+-- luarocks runs `make` then `make install`, with each pass's own variables; install
+-- depends on all, so a CFLAGS missing from one pass rebuilds everything (build/flags
+-- changed).  The test below passes CC and CFLAGS on the command line, which reaches
+-- both passes and would hide that, hence this check of the rockspec itself.
+local spec = {}
+assert(loadfile("rockspec/m1d-scm-1.rockspec", "t", spec))()
+T.is(spec.build.install_variables.CFLAGS, spec.build.build_variables.CFLAGS,
+     "the rockspec passes the same CFLAGS to make and to make install")
+
 local dir = os.tmpname(); os.remove(dir)
 local src, tree, empty = dir .. "/src", dir .. "/tree", dir .. "/no-server"
 assert(sh("mkdir -p " .. q(src) .. " " .. q(empty)))

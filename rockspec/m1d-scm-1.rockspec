@@ -1,5 +1,7 @@
 -- m1d as a LuaRocks package, built from a checkout:
---   luarocks make rockspec/m1d-scm-1.rockspec [--tree DIR]     (from the checkout's top)
+--   luarocks --lua-version 5.4 make rockspec/m1d-scm-1.rockspec [--tree DIR]
+-- from the checkout's top (Debian's luarocks defaults to Lua 5.1, hence --lua-version);
+-- then `eval "$(luarocks --lua-version 5.4 path [--tree DIR])"` and require "m1d".
 -- Build type "make": the Makefile is the one build description.  It takes the Lua and
 -- OpenBLAS flags from pkg-config, checks the Debian packages first (tools/deps.sh),
 -- compiles with -ffp-contract=off (the generator must round like NumPy) and links

@@ -4,7 +4,8 @@
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make test       build and run every C and Lua test under prove (TAP)
 #   make benchmark  the main job: the paper's model benchmark
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also DESTDIR=, BINDIR=, LUADIR=, LIBDIR=, DATADIR=)
+#   make uninstall PREFIX=/usr/local the same variables: removes what install put there
 #   make check-asan every test under AddressSanitizer + UBSan (build-asan/; not part of `make test`)
 #   make valgrind   memcheck over the C tests and tests/valgrind/*.lua (needs valgrind)
 #   make fuzz       libFuzzer targets in tests/fuzz/, FUZZ_SECONDS each (needs clang)
@@ -18,7 +19,7 @@
 # otherwise prints the apt-get line and stops), then runs make again on the same goals
 # with M1D_DEPS=checked.  That second make reads this file afresh, with the packages in
 # place, and does the work (step 2 below).  Goals that need no package skip the check.
-NO_DEPS_GOALS := clean deps env
+NO_DEPS_GOALS := clean deps env uninstall
 GOALS_NEEDING_DEPS := $(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all))
 
 ifneq ($(M1D_DEPS),checked)
@@ -33,6 +34,16 @@ else
 # ---------------------------------------------------------------- step 2: the work
 
 PREFIX  ?= /usr/local
+# Where install puts things.  luarocks (rockspec/) passes its own BINDIR, LUADIR and
+# LIBDIR and DATADIR=$(LUADIR)/m1d/mnist1d: a rock's files must lie under the rock's
+# lua/, lib/ and bin/ to be deployed into the tree (and removed by `luarocks remove`).
+# The installed m1d program and mnist1d.lua find the library and the dataset relative
+# to themselves (bin/../share/lua/5.4; share/lua/5.4/m1d/../../../m1d/mnist1d or
+# share/lua/5.4/m1d/mnist1d), so other layouts need M1D_MNIST1D_DIR.
+BINDIR  ?= $(PREFIX)/bin
+LUADIR  ?= $(PREFIX)/share/lua/5.4
+LIBDIR  ?= $(PREFIX)/lib/lua/5.4
+DATADIR ?= $(PREFIX)/share/m1d/mnist1d
 PKGS    := lua5.4 openblas
 OPT     ?= -O2
 
@@ -55,8 +66,10 @@ endif
 
 # -ffp-contract=off: the MNIST-1D generator must round exactly like NumPy (no FMA fusion);
 # never -ffast-math: gradient checks and anomaly detection rely on NaN/Inf semantics.
+# override: a CFLAGS given on the command line (luarocks passes its own "-O2 -fPIC")
+# replaces the optimisation flags only; without it, make would drop everything below.
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c99 -fPIC -ffp-contract=off -D_POSIX_C_SOURCE=200809L \
+override CFLAGS += -std=c99 -fPIC -ffp-contract=off -D_POSIX_C_SOURCE=200809L \
            -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Isrc $(PKG_CFLAGS)
 LDLIBS  := $(BLAS_LIBS) -lm -lpthread
@@ -72,7 +85,7 @@ HDRS     := $(wildcard src/*.h src/bind/*.h)
 CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
-.PHONY: all deps test benchmark bench bench-peer bench-peer-meta clean install env FORCE
+.PHONY: all deps test benchmark bench bench-peer bench-peer-meta clean install uninstall env FORCE
 all: $(B)/libm1d.a $(B)/lua/m1d/core.so $(EXE)
 
 deps:
@@ -140,15 +153,36 @@ bench-peer-meta: all
 env:
 	@echo ". $(CURDIR)/env.sh"
 
+# install copies the program, the module and the frozen dataset, then says how stock
+# lua5.4 finds the module: nothing to do when LUADIR and LIBDIR are on lua5.4's default
+# package.path/cpath (Debian: /usr/local/share/lua/5.4 and /usr/local/lib/lua/5.4),
+# otherwise the LUA_PATH/LUA_CPATH lines to use.  The check asks lua5.4 itself.
+# INSTALL_NOTE=no (luarocks): the rock's directories are not where the files end up.
+INSTALL_LUA  := $(notdir $(wildcard lua/m1d/*.lua))
+INSTALL_DOC  := $(notdir $(wildcard lua/m1d/doc/*.lua))
+INSTALL_DATA := $(notdir $(wildcard vendor/mnist1d/*.npy)) LICENSE
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/m1d $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d
-	install -m 755 m1d $(DESTDIR)$(PREFIX)/bin/m1d
-	install -m 755 $(B)/lua/m1d/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/m1d/core.so
-	install -m 644 lua/m1d/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/
-	install -d $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/doc
-	install -m 644 lua/m1d/doc/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/m1d/doc/
-	install -d $(DESTDIR)$(PREFIX)/share/m1d/mnist1d
-	install -m 644 vendor/mnist1d/*.npy vendor/mnist1d/LICENSE $(DESTDIR)$(PREFIX)/share/m1d/mnist1d/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/m1d $(DESTDIR)$(LUADIR)/m1d/doc $(DESTDIR)$(DATADIR)
+	install -m 755 m1d $(DESTDIR)$(BINDIR)/m1d
+	install -m 755 $(B)/lua/m1d/core.so $(DESTDIR)$(LIBDIR)/m1d/core.so
+	install -m 644 $(INSTALL_LUA:%=lua/m1d/%) $(DESTDIR)$(LUADIR)/m1d/
+	install -m 644 $(INSTALL_DOC:%=lua/m1d/doc/%) $(DESTDIR)$(LUADIR)/m1d/doc/
+	install -m 644 $(INSTALL_DATA:%=vendor/mnist1d/%) $(DESTDIR)$(DATADIR)/
+	@$(if $(filter no,$(INSTALL_NOTE)),:,sh tools/install-note.sh "$(LUADIR)" "$(LIBDIR)" "$(BINDIR)" "$(DESTDIR)")
+
+# uninstall removes the files install writes (the lists above, so run it from a
+# checkout of the version that was installed), then the m1d directories if empty.
+# Shared directories (bin, share/lua/5.4, lib/lua/5.4) stay: other packages use them.
+# A file install did not write (another version's) is left, and named.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/m1d $(DESTDIR)$(LIBDIR)/m1d/core.so
+	rm -f $(INSTALL_LUA:%=$(DESTDIR)$(LUADIR)/m1d/%) $(INSTALL_DOC:%=$(DESTDIR)$(LUADIR)/m1d/doc/%)
+	rm -f $(INSTALL_DATA:%=$(DESTDIR)$(DATADIR)/%)
+	@for d in $(DESTDIR)$(DATADIR) $(dir $(DESTDIR)$(DATADIR)) $(DESTDIR)$(LUADIR)/m1d/doc $(DESTDIR)$(LUADIR)/m1d $(DESTDIR)$(LIBDIR)/m1d; do \
+	  case "$$d" in */m1d|*/m1d/|*/m1d/*) ;; *) continue;; esac; \
+	  [ -d "$$d" ] || continue; \
+	  rmdir "$$d" 2>/dev/null || echo "make uninstall: left $$d (files install did not write: $$(ls -A "$$d" | tr '\n' ' '))"; \
+	done
 
 clean:
 	rm -rf $(B) m1d
@@ -182,9 +216,9 @@ check-asan:
 	  prove $(PROVEFLAGS) --exec tests/run $(ASAN_TESTS)
 
 # The sanitizer run CI makes: every test but the long ones (experiments, any_cwd, load,
-# metalearn: most of check-asan's time) and build_test (it builds with the normal
-# flags), about 20 s after the build.
-ASAN_CI_SKIP  := experiments any_cwd load metalearn build
+# metalearn: most of check-asan's time) and build_test, install_test and luarocks_test
+# (they build or install with the normal flags), about 20 s after the build.
+ASAN_CI_SKIP  := experiments any_cwd load metalearn build install luarocks
 ASAN_CI_TESTS = $(CTESTS:$(B)/%=$(ASAN_B)/%) \
   $(filter-out $(ASAN_CI_SKIP:%=tests/lua/%_test.lua),$(LUATESTS))
 check-asan-ci:

@@ -158,7 +158,9 @@ local function exists(p)
 end
 
 -- Where the frozen files are: $M1D_MNIST1D_DIR, then vendor/mnist1d next to
--- the checkout this module was loaded from, then an installed share/m1d copy.
+-- the checkout this module was loaded from, then an installed share/m1d copy (make
+-- install), then m1d/mnist1d next to this file (a luarocks tree: a rock's files must
+-- lie in its lua/, lib/ or bin/ to be deployed, see rockspec/).
 function M.vendor_dir()
   local tried = {}
   local function try(d)
@@ -174,6 +176,7 @@ function M.vendor_dir()
     local here = dirname(src:sub(2))                   -- .../lua/m1d
     found = try(dirname(dirname(here)) .. "/vendor/mnist1d")   -- checkout root
       or try(dirname(dirname(dirname(here))) .. "/m1d/mnist1d")  -- share/lua/5.4/m1d -> share/m1d
+      or try(here .. "/mnist1d")                                  -- luarocks: share/lua/5.4/m1d/mnist1d
     if found then return found end
   end
   return nil, "mnist1d.frozen: cannot find the frozen dataset (x.npy); tried: "

@@ -71,7 +71,8 @@ print(d.x:dtype(), d:size())]],
      out = "float64\t4000"},
     {"m1d.mnist1d.vendor_dir", "mnist1d.vendor_dir() -> path | nil, message",
      "Where the frozen dataset's .npy files are: $M1D_MNIST1D_DIR if it holds x.npy, else " ..
-     "vendor/mnist1d of the checkout m1d runs from, else the installed share/m1d/mnist1d; nil " ..
+     "vendor/mnist1d of the checkout m1d runs from, else the installed share/m1d/mnist1d " ..
+     "(make install), else m1d/mnist1d next to the module (a luarocks tree); nil " ..
      "and a message listing the places tried if none has x.npy.",
      ex = [[print((m1d.mnist1d.vendor_dir():match("mnist1d$")))]],
      out = "mnist1d"},

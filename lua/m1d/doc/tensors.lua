@@ -325,12 +325,12 @@ false	m1d.set_printoptions: unknown option 'digits' (valid: edgeitems, linewidth
      "A copy of the current print options (see m1d.set_printoptions); linewidth and sci_mode " ..
      "may be \"auto\". Passing the table back to m1d.set_printoptions restores them.",
      ex = [=[local o = m1d.get_printoptions()
-print(o.precision, o.threshold, o.edgeitems, o.linewidth, o.sci_mode)
+print(o.precision, o.threshold, o.edgeitems, o.sci_mode)
 m1d.set_printoptions{precision = 2}
 print(m1d.get_printoptions().precision, m1d.tensor(1 / 3))
 m1d.set_printoptions(o)
 print(m1d.tensor(1 / 3))]=],
-     out = "4\t1000\t3\tauto\tauto\n2\ttensor(0.33, float32 [])\ntensor(0.3333, float32 [])"},
+     out = "4\t1000\t3\tauto\n2\ttensor(0.33, float32 [])\ntensor(0.3333, float32 [])"},
 
     -- ------------------------------------------------------------ losses
     {"m1d.cross_entropy", "m1d.cross_entropy(logits, labels) -> Tensor (0-dim)",

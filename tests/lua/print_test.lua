@@ -48,6 +48,21 @@ local piped = p:read("a"); p:close()
 T.ok(piped:find("tensor([ 0.0000,  1.0000,  2.0000,  3.0000,  4.0000,  5.0000,  6.0000,  7.0000,\n         8.0000,", 1, true),
      "stdout not a terminal: rows wrap at 80, COLUMNS ignored", piped)
 
+-- a terminal (util-linux `script` gives the child one): COLUMNS, else the terminal's size
+if os.execute("command -v script >/dev/null 2>&1") then
+  local function in_tty(cmd)
+    local q = io.popen("script -qc " .. ("%q"):format(cmd) .. " /dev/null 2>&1")
+    local out = q:read("a"); q:close()
+    return (out:gsub("\r", ""))
+  end
+  local code = "lua5.4 -l m1d -e 'print(m1d.arange(12))'"
+  T.ok(in_tty("COLUMNS=50 " .. code):find("3.0000,\n         4.0000,", 1, true), "terminal: COLUMNS=50 wraps after 4")
+  T.ok(in_tty("unset COLUMNS; stty cols 60; " .. code):find("4.0000,\n         5.0000,", 1, true),
+       "terminal without COLUMNS: its size (60 columns) wraps after 5")
+else
+  T.diag("no `script` command: the terminal-width cases are not run")
+end
+
 -- ---------------------------------------------------------------- summaries
 -- PyTorch's rule: more than threshold (1000) elements; 1000 print in full
 local full = tostring(m1d.arange(1000, "int64"))

@@ -10,6 +10,7 @@ local INTERNAL = {
   adam_update = true, rmsprop_update = true, sgd_update = true, bench_sgemm = true,
   write_file = true, mnist1d_generate = true, mnist1d_check = true, mnist1d_label_noise = true,
   mnist1d_permutation = true, load_tensors = true, save_tensors = true, spawn = true, isatty = true,
+  _printopts = true,
 }
 local m1d = {}
 for k, v in pairs(core) do if not INTERNAL[k] then m1d[k] = v end end
@@ -54,6 +55,69 @@ function m1d.load(path)
   local map = {}
   for i, k in ipairs(names) do map[k] = list[i] end
   return map, names
+end
+
+-- Print options, as torch.set_printoptions (the C __tostring reads them; one set per
+-- process). linewidth and sci_mode take "auto" for what Python spells None: the terminal's
+-- width (else 80) and the magnitude rule. A profile sets every option, then the other keys
+-- apply on top of it.
+local PRINT_DEFAULT = {precision = 4, threshold = 1000, edgeitems = 3, linewidth = "auto", sci_mode = "auto"}
+local PRINT_PROFILES = {
+  default = {precision = 4, threshold = 1000, edgeitems = 3},
+  short = {precision = 2, threshold = 1000, edgeitems = 2},
+  full = {precision = 4, threshold = math.huge, edgeitems = 3},
+}
+local PRINT_KEYS = "edgeitems, linewidth, precision, profile, sci_mode, threshold"
+local printopts = {}
+for k, v in pairs(PRINT_DEFAULT) do printopts[k] = v end
+
+local function check_count(k, v, min, max)
+  if math.type(v) ~= "integer" or v < min or v > max then
+    error(("m1d.set_printoptions: %s must be an integer in [%d, %d], got %s")
+          :format(k, min, max, tostring(v)), 3)
+  end
+end
+
+function m1d.set_printoptions(opts)
+  if type(opts) ~= "table" then
+    error("m1d.set_printoptions: expects a table {" .. PRINT_KEYS .. "}, got " .. type(opts), 2)
+  end
+  for k in pairs(opts) do
+    if not (PRINT_DEFAULT[k] ~= nil or k == "profile") then
+      error(("m1d.set_printoptions: unknown option '%s' (valid: %s)"):format(tostring(k), PRINT_KEYS), 2)
+    end
+  end
+  local new = {}
+  for k, v in pairs(printopts) do new[k] = v end
+  if opts.profile ~= nil then
+    local prof = PRINT_PROFILES[opts.profile]
+    if not prof then
+      error(("m1d.set_printoptions: profile must be \"default\", \"short\" or \"full\", got %s")
+            :format(tostring(opts.profile)), 2)
+    end
+    for k, v in pairs(PRINT_DEFAULT) do new[k] = v end
+    for k, v in pairs(prof) do new[k] = v end
+  end
+  for k, v in pairs(opts) do if k ~= "profile" then new[k] = v end end
+  check_count("precision", new.precision, 0, 40)
+  check_count("edgeitems", new.edgeitems, 0, math.maxinteger)
+  if new.threshold ~= math.huge then check_count("threshold", new.threshold, 0, math.maxinteger) end
+  if new.linewidth ~= "auto" then check_count("linewidth", new.linewidth, 1, 1 << 30) end
+  if type(new.sci_mode) ~= "boolean" and new.sci_mode ~= "auto" then
+    error(("m1d.set_printoptions: sci_mode must be true, false or \"auto\", got %s")
+          :format(tostring(new.sci_mode)), 2)
+  end
+  printopts = new
+  core._printopts(new.precision, new.threshold == math.huge and math.maxinteger or new.threshold,
+                  math.min(new.edgeitems, 1 << 30),
+                  new.linewidth == "auto" and 0 or new.linewidth,
+                  new.sci_mode == "auto" and -1 or (new.sci_mode and 1 or 0))
+end
+
+function m1d.get_printoptions()
+  local t = {}
+  for k, v in pairs(printopts) do t[k] = v end
+  return t
 end
 
 -- numerical gradient checks (m1d.check) under their conventional names

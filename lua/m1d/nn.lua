@@ -230,8 +230,39 @@ function Module:_cast(dt)
   return self
 end
 
+-- A tree, as PyTorch's repr: a module without children is one line (its name, its
+-- parameters' shapes, its count); a container opens "name(", lists each child as
+-- "(key): ..." indented under it (parameters of its own as "(key): parameter [shape]"),
+-- and closes with ")" and its total. float32 is the default dtype and goes unsaid.
+local function count_str(n) return ("(%d parameter%s)"):format(n, n == 1 and "" or "s") end
+local function shape_str(t)
+  local s = "[" .. table.concat(t:shape(), ",") .. "]"
+  return t:dtype() == "float32" and s or s .. " " .. t:dtype()
+end
+local function module_lines(mod, indent, out, prefix)
+  local name = mod._name or "Module"
+  local slots, has_child = mod:_slots(), false
+  for _, k in ipairs(slots) do if is_module(mod[k]) then has_child = true break end end
+  if not has_child then
+    local shapes = {}
+    for _, k in ipairs(slots) do shapes[#shapes + 1] = k .. " " .. shape_str(mod[k]) end
+    out[#out + 1] = indent .. prefix .. name ..
+      (#shapes > 0 and "  " .. table.concat(shapes, ", ") .. "  " .. count_str(mod:n_params()) or "")
+    return
+  end
+  out[#out + 1] = indent .. prefix .. name .. "("
+  for _, k in ipairs(slots) do
+    local v, key = mod[k], "(" .. tostring(k) .. "): "
+    if is_module(v) then module_lines(v, indent .. "  ", out, key)
+    else out[#out + 1] = indent .. "  " .. key .. "parameter " .. shape_str(v) end
+  end
+  out[#out + 1] = indent .. ")  " .. count_str(mod:n_params())
+end
+
 function Module:__tostring()
-  return ("%s (%d parameters)"):format(self._name or "Module", self:n_params())
+  local out = {}
+  module_lines(self, "", out, "")
+  return table.concat(out, "\n")
 end
 
 -- ---------------------------------------------------------------- initialisation

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "bind.h"
 #include "ops.h"
 #include "rng.h"
@@ -467,50 +469,119 @@ static int t_setflat (lua_State *L) {
 
 /* ---------------------------------------------------------------- printing */
 
-static void fmt_num (char *buf, size_t n, double v, int is_int, int sci) {
-  if (is_int) snprintf(buf, n, "%.0f", v);
-  else if (isnan(v)) snprintf(buf, n, "nan");
-  else if (isinf(v)) snprintf(buf, n, v > 0 ? "inf" : "-inf");
-  else if (sci) snprintf(buf, n, "%.4e", v);
-  else snprintf(buf, n, "%.4f", v);
+/* Print options, as torch.set_printoptions: one set per process (m1d.set_printoptions
+   checks the values in Lua and sets them here through core._printopts). linewidth 0 means
+   "auto": the terminal's width when stdout is a terminal, else 80 (looked up at each
+   tostring, so a resized terminal is followed). sci -1 means "auto": scientific notation
+   when the printed magnitudes span beyond [1e-4, 1e5). */
+static struct { int precision, edgeitems, linewidth, sci; int64_t threshold; } popts = {4, 3, 0, -1, 1000};
+
+static int print_linewidth (void) {
+  if (popts.linewidth > 0) return popts.linewidth;
+  if (isatty(STDOUT_FILENO)) {
+    const char *c = getenv("COLUMNS");
+    int w = c ? atoi(c) : 0;
+    if (w > 0) return w;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  }
+  return 80;
+}
+
+/* core._printopts(precision, threshold, edgeitems, linewidth (0 = auto), sci (-1 = auto)) */
+static int l_printopts (lua_State *L) {
+  popts.precision = (int)luaL_checkinteger(L, 1);
+  popts.threshold = (int64_t)luaL_checkinteger(L, 2);
+  popts.edgeitems = (int)luaL_checkinteger(L, 3);
+  popts.linewidth = (int)luaL_checkinteger(L, 4);
+  popts.sci = (int)luaL_checkinteger(L, 5);
+  return 0;
 }
 
 static void fmt_elem (char *buf, size_t n, const m1d_Tensor *t, const int64_t *idx, int sci) {
-  if (t->dtype == M1D_I64) snprintf(buf, n, "%lld", (long long)*i64_at(t, idx));
-  else fmt_num(buf, n, m1d_get(t, idx), 0, sci);
+  if (t->dtype == M1D_I64) { snprintf(buf, n, "%lld", (long long)*i64_at(t, idx)); return; }
+  double v = m1d_get(t, idx);
+  if (isnan(v)) snprintf(buf, n, "nan");
+  else if (isinf(v)) snprintf(buf, n, v > 0 ? "inf" : "-inf");
+  else if (sci) snprintf(buf, n, "%.*e", popts.precision, v);
+  else snprintf(buf, n, "%.*f", popts.precision, v);
 }
 
-typedef struct { luaL_Buffer *b; const m1d_Tensor *t; int width, sci, summarize; } Printer;
+typedef struct {
+  luaL_Buffer *b; const m1d_Tensor *t;
+  int width, sci, summarize, edge, linewidth;
+  double amax, amin;      /* the measuring pass: the range of finite magnitudes */
+  int pass;               /* 0 measure magnitudes, 1 measure widths, 2 print */
+} Printer;
 
-#define EDGE 3
+static void addspaces (luaL_Buffer *b, int n) { for (int s = 0; s < n; s++) luaL_addchar(b, ' '); }
 
+/* Walks the elements that are printed (all, or the edge items of each dimension when
+   summarising): passes 0 and 1 size the common format from them alone, as PyTorch does,
+   so a large tensor's print costs what its summary costs; pass 2 writes the text. The
+   layout is PyTorch's _tensor_str: a row wraps after as many elements as fit in the line
+   width, continuation lines indented under the row's first element; a summarised dimension
+   prints " ..." as an element or "..." as a row (a block) in place of its middle. */
 static void print_rec (Printer *p, int depth, int64_t *idx, int indent) {
   const m1d_Tensor *t = p->t;
   int64_t n = t->shape[depth];
-  luaL_addchar(p->b, '[');
-  for (int64_t k = 0; k < n; k++) {
-    if (p->summarize && n > 2 * EDGE && k == EDGE) {
-      luaL_addstring(p->b, depth + 1 == t->ndim ? "..., " : "...,\n");
-      if (depth + 1 != t->ndim) for (int s = 0; s < indent + 1; s++) luaL_addchar(p->b, ' ');
-      k = n - EDGE;
+  int cut = p->summarize && n > 2 * (int64_t)p->edge;   /* this dimension is summarised */
+  int last = depth + 1 == t->ndim;
+  luaL_Buffer *b = p->b;
+  int64_t per_line = 1;
+  if (last && p->pass == 2) {
+    int64_t room = (p->linewidth - indent) / (p->width + 2);
+    per_line = room > 1 ? room : 1;
+  }
+  if (p->pass == 2) luaL_addchar(b, '[');
+  int64_t item = 0;       /* position among the printed items, for the separators */
+  for (int64_t k = 0; k < n; k++, item++) {
+    if (cut && k == p->edge) {
+      if (p->pass == 2) {
+        if (last) {
+          if (item > 0) {
+            if (item % per_line == 0) { luaL_addstring(b, ",\n"); addspaces(b, indent + 1); }
+            else luaL_addstring(b, ", ");
+          }
+          luaL_addstring(b, p->edge ? " ..." : "...");
+        } else {
+          if (item > 0) {
+            luaL_addchar(b, ',');
+            for (int s = depth + 1; s < t->ndim; s++) luaL_addchar(b, '\n');
+            addspaces(b, indent + 1);
+          }
+          luaL_addstring(b, "...");
+        }
+      }
+      item++;
+      k = n - p->edge;
+      if (k >= n) break;
     }
     idx[depth] = k;
-    if (depth + 1 == t->ndim) {
-      char num[64], pad[80];
-      fmt_elem(num, sizeof num, t, idx, p->sci);
-      snprintf(pad, sizeof pad, "%*s", p->width, num);
-      luaL_addstring(p->b, pad);
-      if (k + 1 < n) luaL_addstring(p->b, ", ");
-    } else {
-      print_rec(p, depth + 1, idx, indent + 1);
-      if (k + 1 < n) {
-        luaL_addchar(p->b, ',');
-        for (int s = depth + 1; s < t->ndim; s++) luaL_addchar(p->b, '\n');
-        for (int s = 0; s < indent + 1; s++) luaL_addchar(p->b, ' ');
+    if (p->pass == 2 && item > 0) {
+      if (last) {
+        if (item % per_line == 0) { luaL_addstring(b, ",\n"); addspaces(b, indent + 1); }
+        else luaL_addstring(b, ", ");
+      } else {
+        luaL_addchar(b, ',');
+        for (int s = depth + 1; s < t->ndim; s++) luaL_addchar(b, '\n');
+        addspaces(b, indent + 1);
       }
     }
+    if (!last) { print_rec(p, depth + 1, idx, indent + 1); continue; }
+    if (p->pass == 0) {
+      double v = t->dtype == M1D_I64 ? 0 : fabs(m1d_get(t, idx));
+      if (isfinite(v)) { if (v > p->amax) p->amax = v; if (v > 0 && v < p->amin) p->amin = v; }
+      continue;
+    }
+    char num[400];
+    fmt_elem(num, sizeof num, t, idx, p->sci);
+    int w = (int)strlen(num);
+    if (p->pass == 1) { if (w > p->width) p->width = w; continue; }
+    addspaces(b, p->width - w);
+    luaL_addlstring(b, num, (size_t)w);
   }
-  luaL_addchar(p->b, ']');
+  if (p->pass == 2) luaL_addchar(b, ']');
 }
 
 static int t_tostring (lua_State *L) {
@@ -520,35 +591,24 @@ static int t_tostring (lua_State *L) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   int64_t n = m1d_numel(t), idx[M1D_MAXDIM] = {0};
-  Printer p = {&b, t, 0, 0, n > 1000};
-  /* one width and notation for all elements, from the range of magnitudes */
-  double amax = 0, amin = INFINITY;
-  m1d_Iter it;
-  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
-  for (int64_t i = 0; i < n && i < 100000; i++, m1d_iter_next(&it)) {
-    int64_t k[M1D_MAXDIM];
-    memcpy(k, it.idx, sizeof k);
-    double v = fabs(m1d_get(t, k));
-    if (isfinite(v)) { if (v > amax) amax = v; if (v > 0 && v < amin) amin = v; }
-  }
-  p.sci = t->dtype != M1D_I64 && (amax >= 1e5 || (amin < 1e-4 && amin > 0));
-  m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
-  for (int64_t i = 0; i < n && i < 100000; i++, m1d_iter_next(&it)) {
-    char num[64];
-    int64_t k[M1D_MAXDIM];
-    memcpy(k, it.idx, sizeof k);
-    fmt_elem(num, sizeof num, t, k, p.sci);
-    int w = (int)strlen(num);
-    if (w > p.width) p.width = w;
-  }
+  Printer p = {&b, t, 0, 0, n > popts.threshold, popts.edgeitems, print_linewidth(), 0, INFINITY, 0};
+  char num[400];
   luaL_addstring(&b, "tensor(");
   if (t->ndim == 0) {
-    char num[64];
+    double v = t->dtype == M1D_I64 ? 0 : fabs(m1d_get(t, idx));
+    p.sci = popts.sci >= 0 ? popts.sci : (isfinite(v) && (v >= 1e5 || (v < 1e-4 && v > 0)));
     fmt_elem(num, sizeof num, t, idx, p.sci);
     luaL_addstring(&b, num);
   } else if (n == 0) {
     luaL_addstring(&b, "[]");
   } else {
+    /* one width and notation for all printed elements, from the range of their magnitudes */
+    print_rec(&p, 0, idx, 7);
+    p.sci = popts.sci >= 0 ? popts.sci
+          : t->dtype != M1D_I64 && (p.amax >= 1e5 || (p.amin < 1e-4 && p.amin > 0));
+    p.pass = 1;
+    print_rec(&p, 0, idx, 7);
+    p.pass = 2;
     print_rec(&p, 0, idx, 7);
   }
   char tail[160];
@@ -1164,6 +1224,7 @@ static const luaL_Reg functions[] = {
   {"randint", l_randint}, {"randperm", l_randperm}, {"manual_seed", l_manual_seed},
   {"cat", l_cat}, {"stack", l_stack}, {"where", l_where}, {"maximum", t_maximum},
   {"minimum", t_minimum}, {"matmul", t_matmul}, {"memstats", l_memstats}, {"is_tensor", l_is_tensor},
+  {"_printopts", l_printopts},
   {NULL, NULL}
 };
 

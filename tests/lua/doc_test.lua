@@ -120,6 +120,9 @@ local function run_example(e)
   local chunk, err = load(e.ex, "=" .. e.name, "t", env)
   if not chunk then return false, "does not compile: " .. err end
   m1d.manual_seed(0)
+  -- the outputs were written at 80 columns; a terminal's width (the default) would rewrap
+  -- them, and an example that sets print options must not leak them into the next one
+  m1d.set_printoptions{profile = "default", linewidth = 80}
   local global_print = _G.print           -- library code prints through the global print too
   _G.print = env.print
   local ok, rerr = pcall(chunk)

@@ -14,7 +14,11 @@ return {
      "losses (cross_entropy, nll, mse, mse_onehot), nn.accuracy, and the paper's models in " ..
      "`nn.models`. Loaded on first use of `m1d.nn`.",
      ex = [[print(tostring(m1d.nn.models.mlp()))]],
-     out = [[mlp (15210 parameters)]]},
+     out = [[mlp(
+  (l1): Linear(40 -> 100)  weight [100,40], bias [100]  (4100 parameters)
+  (l2): Linear(100 -> 100)  weight [100,100], bias [100]  (10100 parameters)
+  (l3): Linear(100 -> 10)  weight [10,100], bias [10]  (1010 parameters)
+)  (15210 parameters)]]},
 
     -- ------------------------------------------------------------ modules
     {"m1d.nn.Module", "nn.Module{fields..., forward = function(self, x, ...) ... end} -> Module",
@@ -23,13 +27,24 @@ return {
      "`mod:forward(x)`). A tensor field is NOT a parameter unless it is added with " ..
      "`mod:register(name, t)`. Parameters are ordered by `_order` (a list of field names) if " ..
      "given, else by sorted field name; fields starting with `_` are ignored (`_name` is the " ..
-     "name tostring shows). The module keeps no output buffers, so results of two calls never " ..
+     "name tostring shows). `tostring(mod)` (and print) draws the module as a tree, as " ..
+     "PyTorch's repr: a module without children is one line (name, its parameters' " ..
+     "shapes, dtype when not float32, and count); a container lists each child as " ..
+     "`(key): ...` indented under `name(`, its own parameters as `(key): parameter [shape]`, " ..
+     "and ends with `)` and its total count. The module keeps no output buffers, so results of two calls never " ..
      "alias. `help(model)` shows this entry and the `Module:` methods.",
      also = {"Module"},
      ex = [[local m = m1d.nn.Module{l1 = m1d.nn.Linear(4, 3), l2 = m1d.nn.Linear(3, 2),
   forward = function(self, x) return self.l2(self.l1(x):relu()) end}
-print(m:n_params(), table.concat(m(m1d.randn(5, 4)):shape(), "x"))]],
-     out = "23\t5x2"},
+print(m:n_params(), table.concat(m(m1d.randn(5, 4)):shape(), "x"))
+m:register("scale", m1d.ones(1):requires_grad())
+print(m)]],
+     out = [[23	5x2
+Module(
+  (l1): Linear(4 -> 3)  weight [3,4], bias [3]  (15 parameters)
+  (l2): Linear(3 -> 2)  weight [2,3], bias [2]  (8 parameters)
+  (scale): parameter [1]
+)  (24 parameters)]]},
     {"m1d.nn.Linear", "nn.Linear(in, out [, {bias = true}]) -> Module",
      "y = x W^T + b with weight [out, in] and bias [out] drawn from U(-1/sqrt(in), 1/sqrt(in)) " ..
      "(PyTorch's init) with m1d's seeded generator. x: [..., in] (any leading dims, also 1-D) " ..
@@ -38,7 +53,7 @@ print(m:n_params(), table.concat(m(m1d.randn(5, 4)):shape(), "x"))]],
      "`{bias = false}` leaves the bias out.",
      ex = [[local l = m1d.nn.Linear(40, 10)
 print(tostring(l), table.concat(l(m1d.randn(8, 40)):shape(), "x"))]],
-     out = "Linear(40 -> 10) (410 parameters)\t8x10"},
+     out = "Linear(40 -> 10)  weight [10,40], bias [10]  (410 parameters)\t8x10"},
     {"m1d.nn.Conv1d", "nn.Conv1d(cin, cout, k [, {stride = 1, padding = 0, bias = true}]) -> Module",
      "1-D convolution (cross-correlation, as in PyTorch): x [batch, cin, len] -> [batch, cout, " ..
      "floor((len + 2*padding - k) / stride) + 1], zero padding on both sides. weight [cout, cin, " ..
@@ -65,7 +80,11 @@ print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      "(also a nil in the middle) raises an error.",
      ex = [[local m = m1d.nn.Sequential(m1d.nn.Linear(40, 20), m1d.nn.ReLU(), m1d.nn.Linear(20, 10))
 print(tostring(m), #m:parameters(), table.concat(m(m1d.randn(3, 40)):shape(), "x"))]],
-     out = "Sequential (1030 parameters)\t4\t3x10"},
+     out = [[Sequential(
+  (1): Linear(40 -> 20)  weight [20,40], bias [20]  (820 parameters)
+  (2): ReLU
+  (3): Linear(20 -> 10)  weight [10,20], bias [10]  (210 parameters)
+)  (1030 parameters)	4	3x10]]},
     {"m1d.nn.ReLU", "nn.ReLU() | nn.Tanh() | nn.Sigmoid() | nn.GELU() | nn.SiLU() (= nn.Swish()) | " ..
      "nn.ELU([alpha = 1]) | nn.Softplus([beta = 1 [, threshold = 20]]) -> Module",
      "Activation layers without parameters: the elementwise tensor method of the same name " ..
@@ -157,7 +176,7 @@ print(table.concat(w:shape(), "x"), w:abs():max():item() <= 0.1, w:is_requiring_
     {"m1d.nn.models.logistic", "nn.models.logistic() -> Module",
      "The paper's logistic regression: Linear(40, 10) (410 parameters), input [batch, 40].",
      ex = [[print(tostring(m1d.nn.models.logistic()))]],
-     out = "logistic (410 parameters)"},
+     out = "logistic  weight [10,40], bias [10]  (410 parameters)"},
     {"m1d.nn.models.mlp", "nn.models.mlp([hidden = 100]) -> Module",
      "The paper's MLP: l1 = Linear(40, h), l2 = Linear(h, h), l3 = Linear(h, 10) with a " ..
      "residual second layer: h1 = relu(l1 x); h2 = h1 + relu(l2 h1); logits = l3 h2. Input " ..
@@ -170,8 +189,15 @@ print(m:n_params(), table.concat(m(m1d.randn(5, 40)):shape(), "x"))]],
      "padding 1), Conv1d(c, c, 3, 2, 1), Conv1d(c, c, 3, 2, 1), each followed by ReLU (lengths " ..
      "40 -> 19 -> 10 -> 5), flattened, Linear(5c, 10). Works only for length-40 inputs.",
      ex = [[local m = m1d.nn.models.cnn()
-print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
-     out = "5210\t2x10"},
+print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))
+print(m)]],
+     out = [[5210	2x10
+cnn(
+  (c1): Conv1d(1 -> 25, k 5, stride 2, padding 1)  weight [25,1,5], bias [25]  (150 parameters)
+  (c2): Conv1d(25 -> 25, k 3, stride 2, padding 1)  weight [25,25,3], bias [25]  (1900 parameters)
+  (c3): Conv1d(25 -> 25, k 3, stride 2, padding 1)  weight [25,25,3], bias [25]  (1900 parameters)
+  (fc): Linear(125 -> 10)  weight [10,125], bias [10]  (1260 parameters)
+)  (5210 parameters)]]},
     {"m1d.nn.models.gru", "nn.models.gru([hidden = 6 [, time_steps = 40]]) -> Module",
      "The paper's GRU model: the [batch, 40] input as a sequence [batch, 40, 1] through a " ..
      "bidirectional GRU(1, hidden), all outputs flattened ([batch, 2*hidden*time_steps]), " ..

@@ -291,6 +291,49 @@ print(m1d.tanh_hsum(m1d.tensor{0, 1}, m1d.tensor{1}, m1d.tensor{0}, m1d.tensor{{
      ex = [=[print(m1d.tanh_xsum(m1d.tensor{0, 1}, m1d.tensor{1, 2}, m1d.tensor{0, 0}, m1d.tensor{{1, 1}}, {0}))]=],
      out = [=[tensor([[0.7616, 0.9640]], float32 [1,2])]=]},
 
+    -- ------------------------------------------------------------ printing
+    {"m1d.set_printoptions", "m1d.set_printoptions{precision =, threshold =, edgeitems =, " ..
+     "linewidth =, sci_mode =, profile =}",
+     "How tostring(tensor) (and so print) shows tensors, as torch.set_printoptions; keys not " ..
+     "given keep their value. precision: digits after the point (default 4, 0..40). threshold: " ..
+     "a tensor of more elements than this (default 1000; math.huge never) is summarised: each " ..
+     "dimension longer than 2 * edgeitems shows its first and last edgeitems (default 3) " ..
+     "entries around `...`. linewidth: the width rows wrap at (continuation lines indented " ..
+     "under the row's first element); \"auto\" (the default) is the terminal's width when " ..
+     "stdout is a terminal ($COLUMNS, else the terminal's size), else 80. sci_mode: true or " ..
+     "false forces scientific or fixed notation; \"auto\" (the default) is scientific when a " ..
+     "printed magnitude is >= 1e5 or below 1e-4 (not 0). profile: \"default\", \"short\" " ..
+     "(precision 2, edgeitems 2) or \"full\" (no summary) first resets every option to that " ..
+     "profile, then the other keys apply. The shape/dtype suffix is always printed. An unknown " ..
+     "key is an error listing the valid ones; so is a value out of range. The options are " ..
+     "global to the process.",
+     ex = [=[m1d.set_printoptions{precision = 2, linewidth = 50}
+print(m1d.arange(12) / 7)
+m1d.set_printoptions{threshold = 5, edgeitems = 1}
+print(m1d.arange(12):reshape(3, 4))
+m1d.set_printoptions{profile = "default", sci_mode = true}
+print(m1d.tensor{0.5, 2})
+print(pcall(m1d.set_printoptions, {digits = 3}))
+m1d.set_printoptions{profile = "default"}]=],
+     out = [=[tensor([0.00, 0.14, 0.29, 0.43, 0.57, 0.71, 0.86,
+        1.00, 1.14, 1.29, 1.43, 1.57], float32 [12])
+tensor([[ 0.00,  ...,  3.00],
+        ...,
+        [ 8.00,  ..., 11.00]], float32 [3,4])
+tensor([5.0000e-01, 2.0000e+00], float32 [2])
+false	m1d.set_printoptions: unknown option 'digits' (valid: edgeitems, linewidth, precision, profile, sci_mode, threshold)]=]},
+    {"m1d.get_printoptions", "m1d.get_printoptions() -> {precision =, threshold =, edgeitems =, " ..
+     "linewidth =, sci_mode =}",
+     "A copy of the current print options (see m1d.set_printoptions); linewidth and sci_mode " ..
+     "may be \"auto\". Passing the table back to m1d.set_printoptions restores them.",
+     ex = [=[local o = m1d.get_printoptions()
+print(o.precision, o.threshold, o.edgeitems, o.sci_mode)
+m1d.set_printoptions{precision = 2}
+print(m1d.get_printoptions().precision, m1d.tensor(1 / 3))
+m1d.set_printoptions(o)
+print(m1d.tensor(1 / 3))]=],
+     out = "4\t1000\t3\tauto\n2\ttensor(0.33, float32 [])\ntensor(0.3333, float32 [])"},
+
     -- ------------------------------------------------------------ losses
     {"m1d.cross_entropy", "m1d.cross_entropy(logits, labels) -> Tensor (0-dim)",
      "Mean over the batch of -log softmax(logits)[i, labels[i]]: logits [N, C] float, " ..

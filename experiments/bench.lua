@@ -21,19 +21,42 @@ local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quic
              steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
              warmup = 50, tiny_ops = 200000,
              meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32", meta_init = nil}
+local USAGE = [[
+usage: ./m1d experiments/bench.lua [options]
+  --quick              short runs (the tests use it)
+  --only LIST          sections, comma-separated: logistic,mlp,cnn,gru,lottery,metalearn,
+                       meta_mlp,meta_cnn,meta_gru (default: all; the tiny-add timing always runs)
+  --json FILE          results file (default results/bench.json)
+  --meta_k K           inner steps of an unrolled meta-step (default 30)
+  --meta_lr LR         the inner SGD learning rate (default 0.1)
+  --meta_reps N        timed meta-steps per section (default: 15 / 7 / 3 for MLP / CNN / GRU)
+  --dtype D            float32 (default) or float64, for the meta sections
+  --meta_init DIR      start the meta sections from DIR/NAME/p1.npy .. (as meta_peer.py --save writes)
+  --help               this text
+]]
 local only
 local i = 1
 while arg and arg[i] do
   local a = arg[i]
-  if a == "--quick" then cfg.quick = true
+  local takes_value = a == "--json" or a == "--only" or a:match("^%-%-meta_") or a == "--dtype"
+  if takes_value and arg[i + 1] == nil then error(("bench.lua: option %s needs a value (see --help)"):format(a), 0) end
+  if a == "--help" or a == "-h" then io.write(USAGE); os.exit(0)
+  elseif a == "--quick" then cfg.quick = true
   elseif a == "--json" then i = i + 1; cfg.json = arg[i]
-  elseif a == "--only" then i = i + 1; only = {}; for n in arg[i]:gmatch("[^,]+") do only[n] = true end
+  elseif a == "--only" then
+    i = i + 1; only = {}
+    local known = {logistic = 1, mlp = 1, cnn = 1, gru = 1, lottery = 1, metalearn = 1, meta_mlp = 1,
+                   meta_cnn = 1, meta_gru = 1}
+    for n in arg[i]:gmatch("[^,]+") do
+      if not known[n] then error(("bench.lua: --only: unknown section '%s' (see --help)"):format(n), 0) end
+      only[n] = true
+    end
   elseif a == "--meta_k" then i = i + 1; cfg.meta_k = math.tointeger(tonumber(arg[i]))
   elseif a == "--meta_lr" then i = i + 1; cfg.meta_lr = tonumber(arg[i])
   elseif a == "--meta_reps" then i = i + 1; cfg.meta_reps = math.tointeger(tonumber(arg[i]))
   elseif a == "--dtype" then i = i + 1; cfg.dtype = arg[i]
   elseif a == "--meta_init" then i = i + 1; cfg.meta_init = arg[i]
-  else error("bench.lua: unknown argument " .. a) end
+  else error(("bench.lua: unknown option %s (see --help)"):format(a), 0) end
   i = i + 1
 end
 if cfg.quick then

@@ -63,7 +63,9 @@ local table_rows = {}
 for _, name in ipairs(models) do
   local mn, sn = summary(name, "normal")
   local ms, ss = summary(name, "shuffled")
-  print(("%-9s %9.1f ± %4.1f %6d %11.1f ± %4.1f %6d"):format(name, mn, sn, PAPER.normal[name], ms, ss, PAPER.shuffled[name]))
+  -- with one seed there is no spread to show: "68.0", not "68.0 ± 0.0"
+  local function cell(m, sd, w) return cfg.seeds > 1 and ("%" .. w .. ".1f ± %4.1f"):format(m, sd) or ("%" .. (w + 7) .. ".1f"):format(m) end
+  print(("%-9s %s %6d %s %6d"):format(name, cell(mn, sn, 9), PAPER.normal[name], cell(ms, ss, 11), PAPER.shuffled[name]))
   table_rows[#table_rows + 1] = {model = name, normal_mean = mn, normal_sd = sn, shuffled_mean = ms, shuffled_sd = ss,
                                  paper_normal = PAPER.normal[name], paper_shuffled = PAPER.shuffled[name]}
 end

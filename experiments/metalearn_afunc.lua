@@ -265,8 +265,9 @@ local function eval_all(name, act_fn)
   end
   local e = {test_acc = util.mean(accs), test_acc_sd = util.sd(accs), test_acc_500 = util.mean(accs500),
              per_seed = accs, per_seed_500 = accs500, final_loss = losses, seconds = m1d.clock() - te}
-  print(("eval %-9s test acc %5.1f ± %.1f %%  (first 500: %5.1f %%)  over %d seed(s)  %.1f s"):format(
-    name, e.test_acc, e.test_acc_sd, e.test_acc_500, cfg.eval_seeds, e.seconds))
+  local spread = cfg.eval_seeds > 1 and (" ± %.1f"):format(e.test_acc_sd) or ""   -- none for one seed
+  print(("eval %-9s test acc %5.1f%s %%  (first 500: %5.1f %%)  over %d seed(s)  %.1f s"):format(
+    name, e.test_acc, spread, e.test_acc_500, cfg.eval_seeds, e.seconds))
   return e
 end
 

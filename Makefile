@@ -48,20 +48,12 @@ PKGS    := lua5.4 openblas
 OPT     ?= -O2
 
 # pkg-config must succeed for any goal that builds: an empty flag would compile or link
-# something broken.
+# something broken.  (Its own message on stderr names the missing .pc file.)
+pkg_config = $(eval _pc := $(shell pkg-config $(1)))$(if $(filter 0,$(.SHELLSTATUS)),$(_pc),$(error pkg-config $(1) failed: install the packages with `make deps` (as root)))
 ifneq ($(GOALS_NEEDING_DEPS),)
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-ifneq ($(.SHELLSTATUS),0)
-$(error pkg-config --cflags $(PKGS) failed: install the packages with `make deps` (as root))
-endif
-BLAS_LIBS := $(shell pkg-config --libs openblas)
-ifneq ($(.SHELLSTATUS),0)
-$(error pkg-config --libs openblas failed: install libopenblas-dev with `make deps` (as root))
-endif
-LUALIB := $(shell pkg-config --libs lua5.4)
-ifneq ($(.SHELLSTATUS),0)
-$(error pkg-config --libs lua5.4 failed: install liblua5.4-dev with `make deps` (as root))
-endif
+PKG_CFLAGS := $(call pkg_config,--cflags $(PKGS))
+BLAS_LIBS  := $(call pkg_config,--libs openblas)
+LUALIB     := $(call pkg_config,--libs lua5.4)
 endif
 
 # -ffp-contract=off: the MNIST-1D generator must round exactly like NumPy (no FMA fusion);

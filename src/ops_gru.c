@@ -10,7 +10,7 @@
 ** beyond that, gru_backward's backward rebuilds the computation from ops
 ** (gru_composite differentiated by autograd, ops_rebuild.c): gradients of
 ** every order, identical in value to the fast paths up to rounding.  In the
-** meta-learning loop through the paper's GRU (tools/meta_gru.lua) this took
+** meta-learning loop through the paper's GRU (bench.lua --only meta_gru) this took
 ** an inner step from 12.3 to 2.7 ms (CPU 12.5 to 2.6 ms) and the peak RSS from
 ** 291 to 86 MB, against the whole backward rebuilt from ops per timestep
 ** (medians of five interleaved runs on a busy 2-core machine).
@@ -419,6 +419,24 @@ static m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, const i
   return t;
 }
 
+/* The end of a backward pass over the parameters (first and second order alike): the bias
+   gradients are the sums of the eight lanes of db's 4H rows (rows 0..3H-1 are b_ih's in the
+   order n, r, z, rows H..4H-1 b_hh's in the order r, z, n; see bptt), and the rows of dW_ih
+   (dwihp, in the order n, r, z) and db_ih go back to PyTorch's r, z, n.  sums: [4H] scratch. */
+static void param_grads_out (int64_t H, int64_t F, const double *db, const double *dwihp, double *sums,
+                             double *dwih, double *dbih, double *dbhh) {
+  for (int64_t k = 0; k < 4 * H; k++) {
+    double sum = 0;
+    for (int l = 0; l < 8; l++) sum += db[8 * k + l];
+    sums[k] = sum;
+  }
+  memcpy(dbhh, sums + H, (size_t)(3 * H) * sizeof *dbhh);
+  memcpy(dbih, sums + H, (size_t)(2 * H) * sizeof *dbih);
+  memcpy(dbih + 2 * H, sums, (size_t)H * sizeof *dbih);
+  memcpy(dwih, dwihp + H * F, (size_t)(2 * H * F) * sizeof *dwih);
+  memcpy(dwih + 2 * H * F, dwihp, (size_t)(H * F) * sizeof *dwih);
+}
+
 /* The first-order gradients (backpropagation through time) of s's direction for the
    upstream gradient g ([B][T][H]), in double: out[X] = dx feature-major ([T][F][L], when
    need[X]), out[H0] = dL/dh0 ([H][L], always), out[WIH..BHH] row-major like the
@@ -462,17 +480,8 @@ static int bptt (const GruSaved *s, const m1d_Tensor *g, const int *need, double
     if (need[X]) gemm(CblasTrans, CblasNoTrans, F, L, G, wihp, F, dga, L, 0.0, dx + st * F * L, L);
     double *tmp = dh; dh = dhp; dhp = tmp;
   }
-  /* dh is dL/dh0 now; the bias gradients are the sums of their lanes */
-  for (int64_t k = 0; k < 4 * H; k++) {
-    double sum = 0;
-    for (int l = 0; l < 8; l++) sum += db[8 * k + l];
-    sums[k] = sum;
-  }
-  memcpy(dbhh, sums + H, (size_t)G * sizeof *dbhh);
-  memcpy(dbih, sums + H, (size_t)(2 * H) * sizeof *dbih);
-  memcpy(dbih + 2 * H, sums, (size_t)H * sizeof *dbih);
-  memcpy(dwih, dwihp + H * F, (size_t)(2 * H * F) * sizeof *dwih);
-  memcpy(dwih + 2 * H * F, dwihp, (size_t)(H * F) * sizeof *dwih);
+  /* dh is dL/dh0 now */
+  param_grads_out(H, F, db, dwihp, sums, dwih, dbih, dbhh);
   out[X] = dx; out[H0] = dh; out[WIH] = dwih; out[WHH] = dwhh; out[BIH] = dbih; out[BHH] = dbhh;
   return 0;
 }
@@ -857,16 +866,7 @@ static int bw_gru_grad (m1d_Node *node, m1d_Tensor *gP, m1d_Tensor **gin, int cr
       double *tmp = lam; lam = lam2; lam2 = tmp;
       tmp = mu; mu = mu2; mu2 = tmp;
     }
-    for (int64_t k = 0; k < 4 * H; k++) {
-      double sum = 0;
-      for (int l = 0; l < 8; l++) sum += db[8 * k + l];
-      sums[k] = sum;
-    }
-    memcpy(mbhh, sums + H, (size_t)G * sizeof *mbhh);
-    memcpy(mbih, sums + H, (size_t)(2 * H) * sizeof *mbih);
-    memcpy(mbih + 2 * H, sums, (size_t)H * sizeof *mbih);
-    memcpy(mwih, mwihp + H * F, (size_t)(2 * H * F) * sizeof *mwih);
-    memcpy(mwih + 2 * H * F, mwihp, (size_t)(H * F) * sizeof *mwih);
+    param_grads_out(H, F, db, mwihp, sums, mwih, mbih, mbhh);
   }
   {
     const double *bufs[NIN] = {mx, mu, mwih, mwhh, mbih, mbhh};     /* mu is mu_h0 now */

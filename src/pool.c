@@ -7,7 +7,8 @@
 **
 ** Fresh memory costs a page fault per 4 KB on first touch (~1.4 us here: the first
 ** outer step of an unrolled meta-learning loop is all fresh memory).  Measured and
-** left out (tools/meta_step.lua, first outer step of a fresh process): transparent
+** left out (the unrolled meta-step of experiments/bench.lua's meta sections, first outer
+** step of a fresh process): transparent
 ** huge pages for the heap (madvise) cut the faults 20x but doubled the system time
 ** in this VM (2 MB pages are zeroed whole), and glibc tuning (M_MMAP_THRESHOLD,
 ** M_TOP_PAD, M_TRIM_THRESHOLD) changed nothing measurable; MADV_POPULATE_WRITE is

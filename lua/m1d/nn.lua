@@ -28,12 +28,16 @@ local function module_name(m)
   return type(n) == "string" and n or "Module"
 end
 
-local function with_context(what, x, ok, ...)
+-- Passes pcall's results through, or raises its error with a context line for module m
+-- (as layer `index` of m when given).  Nothing is built unless there is an error: this
+-- runs on every module call of every training step.
+local function with_context(m, index, x, ok, ...)
   if ok then return ... end
   local err = ...
   if type(err) ~= "string" then error(err, 0) end     -- a non-string error passes unchanged
   -- the library's own file:line prefix says nothing to the user; the context lines do
   err = err:gsub("^[^\n]-/lua/m1d/[%w_]+%.lua:%d+: ", "")
+  local what = index and ("layer %d of %s"):format(index, module_name(m)) or module_name(m)
   error(("%s\n  in %s, given %s"):format(err, what, shape_of(x)), 0)
 end
 
@@ -43,7 +47,7 @@ Module.__call = function(self, x, ...)
     error(("%s has no forward function: give one, nn.Module{..., forward = function(self, x) ... end}")
           :format(module_name(self)), 2)
   end
-  return with_context(module_name(self), x, pcall(forward, self, x, ...))
+  return with_context(self, nil, x, pcall(forward, self, x, ...))
 end
 nn.ModuleBase = Module
 
@@ -376,7 +380,7 @@ function nn.Sequential(...)
     for i = 1, #self._order do
       local layer = self[i]
       -- the layer's own context line names it; this one adds its place in the container
-      x = with_context(("layer %d of Sequential"):format(i), x, pcall(layer, x))
+      x = with_context(self, i, x, pcall(layer, x))
     end
     return x
   end

@@ -223,8 +223,8 @@ extern int blas_thread_shutdown_ (void) __attribute__((weak));
    on a 2-core box makes small-model steps 2x slower.  M1D_NUM_THREADS=n picks n;
    a user who set OPENBLAS_NUM_THREADS keeps that; m1d.set_num_threads(n) changes it later.
    At 1 thread the workers OpenBLAS started when it was loaded are stopped: each spins on
-   sched_yield for its timeout (~0.1 s of system time per process, measured with
-   tools/meta_step.lua and perf) before it sleeps, and would never get work.  A later
+   sched_yield for its timeout (~0.1 s of system time per process, measured with perf
+   on the meta-step loop of experiments/bench.lua) before it sleeps, and would never get work.  A later
    set_num_threads(n > 1) restarts them: OpenBLAS does at its next threaded call, as it
    does after a fork. */
 static void default_threads (void) {

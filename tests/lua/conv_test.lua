@@ -14,12 +14,7 @@ m1d.manual_seed(17)
 local F = "float64"
 local function randn(...) return m1d.randn({...}, F) end
 
-local function both(name, fn, inputs, opts)
-  local ok, msg = check.gradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": gradient", msg)
-  ok, msg = check.gradgradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": second order", msg)
-end
+local both = T.grad_orders
 
 -- fn's first-order gradients (create_graph), flattened and joined: gradgradcheck of this
 -- checks the third derivatives of fn
@@ -214,8 +209,8 @@ end
 
 -- ---------------------------------------------------------------- a meta-gradient through a CNN
 
--- d(final loss)/d(lr) through 3 unrolled SGD steps of a two-layer tanh CNN (the shape of
--- tools/time_cnn_meta.lua, small): fused and composed agree, and a central difference in lr
+-- d(final loss)/d(lr) through 3 unrolled SGD steps of a small two-layer tanh CNN: fused
+-- and composed agree, and a central difference in lr
 -- (with first-order inner gradients: the loss itself does not need a graph) matches.
 do
   m1d.manual_seed(31)

@@ -13,12 +13,7 @@ local F = "float64"
 local function randn(...) return m1d.randn({...}, F) end
 local labels = m1d.tensor({0, 3, 1, 1, 4, 2}, "int64")
 
-local function both(name, fn, inputs, opts)
-  local ok, msg = check.gradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": gradient", msg)
-  ok, msg = check.gradgradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": second order", msg)
-end
+local both = T.grad_orders
 
 -- ---------------------------------------------------------------- against central differences
 

@@ -25,12 +25,7 @@ end
 local function long(tbl) return m1d.tensor(tbl, "int64") end
 
 -- fn checked to first and second order; opts go to both checks
-local function both(name, fn, inputs, opts)
-  local ok, msg = check.gradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": gradient", msg)
-  ok, msg = check.gradgradcheck(fn, inputs, opts)
-  T.ok(ok, name .. ": second order", msg)
-end
+local both = T.grad_orders
 
 -- ---------------------------------------------------------------- the checker itself
 

@@ -9,13 +9,8 @@
 -- Runs `make install` in this checkout: under `make test` everything is already built.
 local T = dofile("tests/lua/tap.lua")
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a"); p:close()
-  local rc = tonumber(out:match("rc=(%d+)\n$"))
-  return rc == 0, out:gsub("rc=%d+\n$", "")
-end
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local sh = T.sh
+local q = T.q
 local function plain(s) return (s:gsub("%p", "%%%0")) end
 
 -- make and lua5.4 as a user runs them: nothing of `make test` or env.sh leaks in

@@ -11,13 +11,8 @@
 -- with the CC and CFLAGS recorded in build/flags, so nothing is recompiled either.
 local T = dofile("tests/lua/tap.lua")
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a"); p:close()
-  local rc = tonumber(out:match("rc=(%d+)\n$"))
-  return rc == 0, out:gsub("rc=%d+\n$", "")
-end
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local sh = T.sh
+local q = T.q
 
 if not sh("command -v luarocks") then
   io.write("1..0 # SKIP luarocks is not installed (apt-get install luarocks)\n")

@@ -15,13 +15,8 @@ local T = dofile("tests/lua/tap.lua")
 local m1d = require "m1d"
 
 local PY = "/usr/bin/python3"
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a"); p:close()
-  local rc = tonumber(out:match("rc=(%d+)\n$"))
-  return rc == 0, out:gsub("rc=%d+\n$", "")
-end
+local q = T.q
+local sh = T.sh
 if not sh(PY .. " -c 'import numpy'") then
   io.write("1..0 # SKIP /usr/bin/python3 with numpy is not available (apt-get install python3-numpy)\n")
   os.exit(0)

@@ -89,12 +89,7 @@ do
   local x, a, b = randn(9) * 1.2, randn(4), randn(4) * 0.5
   local orders = {0, 2, 1}
   local c, w = randn(3, 4), randn(3, 9)
-  local function both(name, fn, inputs)
-    local ok, msg = check.gradcheck(fn, inputs)
-    T.ok(ok, name .. ": gradient", msg)
-    ok, msg = check.gradgradcheck(fn, inputs)
-    T.ok(ok, name .. ": second order", msg)
-  end
+  local both = T.grad_orders
   both("tanh_hsum", function(x_, a_, b_, c_) return m1d.tanh_hsum(x_, a_, b_, c_, orders) end, {x, a, b, c})
   both("tanh_xsum", function(x_, a_, b_, w_) return m1d.tanh_xsum(x_, a_, b_, w_, orders) end, {x, a, b, w})
   both("tanh_hsum one row, order 1", function(x_, a_, b_, c_) return m1d.tanh_hsum(x_, a_, b_, c_, {1}) end,

@@ -1,6 +1,7 @@
--- tap.lua — a minimal TAP producer for the Lua tests (run by prove through tests/run).
--- Written by hand because Debian 12's busted is packaged for Lua 5.1 only; this is
--- 60 lines and has no dependencies.
+-- tap.lua — a minimal TAP producer for the Lua tests (run by prove through tests/run),
+-- and the few helpers several tests share (a shell command, a gradient check to second
+-- order).  Written by hand because Debian 12's busted is packaged for Lua 5.1 only; it is
+-- about 90 lines and has no dependencies.
 local T = {n = 0, failed = 0}
 
 local function report(ok, name, detail)
@@ -52,6 +53,27 @@ function T.png_size(path)
   if f then f:close() end
   if not head or #head < 24 or head:sub(1, 8) ~= "\137PNG\r\n\26\n" then return nil end
   return string.unpack(">I4", head, 17), string.unpack(">I4", head, 21)
+end
+
+-- Run a shell command: true when it exits 0, and its stdout and stderr together.
+function T.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("a"); p:close()
+  local rc = tonumber(out:match("rc=(%d+)\n$"))
+  return rc == 0, (out:gsub("rc=%d+\n$", ""))
+end
+
+-- s quoted for the shell
+function T.q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- fn checked against central differences to first and second order (m1d.check, float64
+-- inputs), a test line each; opts go to both checks.
+function T.grad_orders(name, fn, inputs, opts)
+  local check = require "m1d.check"
+  local ok, msg = check.gradcheck(fn, inputs, opts)
+  T.ok(ok, name .. ": gradient", msg)
+  ok, msg = check.gradgradcheck(fn, inputs, opts)
+  T.ok(ok, name .. ": second order", msg)
 end
 
 function T.diag(...) io.write("# ", table.concat({...}, " "), "\n") end

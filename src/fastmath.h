@@ -103,4 +103,13 @@ static M1D_ALWAYS_INLINE double lse_row_f32 (const float *p, int64_t len, int64_
   return (double)mx + log(s);
 }
 
+/* The same for a float64 row, with libm's exp (softmax, log_softmax, cross_entropy and
+   its backward share it, so their row sums are the same bits). */
+static M1D_ALWAYS_INLINE double lse_row_f64 (const double *p, int64_t len, int64_t stride) {
+  double mx = -INFINITY, s = 0;
+  for (int64_t j = 0; j < len; j++) if (p[j * stride] > mx) mx = p[j * stride];
+  for (int64_t j = 0; j < len; j++) s += exp(p[j * stride] - mx);
+  return mx + log(s);
+}
+
 #endif

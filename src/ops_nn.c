@@ -76,12 +76,8 @@ m1d_Tensor *m1d_onehot (m1d_Tensor *labels, int64_t k, m1d_DType dt) {
 static void row_lse (const m1d_Tensor *x, double *lse) {
   int64_t N = x->shape[0], K = x->shape[1];
   for (int64_t i = 0; i < N; i++) {
-    if (x->dtype == M1D_F32) { lse[i] = lse_row_f32((const float *)m1d_data(x) + i * K, K, 1); continue; }
-    const double *r = (const double *)m1d_data(x) + i * K;
-    double mx = -INFINITY, s = 0;
-    for (int64_t j = 0; j < K; j++) if (r[j] > mx) mx = r[j];
-    for (int64_t j = 0; j < K; j++) s += exp(r[j] - mx);
-    lse[i] = mx + log(s);
+    lse[i] = x->dtype == M1D_F32 ? lse_row_f32((const float *)m1d_data(x) + i * K, K, 1)
+                                 : lse_row_f64((const double *)m1d_data(x) + i * K, K, 1);
   }
 }
 
@@ -351,10 +347,7 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
       xy = pf[y * sj];
     } else {
       const double *pd = (const double *)x->storage->data + o;
-      double mx = -INFINITY, s = 0;
-      for (int64_t j = 0; j < K; j++) if (pd[j * sj] > mx) mx = pd[j * sj];
-      for (int64_t j = 0; j < K; j++) s += exp(pd[j * sj] - mx);
-      row_lse = mx + log(s);
+      row_lse = lse_row_f64(pd, K, sj);
       xy = pd[y * sj];
     }
     total += row_lse - xy;

@@ -345,10 +345,7 @@ static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
       else for (int64_t j = 0; j < len; j++) o[j] = fast_expf(p[j] - lse);
     } else {
       const double *p = (const double *)m1d_data(xc) + r * len;
-      double *o = (double *)m1d_data(oc) + r * len, mx = -INFINITY, s = 0;
-      for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
-      for (int64_t j = 0; j < len; j++) s += exp(p[j] - mx);
-      double lse = mx + log(s);
+      double *o = (double *)m1d_data(oc) + r * len, lse = lse_row_f64(p, len, 1);
       for (int64_t j = 0; j < len; j++) o[j] = log_ ? p[j] - lse : exp(p[j] - lse);
     }
   }

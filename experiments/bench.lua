@@ -7,7 +7,7 @@
 -- experiment scripts themselves, in a child process); and the unrolled meta-gradient step
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
 -- identically by peer/meta_peer.py).  Prints a table and writes results/bench.json.
---   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--json FILE]
+--   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--out FILE]
 --        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
 -- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
 -- parameters in DIR/NAME/p1.npy .. pN.npy, as meta_peer.py --save writes them, so that both
@@ -17,58 +17,36 @@
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
-local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
-             steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
-             warmup = 50, tiny_ops = 200000,
-             meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32", meta_init = nil}
-local USAGE = [[
-usage: ./m1d experiments/bench.lua [options]
-  --quick              short runs (the tests use it)
-  --only LIST          sections, comma-separated: logistic,mlp,cnn,gru,lottery,metalearn,
-                       meta_mlp,meta_cnn,meta_gru (default: all; the tiny-add timing always runs)
-  --json FILE          results file (default results/bench.json)
-  --meta_k K           inner steps of an unrolled meta-step (default 30)
-  --meta_lr LR         the inner SGD learning rate (default 0.1)
-  --meta_reps N        timed meta-steps per section (default: 15 / 7 / 3 for MLP / CNN / GRU)
-  --dtype D            float32 (default) or float64, for the meta sections
-  --meta_init DIR      start the meta sections from DIR/NAME/p1.npy .. (as meta_peer.py --save writes)
-  --help               this text
-]]
+local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru"}
+local cfg = util.parse_args(arg, {
+  {"quick", false, "short runs (the tests use it)"},
+  {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
+                " (default: all; the tiny-add timing always runs)"},
+  {"out", "results/bench.json", "results file (JSON)"},
+  {"meta_k", 30, "inner steps of an unrolled meta-step", min = 1},
+  {"meta_lr", 0.1, "the inner SGD learning rate of the meta sections"},
+  {"meta_reps", nil, "timed meta-steps per section (default: 15 / 7 / 3 for MLP / CNN / GRU)", type = "integer",
+   min = 1},
+  {"dtype", "float32", "precision of the meta sections", choices = {"float32", "float64"}},
+  {"meta_init", nil, "start the meta sections from DIR/NAME/p1.npy .. (as meta_peer.py --save writes)",
+   type = "string"},
+}, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
+cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
+cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300}
 local only
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  local takes_value = a == "--json" or a == "--only" or a:match("^%-%-meta_") or a == "--dtype"
-  if takes_value and arg[i + 1] == nil then error(("bench.lua: option %s needs a value (see --help)"):format(a), 0) end
-  if a == "--help" or a == "-h" then io.write(USAGE); os.exit(0)
-  elseif a == "--quick" then cfg.quick = true
-  elseif a == "--json" then i = i + 1; cfg.json = arg[i]
-  elseif a == "--only" then
-    i = i + 1; only = {}
-    local known = {logistic = 1, mlp = 1, cnn = 1, gru = 1, lottery = 1, metalearn = 1, meta_mlp = 1,
-                   meta_cnn = 1, meta_gru = 1}
-    for n in arg[i]:gmatch("[^,]+") do
-      if not known[n] then error(("bench.lua: --only: unknown section '%s' (see --help)"):format(n), 0) end
-      only[n] = true
-    end
-  elseif a == "--meta_k" then i = i + 1; cfg.meta_k = math.tointeger(tonumber(arg[i]))
-  elseif a == "--meta_lr" then i = i + 1; cfg.meta_lr = tonumber(arg[i])
-  elseif a == "--meta_reps" then i = i + 1; cfg.meta_reps = math.tointeger(tonumber(arg[i]))
-  elseif a == "--dtype" then i = i + 1; cfg.dtype = arg[i]
-  elseif a == "--meta_init" then i = i + 1; cfg.meta_init = arg[i]
-  else error(("bench.lua: unknown option %s (see --help)"):format(a), 0) end
-  i = i + 1
+if cfg.only ~= "" then
+  only = {}
+  local known = {}
+  for _, n in ipairs(SECTIONS) do known[n] = true end
+  for n in cfg.only:gmatch("[^,]+") do
+    if not known[n] then error(("bench.lua: --only: unknown section '%s' (see --help)"):format(n), 0) end
+    only[n] = true
+  end
 end
 if cfg.quick then
   for k, v in pairs(cfg.steps) do cfg.steps[k] = math.max(5, v // 20) end
   cfg.warmup, cfg.tiny_ops = 5, 20000
-  cfg.meta_k, cfg.meta_reps = math.min(cfg.meta_k or 3, 3), cfg.meta_reps or 1
-end
-if not (cfg.meta_k and cfg.meta_k >= 1) then error("bench.lua: --meta_k must be an integer >= 1", 0) end
-if not cfg.meta_lr then error("bench.lua: --meta_lr must be a number", 0) end
-if cfg.meta_reps and cfg.meta_reps < 1 then error("bench.lua: --meta_reps must be an integer >= 1", 0) end
-if cfg.dtype ~= "float32" and cfg.dtype ~= "float64" then
-  error("bench.lua: --dtype must be float32 or float64", 0)
+  cfg.meta_k, cfg.meta_reps = math.min(cfg.meta_k, 3), cfg.meta_reps or 1
 end
 
 local clock = m1d.clock or os.clock
@@ -378,7 +356,7 @@ if ml then
     ma.outer_step_s, ma.inner_steps, ma.peak_rss_mb))
 end
 
-if cfg.json ~= "" then
-  util.write_json(cfg.json, results)
-  print("wrote " .. cfg.json)
+if cfg.out ~= "" then
+  util.write_json(cfg.out, results)
+  print("wrote " .. cfg.out)
 end

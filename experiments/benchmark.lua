@@ -10,9 +10,18 @@ local m1d = require "m1d"
 local nn, train, util, plot = m1d.nn, m1d.train, m1d.util, m1d.plot
 
 local cfg = util.parse_args(arg, {
-  seeds = 1, seed = 0, steps = 6000, batch = 100, lr = 1e-2, eval_every = 250,
-  models = "logistic,mlp,cnn,gru", quick = false, out = "results/benchmark.json",
-  figure = "", threads = 1, progress = true,
+  {"seeds", 1, "independent seeds per model and dataset (the table shows mean ± sd)", min = 1},
+  {"seed", 0, "the first seed; seeds are seed, seed+1, ..."},
+  {"steps", 6000, "Adam steps per run", min = 1},
+  {"batch", 100, "minibatch size", min = 1},
+  {"lr", 1e-2, "Adam learning rate"},
+  {"eval_every", 250, "evaluate train and test accuracy every N steps", min = 1},
+  {"models", "logistic,mlp,cnn,gru", "models to train, comma-separated (names in m1d.nn.models)"},
+  {"quick", false, "a smoke test: 200 steps, evaluated every 100"},
+  {"out", "results/benchmark.json", "results file (JSON)"},
+  {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
+  {"threads", 1, "OpenBLAS threads", min = 1},
+  {"progress", true, "a live progress line per run on a terminal"},
 }, "benchmark.lua: the paper's logistic/MLP/CNN/GRU benchmark on normal and shuffled MNIST-1D")
 if cfg.quick then cfg.steps, cfg.eval_every = 200, 100 end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end

@@ -6,8 +6,12 @@
 local m1d = require "m1d"
 local util, plot = m1d.util, m1d.plot
 
-local cfg = util.parse_args(arg, {per_class = 4, seed = 42, out = "results/dataset.png", quick = false},
-                            "dataset.lua: plot the MNIST-1D templates and examples per class")
+local cfg = util.parse_args(arg, {
+  {"per_class", 4, "examples drawn per class", min = 1},
+  {"seed", 42, "generator seed (42: the frozen dataset's)"},
+  {"out", "results/dataset.png", "figure file (a .pdf beside it)"},
+  {"quick", false, "accepted for the test runner; the figure is the same"},
+}, "dataset.lua: plot the MNIST-1D templates and examples per class")
 local t0 = m1d.clock()
 local data = m1d.mnist1d.dataset(m1d.mnist1d.args{seed = cfg.seed}, {dtype = "float64"})
 print(("generated %d + %d examples (seed %d) in %.1f ms"):format(data.x:size(1), data.x_test:size(1),

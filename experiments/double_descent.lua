@@ -61,9 +61,21 @@ end
 sweep.main{
   name = "double_descent", argv = arg,
   usage = "double_descent.lua: test error against width for MLPs and CNNs with label noise",
-  defaults = {epochs = 500, lr = 0.01, momentum = 0.9, batch = 100, num_samples = 16000, train_split = 0.25,
-              noise = 0.15, noise_seed = 0, seed = 0, mlp_widths = "", cnn_channels = "",
-              variants = table.concat(VARIANTS, ","), quick = false},
+  options = {
+    {"epochs", 500, "SGD epochs per run", min = 1},
+    {"lr", 0.01, "SGD learning rate"},
+    {"momentum", 0.9, "SGD momentum"},
+    {"batch", 100, "minibatch size (reshuffled every epoch)", min = 1},
+    {"num_samples", 16000, "MNIST-1D samples generated", min = 1},
+    {"train_split", 0.25, "fraction of them used for training"},
+    {"noise", 0.15, "fraction of training labels replaced at random"},
+    {"noise_seed", 0, "seed of the label noise"},
+    {"seed", 0, "seed of every run's initialisation and batch order"},
+    {"mlp_widths", "", "MLP hidden widths, comma-separated (default: unique(geomspace(2, 300, 20)))"},
+    {"cnn_channels", "", "CNN channel counts, comma-separated (default: 2..28 step 2, 30..100 step 5)"},
+    {"variants", table.concat(VARIANTS, ","), "variants to run, comma-separated"},
+    {"quick", false, "a smoke test: 15 epochs, 4,000 samples, a few widths (--out *_quick.json)"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.epochs, cfg.num_samples = 15, 4000

@@ -162,10 +162,27 @@ end
 sweep.main{
   name = "lottery", argv = arg,
   usage = "lottery.lua: lottery tickets in the residual MLP, with the paper's ablations",
-  defaults = {hidden = 500, steps = 1501, lr = 2e-2, batch = 100, eval_every = 100, checkpoint_every = 1000,
-              levels = 100, schedule = "", trials = 2, seed = 0, ticket_sparsity = 0.92,
-              abl_steps = 6000, abl_batch = 500, abl_eval_every = 250, new_data_seed = 43, perm_seed = 42,
-              reinit_offset = 1000, quick = false, progress = false},
+  options = {
+    {"hidden", 500, "width of the residual MLP 40-H-H-10", min = 1},
+    {"steps", 1501, "Adam steps of each retrain", min = 1},
+    {"lr", 2e-2, "Adam learning rate"},
+    {"batch", 100, "minibatch size of the retrains", min = 1},
+    {"eval_every", 100, "evaluate every N steps of a retrain", min = 1},
+    {"checkpoint_every", 1000, "the weights at this step of a retrain decide the next pruning"},
+    {"levels", 100, "sparsity levels: linspace(0, 1, N)", min = 1},
+    {"schedule", "", "explicit sparsity levels, comma-separated (overrides --levels)"},
+    {"trials", 2, "independent trials per method and ablation", min = 1},
+    {"seed", 0, "seed of trial 1 (trial t: seed + t - 1)"},
+    {"ticket_sparsity", 0.92, "the ablations use the masks at the level closest to this"},
+    {"abl_steps", 6000, "Adam steps of each ablation run", min = 1},
+    {"abl_batch", 500, "minibatch size of the ablation runs", min = 1},
+    {"abl_eval_every", 250, "evaluate every N steps of an ablation run", min = 1},
+    {"new_data_seed", 43, "seed of the new dataset the ablations train on"},
+    {"perm_seed", 42, "seed of the spatial permutation of ablation (c)"},
+    {"reinit_offset", 1000, "ablation (d) re-initialises with seed + this"},
+    {"quick", false, "a smoke test: hidden 100, 150 steps, 4 levels, 1 trial (--out *_quick.json)"},
+    {"progress", false, "a live progress line per retrain"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.hidden, cfg.steps, cfg.eval_every, cfg.checkpoint_every = 100, 150, 50, 150

@@ -17,9 +17,18 @@ local m1d = require "m1d"
 local nn, util, plot = m1d.nn, m1d.util, m1d.plot
 
 local cfg = util.parse_args(arg, {
-  seed = 0, lrs = "1.5,0.15", inner = 200, batch = 50, outer = 50, meta_lr = 0.3,
-  dtype = "float32", checkpoint = false, quick = false, threads = 1,
-  out = "results/metalearn_lr.json", figure = "",
+  {"seed", 0, "seed of the inner MLP's initialisation (the same in every outer step)"},
+  {"lrs", "1.5,0.15", "starting learning rates, one trial each, comma-separated"},
+  {"inner", 200, "unrolled inner SGD steps per outer step", min = 1},
+  {"batch", 50, "inner minibatch size", min = 1},
+  {"outer", 50, "outer (meta) steps", min = 1},
+  {"meta_lr", 0.3, "outer SGD learning rate on lr"},
+  {"dtype", "float32", "precision of everything", choices = {"float32", "float64"}},
+  {"checkpoint", false, "recompute each inner step in the outer backward (less memory, ~60% more time)"},
+  {"quick", false, "a smoke test: 6 outer x 40 inner steps"},
+  {"threads", 1, "OpenBLAS threads", min = 1},
+  {"out", "results/metalearn_lr.json", "results file (JSON)"},
+  {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
 }, "metalearn_lr.lua: meta-learn the SGD learning rate through unrolled inner training")
 if cfg.quick then cfg.outer, cfg.inner = 6, 40 end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end

@@ -45,9 +45,19 @@ end
 sweep.main{
   name = "spatial_priors", argv = arg,
   usage = "spatial_priors.lua: logistic/MLP/CNN/GRU accuracy against the width of the spatial shuffle",
-  defaults = {steps = 6000, lr = 1e-2, batch = 100, eval_every = 250, widths = "1,2,4,8,16,40",
-              models = table.concat(MODELS, ","), seeds = 1, seed = 0, perm_seed = 42, quick = false,
-              progress = false},
+  options = {
+    {"steps", 6000, "Adam steps per run", min = 1},
+    {"lr", 1e-2, "Adam learning rate"},
+    {"batch", 100, "minibatch size", min = 1},
+    {"eval_every", 250, "evaluate every N steps", min = 1},
+    {"widths", "1,2,4,8,16,40", "shuffle window widths, comma-separated (40: the paper's permutation)"},
+    {"models", table.concat(MODELS, ","), "models, comma-separated (names in m1d.nn.models)"},
+    {"seeds", 1, "seeds per model and width", min = 1},
+    {"seed", 0, "the first seed"},
+    {"perm_seed", 42, "seed of the within-window permutations"},
+    {"quick", false, "a smoke test: 150 steps, widths 1, 4, 40 (--out *_quick.json)"},
+    {"progress", false, "a live progress line per run"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.steps, cfg.eval_every, cfg.widths = 150, 50, "1,4,40"

@@ -47,7 +47,7 @@ def meta_round(data, env, meta):
     for m in META:
         out = os.path.join(data, "meta_%s.json" % m)
         _, ru = run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
-                           "--only", "meta_" + m, "--json", out], env)
+                           "--only", "meta_" + m, "--out", out], env)
         with open(out) as f:
             r = json.load(f)["meta"][m]
         r["process"] = ru
@@ -147,7 +147,7 @@ def main():
         if do_train:
             out = os.path.join(data, "m1d_%d.json" % r)
             subprocess.run([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
-                            "--only", ",".join(MODELS), "--json", out], check=True, env=env,
+                            "--only", ",".join(MODELS), "--out", out], check=True, env=env,
                            stdout=subprocess.DEVNULL)
             with open(out) as f:
                 res = json.load(f)

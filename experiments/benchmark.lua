@@ -88,22 +88,29 @@ util.write_json(cfg.out, {
 })
 print("wrote " .. cfg.out)
 
--- the paper-style figure: accuracy against step, solid normal, dashed shuffled, human line
+-- the paper-style figure: accuracy against step (mean over seeds, band ±1 sd with more
+-- than one), solid normal, dashed shuffled, the human baseline
 local colors = {logistic = "#1f77b4", mlp = "#ff7f0e", cnn = "#2ca02c", gru = "#d62728"}
-local fig = plot.figure{layout = "1x2", size = {1300, 480},
-                        title = ("MNIST-1D benchmark (%d seed%s)"):format(cfg.seeds, cfg.seeds > 1 and "s" or "")}
+local fig = plot.figure{layout = "1x2", size = {1300, 640},
+                        title = ("MNIST-1D benchmark, %s (dashed: shuffled)"):format(
+                          cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed")}
 for _, which in ipairs{"train_acc", "test_acc"} do
   local series = {}
-  for _, r in ipairs(runs) do
-    if r.seed == cfg.seed then
-      series[#series + 1] = {x = r.curves.step, y = r.curves[which], color = colors[r.model],
-                             dash = r.data == "shuffled", name = r.model .. (r.data == "shuffled" and " (shuffled)" or "")}
+  for _, kind in ipairs{"normal", "shuffled"} do
+    for _, name in ipairs(models) do
+      local curves, steps = {}, nil
+      for _, r in ipairs(runs) do
+        if r.model == name and r.data == kind then curves[#curves + 1] = r.curves[which]; steps = r.curves.step end
+      end
+      local st = util.curve_stats(curves)
+      series[#series + 1] = {x = steps, y = st.mean, band = st.lo and {st.lo, st.hi}, color = colors[name],
+                             dash = kind == "shuffled", name = kind == "normal" and name or nil}
     end
   end
   fig:panel{title = which == "train_acc" and "train accuracy" or "test accuracy", xlabel = "step",
-            ylabel = "accuracy (%)", yrange = {0, 100}, series = series, legend = "bottom right font \",9\"",
+            ylabel = "accuracy (%)", yrange = {0, 100}, series = series,
             hlines = {{y = PAPER.human, name = "human"}}}
 end
-fig:save(cfg.figure)
+fig:save(cfg.figure, {pdf = true})
 fig:close()
 print("wrote " .. cfg.figure)

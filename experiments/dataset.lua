@@ -28,7 +28,8 @@ for d = 1, 10 do
   for i = 1, #ys do ys[i] = ys[i] + (d - 1) end
   series[d] = {x = tpl.t:totable(), y = ys, color = colors[d], name = tostring(d - 1), style = "linespoints"}
 end
-fig:panel{title = "the ten templates (12 points)", xlabel = "t", ylabel = "digit (offset)", series = series, legend = false}
+fig:panel{title = "the ten templates (12 points)", xlabel = "t", ylabel = "digit (offset)", series = series, legend = false,
+          extra = "set xtics 0.4"}
 
 -- transformed examples: per class, the first `per_class` training examples, offset by class
 series = {}
@@ -45,8 +46,8 @@ for d = 0, 9 do
     end
   end
 end
-fig:panel{title = ("%d transformed examples per class (40 points)"):format(cfg.per_class), xlabel = "t",
-          ylabel = "class (offset)", series = series, legend = false}
-fig:save(cfg.out)
+fig:panel{title = ("%d examples per class (40 points)"):format(cfg.per_class), xlabel = "t",
+          ylabel = "class (offset)", series = series, legend = false, extra = "set ytics 4"}
+fig:save(cfg.out, {pdf = true})
 fig:close()
 print("wrote " .. cfg.out)

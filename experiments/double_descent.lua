@@ -206,7 +206,7 @@ sweep.main{
     end
 
     -- figure: three panels of train/test error against width, and the loss comparison
-    local fig = plot.figure{layout = "2x2", size = {1300, 900},
+    local fig = plot.figure{layout = "2x2", size = {1300, 1100},
                             title = ("Deep double descent on MNIST-1D (%d epochs, n = %d)"):format(cfg.epochs, n)}
     for _, v in ipairs{"mlp_clean", "mlp_noisy", "cnn_noisy"} do
       local s = summary[v]
@@ -217,8 +217,7 @@ sweep.main{
                   logx = true, yrange = {0, 100},
                   series = {{x = xs, y = tr, name = "train", marker = "circle", color = "#1f77b4"},
                             {x = xs, y = te, name = "test", marker = "circle", color = "#d62728"}},
-                  hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil,
-                  legend = "top right"}
+                  hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil}
       else
         fig:panel{title = TITLE[v] .. ": not run", hlines = {{y = 0}}}
       end
@@ -232,10 +231,10 @@ sweep.main{
         ls[#ls + 1] = {x = xs, y = te, name = j == 1 and "cross-entropy" or "MSE", marker = "circle", color = plot.colors[j]}
       end
     end
-    fig:panel{title = "noisy MLP: test error against parameters", xlabel = "parameters", ylabel = "test error (%)",
+    fig:panel{title = "noisy MLP: test error vs parameters", xlabel = "parameters", ylabel = "test error (%)",
               logx = true, series = #ls > 0 and ls or nil, hlines = #ls == 0 and {{y = 0}} or nil,
-              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}, legend = "bottom left"}
-    fig:save(cfg.figure)
+              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}}
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     return {summary = summary, n = n, K = K, claims = claims, figure = cfg.figure}

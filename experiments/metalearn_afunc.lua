@@ -352,17 +352,17 @@ print("wrote " .. cfg.out)
 
 -- ---------------------------------------------------------------- figure
 
-local fig = plot.figure{layout = "1x3", size = {1700, 470},
+local fig = plot.figure{layout = "1x3", size = {1700, 560},
                         title = ("Meta-learning an activation function (%d outer x %d inner steps)"):format(cfg.outer, cfg.inner)}
 local steps = {}
 for k = 1, cfg.outer do steps[k] = k end
 fig:panel{title = ("meta-loss (mean of the last %d inner losses)"):format(math.min(cfg.last, cfg.inner)),
-          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss, name = "meta-loss"}}}
+          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss}}}
 local hl = {}
 for i, n in ipairs(names) do hl[i] = {y = baselines_500[n], name = n, color = plot.colors[(i % #plot.colors) + 1]} end
 fig:panel{title = ("test accuracy, first %d test examples"):format(cfg.test_k), xlabel = "outer step",
           ylabel = "accuracy (%)", series = {{x = steps, y = res.test_acc, name = "learned (this run)", color = "#000000"}},
-          hlines = hl, legend = "bottom right font \",8\""}
+          hlines = hl}
 local series = {}
 for i, snap in ipairs(res.snapshots) do
   local t = #res.snapshots > 1 and (i - 1) / (#res.snapshots - 1) or 1
@@ -373,8 +373,7 @@ end
 local elu_y = {}
 for i, x in ipairs(grid) do elu_y[i] = x > 0 and x or math.exp(x) - 1 end
 series[#series + 1] = {x = grid, y = elu_y, name = "elu", color = "#888888", dash = true}
-fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series,
-          legend = "top left font \",8\""}
-fig:save(cfg.figure)
+fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series}
+fig:save(cfg.figure, {pdf = true})
 fig:close()
 print("wrote " .. cfg.figure)

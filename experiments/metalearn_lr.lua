@@ -114,7 +114,7 @@ util.write_json(cfg.out, {
 print("wrote " .. cfg.out)
 
 -- the paper's figure: meta-loss, final inner loss and the learned lr per outer step
-local fig = plot.figure{layout = "1x3", size = {1600, 450},
+local fig = plot.figure{layout = "1x3", size = {1600, 520},
                         title = ("Meta-learning the SGD learning rate (%d inner steps)"):format(cfg.inner)}
 local function series(key, with_init)
   local out = {}
@@ -131,6 +131,6 @@ fig:panel{title = "final inner training loss", xlabel = "outer step", ylabel = "
           series = series("final_inner_loss")}
 fig:panel{title = "learned learning rate", xlabel = "outer step", ylabel = "lr", series = series("lr", true),
           hlines = {{y = 0.62, name = "paper ~0.62"}}}
-fig:save(cfg.figure)
+fig:save(cfg.figure, {pdf = true})
 fig:close()
 print("wrote " .. cfg.figure)

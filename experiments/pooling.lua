@@ -146,7 +146,7 @@ sweep.main{
     local ncol = math.min(3, math.max(1, #sizes))
     local nrow = math.max(1, math.ceil(#sizes / ncol))
     local fig = plot.figure{layout = ("%dx%d"):format(nrow, ncol), size = {520 * ncol, 400 * nrow},
-                            title = ("Pooling vs training-set size (%d steps, test accuracy smoothed over %d evals)")
+                            title = ("Pooling vs training-set size (%d steps; test accuracy, smoothed over %d evaluations)")
                                     :format(cfg.steps, cfg.smooth)}
     for _, n in ipairs(sizes) do
       local series = {}
@@ -158,10 +158,10 @@ sweep.main{
         end
       end
       fig:panel{title = ("%d training examples"):format(n - cfg.test), xlabel = "step", ylabel = "test accuracy (%)",
-                series = series, legend = "bottom right font \",8\"", yrange = {40, 100}}
+                series = series, yrange = {40, 100}}
     end
     if #sizes == 0 then fig:panel{title = "no runs finished yet", hlines = {{y = 0}}} end
-    fig:save(cfg.figure)
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     return {summary = summary, claims = claims, figure = cfg.figure, runs = done}

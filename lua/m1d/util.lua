@@ -195,6 +195,34 @@ function util.check_options(fname, opts, known, level)
   return opts
 end
 
+-- util.curve_stats(curves) -> {mean =, sd =, lo =, hi =, n =}: pointwise statistics of
+-- equally long arrays (one per seed); lo/hi = mean -/+ sd, nil for a single curve (no
+-- band to draw).
+function util.curve_stats(curves)
+  if type(curves) ~= "table" or #curves == 0 then
+    error("util.curve_stats: curves must be a non-empty list of arrays", 2)
+  end
+  local len = #curves[1]
+  for i, c in ipairs(curves) do
+    if type(c) ~= "table" or #c ~= len then
+      error(("util.curve_stats: curve %d has %s values, curve 1 has %d"):format(i,
+            type(c) == "table" and #c or type(c), len), 2)
+    end
+  end
+  local mean, sd = {}, {}
+  for k = 1, len do
+    local col = {}
+    for i, c in ipairs(curves) do col[i] = c[k] end
+    mean[k], sd[k] = util.mean(col), util.sd(col)
+  end
+  local out = {mean = mean, sd = sd, n = #curves}
+  if #curves > 1 then
+    out.lo, out.hi = {}, {}
+    for k = 1, len do out.lo[k], out.hi[k] = mean[k] - sd[k], mean[k] + sd[k] end
+  end
+  return out
+end
+
 function util.mean(xs)
   local s = 0
   for _, x in ipairs(xs) do s = s + x end

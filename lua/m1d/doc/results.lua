@@ -132,6 +132,13 @@ print(o.steps, o.quick, o.max_lr)
 local ok, err = pcall(m1d.util.parse_args, {"--stpes", "3"}, {{"steps", 6000, "training steps"}}, "demo")
 print((tostring(err):gsub("^.-: ", "")))]],
      out = "100\ttrue\t0.001\nunknown option '--stpes'; did you mean '--steps'? (try --help)"},
+    {"m1d.util.curve_stats", "util.curve_stats(curves) -> {mean =, sd =, lo =, hi =, n =}",
+     "Pointwise mean and sample sd of equally long arrays (one curve per seed); lo/hi = mean " ..
+     "-/+ sd, for a plot band, and nil with a single curve (no band to draw). Curves of " ..
+     "different lengths raise an error.",
+     ex = [[local st = m1d.util.curve_stats{{1, 2, 3}, {3, 4, 5}}
+print(st.mean[2], st.sd[2], st.lo[2], st.hi[2], st.n, m1d.util.curve_stats{{1, 2}}.lo)]],
+     out = "3.0\t1.4142135623731\t1.5857864376269\t4.4142135623731\t2\tnil"},
     {"m1d.util.mean", "util.mean(xs) -> number",
      "The mean of an array of numbers (NaN for an empty array).",
      ex = [[print(m1d.util.mean{1, 2, 3, 4})]],

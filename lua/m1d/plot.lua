@@ -736,7 +736,9 @@ end
 -- fig:text([{width = cols, height = rows}]) -> the plot as a string for a terminal
 -- (gnuplot's dumb terminal; $COLUMNS x $LINES, else 79 x 24 per row of panels).
 function Figure:text(opts)
+  if opts ~= nil and type(opts) ~= "table" then perr("text options must be a table {width =, height =, color =}") end
   opts = opts or {}
+  check_keys(opts, set_of{"width", "height", "color"}, "text")
   local c, l = term_size()
   local rows = self.layout and self.layout[1] or 1
   local w = opts.width or c

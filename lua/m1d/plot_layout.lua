@@ -152,7 +152,7 @@ function layout.key_position(p, pw, ph, font_px)
   -- key's rows plus the tic labels and the x label, in character heights
   local per_row = math.max(1, math.floor((0.8 * pw) / ((longest + 5) * 0.6 * font_px)))
   local rows = math.ceil(entries / per_row)
-  return "below horizontal samplen 2", ("set bmargin %.1f"):format(rows + 4.5)
+  return "below horizontal samplen 2", ("set bmargin %.1f"):format(rows + 5)
 end
 
 return layout

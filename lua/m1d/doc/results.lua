@@ -103,8 +103,8 @@ print(#m1d.util.read_json(path).acc)
 os.remove(path)]],
      out = "2"},
     {"m1d.util.check_options", "util.check_options(fname, opts, known [, level = 2]) -> opts",
-     "The one checker of options tables (train.fit, train.evaluate, the layers, the optimizers, " ..
-     "the plots, gradcheck): returns opts ({} for nil); a key not in the list `known` raises " ..
+     "The one checker of options tables (train, the layers, the optimizers and update rules, " ..
+     "the plots, gradcheck, mnist1d, sweep.main, quiz.run): returns opts ({} for nil); a key not in the list `known` raises " ..
      "\"fname: unknown option 'key'; did you mean 'k'? (known: ...)\" (the hint when a known " ..
      "key is within two edits), a non-table raises too. level is counted as error() counts, " ..
      "from the function that calls check_options (2: that function's caller).",

@@ -58,13 +58,16 @@ local cfg = util.parse_args(arg, {
   {"baselines", "relu,swish,elu,softplus,tanh,sigmoid", "activations compared with the learned one"},
   {"knots", 41, "knots of the piecewise-linear fit of the learned activation on [-5, 5]", min = 2},
   {"snapshots", 12, "snapshots of the learned activation drawn in the figure", min = 1},
-  {"quick", false, "a smoke test: 6 outer x 12 inner steps, one evaluation seed"},
+  {"quick", false, "a smoke test: 6 outer x 12 inner steps, one evaluation seed (--out *_quick.json)"},
   {"threads", 1, "OpenBLAS threads", min = 1},
   {"out", "results/metalearn_afunc.json", "results file (JSON)"},
   {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
   {"grad_out", "", "write every outer step's meta-loss and meta-gradient (17 digits) to this file"},
 }, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
-if cfg.quick then cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6 end
+if cfg.quick then
+  cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6
+  if cfg.out == "results/metalearn_afunc.json" then cfg.out = "results/metalearn_afunc_quick.json" end
+end
 if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
 assert(cfg.segment >= 0 and cfg.segment <= 56, "--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)")

@@ -25,12 +25,15 @@ local cfg = util.parse_args(arg, {
   {"meta_lr", 0.3, "outer SGD learning rate on lr"},
   {"dtype", "float32", "precision of everything", choices = {"float32", "float64"}},
   {"checkpoint", false, "recompute each inner step in the outer backward (less memory, ~60% more time)"},
-  {"quick", false, "a smoke test: 6 outer x 40 inner steps"},
+  {"quick", false, "a smoke test: 6 outer x 40 inner steps (--out *_quick.json)"},
   {"threads", 1, "OpenBLAS threads", min = 1},
   {"out", "results/metalearn_lr.json", "results file (JSON)"},
   {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
 }, "metalearn_lr.lua: meta-learn the SGD learning rate through unrolled inner training")
-if cfg.quick then cfg.outer, cfg.inner = 6, 40 end
+if cfg.quick then
+  cfg.outer, cfg.inner = 6, 40
+  if cfg.out == "results/metalearn_lr.json" then cfg.out = "results/metalearn_lr_quick.json" end
+end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
 m1d.set_num_threads(cfg.threads)
 

@@ -22,7 +22,7 @@ m1d.Tensor = core.Tensor        -- the tensor method table: add methods here
 local submodules = {
   nn = "m1d.nn", optim = "m1d.optim", mnist1d = "m1d.mnist1d", plot = "m1d.plot",
   train = "m1d.train", check = "m1d.check", doc = "m1d.doc", repl = "m1d.repl",
-  util = "m1d.util", sweep = "m1d.sweep",
+  util = "m1d.util", sweep = "m1d.sweep", jobs = "m1d.jobs",
 }
 m1d._submodules = submodules
 

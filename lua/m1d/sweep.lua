@@ -16,6 +16,8 @@
 --   --stage S         with --list-commands / the default mode: only runs of stage S
 --   --merge           read the run files, write <out> (JSON) and the figure
 --   --force           redo runs whose result file exists
+--   --jobs N          runs at once, each `script --run N` in a child process (default
+--                     0: one per core, m1d.num_cores(); 1: all in this process)
 --
 -- Run files live in <out without .json>/runs/<key>.json, written atomically
 -- (util.write_json), so a rerun skips what is done (resume after interruption) and
@@ -45,6 +47,8 @@ local SWEEP_OPTIONS = {
   {"stage", 0, "sweep: with --list-commands or no sweep option, only runs of stage S"},
   {"merge", false, "sweep: merge the finished runs into --out and the figure"},
   {"force", false, "sweep: redo runs whose result file exists"},
+  {"jobs", 0, "sweep: runs performed at once, each in its own process (0: one per core; 1: all in this process)",
+   min = 0},
 }
 local SWEEP_OPTS = {}                       -- name -> default, to strip them from command lines
 for _, o in ipairs(SWEEP_OPTIONS) do SWEEP_OPTS[o[1]] = o[2] end
@@ -282,13 +286,37 @@ function sweep.main(spec)
     return
   end
   if cfg.merge then return merge() end
-  -- everything here, stage by stage, then merge
+  -- everything here, stage by stage, then merge; with more than one job, each pending
+  -- run is `script --run N` in a child process (m1d.jobs), so the results are the same
+  -- run files, bit for bit, as in one process
   local t0 = m1d.clock()
   local maxstage = 1
   for _, r in ipairs(runs) do maxstage = math.max(maxstage, r.stage) end
+  local njobs = cfg.jobs == 0 and m1d.num_cores() or cfg.jobs
   for s = 1, maxstage do
     if cfg.stage == 0 or cfg.stage == s then
-      for i, r in ipairs(runs) do if r.stage == s then perform(i) end end
+      local pending = {}
+      for i, r in ipairs(runs) do
+        if r.stage == s then
+          if cfg.force or not load_file(r) then pending[#pending + 1] = i else perform(i) end
+        end
+      end
+      if njobs > 1 and #pending > 1 then
+        local prog, script = arg and arg[-1] or "./m1d", arg and arg[0] or ("experiments/" .. spec.name .. ".lua")
+        local extra = passthrough(argv)
+        local tasks = {}
+        for _, i in ipairs(pending) do
+          local argv_i = {prog, script, "--run", tostring(i)}
+          for _, a in ipairs(extra) do argv_i[#argv_i + 1] = a end
+          if cfg.force then argv_i[#argv_i + 1] = "--force" end
+          tasks[#tasks + 1] = {argv = argv_i, name = ("run %d (%s)"):format(i, runs[i].key)}
+        end
+        print(("stage %d: %d runs, %d at a time"):format(s, #tasks, math.min(njobs, #tasks)))
+        io.stdout:flush()
+        require("m1d.jobs").run(tasks, {jobs = njobs})
+      else
+        for _, i in ipairs(pending) do perform(i) end
+      end
     end
   end
   print(("all runs: %s wall"):format(fmt_s(m1d.clock() - t0)))

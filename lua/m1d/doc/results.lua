@@ -18,7 +18,11 @@ return {
      "(none) run every pending run stage by stage, then merge; `--list` (index, stage, key, " ..
      "done|pending); `--count`; `--list-commands [--stage S]` (one shell command per pending " ..
      "run); `--run N` (1-based); `--only k=v[,k=v]` (runs whose parameters or key match); " ..
-     "`--merge`; `--force` (redo finished runs). Keys must be unique, non-empty, without '/' " ..
+     "`--merge`; `--force` (redo finished runs); `--jobs N` (default 0: one per core; with more " ..
+     "than one, the default mode performs each pending run as `script --run N` in a child " ..
+     "process through m1d.jobs.run, stage by stage: the same run files, bit for bit, as with " ..
+     "`--jobs 1`, which runs everything in this process; the first failing run stops the " ..
+     "others and fails the command). Keys must be unique, non-empty, without '/' " ..
      "or spaces. Each run gets m1d.manual_seed(params.seed or 0) and its result is written " ..
      "atomically to `OUT/runs/KEY.json` (OUT: --out without .json) with its parameters, time and CPU " ..
      "time; a file whose parameters differ from the current ones counts as pending. ctx has " ..

@@ -118,4 +118,7 @@ function knn.accuracy(x_train, y_train, x_test, y_test, opts)
   return m > 0 and 100 * correct / m or 0 / 0, pred
 end
 
+-- the argument checks, shared with m1d.probe (internal: '_' names are not public)
+knn._check_features, knn._check_labels, knn._shape_of = check_x, check_labels, shape_of
+
 return knn

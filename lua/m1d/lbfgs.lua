@@ -213,7 +213,7 @@ local function check_num(name, v, positive)
   end
 end
 
-local M = {}
+local M = {Class = LBFGS}   -- the method table, for help() (lua/m1d/repl.lua)
 
 function M.LBFGS(params, opts)
   if type(params) ~= "table" or #params == 0 then

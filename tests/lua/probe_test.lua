@@ -77,4 +77,19 @@ local bad = {
    "x_train has no rows"},
 }
 for _, c in ipairs(bad) do T.raises(c[2], "bad input: " .. c[1], table.unpack(c, 3)) end
+
+-- make bench's section: bench.lua --quick --only baselines reports both baselines
+do
+  local tmp = os.tmpname()
+  local ok = os.execute(("%s experiments/bench.lua --quick --only baselines --json %s > %s.log 2>&1"):format(
+    os.getenv("M1D_BIN") or "./m1d", tmp, tmp))
+  local log = io.open(tmp .. ".log"):read("a")
+  local okr, res = pcall(m1d.util.read_json, tmp)
+  os.remove(tmp); os.remove(tmp .. ".log")
+  local b = okr and res.baselines or {}
+  T.ok(ok and okr and b.knn_ms and b.knn_ms > 0 and b.logistic_ms > 0,
+       "bench.lua --only baselines times knn.accuracy and probe.logistic", log:sub(-1500))
+  T.ok(b.knn_test_acc == 59.6 and math.abs((b.logistic_test_acc or 0) - 32.8) < 1e-9 and b.knn_cosine_test_acc == 48.5,
+       "and records their accuracies (59.6, 48.5 cosine, 32.8)", log:sub(-600))
+end
 T.done()

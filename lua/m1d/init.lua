@@ -10,7 +10,7 @@ local INTERNAL = {
   adam_update = true, rmsprop_update = true, sgd_update = true, bench_sgemm = true,
   write_file = true, mnist1d_generate = true, mnist1d_check = true, mnist1d_label_noise = true,
   mnist1d_permutation = true, load_tensors = true, save_tensors = true, spawn = true, isatty = true,
-  _printopts = true, knn_search = true, knn_vote = true,
+  _printopts = true, knn_search = true, knn_vote = true, logistic_objective = true,
 }
 local m1d = {}
 for k, v in pairs(core) do if not INTERNAL[k] then m1d[k] = v end end

@@ -1,5 +1,6 @@
 -- probe_test.lua — m1d.probe.logistic against scikit-learn's LogisticRegression(C = 1) on
--- the standardised frozen MNIST-1D (fixtures from tools/make_probe_fixtures.py): the
+-- the standardised frozen MNIST-1D (fixtures from tools/make_probe_fixtures.py), after its
+-- fused objective against autograd: the
 -- scaler's mean and sd, the objective at the fitted weights (sklearn's tol 1e-10 optimum,
 -- which m1d must reach or beat), the weights, the 32.8 % baseline; float32 input; the
 -- options; bad input.
@@ -9,6 +10,24 @@ local probe = m1d.probe
 local DIR = "tests/fixtures/probe/"
 local values = m1d.util.read_json(DIR .. "values.json")
 local function fixture(name) return m1d.load_npy(DIR .. name .. ".npy") end
+
+-- the fused objective (src/probe.c) against the same objective through autograd
+do
+  m1d.manual_seed(7)
+  local x, y = m1d.randn({50, 6}, "float64") * 3, m1d.randint(0, 4, {50})
+  local W, b = m1d.randn({6, 4}, "float64"):requires_grad(), m1d.randn({4}, "float64"):requires_grad()
+  local l2, scale = 0.03, 1 / 50
+  local loss, gw, gb = m1d.core.logistic_objective(x, W:detach(), b:detach(), y, l2, scale)
+  local ref = m1d.cross_entropy(x:matmul(W) + b, y) * (50 * scale) + (W * W):sum() * l2
+  local rw, rb = table.unpack(m1d.grad(ref, {W, b}))
+  T.close(loss, ref:item(), 1e-12, "fused logistic objective = cross_entropy + l2 |W|^2 through autograd")
+  T.ok((gw - rw):abs():max():item() < 1e-12 and (gb - rb):abs():max():item() < 1e-12,
+       "and its gradients in W and b")
+  T.raises(function() m1d.core.logistic_objective(x, W:detach(), b:detach(), y + 4, l2, scale) end,
+           "a label outside 0..C-1 is an error", "logistic_objective: label", "is outside 0..3")
+  T.raises(function() m1d.core.logistic_objective(x:float(), W:detach(), b:detach(), y, l2, scale) end,
+           "float32 is refused (the probe converts)", "contiguous float64")
+end
 
 local d64 = m1d.mnist1d.frozen{dtype = "float64"}
 local r = probe.logistic(d64.x, d64.y, d64.x_test, d64.y_test)

@@ -1,10 +1,12 @@
 /*
-** l_knn.c — the k-nearest-neighbour kernels for lua/m1d/knn.lua (which checks the
-** arguments and documents the behaviour).  Indices cross 0-based here; knn.lua
-** turns them into the Lua API's 1-based ones.
+** l_baselines.c — the kernels of lua/m1d/knn.lua and lua/m1d/probe.lua (which check the
+** arguments and document the behaviour): the nearest-neighbour search and vote, and the
+** logistic probe's fused objective.  Indices cross 0-based here; knn.lua turns them into
+** the Lua API's 1-based ones.
 */
 #include "bind.h"
 #include "knn.h"
+#include "probe.h"
 
 /* knn_search(train, query, k, cosine, block) -> idx [m, k] int64 (0-based), dist [m, k] float64 */
 static int l_knn_search (lua_State *L) {
@@ -37,9 +39,30 @@ static int l_knn_vote (lua_State *L) {
   return 1;
 }
 
-void m1d_open_knn (lua_State *L) {
+/* logistic_objective(x, W, b, y, l2, scale) -> loss, gW, gb  (probe.h) */
+static int l_logistic_objective (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *W = m1d_checktensor(L, 2), *b = m1d_checktensor(L, 3);
+  m1d_Tensor *y = m1d_checktensor(L, 4);
+  double l2 = luaL_checknumber(L, 5), scale = luaL_checknumber(L, 6);
+  LTensor *hw = m1d_newhandle(L), *hb = m1d_newhandle(L), *hs = m1d_newhandle(L);
+  int64_t zshape[2] = {x->ndim == 2 ? x->shape[0] : 0, W->ndim == 2 ? W->shape[1] : 0};
+  hw->t = m1d_empty(M1D_F64, W->ndim, W->shape);
+  hb->t = hw->t ? m1d_empty(M1D_F64, b->ndim, b->shape) : NULL;
+  hs->t = hb->t ? m1d_empty(M1D_F64, 2, zshape) : NULL;
+  if (!hs->t) return luaL_error(L, "%s", m1d_errmsg());
+  double loss = 0;
+  int rc = m1d_logistic_objective(x, W, b, y, l2, scale, &loss, hw->t, hb->t, hs->t);
+  m1d_reportmem(L);
+  if (rc) return luaL_error(L, "%s", m1d_errmsg());
+  lua_pop(L, 1);                                  /* the scratch */
+  lua_pushnumber(L, loss);
+  lua_insert(L, -3);
+  return 3;
+}
+
+void m1d_open_baselines (lua_State *L) {
   static const luaL_Reg functions[] = {
-    {"knn_search", l_knn_search}, {"knn_vote", l_knn_vote},
+    {"knn_search", l_knn_search}, {"knn_vote", l_knn_vote}, {"logistic_objective", l_logistic_objective},
     {NULL, NULL}
   };
   luaL_setfuncs(L, functions, 0);

@@ -121,18 +121,22 @@ def baselines_round(env, base, out):
     stdout, _ = run_child([sys.executable, os.path.join(HERE, "baselines_peer.py"), "--reps", "3"], env)
     base["sklearn"].append(json.loads(stdout.strip().splitlines()[-1]))
     m, k = base["m1d"][-1], base["sklearn"][-1]
-    return "knn %.1f/%.1f  knn_cos %.1f/%.1f  logistic %.1f/%.1f (sklearn tol 1e-6: %.1f) ms" % (
+    return "knn %.1f/%.1f  knn_cos %.1f/%.1f  logistic %.1f/%.1f (tol 1e-5 %.1f, sklearn tol 1e-6: %.1f) ms" % (
         m["knn_ms"], k["knn_ms"], m["knn_cosine_ms"], k["knn_cosine_ms"], m["logistic_ms"],
-        k["logistic_notebook"]["ms"], k["logistic_converged"]["ms"])
+        k["logistic_notebook"]["ms"], m["logistic_tol1e5_ms"], k["logistic_converged"]["ms"])
 
 
 def baselines_report(base):
     print("\nPixel-space baselines on the frozen data (float64, 1 thread), ms per whole call, median of rounds")
+    print("(m1d's logistic probe at its default tol 1e-6 and at tol 1e-5, where its objective is sklearn's;")
+    print(" sklearn at the notebook's tol 1e-2 and max_iter 100, and at tol 1e-6, where it stops by its")
+    print(" relative-decrease test after 148 iterations: the same from tol 1e-3 to 1e-8 on this data)")
     print("%-30s %9s %11s %9s %26s" % ("", "m1d ms", "sklearn ms", "speed-up", "per round"))
     rows = [("10-NN euclidean", "knn_ms", lambda k: k["knn_ms"]),
             ("10-NN cosine", "knn_cosine_ms", lambda k: k["knn_cosine_ms"]),
             ("logistic vs sklearn tol 1e-2", "logistic_ms", lambda k: k["logistic_notebook"]["ms"]),
-            ("logistic vs sklearn tol 1e-6", "logistic_ms", lambda k: k["logistic_converged"]["ms"])]
+            ("logistic vs sklearn tol 1e-6", "logistic_ms", lambda k: k["logistic_converged"]["ms"]),
+            ("logistic tol 1e-5 vs tol 1e-6", "logistic_tol1e5_ms", lambda k: k["logistic_converged"]["ms"])]
     summary = {}
     for label, key, peer in rows:
         a = med([m[key] for m in base["m1d"]])
@@ -145,8 +149,9 @@ def baselines_report(base):
     print("accuracy (test %%): 10-NN %.1f / %.1f, cosine %.1f / %.1f, logistic %.1f / %.1f (tol 1e-2) / %.1f (tol 1e-6)" % (
         m["knn_test_acc"], k["knn_test_acc"], m["knn_cosine_test_acc"], k["knn_cosine_test_acc"],
         m["logistic_test_acc"], k["logistic_notebook"]["test_acc"], k["logistic_converged"]["test_acc"]))
-    print("logistic objective: m1d %.6f (%d iterations), sklearn %.6f (tol 1e-2, %d), %.6f (tol 1e-6, %d)" % (
-        m["logistic_loss"], m["logistic_iterations"], k["logistic_notebook"]["objective"],
+    print("logistic objective: m1d %.6f (%d iterations; tol 1e-5: %.6f, %d), sklearn %.6f (tol 1e-2, %d), %.6f (tol 1e-6, %d)" % (
+        m["logistic_loss"], m["logistic_iterations"], m["logistic_tol1e5_loss"], m["logistic_tol1e5_iterations"],
+        k["logistic_notebook"]["objective"],
         k["logistic_notebook"]["n_iter"], k["logistic_converged"]["objective"], k["logistic_converged"]["n_iter"]))
     summary["accuracy_and_objective"] = {"m1d": m, "sklearn": k}
     return summary

@@ -7,7 +7,11 @@ Writes tests/fixtures/probe/:
   knn_*.npy              KNeighborsClassifier predictions per test example (int64) and, for
                          the 10-NN euclidean case, the neighbour indices (0-based) in order
   tie_*.npy              a small integer-valued case full of exactly equal distances and of
-                         tied votes, with sklearn's predictions and neighbour sets
+                         tied votes, with the predictions and neighbours of the rule m1d.knn
+                         documents (stable_knn below, numpy); sklearn's heap keeps other
+                         equally distant points there (values.json counts the rows), which
+                         is why this case is not compared with sklearn.  On the frozen data
+                         the script asserts that the rule and sklearn agree.
   logreg_coef.npy, logreg_intercept.npy
                          LogisticRegression(C=1) at its optimum (tol 1e-10) on the
                          standardised frozen data

@@ -6,7 +6,10 @@
 -- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
 -- experiment scripts themselves, in a child process); and the unrolled meta-gradient step
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
--- identically by peer/meta_peer.py).  Prints a table and writes results/bench.json.
+-- identically by peer/meta_peer.py); and the pixel-space baselines (section baselines:
+-- 10-NN and the standardised logistic-regression probe on the frozen data, as
+-- peer/baselines_peer.py runs them in scikit-learn).  Prints a table and writes
+-- results/bench.json.
 --   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--out FILE]
 --        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
 -- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
@@ -17,7 +20,8 @@
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
-local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru"}
+local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
+                  "baselines"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
   {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
@@ -291,6 +295,38 @@ for _, name in ipairs(meta_models) do
   end
 end
 
+-- The pixel-space baselines on the frozen data (float64, as scikit-learn gets it):
+-- knn.accuracy with k = 10, euclidean (the notebook's 59.6 %) and cosine, and
+-- probe.logistic with C = 1 (32.8 %); the median wall time over reps of each whole call
+-- (for the probe: standardising, the LBFGS fit, both accuracies), the probe at its default
+-- tol 1e-6 and at tol 1e-5, where its objective is that of scikit-learn's fit (which stops
+-- after 148 iterations at any tol from 1e-3 to 1e-8 on this data).
+if not only or only.baselines then
+  local d = m1d.mnist1d.frozen{dtype = "float64"}
+  local reps = cfg.quick and 1 or 7
+  local function timed(fn)
+    local times, a, b = {}, nil, nil
+    for r = 1, reps do
+      local t0 = clock()
+      a, b = fn()
+      times[r] = (clock() - t0) * 1e3
+    end
+    return median(times), a, b
+  end
+  local knn_ms, knn_acc = timed(function() return m1d.knn.accuracy(d.x, d.y, d.x_test, d.y_test, {k = 10}) end)
+  local cos_ms, cos_acc = timed(function()
+    return m1d.knn.accuracy(d.x, d.y, d.x_test, d.y_test, {k = 10, metric = "cosine"})
+  end)
+  local lr_ms, r = timed(function() return m1d.probe.logistic(d.x, d.y, d.x_test, d.y_test) end)
+  local lr5_ms, r5 = timed(function() return m1d.probe.logistic(d.x, d.y, d.x_test, d.y_test, {tol = 1e-5}) end)
+  results.baselines = {reps = reps, knn_ms = knn_ms, knn_test_acc = knn_acc, knn_cosine_ms = cos_ms,
+                       knn_cosine_test_acc = cos_acc, logistic_ms = lr_ms, logistic_test_acc = r.test_acc,
+                       logistic_train_acc = r.train_acc, logistic_loss = r.loss,
+                       logistic_iterations = r.iterations, logistic_evaluations = r.evaluations,
+                       logistic_tol1e5_ms = lr5_ms, logistic_tol1e5_test_acc = r5.test_acc,
+                       logistic_tol1e5_loss = r5.loss, logistic_tol1e5_iterations = r5.iterations}
+end
+
 -- Meta-learning: the experiment scripts at their paper settings for a few outer steps
 -- (--quick: shorter inner loops), their own median time per outer step and peak RSS.
 if not only or only.metalearn then
@@ -347,6 +383,16 @@ if results.meta then
         r.peak_rss_mb_2K or -1, r.rss_mb_per_step or -1, r.dmeta_dlr))
     end
   end
+end
+local bl = results.baselines
+if bl then
+  print(("baselines (frozen data, float64, median of %d): 10-NN euclidean %.1f %% in %.1f ms, cosine %.1f %% in %.1f ms;"):format(
+    bl.reps, bl.knn_test_acc, bl.knn_ms, bl.knn_cosine_test_acc, bl.knn_cosine_ms))
+  print(("  logistic probe (C = 1, tol 1e-6) test %.1f %% train %.2f %%, objective %.4f, %d iterations, %d evaluations, %.1f ms"):format(
+    bl.logistic_test_acc, bl.logistic_train_acc, bl.logistic_loss, bl.logistic_iterations, bl.logistic_evaluations,
+    bl.logistic_ms))
+  print(("  at tol 1e-5: test %.1f %%, objective %.4f, %d iterations, %.1f ms"):format(bl.logistic_tol1e5_test_acc,
+    bl.logistic_tol1e5_loss, bl.logistic_tol1e5_iterations, bl.logistic_tol1e5_ms))
 end
 local ml, ma = results.metalearn_lr, results.metalearn_afunc
 if ml then

@@ -121,6 +121,10 @@ function optim.RMSprop(params, opts)
   return self
 end
 
+-- L-BFGS as torch.optim.LBFGS, with a closure-based step (lua/m1d/lbfgs.lua); not in
+-- optim.make, since train.fit's loop calls step() without a closure.
+optim.LBFGS = require("m1d.lbfgs").LBFGS
+
 -- Make an optimizer by name: optim.make("adam", params, {lr = 1e-2}).
 function optim.make(name, params, opts)
   if type(name) ~= "string" then error(("optim.make: the name must be a string, got %s"):format(type(name)), 2) end

@@ -21,7 +21,7 @@ local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
-                  "baselines"}
+                  "baselines", "pooling"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
   {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
@@ -37,6 +37,7 @@ local cfg = util.parse_args(arg, {
 }, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
 cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
 cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300}
+for _, kind in ipairs(nn.models.POOL_KINDS) do cfg.steps[kind] = 500 end   -- section pooling
 local only
 if cfg.only ~= "" then
   only = {}
@@ -73,6 +74,13 @@ end
 local builders = {logistic = nn.models.logistic, mlp = nn.models.mlp, cnn = nn.models.cnn,
                   gru = nn.models.gru, lottery = lottery_mlp}
 local order = {"logistic", "mlp", "cnn", "gru", "lottery"}
+-- section pooling: the pooling study's five models (nn.models.conv_pool)
+for _, kind in ipairs(nn.models.POOL_KINDS) do
+  builders[kind] = function() return nn.models.conv_pool(kind) end
+  order[#order + 1] = kind
+end
+local section_of = {}
+for _, kind in ipairs(nn.models.POOL_KINDS) do section_of[kind] = "pooling" end
 
 -- Median ms per training step, storage mallocs per step, and the last loss (determinism).
 local function time_steps(name)
@@ -128,7 +136,7 @@ local results = {models = {}, env = {
   lua = _VERSION, quick = cfg.quick}}
 
 for _, name in ipairs(order) do
-  if not only or only[name] then
+  if not only or only[name] or only[section_of[name]] then
     results.models[name] = time_steps(name)
   end
 end

@@ -10,34 +10,10 @@
 local m1d = require "m1d"
 local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
 
-local KINDS = {"no_pool", "stride_2", "max_pool", "avg_pool", "l2_pool"}
+local KINDS = nn.models.POOL_KINDS
 local POOLED = {max_pool = true, avg_pool = true, l2_pool = true}
 
--- The notebook's ConvPool: pool(relu(conv(x))) twice, then Linear.
-local function conv_pool(kind, channels)
-  channels = channels or 20
-  local stride = kind == "stride_2" and 2 or 1
-  local pool
-  if kind == "max_pool" then pool = nn.MaxPool1d(2)
-  elseif kind == "avg_pool" then pool = nn.AvgPool1d(2)
-  elseif kind == "l2_pool" then pool = nn.LPPool1d(2, 2)
-  elseif kind ~= "no_pool" and kind ~= "stride_2" then error("unknown pooling kind " .. kind, 2) end
-  local linear_in = channels * (kind == "no_pool" and 40 or 10)
-  return nn.Module{
-    _name = kind, _order = {"c1", "c2", "fc"},
-    c1 = nn.Conv1d(1, channels, 3, {stride = stride, padding = 1}),
-    c2 = nn.Conv1d(channels, channels, 3, {stride = stride, padding = 1}),
-    fc = nn.Linear(linear_in, 10),
-    forward = function(self, x)
-      local h = x:reshape(x:size(1), 1, -1)
-      h = self.c1(h):relu()
-      if pool then h = pool(h) end
-      h = self.c2(h):relu()
-      if pool then h = pool(h) end
-      return self.fc(h:flatten(2))
-    end,
-  }
-end
+local conv_pool = nn.models.conv_pool   -- the notebook's ConvPool
 
 local function last_mean(xs, k)
   local s, n = 0, 0

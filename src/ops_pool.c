@@ -17,8 +17,8 @@
 #include <string.h>
 #include "ops_impl.h"
 
-enum { POOL_MAX, POOL_AVG, POOL_LP };
-static const char *const POOL_NAME[] = {"max_pool1d", "avg_pool1d", "lp_pool1d"};
+enum { POOL_MAX, POOL_AVG, POOL_LP, POOL_L2 };    /* L2: the Lp pool at p = 2, without pow() */
+static const char *const POOL_NAME[] = {"max_pool1d", "avg_pool1d", "lp_pool1d", "lp_pool1d"};
 
 /* ---------------------------------------------------------------- composed */
 
@@ -102,11 +102,14 @@ static void pool_fwd_##SUF (int kind, int64_t rows, int64_t L, int64_t Lo, int64
         double acc = 0;                                                                          \
         for (int64_t j = 0; j < k; j++) acc += (double)w[j];                                     \
         yr[o] = (T)(acc / (double)k);                                                            \
+      } else if (kind == POOL_L2) {                                                              \
+        double acc = 0;                                                                          \
+        for (int64_t j = 0; j < k; j++) acc += (double)w[j] * (double)w[j];                      \
+        yr[o] = (T)sqrt(acc);                                                                    \
       } else {                                                                                   \
         double acc = 0;                                                                          \
-        if (p == 2) for (int64_t j = 0; j < k; j++) acc += (double)w[j] * (double)w[j];          \
-        else for (int64_t j = 0; j < k; j++) acc += pow((double)w[j], p);                        \
-        yr[o] = acc == 0 ? (T)0 : (T)(p == 2 ? sqrt(acc) : pow(acc, 1.0 / p));                   \
+        for (int64_t j = 0; j < k; j++) acc += pow((double)w[j], p);                             \
+        yr[o] = acc == 0 ? (T)0 : (T)pow(acc, 1.0 / p);                                          \
       }                                                                                          \
     }                                                                                            \
   }                                                                                              \
@@ -130,16 +133,21 @@ static void pool_bwd_##SUF (int kind, int64_t rows, int64_t L, int64_t Lo, int64
         T share = (T)((double)gr[o] / (double)k);                                                \
         for (int64_t j = 0; j < k; j++) gxr[o * s + j] += share;                                 \
       }                                                                                          \
+    } else if (kind == POOL_L2) {                                                                \
+      const T *xr = x + r * L, *yr = y + r * Lo;                                                 \
+      for (int64_t o = 0; o < Lo; o++) {                                                         \
+        if (yr[o] == 0) continue;                                                                \
+        double c = (double)gr[o] / (double)yr[o];                                                \
+        for (int64_t j = 0; j < k; j++) gxr[o * s + j] += (T)(c * (double)xr[o * s + j]);        \
+      }                                                                                          \
     } else {                                                                                     \
       const T *xr = x + r * L, *yr = y + r * Lo;                                                 \
       for (int64_t o = 0; o < Lo; o++) {                                                         \
         double out = (double)yr[o];                                                              \
         if (out == 0) continue;                                                                  \
-        double c = (double)gr[o] * (p == 2 ? 1.0 / out : pow(out, 1.0 - p));                     \
-        for (int64_t j = 0; j < k; j++) {                                                        \
-          double xj = (double)xr[o * s + j];                                                     \
-          gxr[o * s + j] += (T)(c * (p == 2 ? xj : pow(xj, p - 1.0)));                           \
-        }                                                                                        \
+        double c = (double)gr[o] * pow(out, 1.0 - p);                                            \
+        for (int64_t j = 0; j < k; j++)                                                          \
+          gxr[o * s + j] += (T)(c * pow((double)xr[o * s + j], p - 1.0));                        \
       }                                                                                          \
     }                                                                                            \
   }                                                                                              \
@@ -169,7 +177,7 @@ static int bw_pool (m1d_Node *n, m1d_Tensor *g0, m1d_Tensor **gin, int create_gr
   m1d_Tensor *g = g0->dtype == x->dtype ? (m1d_incref(g0), g0) : m1d_cast(g0, x->dtype);
   m1d_Tensor *gc = g ? m1d_contiguous_raw(g) : NULL, *y = NULL, *gx = NULL;
   if (gc == NULL) goto fail;
-  if (kind == POOL_LP && (y = m1d_node_output(n)) == NULL) goto fail;
+  if ((kind == POOL_LP || kind == POOL_L2) && (y = m1d_node_output(n)) == NULL) goto fail;
   if ((gx = m1d_zeros(x->dtype, 3, x->shape)) == NULL) goto fail;
   const int64_t *idx = kind == POOL_MAX ? m1d_data(n->saved[1]) : NULL;
   const void *yd = y ? m1d_data(y) : NULL;
@@ -209,7 +217,7 @@ static m1d_Tensor *pool (int kind, m1d_Tensor *x, double p, int64_t k, int64_t s
     if (node == NULL) goto fail;
     node->ip[0] = kind; node->ip[1] = k; node->ip[2] = s; node->p[0] = p;
     if (m1d_node_save(node, 0, xc) < 0 || (idx && m1d_node_save(node, 1, idx) < 0)) goto fail;
-    if (kind == POOL_LP && m1d_node_save_output(node, y) < 0) goto fail;
+    if ((kind == POOL_LP || kind == POOL_L2) && m1d_node_save_output(node, y) < 0) goto fail;
   }
   m1d_decref(xc); m1d_decref(idx);
   return y;
@@ -223,5 +231,5 @@ m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t s) { return pool(P
 
 m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t s) {
   if (!(p > 0)) return m1d_fail("lp_pool1d: norm p must be positive, got %g", p);
-  return pool(POOL_LP, x, p, k, s);
+  return pool(p == 2 ? POOL_L2 : POOL_LP, x, p, k, s);
 }

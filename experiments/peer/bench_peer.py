@@ -3,7 +3,7 @@
 per inner step of the unrolled meta-gradient step (K = 30 inner steps with create_graph,
 then the gradient of a validation loss with respect to the learning rate).
 
-    bench_peer.py [ROUNDS] [--only train|meta|baselines]   (default 5 rounds, every part)
+    bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling]   (default 5 rounds, every part)
 
 Each round runs, back to back, experiments/bench.lua (m1d) and exp_micro.py --worker
 (PyTorch) for the training steps, then for each of the MLP, CNN and GRU one process of
@@ -17,7 +17,8 @@ else the family m1d picked; printed), so the same sgemm kernels.  The part `base
 and baselines_peer.py (scikit-learn: 10-NN euclidean and cosine, the standardised logistic
 regression at the notebook's tol 1e-2 and converged to tol 1e-6) each round and reports the
 time of each whole call side by side (needs python3-sklearn; skipped without it).  Writes
-results/bench_peer.json.
+results/bench_peer.json.  The part `pooling` runs bench.lua --only pooling and pool_peer.py
+(the pooling study's five models, one training step each) back to back each round.
 """
 import json, os, shutil, statistics, subprocess, sys, tempfile
 
@@ -26,6 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 MODELS = ["logistic", "mlp", "cnn", "gru"]
 META = ["mlp", "cnn", "gru"]
 META_TARGET = {"mlp": 4.0, "cnn": 3.0, "gru": 8.0}   # wanted speed-up of m1d over PyTorch
+POOL_KINDS = ["no_pool", "stride_2", "max_pool", "avg_pool", "l2_pool"]
+POOL_TARGET = 3.0
 
 
 def run_child(cmd, env):
@@ -126,6 +129,32 @@ def baselines_round(env, base, out):
         k["logistic_notebook"]["ms"], m["logistic_tol1e5_ms"], k["logistic_converged"]["ms"])
 
 
+def pooling_round(data, env, pool, out):
+    """bench.lua --only pooling, then pool_peer.py, back to back."""
+    run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
+               "--only", "pooling", "--out", out], env)
+    with open(out) as f:
+        res = json.load(f)["models"]
+    pool["m1d"].append({k: res[k]["ms"] for k in POOL_KINDS})
+    stdout, _ = run_child([sys.executable, os.path.join(HERE, "pool_peer.py"), "--data", data], env)
+    pool["torch"].append(json.loads(stdout.strip().splitlines()[-1]))
+    return "pooling " + "  ".join("%s %.3f/%.3f" % (k, pool["m1d"][-1][k], pool["torch"][-1][k]) for k in POOL_KINDS)
+
+
+def pooling_report(pool):
+    print("\nPooling study's models (nn.models.conv_pool / models.ConvPool), ms per training step, median of rounds")
+    print("%-9s %9s %11s %9s %8s %26s" % ("model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
+    summary = {}
+    for k in POOL_KINDS:
+        a, b = med([r[k] for r in pool["m1d"]]), med([r[k] for r in pool["torch"]])
+        per_round = [t[k] / m[k] for m, t in zip(pool["m1d"], pool["torch"])]
+        summary[k] = {"m1d_ms": a, "torch_ms": b, "speedup_per_round": per_round,
+                      "speedup_median_of_rounds": med(per_round), "target": POOL_TARGET}
+        print("%-9s %9.3f %11.3f %8.1fx %7.1fx %26s" % (k, a, b, med(per_round), POOL_TARGET,
+                                                       " ".join("%.1f" % r for r in per_round)))
+    return summary
+
+
 def baselines_report(base):
     print("\nPixel-space baselines on the frozen data (float64, 1 thread), ms per whole call, median of rounds")
     print("(m1d's logistic probe at its default tol 1e-6 and at tol 1e-5, where its objective is sklearn's;")
@@ -161,15 +190,17 @@ def main():
     args, rounds, only = sys.argv[1:], 5, None
     while args:
         a = args.pop(0)
-        if a == "--only" and args and args[0] in ("train", "meta", "baselines"):
+        if a == "--only" and args and args[0] in ("train", "meta", "baselines", "pooling"):
             only = args.pop(0)
         elif a.isdigit() and int(a) > 0:
             rounds = int(a)
         else:
-            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines]", file=sys.stderr)
+            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling]", file=sys.stderr)
             return 2
     do_train, do_meta = only in (None, "train"), only in (None, "meta")
     do_base = only in (None, "baselines")
+    do_pool = only in (None, "pooling")
+    pool = {"m1d": [], "torch": []}
     # torch is imported in a child only: a parent holding libtorch (~220 MB) would show in
     # every child's peak RSS as wait4 reports it (the high-water mark survives exec).
     probe = subprocess.run([sys.executable, "-c", "import numpy, torch; print(torch.__version__)"],
@@ -215,6 +246,8 @@ def main():
             line.append("  ".join("%s %.3f/%.3f" % (m, m1d_ms[m][-1], torch_ms[m][-1]) for m in MODELS))
         if do_meta:
             line.append(meta_round(data, env, meta))
+        if do_pool:
+            line.append(pooling_round(data, env, pool, os.path.join(data, "pool_%d.json" % r)))
         if do_base:
             line.append(baselines_round(env, base, os.path.join(data, "base_%d.json" % r)))
         print("round %d: " % (r + 1) + "  ".join(line), flush=True)
@@ -234,12 +267,14 @@ def main():
                 m, a, b, a / b, b / a, statistics.median(per_round), " ".join("%.1f" % r for r in per_round)))
     meta_summary = meta_report(meta, rounds) if do_meta else None
     base_summary = baselines_report(base) if do_base else None
+    pool_summary = pooling_report(pool) if do_pool else None
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     name = "bench_peer.json" if only is None else "bench_peer_%s.json" % only
     with open(os.path.join(ROOT, "results", name), "w") as f:
         json.dump({"rounds": rounds, "torch": torch_version, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
                    "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta,
-                   "baselines": base_summary, "baselines_rounds": base},
+                   "baselines": base_summary, "baselines_rounds": base,
+                   "pooling": pool_summary, "pooling_rounds": pool},
                   f, indent=1)
     shutil.rmtree(data)
     print("wrote results/" + name)

@@ -506,4 +506,36 @@ function nn.models.gru(hidden, time_steps)
   }
 end
 
+-- The pooling study's ConvPool (the notebook's benchmark-pooling): pool(relu(conv(x)))
+-- twice, then Linear; kind: no_pool, stride_2 (the convolutions stride 2 instead),
+-- max_pool, avg_pool or l2_pool (window 2).
+nn.models.POOL_KINDS = {"no_pool", "stride_2", "max_pool", "avg_pool", "l2_pool"}
+function nn.models.conv_pool(kind, channels)
+  channels = channels or 20
+  local pool
+  if kind == "max_pool" then pool = nn.MaxPool1d(2)
+  elseif kind == "avg_pool" then pool = nn.AvgPool1d(2)
+  elseif kind == "l2_pool" then pool = nn.LPPool1d(2, 2)
+  elseif kind ~= "no_pool" and kind ~= "stride_2" then
+    error(("nn.models.conv_pool: unknown kind '%s' (%s)"):format(tostring(kind),
+          table.concat(nn.models.POOL_KINDS, ", ")), 2)
+  end
+  local stride = kind == "stride_2" and 2 or 1
+  local linear_in = channels * (kind == "no_pool" and 40 or 10)
+  return nn.Module{
+    _name = kind, _order = {"c1", "c2", "fc"},
+    c1 = nn.Conv1d(1, channels, 3, {stride = stride, padding = 1}),
+    c2 = nn.Conv1d(channels, channels, 3, {stride = stride, padding = 1}),
+    fc = nn.Linear(linear_in, 10),
+    forward = function(self, x)
+      local h = x:reshape(x:size(1), 1, -1)
+      h = self.c1(h):relu()
+      if pool then h = pool(h) end
+      h = self.c2(h):relu()
+      if pool then h = pool(h) end
+      return self.fc(h:flatten(2))
+    end,
+  }
+end
+
 return nn

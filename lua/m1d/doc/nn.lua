@@ -205,6 +205,15 @@ cnn(
      ex = [[local m = m1d.nn.models.gru()
 print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      out = "5134\t2x10"},
+    {"m1d.nn.models.conv_pool", "nn.models.conv_pool(kind [, channels = 20]) -> Module;  nn.models.POOL_KINDS",
+     "The pooling study's model (the notebook's ConvPool): Conv1d(1, C, 3, padding 1), ReLU, " ..
+     "pool, Conv1d(C, C, 3, padding 1), ReLU, pool, Linear. kind: \"no_pool\", \"stride_2\" " ..
+     "(the convolutions stride 2, no pool), \"max_pool\", \"avg_pool\" or \"l2_pool\" " ..
+     "(window 2); POOL_KINDS lists them. Another kind raises an error.",
+     also = {"m1d.nn.models.POOL_KINDS"},
+     ex = [[local m = m1d.nn.models.conv_pool("max_pool")
+print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"), #m1d.nn.models.POOL_KINDS)]],
+     out = "3310\t2x10\t5"},
 
     -- ------------------------------------------------------------ Module methods
     {"Module:parameters", "model:parameters() -> {Tensor, ...}",

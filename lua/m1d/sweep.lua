@@ -245,6 +245,7 @@ function sweep.main(spec)
       local c = out.claims[k]
       local verdict = c.measured == false and "n/a   " or (c.holds and "HOLDS " or "FAILS ")
       print(("claim %-30s %s %s"):format(k, verdict, c.evidence or ""))
+      if c.criterion then print(("      %-30s criterion: %s"):format("", c.criterion)) end
     end
     return out
   end
@@ -328,6 +329,46 @@ end
 -- A claim entry: holds (boolean) with the evidence (format string and values).
 function sweep.claim(holds, fmt, ...)
   return {holds = holds and true or false, evidence = fmt:format(...)}
+end
+
+-- sweep.seed_claim{criterion =, per_seed = {values, ...}, test = fn(values) -> holds, evidence}
+-- A claim decided over seeds: values are the numbers one seed measured ({cnn = 93.5, ...});
+-- a seed lacking a key that another has is left out (its runs are missing).  The claim is
+-- decided by test on the seed means; test also runs on each seed, and the evidence ends
+-- "holds in k of n seeds".  criterion states the test and its tolerance in words.
+function sweep.seed_claim(spec)
+  util.check_options("sweep.seed_claim", spec, {"criterion", "per_seed", "test"})
+  if type(spec.criterion) ~= "string" or type(spec.test) ~= "function" or type(spec.per_seed) ~= "table" then
+    error("sweep.seed_claim: needs criterion (text), per_seed (a list of value tables) and test (a function)", 2)
+  end
+  local keys = {}
+  for _, v in ipairs(spec.per_seed) do for k in pairs(v) do keys[k] = true end end
+  local seeds = {}
+  for _, v in ipairs(spec.per_seed) do
+    local complete = true
+    for k in pairs(keys) do if v[k] == nil then complete = false end end
+    if complete then seeds[#seeds + 1] = v end
+  end
+  if #seeds == 0 then
+    local c = sweep.unmeasured("no seed has all the runs this claim needs")
+    c.criterion = spec.criterion
+    return c
+  end
+  local means = {}
+  for k in pairs(keys) do
+    local xs = {}
+    for i, v in ipairs(seeds) do xs[i] = v[k] end
+    means[k] = util.mean(xs)
+  end
+  local holds, evidence = spec.test(means)
+  local n_hold, each = 0, {}
+  for i, v in ipairs(seeds) do
+    each[i] = spec.test(v) and true or false
+    if each[i] then n_hold = n_hold + 1 end
+  end
+  return {holds = holds and true or false, measured = true, criterion = spec.criterion, means = means,
+          evidence = ("%s; holds in %d of %d seed%s"):format(evidence, n_hold, #seeds, #seeds == 1 and "" or "s"),
+          seeds = #seeds, holds_in = n_hold, per_seed = each}
 end
 
 -- A claim that could not be evaluated because runs are missing.

@@ -41,6 +41,20 @@ return {
      ex = [[local c = m1d.sweep.claim(94.1 > 90, "CNN %.1f%% > 90%%", 94.1)
 print(c.holds, c.evidence)]],
      out = "true\tCNN 94.1% > 90%"},
+    {"m1d.sweep.seed_claim",
+     "sweep.seed_claim{criterion =, per_seed = {values, ...}, test = fn(values) -> holds, evidence} -> claim",
+     "A claim decided over seeds. Each element of per_seed is what one seed measured, a table of " ..
+     "numbers (`{cnn = 93.5, mlp = 65.0}`); a seed lacking a key another has is left out (its " ..
+     "runs are missing), and with none left the claim is unmeasured. test decides the claim on " ..
+     "the seed means (holds, evidence) and is run on every seed too: the claim carries " ..
+     "criterion (the test and its tolerance in words), means, seeds, holds_in, per_seed " ..
+     "(booleans) and evidence ending \"holds in k of n seeds\". The merge prints the criterion " ..
+     "under the claim.",
+     ex = [[local c = m1d.sweep.seed_claim{criterion = "CNN beats MLP by >= 5 points",
+  per_seed = {{cnn = 93, mlp = 66}, {cnn = 94, mlp = 91}, {cnn = 92}},
+  test = function(v) return v.cnn - v.mlp >= 5, ("CNN %.1f, MLP %.1f"):format(v.cnn, v.mlp) end}
+print(c.holds, c.evidence)]],
+     out = "true\tCNN 93.5, MLP 78.5; holds in 1 of 2 seeds"},
     {"m1d.sweep.unmeasured", "sweep.unmeasured(why) -> {holds = false, measured = false, evidence =}",
      "A claim that could not be evaluated (runs missing); printed as n/a by the merge.",
      ex = [[print(m1d.sweep.unmeasured("2 runs missing").evidence)]],

@@ -116,18 +116,35 @@ local function time_steps(name)
           loss = loss:item(), steps = steps, params = model:n_params()}
 end
 
--- GEMMs of one lottery step (batch B): forward, weight gradients, input gradients
--- (none for the first layer: the data needs no gradient).  {m, n, k} for C[m,n] = A[m,k] B[k,n].
-local function lottery_gemms(B)
-  local dims = {{40, 500}, {500, 500}, {500, 10}}
+-- The GEMMs of one training step: the machine's limit for a model is raw cblas_sgemm on
+-- exactly these shapes.  A layer {rows, fin, fout} is a GEMM [rows, fin] x [fin, fout]
+-- (Linear: rows = B; Conv1d as im2col: rows = B * L_out, fin = C_in * k); each gives a
+-- forward, a weight-gradient and (but for the first layer: the data needs no gradient) an
+-- input-gradient GEMM.  {m, n, k} for C[m,n] = A[m,k] B[k,n].
+local function step_gemms(layers)
   local g = {}
-  for l, d in ipairs(dims) do
-    local fin, fout = d[1], d[2]
-    g[#g + 1] = {B, fout, fin}                   -- forward
-    g[#g + 1] = {fout, fin, B}                   -- weight gradient
-    if l > 1 then g[#g + 1] = {B, fin, fout} end -- input gradient
+  for l, d in ipairs(layers) do
+    local rows, fin, fout = d[1], d[2], d[3]
+    g[#g + 1] = {rows, fout, fin}                   -- forward
+    g[#g + 1] = {fout, fin, rows}                   -- weight gradient
+    if l > 1 then g[#g + 1] = {rows, fin, fout} end -- input gradient
   end
   return g
+end
+-- Per model, its layers at batch B ("of limit" in the table: sgemm time / step time; the
+-- GRU is left out: its GEMMs are a 40-step recurrence
+-- of [B, 6] x [6, 18] products, bound by the loops around them, not by sgemm).
+local MODEL_LAYERS = {
+  logistic = function(B) return {{B, 40, 10}} end,
+  mlp = function(B) return {{B, 40, 100}, {B, 100, 100}, {B, 100, 10}} end,
+  cnn = function(B) return {{B * 19, 5, 25}, {B * 10, 75, 25}, {B * 5, 75, 25}, {B, 125, 10}} end,
+  lottery = function(B) return {{B, 40, 500}, {B, 500, 500}, {B, 500, 10}} end,
+  -- the pooling study's ConvPool: conv k3 p1 (1 -> 20, 20 -> 20), a pool of 2 after each
+  no_pool = function(B) return {{B * 40, 3, 20}, {B * 40, 60, 20}, {B, 800, 10}} end,
+  stride_2 = function(B) return {{B * 20, 3, 20}, {B * 10, 60, 20}, {B, 200, 10}} end,
+}
+for _, kind in ipairs{"max_pool", "avg_pool", "l2_pool"} do
+  MODEL_LAYERS[kind] = function(B) return {{B * 40, 3, 20}, {B * 20, 60, 20}, {B, 200, 10}} end
 end
 
 local blas = m1d.blas_info()
@@ -141,18 +158,21 @@ for _, name in ipairs(order) do
   end
 end
 
-if results.models.lottery then
-  local flop, sgemm_s = 0, 0
-  for _, g in ipairs(lottery_gemms(cfg.batch)) do
-    flop = flop + 2 * g[1] * g[2] * g[3]
-    sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+-- each model's step against the machine's limit: raw sgemm on the step's GEMM shapes
+for name, layers in pairs(MODEL_LAYERS) do
+  local r = results.models[name]
+  if r then
+    local flop, sgemm_s = 0, 0
+    for _, g in ipairs(step_gemms(layers(cfg.batch))) do
+      flop = flop + 2 * g[1] * g[2] * g[3]
+      sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+    end
+    r.gemm_mflop = flop / 1e6
+    r.gflops = flop / (r.ms * 1e-3) / 1e9
+    r.sgemm_gflops = flop / sgemm_s / 1e9
+    r.sgemm_ms = sgemm_s * 1e3
+    r.fraction_of_sgemm = r.gflops / r.sgemm_gflops   -- = sgemm_ms / ms: 1 is the machine's limit
   end
-  local r = results.models.lottery
-  r.gemm_mflop = flop / 1e6
-  r.gflops = flop / (r.ms * 1e-3) / 1e9
-  r.sgemm_gflops = flop / sgemm_s / 1e9
-  r.sgemm_ms = sgemm_s * 1e3
-  r.fraction_of_sgemm = r.gflops / r.sgemm_gflops
 end
 
 do  -- tiny op from Lua: add of two 10-element tensors (result dropped, GC included)
@@ -361,11 +381,14 @@ end
 -- table
 print(("m1d bench  (OpenBLAS %s kernels, chosen by %s; %d thread(s); batch %d)"):format(
   blas.core, blas.chosen_by, blas.threads, cfg.batch))
-print(("%-9s %8s %10s %10s %9s %12s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss"))
+print(("%-9s %8s %10s %10s %9s %12s %10s %9s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss",
+                                                     "sgemm ms", "of limit"))
 for _, name in ipairs(order) do
   local r = results.models[name]
   if r then
-    print(("%-9s %8d %10.4f %10.4f %9.2f %12.6f"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step, r.loss))
+    print(("%-9s %8d %10.4f %10.4f %9.2f %12.6f %10s %9s"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step,
+      r.loss, r.sgemm_ms and ("%.4f"):format(r.sgemm_ms) or "-",
+      r.fraction_of_sgemm and ("%.0f%%"):format(100 * r.fraction_of_sgemm) or "-"))
   end
 end
 local lt = results.models.lottery

@@ -6,10 +6,13 @@
 -- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
 -- experiment scripts themselves, in a child process); and the unrolled meta-gradient step
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
--- identically by peer/meta_peer.py); and section tsne: m1d.tsne of the 5,000 frozen signals
--- with scikit-learn's TSNE defaults (perplexity 30, PCA init, Barnes-Hut angle 0.5, 1000
--- iterations; peer/tsne_peer.py runs it beside sklearn).  Prints a table and writes results/bench.json.
---   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--json FILE]
+-- identically by peer/meta_peer.py); and the pixel-space baselines (section baselines:
+-- 10-NN and the standardised logistic-regression probe on the frozen data, as
+-- peer/baselines_peer.py runs them in scikit-learn); and section tsne: m1d.tsne of the
+-- 5,000 frozen signals with scikit-learn's TSNE defaults (perplexity 30, PCA init,
+-- Barnes-Hut angle 0.5, 1000 iterations; peer/tsne_peer.py runs it beside sklearn).
+-- Prints a table and writes results/bench.json.
+--   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--out FILE]
 --        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
 -- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
 -- parameters in DIR/NAME/p1.npy .. pN.npy, as meta_peer.py --save writes them, so that both
@@ -19,58 +22,37 @@
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
-local cfg = {seed = 0, batch = 100, lr = 1e-2, json = "results/bench.json", quick = false,
-             steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300},
-             warmup = 50, tiny_ops = 200000,
-             meta_k = 30, meta_lr = 0.1, meta_reps = nil, dtype = "float32", meta_init = nil}
-local USAGE = [[
-usage: ./m1d experiments/bench.lua [options]
-  --quick              short runs (the tests use it)
-  --only LIST          sections, comma-separated: logistic,mlp,cnn,gru,lottery,metalearn,
-                       meta_mlp,meta_cnn,meta_gru,tsne (default: all; the tiny-add timing always runs)
-  --json FILE          results file (default results/bench.json)
-  --meta_k K           inner steps of an unrolled meta-step (default 30)
-  --meta_lr LR         the inner SGD learning rate (default 0.1)
-  --meta_reps N        timed meta-steps per section (default: 15 / 7 / 3 for MLP / CNN / GRU)
-  --dtype D            float32 (default) or float64, for the meta sections
-  --meta_init DIR      start the meta sections from DIR/NAME/p1.npy .. (as meta_peer.py --save writes)
-  --help               this text
-]]
+local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
+                  "baselines", "tsne"}
+local cfg = util.parse_args(arg, {
+  {"quick", false, "short runs (the tests use it)"},
+  {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
+                " (default: all; the tiny-add timing always runs)"},
+  {"out", "results/bench.json", "results file (JSON)"},
+  {"meta_k", 30, "inner steps of an unrolled meta-step", min = 1},
+  {"meta_lr", 0.1, "the inner SGD learning rate of the meta sections"},
+  {"meta_reps", nil, "timed meta-steps per section (default: 15 / 7 / 3 for MLP / CNN / GRU)", type = "integer",
+   min = 1},
+  {"dtype", "float32", "precision of the meta sections", choices = {"float32", "float64"}},
+  {"meta_init", nil, "start the meta sections from DIR/NAME/p1.npy .. (as meta_peer.py --save writes)",
+   type = "string"},
+}, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
+cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
+cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300}
 local only
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  local takes_value = a == "--json" or a == "--only" or a:match("^%-%-meta_") or a == "--dtype"
-  if takes_value and arg[i + 1] == nil then error(("bench.lua: option %s needs a value (see --help)"):format(a), 0) end
-  if a == "--help" or a == "-h" then io.write(USAGE); os.exit(0)
-  elseif a == "--quick" then cfg.quick = true
-  elseif a == "--json" then i = i + 1; cfg.json = arg[i]
-  elseif a == "--only" then
-    i = i + 1; only = {}
-    local known = {logistic = 1, mlp = 1, cnn = 1, gru = 1, lottery = 1, metalearn = 1, meta_mlp = 1,
-                   meta_cnn = 1, meta_gru = 1, tsne = 1}
-    for n in arg[i]:gmatch("[^,]+") do
-      if not known[n] then error(("bench.lua: --only: unknown section '%s' (see --help)"):format(n), 0) end
-      only[n] = true
-    end
-  elseif a == "--meta_k" then i = i + 1; cfg.meta_k = math.tointeger(tonumber(arg[i]))
-  elseif a == "--meta_lr" then i = i + 1; cfg.meta_lr = tonumber(arg[i])
-  elseif a == "--meta_reps" then i = i + 1; cfg.meta_reps = math.tointeger(tonumber(arg[i]))
-  elseif a == "--dtype" then i = i + 1; cfg.dtype = arg[i]
-  elseif a == "--meta_init" then i = i + 1; cfg.meta_init = arg[i]
-  else error(("bench.lua: unknown option %s (see --help)"):format(a), 0) end
-  i = i + 1
+if cfg.only ~= "" then
+  only = {}
+  local known = {}
+  for _, n in ipairs(SECTIONS) do known[n] = true end
+  for n in cfg.only:gmatch("[^,]+") do
+    if not known[n] then error(("bench.lua: --only: unknown section '%s' (see --help)"):format(n), 0) end
+    only[n] = true
+  end
 end
 if cfg.quick then
   for k, v in pairs(cfg.steps) do cfg.steps[k] = math.max(5, v // 20) end
   cfg.warmup, cfg.tiny_ops = 5, 20000
-  cfg.meta_k, cfg.meta_reps = math.min(cfg.meta_k or 3, 3), cfg.meta_reps or 1
-end
-if not (cfg.meta_k and cfg.meta_k >= 1) then error("bench.lua: --meta_k must be an integer >= 1", 0) end
-if not cfg.meta_lr then error("bench.lua: --meta_lr must be a number", 0) end
-if cfg.meta_reps and cfg.meta_reps < 1 then error("bench.lua: --meta_reps must be an integer >= 1", 0) end
-if cfg.dtype ~= "float32" and cfg.dtype ~= "float64" then
-  error("bench.lua: --dtype must be float32 or float64", 0)
+  cfg.meta_k, cfg.meta_reps = math.min(cfg.meta_k, 3), cfg.meta_reps or 1
 end
 
 local clock = m1d.clock or os.clock
@@ -315,6 +297,38 @@ for _, name in ipairs(meta_models) do
   end
 end
 
+-- The pixel-space baselines on the frozen data (float64, as scikit-learn gets it):
+-- knn.accuracy with k = 10, euclidean (the notebook's 59.6 %) and cosine, and
+-- probe.logistic with C = 1 (32.8 %); the median wall time over reps of each whole call
+-- (for the probe: standardising, the LBFGS fit, both accuracies), the probe at its default
+-- tol 1e-6 and at tol 1e-5, where its objective is that of scikit-learn's fit (which stops
+-- after 148 iterations at any tol from 1e-3 to 1e-8 on this data).
+if not only or only.baselines then
+  local d = m1d.mnist1d.frozen{dtype = "float64"}
+  local reps = cfg.quick and 1 or 7
+  local function timed(fn)
+    local times, a, b = {}, nil, nil
+    for r = 1, reps do
+      local t0 = clock()
+      a, b = fn()
+      times[r] = (clock() - t0) * 1e3
+    end
+    return median(times), a, b
+  end
+  local knn_ms, knn_acc = timed(function() return m1d.knn.accuracy(d.x, d.y, d.x_test, d.y_test, {k = 10}) end)
+  local cos_ms, cos_acc = timed(function()
+    return m1d.knn.accuracy(d.x, d.y, d.x_test, d.y_test, {k = 10, metric = "cosine"})
+  end)
+  local lr_ms, r = timed(function() return m1d.probe.logistic(d.x, d.y, d.x_test, d.y_test) end)
+  local lr5_ms, r5 = timed(function() return m1d.probe.logistic(d.x, d.y, d.x_test, d.y_test, {tol = 1e-5}) end)
+  results.baselines = {reps = reps, knn_ms = knn_ms, knn_test_acc = knn_acc, knn_cosine_ms = cos_ms,
+                       knn_cosine_test_acc = cos_acc, logistic_ms = lr_ms, logistic_test_acc = r.test_acc,
+                       logistic_train_acc = r.train_acc, logistic_loss = r.loss,
+                       logistic_iterations = r.iterations, logistic_evaluations = r.evaluations,
+                       logistic_tol1e5_ms = lr5_ms, logistic_tol1e5_test_acc = r5.test_acc,
+                       logistic_tol1e5_loss = r5.loss, logistic_tol1e5_iterations = r5.iterations}
+end
+
 -- Meta-learning: the experiment scripts at their paper settings for a few outer steps
 -- (--quick: shorter inner loops), their own median time per outer step and peak RSS.
 if not only or only.metalearn then
@@ -392,6 +406,16 @@ if results.meta then
     end
   end
 end
+local bl = results.baselines
+if bl then
+  print(("baselines (frozen data, float64, median of %d): 10-NN euclidean %.1f %% in %.1f ms, cosine %.1f %% in %.1f ms;"):format(
+    bl.reps, bl.knn_test_acc, bl.knn_ms, bl.knn_cosine_test_acc, bl.knn_cosine_ms))
+  print(("  logistic probe (C = 1, tol 1e-6) test %.1f %% train %.2f %%, objective %.4f, %d iterations, %d evaluations, %.1f ms"):format(
+    bl.logistic_test_acc, bl.logistic_train_acc, bl.logistic_loss, bl.logistic_iterations, bl.logistic_evaluations,
+    bl.logistic_ms))
+  print(("  at tol 1e-5: test %.1f %%, objective %.4f, %d iterations, %.1f ms"):format(bl.logistic_tol1e5_test_acc,
+    bl.logistic_tol1e5_loss, bl.logistic_tol1e5_iterations, bl.logistic_tol1e5_ms))
+end
 local ml, ma = results.metalearn_lr, results.metalearn_afunc
 if ml then
   print(("metalearn_lr: %.1f ms per outer step of %d inner steps, %d outer steps in %.2f s, peak RSS %.0f MB"):format(
@@ -407,7 +431,7 @@ if ts then
             ts.kl_exact, ts.peak_rss_mb))
 end
 
-if cfg.json ~= "" then
-  util.write_json(cfg.json, results)
-  print("wrote " .. cfg.json)
+if cfg.out ~= "" then
+  util.write_json(cfg.out, results)
+  print("wrote " .. cfg.out)
 end

@@ -5,96 +5,170 @@
 -- logistic 32% / MLP 68% / CNN 94% / GRU 91% test accuracy; with the 40 positions
 -- shuffled by one fixed permutation: 32 / 68 / 56 / 57.  Human: 96%.
 --
---   ./m1d experiments/benchmark.lua [--seeds 3] [--quick] [--out results/benchmark.json]
+-- A sweep (m1d.sweep): one run per model, dataset and seed, spread over the cores
+-- (--jobs; each run seeds the generator itself, so the accuracies are the same with any
+-- number of jobs; ms/step is measured with the other jobs running beside it).
+--
+--   ./m1d experiments/benchmark.lua [--seeds 3] [--quick] [--jobs N] [--out results/benchmark.json]
 local m1d = require "m1d"
-local nn, train, util, plot = m1d.nn, m1d.train, m1d.util, m1d.plot
-
-local cfg = util.parse_args(arg, {
-  seeds = 1, seed = 0, steps = 6000, batch = 100, lr = 1e-2, eval_every = 250,
-  models = "logistic,mlp,cnn,gru", quick = false, out = "results/benchmark.json",
-  figure = "", threads = 1, progress = true,
-}, "benchmark.lua: the paper's logistic/MLP/CNN/GRU benchmark on normal and shuffled MNIST-1D")
-if cfg.quick then cfg.steps, cfg.eval_every = 200, 100 end
-if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
-m1d.set_num_threads(cfg.threads)
+local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
 
 local PAPER = {normal = {logistic = 32, mlp = 68, cnn = 94, gru = 91},
                shuffled = {logistic = 32, mlp = 68, cnn = 56, gru = 57}, human = 96}
+local KINDS = {"normal", "shuffled"}
+local COLORS = {logistic = "#1f77b4", mlp = "#ff7f0e", cnn = "#2ca02c", gru = "#d62728"}
 
-local data = {normal = m1d.mnist1d.frozen()}
-data.shuffled = data.normal:spatial_shuffle(42)      -- one fixed permutation of the 40 positions
-
-local models = {}
-for name in cfg.models:gmatch("[^,]+") do
-  if not nn.models[name] then error(("unknown model '%s' (logistic, mlp, cnn, gru)"):format(name), 0) end
-  models[#models + 1] = name
-end
-
-local runs, t_all = {}, m1d.clock()
-for s = 0, cfg.seeds - 1 do
-  local seed = cfg.seed + s
-  for _, kind in ipairs{"normal", "shuffled"} do
-    for _, name in ipairs(models) do
-      m1d.manual_seed(seed)
-      local model = nn.models[name]()
-      local r = train.fit{model = model, data = data[kind], steps = cfg.steps, batch = cfg.batch, lr = cfg.lr,
-                          eval_every = cfg.eval_every, label = ("%s/%s"):format(name, kind),
-                          progress = cfg.progress}
-      print(("%-8s %-8s seed %d  test %5.1f%%  train %5.1f%%  %.3f ms/step  %.1f s"):format(
-        name, kind, seed, r.final_test_acc, r.final_train_acc, r.ms_per_step, r.seconds))
-      runs[#runs + 1] = {model = name, data = kind, seed = seed, test_acc = r.final_test_acc,
-                         train_acc = r.final_train_acc, steps = cfg.steps, seconds = r.seconds,
-                         ms_per_step = r.ms_per_step, params = model:n_params(),
-                         curves = {step = r.steps, train_acc = r.train_acc, test_acc = r.test_acc,
-                                   test_loss = r.test_loss, train_loss = r.train_loss}}
-    end
+local function models_of(cfg)
+  local models = {}
+  for name in cfg.models:gmatch("[^,]+") do
+    if not nn.models[name] then error(("unknown model '%s' (logistic, mlp, cnn, gru)"):format(name), 0) end
+    models[#models + 1] = name
   end
+  return models
 end
 
--- the table, beside the paper's
-local function summary(name, kind)
-  local accs = {}
-  for _, r in ipairs(runs) do if r.model == name and r.data == kind then accs[#accs + 1] = r.test_acc end end
-  return util.mean(accs), util.sd(accs)
+local data
+local function dataset(kind)
+  if not data then
+    data = {normal = m1d.mnist1d.frozen()}
+    data.shuffled = data.normal:spatial_shuffle(42)  -- one fixed permutation of the 40 positions
+  end
+  return data[kind]
 end
-print(("\nTest accuracy (%%), %d seed(s), %d steps — m1d vs the paper"):format(cfg.seeds, cfg.steps))
-print(("%-9s %16s %6s %18s %6s"):format("model", "normal", "paper", "shuffled", "paper"))
-local table_rows = {}
-for _, name in ipairs(models) do
-  local mn, sn = summary(name, "normal")
-  local ms, ss = summary(name, "shuffled")
+
+-- the table, beside the paper's: mean (± sd over seeds) per model and dataset
+local function summarize(done, cfg)
+  local models = models_of(cfg)
+  local function stats(name, kind)
+    local accs = {}
+    for _, d in ipairs(done) do
+      if d.params.model == name and d.params.data == kind then accs[#accs + 1] = d.result.test_acc end
+    end
+    if #accs == 0 then return nil end
+    return util.mean(accs), util.sd(accs), #accs
+  end
+  print(("\nTest accuracy (%%), %d seed(s), %d steps — m1d vs the paper"):format(cfg.seeds, cfg.steps))
+  print(("%-9s %16s %6s %18s %6s"):format("model", "normal", "paper", "shuffled", "paper"))
   -- with one seed there is no spread to show: "68.0", not "68.0 ± 0.0"
-  local function cell(m, sd, w) return cfg.seeds > 1 and ("%" .. w .. ".1f ± %4.1f"):format(m, sd) or ("%" .. (w + 7) .. ".1f"):format(m) end
-  print(("%-9s %s %6d %s %6d"):format(name, cell(mn, sn, 9), PAPER.normal[name], cell(ms, ss, 11), PAPER.shuffled[name]))
-  table_rows[#table_rows + 1] = {model = name, normal_mean = mn, normal_sd = sn, shuffled_mean = ms, shuffled_sd = ss,
-                                 paper_normal = PAPER.normal[name], paper_shuffled = PAPER.shuffled[name]}
-end
-print(("%-9s %16s %6d"):format("human", "", PAPER.human))
-local seconds = m1d.clock() - t_all
-print(("total %.1f s"):format(seconds))
-
-util.write_json(cfg.out, {
-  experiment = "benchmark", version = m1d.version, args = cfg, threads = m1d.get_num_threads(),
-  seconds = seconds, runs = runs, summary = table_rows, paper = PAPER,
-})
-print("wrote " .. cfg.out)
-
--- the paper-style figure: accuracy against step, solid normal, dashed shuffled, human line
-local colors = {logistic = "#1f77b4", mlp = "#ff7f0e", cnn = "#2ca02c", gru = "#d62728"}
-local fig = plot.figure{layout = "1x2", size = {1300, 480},
-                        title = ("MNIST-1D benchmark (%d seed%s)"):format(cfg.seeds, cfg.seeds > 1 and "s" or "")}
-for _, which in ipairs{"train_acc", "test_acc"} do
-  local series = {}
-  for _, r in ipairs(runs) do
-    if r.seed == cfg.seed then
-      series[#series + 1] = {x = r.curves.step, y = r.curves[which], color = colors[r.model],
-                             dash = r.data == "shuffled", name = r.model .. (r.data == "shuffled" and " (shuffled)" or "")}
-    end
+  local function cell(m, sd, n, w)
+    if not m then return ("%" .. (w + 7) .. "s"):format("-") end
+    return n > 1 and ("%" .. w .. ".1f ± %4.1f"):format(m, sd) or ("%" .. (w + 7) .. ".1f"):format(m)
   end
-  fig:panel{title = which == "train_acc" and "train accuracy" or "test accuracy", xlabel = "step",
-            ylabel = "accuracy (%)", yrange = {0, 100}, series = series, legend = "bottom right font \",9\"",
-            hlines = {{y = PAPER.human, name = "human"}}}
+  local rows = {}
+  for _, name in ipairs(models) do
+    local mn, sn, nn_ = stats(name, "normal")
+    local ms, ss, ns = stats(name, "shuffled")
+    print(("%-9s %s %6d %s %6d"):format(name, cell(mn, sn, nn_, 9), PAPER.normal[name], cell(ms, ss, ns, 11),
+                                        PAPER.shuffled[name]))
+    rows[#rows + 1] = {model = name, normal_mean = mn, normal_sd = sn, shuffled_mean = ms, shuffled_sd = ss,
+                       seeds = nn_, paper_normal = PAPER.normal[name], paper_shuffled = PAPER.shuffled[name]}
+  end
+  print(("%-9s %16s %6d"):format("human", "", PAPER.human))
+  return rows
 end
-fig:save(cfg.figure)
-fig:close()
-print("wrote " .. cfg.figure)
+
+-- the paper-style figure: accuracy against step (mean over seeds, band ±1 sd with more
+-- than one), solid normal, dashed shuffled, the human baseline
+local function figure(done, cfg)
+  local fig = plot.figure{layout = "1x2", size = {1300, 640},
+                          title = ("MNIST-1D benchmark, %s (dashed: shuffled)"):format(
+                            cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed")}
+  for _, which in ipairs{"train_acc", "test_acc"} do
+    local series = {}
+    for _, kind in ipairs(KINDS) do
+      for _, name in ipairs(models_of(cfg)) do
+        local curves, steps = {}, nil
+        for _, d in ipairs(done) do
+          if d.params.model == name and d.params.data == kind then
+            curves[#curves + 1] = d.result.curves[which]; steps = d.result.curves.step
+          end
+        end
+        if #curves > 0 then
+          local st = util.curve_stats(curves)
+          series[#series + 1] = {x = steps, y = st.mean, band = st.lo and {st.lo, st.hi}, color = COLORS[name],
+                                 dash = kind == "shuffled", name = kind == "normal" and name or nil}
+        end
+      end
+    end
+    fig:panel{title = which == "train_acc" and "train accuracy" or "test accuracy", xlabel = "step",
+              ylabel = "accuracy (%)", yrange = {0, 100}, series = #series > 0 and series or nil,
+              hlines = {{y = PAPER.human, name = "human"}}}
+  end
+  fig:save(cfg.figure, {pdf = true})
+  fig:close()
+  print("wrote " .. cfg.figure)
+end
+
+sweep.main{
+  name = "benchmark", argv = arg,
+  usage = "benchmark.lua: the paper's logistic/MLP/CNN/GRU benchmark on normal and shuffled MNIST-1D",
+  options = {
+    {"seeds", 1, "independent seeds per model and dataset (the table shows mean ± sd)", min = 1},
+    {"seed", 0, "the first seed; seeds are seed, seed+1, ..."},
+    {"steps", 6000, "Adam steps per run", min = 1},
+    {"batch", 100, "minibatch size", min = 1},
+    {"lr", 1e-2, "Adam learning rate"},
+    {"eval_every", 250, "evaluate train and test accuracy every N steps", min = 1},
+    {"models", "logistic,mlp,cnn,gru", "models to train, comma-separated (names in m1d.nn.models)"},
+    {"quick", false, "a smoke test: 200 steps, evaluated every 100 (--out *_quick.json)"},
+    {"threads", 1, "OpenBLAS threads per run", min = 1},
+    {"progress", true, "a live progress line per run on a terminal (with --jobs 1)"},
+  },
+  configure = function(cfg)
+    if cfg.quick then
+      cfg.steps, cfg.eval_every = 200, 100
+      if cfg.out == "results/benchmark.json" then cfg.out = "results/benchmark_quick.json" end
+    end
+    models_of(cfg)                                   -- an unknown model fails before any run
+    m1d.set_num_threads(cfg.threads)
+  end,
+
+  runs = function(cfg)
+    local runs = {}
+    for s = 0, cfg.seeds - 1 do
+      for _, kind in ipairs(KINDS) do
+        for _, name in ipairs(models_of(cfg)) do
+          runs[#runs + 1] = {key = ("model=%s,data=%s,seed=%d"):format(name, kind, cfg.seed + s), model = name,
+                             data = kind, seed = cfg.seed + s, steps = cfg.steps, batch = cfg.batch, lr = cfg.lr,
+                             eval_every = cfg.eval_every}
+        end
+      end
+    end
+    return runs
+  end,
+
+  run = function(r, cfg)
+    local model = nn.models[r.model]()               -- sweep.main seeded the generator with r.seed
+    local res = train.fit{model = model, data = dataset(r.data), steps = r.steps, batch = r.batch, lr = r.lr,
+                          eval_every = r.eval_every, label = ("%s/%s"):format(r.model, r.data), progress = cfg.progress}
+    print(("%-8s %-8s seed %d  test %5.1f%%  train %5.1f%%  %.3f ms/step  %.1f s"):format(
+      r.model, r.data, r.seed, res.final_test_acc, res.final_train_acc, res.ms_per_step, res.seconds))
+    return {test_acc = res.final_test_acc, train_acc = res.final_train_acc, seconds = res.seconds,
+            ms_per_step = res.ms_per_step, params = model:n_params(),
+            curves = {step = res.steps, train_acc = res.train_acc, test_acc = res.test_acc,
+                      test_loss = res.test_loss, train_loss = res.train_loss}}
+  end,
+
+  merge = function(done, cfg)
+    local rows = summarize(done, cfg)
+    local runs = {}
+    for _, d in ipairs(done) do
+      local r = {model = d.params.model, data = d.params.data, seed = d.params.seed, steps = d.params.steps}
+      for k, v in pairs(d.result) do r[k] = v end
+      runs[#runs + 1] = r
+    end
+    -- the paper's ordering on normal data, decided on the seed means
+    local by = {}
+    for _, row in ipairs(rows) do by[row.model] = row.normal_mean end
+    local claims = {}
+    if by.logistic and by.mlp and by.cnn then
+      claims.cnn_beats_mlp_beats_logistic = sweep.claim(by.cnn > by.mlp and by.mlp > by.logistic,
+        "normal data, mean test accuracy: CNN %.1f%%, MLP %.1f%%, logistic %.1f%% (paper 94 > 68 > 32)",
+        by.cnn, by.mlp, by.logistic)
+    else
+      claims.cnn_beats_mlp_beats_logistic = sweep.unmeasured("needs the logistic, MLP and CNN runs")
+    end
+    if #done > 0 then figure(done, cfg) end
+    return {runs = runs, summary = rows, paper = PAPER, figure = cfg.figure, claims = claims}
+  end,
+}

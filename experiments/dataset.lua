@@ -6,8 +6,12 @@
 local m1d = require "m1d"
 local util, plot = m1d.util, m1d.plot
 
-local cfg = util.parse_args(arg, {per_class = 4, seed = 42, out = "results/dataset.png", quick = false},
-                            "dataset.lua: plot the MNIST-1D templates and examples per class")
+local cfg = util.parse_args(arg, {
+  {"per_class", 4, "examples drawn per class", min = 1},
+  {"seed", 42, "generator seed (42: the frozen dataset's)"},
+  {"out", "results/dataset.png", "figure file (a .pdf beside it)"},
+  {"quick", false, "accepted for the test runner; the figure is the same"},
+}, "dataset.lua: plot the MNIST-1D templates and examples per class")
 local t0 = m1d.clock()
 local data = m1d.mnist1d.dataset(m1d.mnist1d.args{seed = cfg.seed}, {dtype = "float64"})
 print(("generated %d + %d examples (seed %d) in %.1f ms"):format(data.x:size(1), data.x_test:size(1),
@@ -24,7 +28,8 @@ for d = 1, 10 do
   for i = 1, #ys do ys[i] = ys[i] + (d - 1) end
   series[d] = {x = tpl.t:totable(), y = ys, color = colors[d], name = tostring(d - 1), style = "linespoints"}
 end
-fig:panel{title = "the ten templates (12 points)", xlabel = "t", ylabel = "digit (offset)", series = series, legend = false}
+fig:panel{title = "the ten templates (12 points)", xlabel = "t", ylabel = "digit (offset)", series = series, legend = false,
+          extra = "set xtics 0.4"}
 
 -- transformed examples: per class, the first `per_class` training examples, offset by class
 series = {}
@@ -41,8 +46,8 @@ for d = 0, 9 do
     end
   end
 end
-fig:panel{title = ("%d transformed examples per class (40 points)"):format(cfg.per_class), xlabel = "t",
-          ylabel = "class (offset)", series = series, legend = false}
-fig:save(cfg.out)
+fig:panel{title = ("%d examples per class (40 points)"):format(cfg.per_class), xlabel = "t",
+          ylabel = "class (offset)", series = series, legend = false, extra = "set ytics 4"}
+fig:save(cfg.out, {pdf = true})
 fig:close()
 print("wrote " .. cfg.out)

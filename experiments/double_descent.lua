@@ -61,9 +61,21 @@ end
 sweep.main{
   name = "double_descent", argv = arg,
   usage = "double_descent.lua: test error against width for MLPs and CNNs with label noise",
-  defaults = {epochs = 500, lr = 0.01, momentum = 0.9, batch = 100, num_samples = 16000, train_split = 0.25,
-              noise = 0.15, noise_seed = 0, seed = 0, mlp_widths = "", cnn_channels = "",
-              variants = table.concat(VARIANTS, ","), quick = false},
+  options = {
+    {"epochs", 500, "SGD epochs per run", min = 1},
+    {"lr", 0.01, "SGD learning rate"},
+    {"momentum", 0.9, "SGD momentum"},
+    {"batch", 100, "minibatch size (reshuffled every epoch)", min = 1},
+    {"num_samples", 16000, "MNIST-1D samples generated", min = 1},
+    {"train_split", 0.25, "fraction of them used for training"},
+    {"noise", 0.15, "fraction of training labels replaced at random"},
+    {"noise_seed", 0, "seed of the label noise"},
+    {"seed", 0, "seed of every run's initialisation and batch order"},
+    {"mlp_widths", "", "MLP hidden widths, comma-separated (default: unique(geomspace(2, 300, 20)))"},
+    {"cnn_channels", "", "CNN channel counts, comma-separated (default: 2..28 step 2, 30..100 step 5)"},
+    {"variants", table.concat(VARIANTS, ","), "variants to run, comma-separated"},
+    {"quick", false, "a smoke test: 15 epochs, 4,000 samples, a few widths (--out *_quick.json)"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.epochs, cfg.num_samples = 15, 4000
@@ -194,7 +206,7 @@ sweep.main{
     end
 
     -- figure: three panels of train/test error against width, and the loss comparison
-    local fig = plot.figure{layout = "2x2", size = {1300, 900},
+    local fig = plot.figure{layout = "2x2", size = {1300, 1100},
                             title = ("Deep double descent on MNIST-1D (%d epochs, n = %d)"):format(cfg.epochs, n)}
     for _, v in ipairs{"mlp_clean", "mlp_noisy", "cnn_noisy"} do
       local s = summary[v]
@@ -205,8 +217,7 @@ sweep.main{
                   logx = true, yrange = {0, 100},
                   series = {{x = xs, y = tr, name = "train", marker = "circle", color = "#1f77b4"},
                             {x = xs, y = te, name = "test", marker = "circle", color = "#d62728"}},
-                  hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil,
-                  legend = "top right"}
+                  hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil}
       else
         fig:panel{title = TITLE[v] .. ": not run", hlines = {{y = 0}}}
       end
@@ -220,10 +231,10 @@ sweep.main{
         ls[#ls + 1] = {x = xs, y = te, name = j == 1 and "cross-entropy" or "MSE", marker = "circle", color = plot.colors[j]}
       end
     end
-    fig:panel{title = "noisy MLP: test error against parameters", xlabel = "parameters", ylabel = "test error (%)",
+    fig:panel{title = "noisy MLP: test error vs parameters", xlabel = "parameters", ylabel = "test error (%)",
               logx = true, series = #ls > 0 and ls or nil, hlines = #ls == 0 and {{y = 0}} or nil,
-              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}, legend = "bottom left"}
-    fig:save(cfg.figure)
+              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}}
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     return {summary = summary, n = n, K = K, claims = claims, figure = cfg.figure}

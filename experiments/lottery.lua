@@ -162,10 +162,27 @@ end
 sweep.main{
   name = "lottery", argv = arg,
   usage = "lottery.lua: lottery tickets in the residual MLP, with the paper's ablations",
-  defaults = {hidden = 500, steps = 1501, lr = 2e-2, batch = 100, eval_every = 100, checkpoint_every = 1000,
-              levels = 100, schedule = "", trials = 2, seed = 0, ticket_sparsity = 0.92,
-              abl_steps = 6000, abl_batch = 500, abl_eval_every = 250, new_data_seed = 43, perm_seed = 42,
-              reinit_offset = 1000, quick = false, progress = false},
+  options = {
+    {"hidden", 500, "width of the residual MLP 40-H-H-10", min = 1},
+    {"steps", 1501, "Adam steps of each retrain", min = 1},
+    {"lr", 2e-2, "Adam learning rate"},
+    {"batch", 100, "minibatch size of the retrains", min = 1},
+    {"eval_every", 100, "evaluate every N steps of a retrain", min = 1},
+    {"checkpoint_every", 1000, "the weights at this step of a retrain decide the next pruning"},
+    {"levels", 100, "sparsity levels: linspace(0, 1, N)", min = 1},
+    {"schedule", "", "explicit sparsity levels, comma-separated (overrides --levels)"},
+    {"trials", 2, "independent trials per method and ablation", min = 1},
+    {"seed", 0, "seed of trial 1 (trial t: seed + t - 1)"},
+    {"ticket_sparsity", 0.92, "the ablations use the masks at the level closest to this"},
+    {"abl_steps", 6000, "Adam steps of each ablation run", min = 1},
+    {"abl_batch", 500, "minibatch size of the ablation runs", min = 1},
+    {"abl_eval_every", 250, "evaluate every N steps of an ablation run", min = 1},
+    {"new_data_seed", 43, "seed of the new dataset the ablations train on"},
+    {"perm_seed", 42, "seed of the spatial permutation of ablation (c)"},
+    {"reinit_offset", 1000, "ablation (d) re-initialises with seed + this"},
+    {"quick", false, "a smoke test: hidden 100, 150 steps, 4 levels, 1 trial (--out *_quick.json)"},
+    {"progress", false, "a live progress line per retrain"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.hidden, cfg.steps, cfg.eval_every, cfg.checkpoint_every = 100, 150, 50, 150
@@ -280,14 +297,16 @@ sweep.main{
     -- the sparsity sweep, mean over trials
     local curve = {}
     for _, method in ipairs{"magnitude", "random"} do
-      local c = {sparsity = {}, test_acc = {}, test_loss = {}, max_test_acc = {}}
+      local c = {sparsity = {}, test_acc = {}, test_loss = {}, max_test_acc = {}, test_acc_sd = {}, test_loss_sd = {},
+                 trials = {}}
       for i, p in ipairs(sched) do
-        local a = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_acc end)
-        local l = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_loss end)
+        local a, asd, n = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_acc end)
+        local l, lsd = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_loss end)
         local mx = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].max_test_acc end)
         if a then
           local k = #c.sparsity + 1
           c.sparsity[k], c.test_acc[k], c.test_loss[k], c.max_test_acc[k] = p, a, l, mx
+          c.test_acc_sd[k], c.test_loss_sd[k], c.trials[k] = asd, lsd, n
         end
       end
       curve[method] = c
@@ -388,23 +407,30 @@ sweep.main{
     else claims.ticket_masks_adjacent = sweep.unmeasured("ticket masks not saved yet") end
 
     -- figure
-    local fig = plot.figure{layout = "2x3", size = {1800, 900},
-                            title = ("Lottery tickets: MLP 40-%d-%d-10, %d trial(s)"):format(cfg.hidden, cfg.hidden, cfg.trials)}
+    local fig = plot.figure{layout = "2x3", size = {1800, 1100},
+                            title = ("Lottery tickets: MLP 40-%d-%d-10, %s"):format(cfg.hidden, cfg.hidden,
+                              cfg.trials > 1 and ("mean ± sd of %d trials"):format(cfg.trials) or "1 trial")}
     local function sweep_series(field)
       local s = {}
       for _, m in ipairs{"magnitude", "random"} do
-        if #curve[m].sparsity > 0 then
-          s[#s + 1] = {x = curve[m].sparsity, y = curve[m][field], name = m == "magnitude" and "lottery ticket" or "random",
-                       color = m == "magnitude" and "#d62728" or "#1f77b4"}
+        local c = curve[m]
+        if #c.sparsity > 0 then
+          local lo, hi, spread = {}, {}, true
+          for k = 1, #c.sparsity do
+            local sd = c[field .. "_sd"][k]
+            spread = spread and c.trials[k] > 1
+            lo[k], hi[k] = c[field][k] - sd, c[field][k] + sd
+          end
+          s[#s + 1] = {x = c.sparsity, y = c[field], name = m == "magnitude" and "ticket" or "random",
+                       band = spread and {lo, hi} or nil, color = m == "magnitude" and "#d62728" or "#1f77b4"}
         end
       end
       return s
     end
-    local s1 = sweep_series("test_acc")
-    fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)", series = s1,
-              hlines = {{y = dense_acc or 0, name = "dense"}}, legend = "bottom left"}
+    fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)",
+              series = sweep_series("test_acc"), hlines = {{y = dense_acc or 0, name = "dense"}}}
     fig:panel{title = "final test loss", xlabel = "sparsity", ylabel = "test loss", series = sweep_series("test_loss"),
-              hlines = {{y = dense_loss or 0, name = "dense"}}, legend = "top left"}
+              hlines = {{y = dense_loss or 0, name = "dense"}}}
     local aser = {}
     for j, arm in ipairs(ARMS) do
       local xs, ys = {}, {}
@@ -416,10 +442,10 @@ sweep.main{
     end
     local xt = {}
     for i, a in ipairs(ABLATIONS) do xt[i] = ('"%s" %d'):format(ABL_TITLE[a], i) end
-    fig:panel{title = ("ablations at sparsity %.2f (%d steps, batch %d)"):format(sched[closest(sched, cfg.ticket_sparsity)],
-              cfg.abl_steps, cfg.abl_batch), ylabel = "final test accuracy (%)", xrange = {0.5, 4.5},
+    fig:panel{title = ("ablations, sparsity %.2f"):format(sched[closest(sched, cfg.ticket_sparsity)]),
+              ylabel = "final test accuracy (%)", xrange = {0.5, 4.5},
               series = #aser > 0 and aser or nil, hlines = #aser == 0 and {{y = 0}} or nil,
-              extra = {"set xtics (" .. table.concat(xt, ", ") .. ")"}, legend = "bottom left"}
+              extra = {"set xtics (" .. table.concat(xt, ", ") .. ")"}}
     local eser = {}
     for j, f in ipairs{"ticket", "random", "ticket_permuted_null"} do
       local xs, ys = {}, {}
@@ -427,9 +453,9 @@ sweep.main{
       if #xs > 0 then eser[#eser + 1] = {x = xs, y = ys, name = f:gsub("_", " "), style = "points", marker = "circle",
                                         marker_size = 2, color = plot.colors[j]} end
     end
-    fig:panel{title = "(e) adjacency of kept first-layer weights", ylabel = "P(neighbour kept | kept)", xrange = {0.5, 3.5},
+    fig:panel{title = "(e) adjacency, first layer", ylabel = "P(neighbour kept | kept)", xrange = {0.5, 3.5},
               series = #eser > 0 and eser or nil, hlines = #eser == 0 and {{y = 0}} or nil,
-              extra = {'set xtics ("ticket" 1, "random" 2, "ticket, positions permuted" 3)'}, legend = "top right"}
+              extra = {'set xtics ("ticket" 1, "random" 2, "ticket, perm." 3)'}, legend = false}
     for _, which in ipairs{"ticket", "random"} do
       local m = heat[which]
       if m then
@@ -447,13 +473,13 @@ sweep.main{
           for k, j in ipairs(order) do row[k] = m[j][i] end
           data[i] = row
         end
-        fig:heatmap{data = data, title = ("first-layer %s mask (input x hidden, sorted by adjacency)"):format(which),
-                    xlabel = "hidden unit", ylabel = "input position", palette = "gray", colorbox = false}
+        fig:heatmap{data = data, title = ("first-layer %s mask"):format(which),
+                    xlabel = "hidden unit (by adjacency)", ylabel = "input position", palette = "gray", colorbox = false}
       else
         fig:panel{title = which .. " mask: not available yet", hlines = {{y = 0}}}
       end
     end
-    fig:save(cfg.figure)
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     local prune_runs = {}

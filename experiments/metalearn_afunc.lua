@@ -37,13 +37,37 @@ local m1d = require "m1d"
 local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
 
 local cfg = util.parse_args(arg, {
-  seed = 0, outer = 301, inner = 301, batch = 100, lr = 1e-2, mu = 0.4, eps = 1e-8,
-  last = 200, meta_lr = 0.3, clamp = 0.1, noise = 0.1, hidden = 128, meta_hidden = 100,
-  test_k = 500, eval_seeds = 3, eval_inner = 0, segment = 0, dtype = "float32",
-  baselines = "relu,swish,elu,softplus,tanh,sigmoid", knots = 41, snapshots = 12,
-  quick = false, threads = 1, out = "results/metalearn_afunc.json", figure = "", grad_out = "",
+  {"seed", 0, "seed of the inner loops' noise and initialisation"},
+  {"outer", 301, "outer (meta) steps", min = 1},
+  {"inner", 301, "unrolled inner RMSprop steps per outer step", min = 1},
+  {"batch", 100, "inner minibatch size", min = 1},
+  {"lr", 1e-2, "inner RMSprop learning rate"},
+  {"mu", 0.4, "inner RMSprop decay of the squared-gradient average"},
+  {"eps", 1e-8, "inner RMSprop epsilon"},
+  {"last", 200, "meta-loss: the mean of the last N inner losses", min = 1},
+  {"meta_lr", 0.3, "outer SGD learning rate"},
+  {"clamp", 0.1, "clamp every meta-gradient element to +-clamp"},
+  {"noise", 0.1, "amplitude of the uniform noise added after each activation"},
+  {"hidden", 128, "hidden units of the inner MLP 40-H-10", min = 1},
+  {"meta_hidden", 100, "hidden units of the activation's MLP 1-H-1", min = 1},
+  {"test_k", 500, "test accuracy per outer step: on the first K test examples", min = 1},
+  {"eval_seeds", 3, "seeds of the final comparison of the activations", min = 1},
+  {"eval_inner", 0, "inner steps of the final comparison (0: --inner)"},
+  {"segment", 0, "checkpoint every N inner steps (0: keep the whole graph; at most 56)"},
+  {"dtype", "float32", "precision of everything", choices = {"float32", "float64"}},
+  {"baselines", "relu,swish,elu,softplus,tanh,sigmoid", "activations compared with the learned one"},
+  {"knots", 41, "knots of the piecewise-linear fit of the learned activation on [-5, 5]", min = 2},
+  {"snapshots", 12, "snapshots of the learned activation drawn in the figure", min = 1},
+  {"quick", false, "a smoke test: 6 outer x 12 inner steps, one evaluation seed (--out *_quick.json)"},
+  {"threads", 1, "OpenBLAS threads", min = 1},
+  {"out", "results/metalearn_afunc.json", "results file (JSON)"},
+  {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
+  {"grad_out", "", "write every outer step's meta-loss and meta-gradient (17 digits) to this file"},
 }, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
-if cfg.quick then cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6 end
+if cfg.quick then
+  cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6
+  if cfg.out == "results/metalearn_afunc.json" then cfg.out = "results/metalearn_afunc_quick.json" end
+end
 if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
 assert(cfg.segment >= 0 and cfg.segment <= 56, "--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)")
@@ -331,17 +355,17 @@ print("wrote " .. cfg.out)
 
 -- ---------------------------------------------------------------- figure
 
-local fig = plot.figure{layout = "1x3", size = {1700, 470},
+local fig = plot.figure{layout = "1x3", size = {1700, 560},
                         title = ("Meta-learning an activation function (%d outer x %d inner steps)"):format(cfg.outer, cfg.inner)}
 local steps = {}
 for k = 1, cfg.outer do steps[k] = k end
 fig:panel{title = ("meta-loss (mean of the last %d inner losses)"):format(math.min(cfg.last, cfg.inner)),
-          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss, name = "meta-loss"}}}
+          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss}}}
 local hl = {}
 for i, n in ipairs(names) do hl[i] = {y = baselines_500[n], name = n, color = plot.colors[(i % #plot.colors) + 1]} end
 fig:panel{title = ("test accuracy, first %d test examples"):format(cfg.test_k), xlabel = "outer step",
           ylabel = "accuracy (%)", series = {{x = steps, y = res.test_acc, name = "learned (this run)", color = "#000000"}},
-          hlines = hl, legend = "bottom right font \",8\""}
+          hlines = hl}
 local series = {}
 for i, snap in ipairs(res.snapshots) do
   local t = #res.snapshots > 1 and (i - 1) / (#res.snapshots - 1) or 1
@@ -352,8 +376,7 @@ end
 local elu_y = {}
 for i, x in ipairs(grid) do elu_y[i] = x > 0 and x or math.exp(x) - 1 end
 series[#series + 1] = {x = grid, y = elu_y, name = "elu", color = "#888888", dash = true}
-fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series,
-          legend = "top left font \",8\""}
-fig:save(cfg.figure)
+fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series}
+fig:save(cfg.figure, {pdf = true})
 fig:close()
 print("wrote " .. cfg.figure)

@@ -17,11 +17,23 @@ local m1d = require "m1d"
 local nn, util, plot = m1d.nn, m1d.util, m1d.plot
 
 local cfg = util.parse_args(arg, {
-  seed = 0, lrs = "1.5,0.15", inner = 200, batch = 50, outer = 50, meta_lr = 0.3,
-  dtype = "float32", checkpoint = false, quick = false, threads = 1,
-  out = "results/metalearn_lr.json", figure = "",
+  {"seed", 0, "seed of the inner MLP's initialisation (the same in every outer step)"},
+  {"lrs", "1.5,0.15", "starting learning rates, one trial each, comma-separated"},
+  {"inner", 200, "unrolled inner SGD steps per outer step", min = 1},
+  {"batch", 50, "inner minibatch size", min = 1},
+  {"outer", 50, "outer (meta) steps", min = 1},
+  {"meta_lr", 0.3, "outer SGD learning rate on lr"},
+  {"dtype", "float32", "precision of everything", choices = {"float32", "float64"}},
+  {"checkpoint", false, "recompute each inner step in the outer backward (less memory, ~60% more time)"},
+  {"quick", false, "a smoke test: 6 outer x 40 inner steps (--out *_quick.json)"},
+  {"threads", 1, "OpenBLAS threads", min = 1},
+  {"out", "results/metalearn_lr.json", "results file (JSON)"},
+  {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
 }, "metalearn_lr.lua: meta-learn the SGD learning rate through unrolled inner training")
-if cfg.quick then cfg.outer, cfg.inner = 6, 40 end
+if cfg.quick then
+  cfg.outer, cfg.inner = 6, 40
+  if cfg.out == "results/metalearn_lr.json" then cfg.out = "results/metalearn_lr_quick.json" end
+end
 if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
 m1d.set_num_threads(cfg.threads)
 
@@ -105,7 +117,7 @@ util.write_json(cfg.out, {
 print("wrote " .. cfg.out)
 
 -- the paper's figure: meta-loss, final inner loss and the learned lr per outer step
-local fig = plot.figure{layout = "1x3", size = {1600, 450},
+local fig = plot.figure{layout = "1x3", size = {1600, 520},
                         title = ("Meta-learning the SGD learning rate (%d inner steps)"):format(cfg.inner)}
 local function series(key, with_init)
   local out = {}
@@ -122,6 +134,6 @@ fig:panel{title = "final inner training loss", xlabel = "outer step", ylabel = "
           series = series("final_inner_loss")}
 fig:panel{title = "learned learning rate", xlabel = "outer step", ylabel = "lr", series = series("lr", true),
           hlines = {{y = 0.62, name = "paper ~0.62"}}}
-fig:save(cfg.figure)
+fig:save(cfg.figure, {pdf = true})
 fig:close()
 print("wrote " .. cfg.figure)

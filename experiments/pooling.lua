@@ -48,8 +48,18 @@ end
 sweep.main{
   name = "pooling", argv = arg,
   usage = "pooling.lua: conv nets with/without pooling against training-set size",
-  defaults = {steps = 6000, lr = 1e-2, batch = 100, eval_every = 100, sizes = "2000,3000,6000,11000,21000,51000",
-              test = 1000, models = table.concat(KINDS, ","), smooth = 5, quick = false, progress = false},
+  options = {
+    {"steps", 6000, "Adam steps per run", min = 1},
+    {"lr", 1e-2, "Adam learning rate"},
+    {"batch", 100, "minibatch size", min = 1},
+    {"eval_every", 100, "evaluate every N steps", min = 1},
+    {"sizes", "2000,3000,6000,11000,21000,51000", "dataset sizes (train + test), comma-separated"},
+    {"test", 1000, "test examples taken from each dataset"},
+    {"models", table.concat(KINDS, ","), "pooling kinds, comma-separated"},
+    {"smooth", 5, "the figure smooths test accuracy over N evaluations"},
+    {"quick", false, "a smoke test: 300 steps, sizes 2000 and 3000 (--out *_quick.json)"},
+    {"progress", false, "a live progress line per run"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.steps, cfg.eval_every, cfg.sizes = 300, 50, "2000,3000"
@@ -136,7 +146,7 @@ sweep.main{
     local ncol = math.min(3, math.max(1, #sizes))
     local nrow = math.max(1, math.ceil(#sizes / ncol))
     local fig = plot.figure{layout = ("%dx%d"):format(nrow, ncol), size = {520 * ncol, 400 * nrow},
-                            title = ("Pooling vs training-set size (%d steps, test accuracy smoothed over %d evals)")
+                            title = ("Pooling vs training-set size (%d steps; test accuracy, smoothed over %d evaluations)")
                                     :format(cfg.steps, cfg.smooth)}
     for _, n in ipairs(sizes) do
       local series = {}
@@ -148,10 +158,10 @@ sweep.main{
         end
       end
       fig:panel{title = ("%d training examples"):format(n - cfg.test), xlabel = "step", ylabel = "test accuracy (%)",
-                series = series, legend = "bottom right font \",8\"", yrange = {40, 100}}
+                series = series, yrange = {40, 100}}
     end
     if #sizes == 0 then fig:panel{title = "no runs finished yet", hlines = {{y = 0}}} end
-    fig:save(cfg.figure)
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     return {summary = summary, claims = claims, figure = cfg.figure, runs = done}

@@ -45,9 +45,19 @@ end
 sweep.main{
   name = "spatial_priors", argv = arg,
   usage = "spatial_priors.lua: logistic/MLP/CNN/GRU accuracy against the width of the spatial shuffle",
-  defaults = {steps = 6000, lr = 1e-2, batch = 100, eval_every = 250, widths = "1,2,4,8,16,40",
-              models = table.concat(MODELS, ","), seeds = 1, seed = 0, perm_seed = 42, quick = false,
-              progress = false},
+  options = {
+    {"steps", 6000, "Adam steps per run", min = 1},
+    {"lr", 1e-2, "Adam learning rate"},
+    {"batch", 100, "minibatch size", min = 1},
+    {"eval_every", 250, "evaluate every N steps", min = 1},
+    {"widths", "1,2,4,8,16,40", "shuffle window widths, comma-separated (40: the paper's permutation)"},
+    {"models", table.concat(MODELS, ","), "models, comma-separated (names in m1d.nn.models)"},
+    {"seeds", 1, "seeds per model and width", min = 1},
+    {"seed", 0, "the first seed"},
+    {"perm_seed", 42, "seed of the within-window permutations"},
+    {"quick", false, "a smoke test: 150 steps, widths 1, 4, 40 (--out *_quick.json)"},
+    {"progress", false, "a live progress line per run"},
+  },
   configure = function(cfg)
     if cfg.quick then
       cfg.steps, cfg.eval_every, cfg.widths = 150, 50, "1,4,40"
@@ -163,7 +173,9 @@ sweep.main{
     end
 
     -- figure: accuracy against window width; curves at w = 1 (solid) and w = 40 (dashed)
-    local fig = plot.figure{layout = "1x2", size = {1300, 480}, title = "Spatial priors: accuracy against shuffle window"}
+    local fig = plot.figure{layout = "1x2", size = {1300, 640},
+                            title = ("Spatial priors: accuracy against shuffle window (%s)"):format(
+                              cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed")}
     local series = {}
     for _, s in ipairs(summary) do
       local xs, ys, lo, hi = {}, {}, {}, {}
@@ -179,22 +191,31 @@ sweep.main{
                                band = cfg.seeds > 1 and {lo, hi} or nil}
       end
     end
-    fig:panel{title = "final test accuracy", xlabel = "shuffle window width w (positions)", ylabel = "test accuracy (%)",
-              logx = true, yrange = {0, 100}, series = series, hlines = #series == 0 and {{y = 0}} or nil, legend = "bottom left font \",9\""}
-    local curves = {}
+    fig:panel{title = "final test accuracy", xlabel = "shuffle window w (positions)", ylabel = "test accuracy (%)",
+              logx = true, xrange = {wmin * 0.8, wmax * 1.25}, yrange = {0, 100}, series = series,
+              hlines = #series == 0 and {{y = 0}} or nil}
+    -- the training curves at the smallest and largest window, mean over seeds (band: ±1 sd)
+    local groups, order = {}, {}
     for _, d in ipairs(done) do
       local p = d.params
-      if p.seed == cfg.seed and (p.w == wmin or p.w == wmax) then
-        curves[#curves + 1] = {x = d.result.curves.step, y = d.result.curves.test_acc, color = COLORS[p.model],
-                               dash = p.w ~= wmin, name = ("%s w=%d"):format(p.model, p.w)}
+      if p.w == wmin or p.w == wmax then
+        local k = p.model .. "/" .. p.w
+        if not groups[k] then groups[k] = {model = p.model, w = p.w, step = d.result.curves.step, curves = {}}; order[#order + 1] = k end
+        table.insert(groups[k].curves, d.result.curves.test_acc)
       end
     end
-    if #curves > 0 then
-      fig:panel{title = ("test accuracy during training (w = %d solid, w = %d dashed)"):format(wmin, wmax),
-                xlabel = "step", ylabel = "test accuracy (%)", yrange = {0, 100}, series = curves,
-                legend = "bottom right font \",8\""}
+    local curves = {}
+    for _, k in ipairs(order) do
+      local g = groups[k]
+      local st = util.curve_stats(g.curves)
+      curves[#curves + 1] = {x = g.step, y = st.mean, band = st.lo and {st.lo, st.hi}, color = COLORS[g.model],
+                             dash = g.w ~= wmin, name = g.w == wmin and g.model or nil}
     end
-    fig:save(cfg.figure)
+    if #curves > 0 then
+      fig:panel{title = ("training (w = %d solid, %d dashed)"):format(wmin, wmax),
+                xlabel = "step", ylabel = "test accuracy (%)", yrange = {0, 100}, series = curves}
+    end
+    fig:save(cfg.figure, {pdf = true})
     fig:close()
     print("wrote " .. cfg.figure)
     return {summary = summary, claims = claims, figure = cfg.figure, runs = done,

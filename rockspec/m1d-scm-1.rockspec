@@ -24,7 +24,8 @@ A C runtime with a Lua 5.4 face for the experiments of Greydanus & Kobak, "Scali
 deep learning with MNIST-1D": float32/float64 tensors on OpenBLAS, a bit-exact MNIST-1D
 generator with the frozen dataset, reverse-mode autodiff with gradients of any order,
 layers, losses, optimizers, gnuplot figures and the m1d REPL.  Needs (Debian) lua5.4
-liblua5.4-dev libopenblas-dev libreadline-dev pkg-config gcc make.]],
+liblua5.4-dev libopenblas-dev libreadline-dev pkg-config gcc make; the experiments
+also lua-cjson, lua-argparse and gnuplot-nox.]],
    license = "none stated for m1d itself; the vendored MNIST-1D data: Apache-2.0",
    labels = { "deep-learning", "autodiff", "tensor", "blas" },
 }

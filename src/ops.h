@@ -123,6 +123,11 @@ m1d_Tensor *m1d_conv1d_composed (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, in
 m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
+/* The same pools composed of unfold1d and reductions: the rebuild of the fused pools'
+   higher-order gradients and the tests' reference (ops_pool.c). */
+m1d_Tensor *m1d_max_pool1d_composed (m1d_Tensor *x, int64_t k, int64_t stride);
+m1d_Tensor *m1d_avg_pool1d_composed (m1d_Tensor *x, int64_t k, int64_t stride);
+m1d_Tensor *m1d_lp_pool1d_composed (m1d_Tensor *x, double p, int64_t k, int64_t stride);
 /* One GRU direction over a sequence (ops_gru.c): x [B,T,I], h0 [B,H] or NULL,
    w_ih [3H,I], w_hh [3H,H], b_ih, b_hh [3H] -> all hidden states [B,T,H]. */
 m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,

@@ -1,11 +1,10 @@
 /*
-** ops_nn.c — losses and pools: cross-entropy, NLL, MSE, max/avg/L2 pooling.
+** ops_nn.c — losses: cross-entropy, NLL, MSE.
 **
 ** cross_entropy has a fused forward (log-sum-exp per row) and a fused backward,
 ** cross_entropy_backward, itself a differentiable op (its derivatives are it and
 ** softmax_jvp), so every order of derivative exists and each records one node.
-** The pools are compositions of unfold1d (im2col) and reductions: their
-** gradients come from those ops' rules.  conv1d is in ops_conv1d.c.
+** The pools are in ops_pool.c, conv1d in ops_conv1d.c.
 */
 /* the loss loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -389,58 +388,5 @@ m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b) {
   m1d_Tensor *d = NULL, *d2 = NULL, *r = NULL;
   if ((d = m1d_sub(a, b)) && (d2 = m1d_mul(d, d))) r = m1d_mean(d2);
   m1d_decref(d); m1d_decref(d2);
-  return r;
-}
-
-/* ---------------------------------------------------------------- pools */
-
-/* x [N,C,L] -> windows [N,C,k,Lout] (stride s, no padding, trailing elements dropped) */
-static m1d_Tensor *windows (const char *op, m1d_Tensor *x, int64_t k, int64_t s) {
-  if (x->ndim != 3)
-    return m1d_fail("%s: input must be [batch, channels, length], got %s", op, m1d_shapestr(x).s);
-  if (k < 1 || s < 1 || x->shape[2] < k)
-    return m1d_fail("%s: kernel %lld stride %lld do not fit input %s", op, (long long)k,
-                    (long long)s, m1d_shapestr(x).s);
-  m1d_Tensor *cols = m1d_unfold1d(x, k, s, 0);
-  if (cols == NULL) return NULL;
-  int64_t shape[4] = {x->shape[0], x->shape[1], k, cols->shape[2]};
-  m1d_Tensor *r = m1d_reshape(cols, 4, shape);
-  m1d_decref(cols);
-  return r;
-}
-
-m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t s) {
-  m1d_Tensor *w = windows("max_pool1d", x, k, s);
-  if (w == NULL) return NULL;
-  m1d_Tensor *r = m1d_max_dim(w, 2, 0, NULL);
-  m1d_decref(w);
-  return r;
-}
-
-m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t s) {
-  m1d_Tensor *w = windows("avg_pool1d", x, k, s);
-  if (w == NULL) return NULL;
-  m1d_Tensor *r = m1d_mean_dim(w, 2, 0);
-  m1d_decref(w);
-  return r;
-}
-
-/* (sum over the window of x^p)^(1/p), as torch's LPPool1d (x^p, not |x|^p).
-   A window that sums to 0 (all zeros, common after ReLU) must get gradient 0 as in torch,
-   not (1/p) 0^(1/p-1) = inf times 0 = NaN: the root is taken of where(sum != 0, sum, 1)
-   and its result selected by where(), whose backward sends nothing to the branch not taken. */
-m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t s) {
-  if (!(p > 0)) return m1d_fail("lp_pool1d: norm p must be positive, got %g", p);
-  m1d_Tensor *w = windows("lp_pool1d", x, k, s), *xp = NULL, *sum = NULL, *nz = NULL,
-             *one = NULL, *safe = NULL, *root = NULL, *zero = NULL, *r = NULL;
-  if (w && (xp = m1d_pow_scalar(w, p)) && (sum = m1d_sum_dim(xp, 2, 0))
-      && (nz = m1d_cmp_scalar(sum, M1D_NE, 0.0))
-      && (one = m1d_full(sum->dtype, sum->ndim, sum->shape, 1.0))
-      && (safe = m1d_where(nz, sum, one))
-      && (root = p == 2 ? m1d_sqrt(safe) : m1d_pow_scalar(safe, 1.0 / p))
-      && (zero = m1d_zeros_like(sum)))
-    r = m1d_where(nz, root, zero);
-  m1d_decref(w); m1d_decref(xp); m1d_decref(sum); m1d_decref(nz);
-  m1d_decref(one); m1d_decref(safe); m1d_decref(root); m1d_decref(zero);
   return r;
 }

@@ -5,10 +5,10 @@
 #                          otherwise fail with the apt-get line (used by `make`)
 # Why each package: lua5.4/liblua5.4-dev (the language and its headers), libopenblas-dev
 # (sgemm/dgemm), gnuplot-nox (figures), libreadline-dev (REPL line editing and history),
-# lua-cjson (results files as JSON), perl (prove, the test harness),
+# lua-cjson (results files as JSON), lua-argparse (experiment command lines and --help), perl (prove, the test harness),
 # pkg-config (finding the above), make/gcc (building), python3-numpy (tests read nothing
 # from it; only tools/ and the peer comparison use it, so it is not required).
-PKGS="lua5.4 liblua5.4-dev libopenblas-dev gnuplot-nox libreadline-dev lua-cjson pkg-config gcc make perl"
+PKGS="lua5.4 liblua5.4-dev libopenblas-dev gnuplot-nox libreadline-dev lua-cjson lua-argparse pkg-config gcc make perl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

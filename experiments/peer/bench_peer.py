@@ -3,7 +3,7 @@
 per inner step of the unrolled meta-gradient step (K = 30 inner steps with create_graph,
 then the gradient of a validation loss with respect to the learning rate).
 
-    bench_peer.py [ROUNDS] [--only train|meta]        (default 5 rounds, both parts)
+    bench_peer.py [ROUNDS] [--only train|meta|baselines]   (default 5 rounds, every part)
 
 Each round runs, back to back, experiments/bench.lua (m1d) and exp_micro.py --worker
 (PyTorch) for the training steps, then for each of the MLP, CNN and GRU one process of
@@ -13,7 +13,10 @@ the median over rounds of each one's median step time, the ratio m1d / PyTorch, 
 round's speed-up (PyTorch / m1d, measured back to back) with their median; for the
 meta-steps also the CPU split and memory of both sides and the speed-up targets.  Both run
 with 1 BLAS thread (OPENBLAS_NUM_THREADS=1) and the same OPENBLAS_CORETYPE (the caller's,
-else the family m1d picked; printed), so the same sgemm kernels.  Writes
+else the family m1d picked; printed), so the same sgemm kernels.  The part `baselines` runs bench.lua --only baselines
+and baselines_peer.py (scikit-learn: 10-NN euclidean and cosine, the standardised logistic
+regression at the notebook's tol 1e-2 and converged to tol 1e-6) each round and reports the
+time of each whole call side by side (needs python3-sklearn; skipped without it).  Writes
 results/bench_peer.json.
 """
 import json, os, shutil, statistics, subprocess, sys, tempfile
@@ -47,7 +50,7 @@ def meta_round(data, env, meta):
     for m in META:
         out = os.path.join(data, "meta_%s.json" % m)
         _, ru = run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
-                           "--only", "meta_" + m, "--json", out], env)
+                           "--only", "meta_" + m, "--out", out], env)
         with open(out) as f:
             r = json.load(f)["meta"][m]
         r["process"] = ru
@@ -109,18 +112,64 @@ def meta_report(meta, rounds):
     return summary
 
 
+def baselines_round(env, base, out):
+    """bench.lua --only baselines, then baselines_peer.py, back to back."""
+    run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
+               "--only", "baselines", "--out", out], env)
+    with open(out) as f:
+        base["m1d"].append(json.load(f)["baselines"])
+    stdout, _ = run_child([sys.executable, os.path.join(HERE, "baselines_peer.py"), "--reps", "3"], env)
+    base["sklearn"].append(json.loads(stdout.strip().splitlines()[-1]))
+    m, k = base["m1d"][-1], base["sklearn"][-1]
+    return "knn %.1f/%.1f  knn_cos %.1f/%.1f  logistic %.1f/%.1f (tol 1e-5 %.1f, sklearn tol 1e-6: %.1f) ms" % (
+        m["knn_ms"], k["knn_ms"], m["knn_cosine_ms"], k["knn_cosine_ms"], m["logistic_ms"],
+        k["logistic_notebook"]["ms"], m["logistic_tol1e5_ms"], k["logistic_converged"]["ms"])
+
+
+def baselines_report(base):
+    print("\nPixel-space baselines on the frozen data (float64, 1 thread), ms per whole call, median of rounds")
+    print("(m1d's logistic probe at its default tol 1e-6 and at tol 1e-5, where its objective is sklearn's;")
+    print(" sklearn at the notebook's tol 1e-2 and max_iter 100, and at tol 1e-6, where it stops by its")
+    print(" relative-decrease test after 148 iterations: the same from tol 1e-3 to 1e-8 on this data)")
+    print("%-30s %9s %11s %9s %26s" % ("", "m1d ms", "sklearn ms", "speed-up", "per round"))
+    rows = [("10-NN euclidean", "knn_ms", lambda k: k["knn_ms"]),
+            ("10-NN cosine", "knn_cosine_ms", lambda k: k["knn_cosine_ms"]),
+            ("logistic vs sklearn tol 1e-2", "logistic_ms", lambda k: k["logistic_notebook"]["ms"]),
+            ("logistic vs sklearn tol 1e-6", "logistic_ms", lambda k: k["logistic_converged"]["ms"]),
+            ("logistic tol 1e-5 vs tol 1e-6", "logistic_tol1e5_ms", lambda k: k["logistic_converged"]["ms"])]
+    summary = {}
+    for label, key, peer in rows:
+        a = med([m[key] for m in base["m1d"]])
+        b = med([peer(k) for k in base["sklearn"]])
+        per_round = [peer(k) / m[key] for m, k in zip(base["m1d"], base["sklearn"])]
+        summary[label] = {"m1d_ms": a, "sklearn_ms": b, "speedup_per_round": per_round,
+                          "speedup_median_of_rounds": med(per_round)}
+        print("%-30s %9.1f %11.1f %8.1fx %26s" % (label, a, b, med(per_round), " ".join("%.1f" % r for r in per_round)))
+    m, k = base["m1d"][-1], base["sklearn"][-1]
+    print("accuracy (test %%): 10-NN %.1f / %.1f, cosine %.1f / %.1f, logistic %.1f / %.1f (tol 1e-2) / %.1f (tol 1e-6)" % (
+        m["knn_test_acc"], k["knn_test_acc"], m["knn_cosine_test_acc"], k["knn_cosine_test_acc"],
+        m["logistic_test_acc"], k["logistic_notebook"]["test_acc"], k["logistic_converged"]["test_acc"]))
+    print("logistic objective: m1d %.6f (%d iterations; tol 1e-5: %.6f, %d), sklearn %.6f (tol 1e-2, %d), %.6f (tol 1e-6, %d)" % (
+        m["logistic_loss"], m["logistic_iterations"], m["logistic_tol1e5_loss"], m["logistic_tol1e5_iterations"],
+        k["logistic_notebook"]["objective"],
+        k["logistic_notebook"]["n_iter"], k["logistic_converged"]["objective"], k["logistic_converged"]["n_iter"]))
+    summary["accuracy_and_objective"] = {"m1d": m, "sklearn": k}
+    return summary
+
+
 def main():
     args, rounds, only = sys.argv[1:], 5, None
     while args:
         a = args.pop(0)
-        if a == "--only" and args and args[0] in ("train", "meta"):
+        if a == "--only" and args and args[0] in ("train", "meta", "baselines"):
             only = args.pop(0)
         elif a.isdigit() and int(a) > 0:
             rounds = int(a)
         else:
-            print("usage: bench_peer.py [ROUNDS] [--only train|meta]", file=sys.stderr)
+            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines]", file=sys.stderr)
             return 2
-    do_train, do_meta = only != "meta", only != "train"
+    do_train, do_meta = only in (None, "train"), only in (None, "meta")
+    do_base = only in (None, "baselines")
     # torch is imported in a child only: a parent holding libtorch (~220 MB) would show in
     # every child's peak RSS as wait4 reports it (the high-water mark survives exec).
     probe = subprocess.run([sys.executable, "-c", "import numpy, torch; print(torch.__version__)"],
@@ -129,6 +178,9 @@ def main():
         print("bench-peer: python3-torch is not installed (apt-get install python3-torch python3-numpy); skipped")
         return 0
     torch_version = probe.stdout.strip()
+    if do_base and subprocess.run([sys.executable, "-c", "import sklearn"], stderr=subprocess.DEVNULL).returncode != 0:
+        print("bench-peer: python3-sklearn is not installed (apt-get install python3-sklearn); baselines skipped")
+        do_base = False
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env.pop("M1D_NUM_THREADS", None)
     # Same kernels for both: m1d switches OpenBLAS off its generic fallback on CPUs it does
@@ -142,12 +194,13 @@ def main():
     m1d_ms = {m: [] for m in MODELS}
     torch_ms = {m: [] for m in MODELS}
     meta = {"m1d": {m: [] for m in META}, "torch": {m: [] for m in META}}
+    base = {"m1d": [], "sklearn": []}
     for r in range(rounds):
         line = []
         if do_train:
             out = os.path.join(data, "m1d_%d.json" % r)
             subprocess.run([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
-                            "--only", ",".join(MODELS), "--json", out], check=True, env=env,
+                            "--only", ",".join(MODELS), "--out", out], check=True, env=env,
                            stdout=subprocess.DEVNULL)
             with open(out) as f:
                 res = json.load(f)
@@ -162,6 +215,8 @@ def main():
             line.append("  ".join("%s %.3f/%.3f" % (m, m1d_ms[m][-1], torch_ms[m][-1]) for m in MODELS))
         if do_meta:
             line.append(meta_round(data, env, meta))
+        if do_base:
+            line.append(baselines_round(env, base, os.path.join(data, "base_%d.json" % r)))
         print("round %d: " % (r + 1) + "  ".join(line), flush=True)
     print("\nm1d vs PyTorch %s, 1 thread, OPENBLAS_CORETYPE=%s, median of %d interleaved rounds"
           % (torch_version, env["OPENBLAS_CORETYPE"], rounds))
@@ -178,11 +233,13 @@ def main():
             print("%-9s %10.4f %12.4f %12.3f   %.1fx (median of rounds %.1fx: %s)" % (
                 m, a, b, a / b, b / a, statistics.median(per_round), " ".join("%.1f" % r for r in per_round)))
     meta_summary = meta_report(meta, rounds) if do_meta else None
+    base_summary = baselines_report(base) if do_base else None
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     name = "bench_peer.json" if only is None else "bench_peer_%s.json" % only
     with open(os.path.join(ROOT, "results", name), "w") as f:
         json.dump({"rounds": rounds, "torch": torch_version, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
-                   "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta},
+                   "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta,
+                   "baselines": base_summary, "baselines_rounds": base},
                   f, indent=1)
     shutil.rmtree(data)
     print("wrote results/" + name)

@@ -62,7 +62,7 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     tmp = tempfile.mkdtemp(prefix="tsne_peer")
     m1d_cmd = [os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"), "--only", "tsne",
-               "--json", os.path.join(tmp, "m1d.json")]
+               "--out", os.path.join(tmp, "m1d.json")]
     sk_cmd = [sys.executable, os.path.abspath(__file__), "--worker", os.path.join(tmp, "sk.json")]
     rows = []
     for r in range(rounds):

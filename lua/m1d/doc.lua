@@ -14,7 +14,7 @@
 local doc = {}
 
 doc.section_files = {"cli", "repl", "tensors", "methods", "autograd", "nn", "optim", "data",
-                     "train", "plot", "results", "processes", "system"}
+                     "train", "baselines", "plot", "results", "processes", "system"}
 doc.sections = {}
 doc.entries = {}     -- name (or alias) -> {name =, sig =, doc =, ex =, out =, also =, section =}
 doc.order = {}       -- primary names, in reference order

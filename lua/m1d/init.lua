@@ -10,7 +10,8 @@ local INTERNAL = {
   adam_update = true, rmsprop_update = true, sgd_update = true, bench_sgemm = true,
   write_file = true, mnist1d_generate = true, mnist1d_check = true, mnist1d_label_noise = true,
   mnist1d_permutation = true, load_tensors = true, save_tensors = true, spawn = true, isatty = true,
-  _printopts = true, tsne_knn = true, tsne_conditional = true, tsne_symmetrize = true,
+  _printopts = true, knn_search = true, knn_vote = true, logistic_objective = true,
+  tsne_knn = true, tsne_conditional = true, tsne_symmetrize = true,
   tsne_gradient = true, tsne_descend = true, tsne_pca = true, tsne_random_init = true,
 }
 local m1d = {}
@@ -23,7 +24,7 @@ m1d.Tensor = core.Tensor        -- the tensor method table: add methods here
 local submodules = {
   nn = "m1d.nn", optim = "m1d.optim", mnist1d = "m1d.mnist1d", plot = "m1d.plot",
   train = "m1d.train", check = "m1d.check", doc = "m1d.doc", repl = "m1d.repl",
-  util = "m1d.util", sweep = "m1d.sweep",
+  util = "m1d.util", sweep = "m1d.sweep", jobs = "m1d.jobs", knn = "m1d.knn", probe = "m1d.probe",
 }
 m1d._submodules = submodules
 

@@ -18,6 +18,7 @@ local M = {}
 
 -- m1d's init.lua requires this module, so m1d itself is looked up lazily.
 local function m1d() return require "m1d" end
+local function util() return require "m1d.util" end
 
 local DEFAULTS = {
   num_samples = 5000, train_split = 0.8, template_len = 12, padding = {36, 60},
@@ -131,7 +132,8 @@ end
 -- Generate make_dataset(args) (args: a table of overrides or the result of M.args).
 -- Extra fields: perm (NumPy's 0-based row permutation), seq_perm, norm_mean, norm_std.
 function M.dataset(args, opts)
-  if opts and opts.dtype then
+  opts = util().check_options("mnist1d.dataset", opts, {"dtype"})
+  if opts.dtype then
     local o = copy_args(args or {})
     o.dtype = opts.dtype
     args = o
@@ -186,7 +188,8 @@ end
 -- Load a directory written by `m1d gen` or numpy: x.npy y.npy x_test.npy y_test.npy
 -- and, if present, t.npy and templates_{x,t,y}.npy.
 function M.load(dir, opts)
-  local dtype = opts and opts.dtype or "float32"
+  opts = util().check_options("mnist1d.load", opts, {"dtype"})
+  local dtype = opts.dtype or "float32"
   if not DTYPES[dtype] then error("mnist1d.load: dtype must be \"float32\" or \"float64\"", 2) end
   local function get(name, optional)
     local p = dir .. "/" .. name .. ".npy"
@@ -205,6 +208,7 @@ end
 
 -- The official frozen dataset (mnist1d_data.pkl of the mnist1d repository).
 function M.frozen(opts)
+  util().check_options("mnist1d.frozen", opts, {"dtype"})
   local dir, err = M.vendor_dir()
   if not dir then error(err, 2) end
   local d = M.load(dir, opts)

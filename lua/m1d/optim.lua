@@ -121,6 +121,10 @@ function optim.RMSprop(params, opts)
   return self
 end
 
+-- L-BFGS as torch.optim.LBFGS, with a closure-based step (lua/m1d/lbfgs.lua); not in
+-- optim.make, since train.fit's loop calls step() without a closure.
+optim.LBFGS = require("m1d.lbfgs").LBFGS
+
 -- Make an optimizer by name: optim.make("adam", params, {lr = 1e-2}).
 function optim.make(name, params, opts)
   if type(name) ~= "string" then error(("optim.make: the name must be a string, got %s"):format(type(name)), 2) end
@@ -152,7 +156,7 @@ end
 -- state = {sq = {...}} (nil: starts at `init`, 0 like torch or 1 like the paper's notebook)
 function optim.rmsprop_step(params, grads, state, opts)
   check_lists("rmsprop_step", params, grads)
-  opts = opts or {}
+  opts = m1d.util.check_options("rmsprop_step", opts, {"lr", "mu", "alpha", "eps", "init"})
   local lr, mu, eps = opts.lr or 1e-2, opts.mu or opts.alpha or 0.99, opts.eps or 1e-8
   local init = opts.init or 0
   state = state or {}
@@ -171,7 +175,7 @@ end
 -- Adam as a differentiable rule (state = {m, v, step}).
 function optim.adam_step(params, grads, state, opts)
   check_lists("adam_step", params, grads)
-  opts = opts or {}
+  opts = m1d.util.check_options("adam_step", opts, {"lr", "beta1", "beta2", "eps"})
   local lr, b1, b2, eps = opts.lr or 1e-3, opts.beta1 or 0.9, opts.beta2 or 0.999, opts.eps or 1e-8
   state = state or {m = {}, v = {}, step = 0}
   if type(state.m) ~= "table" or type(state.v) ~= "table" or math.type(state.step) ~= "integer" then

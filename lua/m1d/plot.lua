@@ -21,6 +21,7 @@
 -- Data is copied into Lua tables when a panel is added, so later changes to the
 -- arrays or tensors do not change the figure.  Nothing is written to temporary files.
 local plot = {}
+local layout = require "m1d.plot_layout"    -- default font size and legend placement
 
 -- The gnuplot command: a program name or an argv table.  Tests set a missing name.
 plot.gnuplot_cmd = "gnuplot"
@@ -410,7 +411,8 @@ local function data_block(lines, name, rows)
   lines[#lines + 1] = "EOD"
 end
 
-local function emit_xy(L, p, pi, text)
+-- geom: {pw, ph, font_px} of the panel, for placing its legend (nil for the text terminal)
+local function emit_xy(L, p, pi, text, geom)
   -- data
   for si, s in ipairs(p.series) do
     local rows = {}
@@ -430,8 +432,11 @@ local function emit_xy(L, p, pi, text)
   if p.grid then L[#L + 1] = text and "set grid" or 'set grid lc rgb "#dddddd" lw 1' end
   if p.legend == false then L[#L + 1] = "unset key"
   else
-    L[#L + 1] = "set key " .. (type(p.legend) == "string" and p.legend or "top right") ..
-                (text and "" or " noopaque")
+    local where, margin = "top right", nil
+    if type(p.legend) == "string" then where = p.legend
+    elseif geom then where, margin = layout.key_position(p, geom[1], geom[2], geom[3]) end
+    L[#L + 1] = "set key " .. where .. (text and "" or " noopaque")
+    if margin then L[#L + 1] = margin end
   end
   for _, v in ipairs(p.vlines) do
     local col = v.color or "#555555"
@@ -503,7 +508,7 @@ local function emit_heatmap(L, p, pi, text)
   if not text then L[#L + 1] = "set tics out nomirror" end
   -- integer tics at cell centres: 1, then every `step` cells
   local function step(n)
-    for _, s in ipairs{1, 2, 5, 10, 20, 50, 100, 200, 500} do if n / s <= 10 then return s end end
+    for _, s in ipairs{1, 2, 5, 10, 20, 50, 100, 200, 500} do if n / s <= 8 then return s end end
     return 1000
   end
   L[#L + 1] = ("set xtics 1,%d\nset ytics 1,%d"):format(step(p.cols), step(p.rows))
@@ -538,13 +543,18 @@ end
 local function script(fig, term, out, w, h, marker)
   local L = {}
   local enh = fig.enhanced and "enhanced" or "noenhanced"
-  local font = fig.font and (" font " .. gpstr(fig.font)) or ""
+  -- unless the figure names a font: one sized for printing (plot_layout.lua), lines to match
+  local font_pt = tonumber(fig.font and fig.font:match(",%s*([%d.]+)%s*$"))
+                  or layout.font_pt(w, fig.layout and fig.layout[2] or 1)
+  local font = " font " .. gpstr(fig.font or ("Sans," .. font_pt))
+  local lw = (" linewidth %s"):format(fmtnum(layout.line_scale(w)))
   if term == "png" then
-    L[#L + 1] = ("set term pngcairo size %d,%d %s%s"):format(w, h, enh, font)
+    L[#L + 1] = ("set term pngcairo size %d,%d %s%s%s"):format(w, h, enh, font, lw)
   elseif term == "svg" then
-    L[#L + 1] = ("set term svg size %d,%d %s%s background rgb 'white'"):format(w, h, enh, font)
+    L[#L + 1] = ("set term svg size %d,%d %s%s%s background rgb 'white'"):format(w, h, enh, font, lw)
   elseif term == "pdf" then
-    L[#L + 1] = ("set term pdfcairo size %sin,%sin %s%s"):format(fmtnum(w / 100), fmtnum(h / 100), enh, font)
+    L[#L + 1] = ("set term pdfcairo size %sin,%sin %s%s%s"):format(fmtnum(w / 100), fmtnum(h / 100), enh,
+                                                                   font, lw)
   else
     L[#L + 1] = ("set term dumb size %d,%d %s%s"):format(w, h, enh, fig.ansi and " ansi" or "")
   end
@@ -567,7 +577,11 @@ local function script(fig, term, out, w, h, marker)
       if p.ylabel then L[#L + 1] = "set ylabel " .. gpstr(p.ylabel) end
       if p.y2label then L[#L + 1] = "set y2label " .. gpstr(p.y2label) .. "\nset y2tics" end
       if p.kind == "heatmap" then emit_heatmap(L, p, pi, term == "text")
-      else emit_xy(L, p, pi, term == "text") end
+      else
+        local rows, cols = fig.layout and fig.layout[1] or 1, fig.layout and fig.layout[2] or 1
+        local geom = term ~= "text" and {w / cols, h / rows, font_pt * layout.PX_PER_PT} or nil
+        emit_xy(L, p, pi, term == "text", geom)
+      end
     end
   end
   if multi then L[#L + 1] = "unset multiplot" end
@@ -671,10 +685,23 @@ end
 
 local EXT_TERM = {png = "png", svg = "svg", pdf = "pdf", txt = "text"}
 
--- fig:save(path [, {size = {w, h}}]) -> fig.  The terminal follows the extension:
--- .png (pngcairo), .svg, .pdf (pdfcairo; 100 px = 1 inch), .txt (the text plot).
+-- fig:save(path [, {size = {w, h}, pdf = true}]) -> fig.  The terminal follows the
+-- extension: .png (pngcairo), .svg, .pdf (pdfcairo; 100 px = 1 inch), .txt (the text
+-- plot).  pdf = true also writes the vector PDF beside it (path with .pdf).
 function Figure:save(path, opts)
   if type(path) ~= "string" then perr("save needs a file name such as \"fig.png\"") end
+  if opts ~= nil then
+    if type(opts) ~= "table" then perr("save options must be a table {size =, pdf =}") end
+    check_keys(opts, set_of{"size", "pdf"}, "save")
+    if opts.size ~= nil and (type(opts.size) ~= "table" or type(opts.size[1]) ~= "number"
+                             or type(opts.size[2]) ~= "number") then
+      perr("save: size must be {width, height} in pixels")
+    end
+    if opts.pdf then
+      local pdf = path:gsub("%.[%w]+$", "") .. ".pdf"
+      if pdf ~= path then self:save(pdf, {size = opts.size}) end
+    end
+  end
   local ext = path:match("%.([%w]+)$")
   local term = ext and EXT_TERM[ext:lower()]
   if not term then
@@ -709,7 +736,9 @@ end
 -- fig:text([{width = cols, height = rows}]) -> the plot as a string for a terminal
 -- (gnuplot's dumb terminal; $COLUMNS x $LINES, else 79 x 24 per row of panels).
 function Figure:text(opts)
+  if opts ~= nil and type(opts) ~= "table" then perr("text options must be a table {width =, height =, color =}") end
   opts = opts or {}
+  check_keys(opts, set_of{"width", "height", "color"}, "text")
   local c, l = term_size()
   local rows = self.layout and self.layout[1] or 1
   local w = opts.width or c

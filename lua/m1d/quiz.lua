@@ -53,6 +53,8 @@ end
 -- Returns {asked =, correct =, accuracy = percent or nil, per_class = {[d] = {n =, correct =}},
 --          answers = {{index =, label =, answer =}, ...}}.
 function quiz.run(opts)
+  opts = require("m1d.util").check_options("quiz.run", opts, {"data", "n", "seed", "read", "write", "render",
+                                                              "width", "height"})
   local read = opts.read or function() return io.stdin:read("l") end
   local write = opts.write or function(s) io.stdout:write(s); io.stdout:flush() end
   local xs, ys = totable(opts.data.x_test), totable(opts.data.y_test)

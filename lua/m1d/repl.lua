@@ -275,7 +275,8 @@ local function value_names(doc)
     end
   end
   local classes = {{"m1d.plot", "Figure", "Figure"}, {"m1d.nn", "ModuleBase", "Module"},
-                   {"m1d.mnist1d", "Dataset", "Dataset"}, {"m1d.optim", "Optimizer", "Optimizer"}}
+                   {"m1d.mnist1d", "Dataset", "Dataset"}, {"m1d.optim", "Optimizer", "Optimizer"},
+                   {"m1d.lbfgs", "Class", "LBFGS"}}
   for _, c in ipairs(classes) do
     local mod = package.loaded[c[1]]
     if type(mod) == "table" then methods(mod[c[2]], c[3]) end
@@ -320,7 +321,7 @@ end
 -- The class of an object, as the reference names its methods ("Module:parameters").
 local CLASSES = {["m1d.Tensor"] = "Tensor", ["m1d.plot.Figure"] = "Figure", ["m1d.Process"] = "Process",
                  ["m1d.nn.Module"] = "Module", ["m1d.mnist1d.Dataset"] = "Dataset",
-                 ["m1d.optim.Optimizer"] = "Optimizer"}
+                 ["m1d.optim.Optimizer"] = "Optimizer", ["m1d.optim.LBFGS"] = "LBFGS"}
 local function type_name(x)
   local mt = getmetatable(x)
   local n = type(mt) == "table" and rawget(mt, "__name")

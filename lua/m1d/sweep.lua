@@ -16,6 +16,8 @@
 --   --stage S         with --list-commands / the default mode: only runs of stage S
 --   --merge           read the run files, write <out> (JSON) and the figure
 --   --force           redo runs whose result file exists
+--   --jobs N          runs at once, each `script --run N` in a child process (default
+--                     0: one per core, m1d.num_cores(); 1: all in this process)
 --
 -- Run files live in <out without .json>/runs/<key>.json, written atomically
 -- (util.write_json), so a rerun skips what is done (resume after interruption) and
@@ -24,7 +26,8 @@
 -- the run counts as pending and is redone.  Runs with stage 2 may read stage-1 results
 -- through ctx.load(key); schedulers run the stages one after the other.
 --
---   sweep.main{name = "pooling", argv = arg, defaults = {...}, usage = "...",
+--   sweep.main{name = "pooling", argv = arg, usage = "...",
+--              options = {{"steps", 6000, "Adam steps per run"}, ...},   -- util.parse_args
 --              configure = function(cfg) end,          -- e.g. --quick adjustments
 --              runs = function(cfg) return {{key = "n=2000,model=max_pool", n = 2000, ...}} end,
 --              run = function(params, cfg, ctx) return {...} end,
@@ -34,12 +37,24 @@ local util = require "m1d.util"
 
 local sweep = {}
 
-local SWEEP_OPTS = {list = false, count = false, list_commands = false, run = 0, only = "",
-                    stage = 0, merge = false, force = false}
+-- The options every sweep script takes, after the script's own (util.parse_args form).
+local SWEEP_OPTIONS = {
+  {"list", false, "sweep: print index, stage, key and done|pending of every run"},
+  {"count", false, "sweep: print the number of runs (for sbatch --array=1-N)"},
+  {"list_commands", false, "sweep: print one shell command per pending run (pipe into GNU parallel)"},
+  {"run", 0, "sweep: perform run N only (1-based, as --list numbers them)"},
+  {"only", "", "sweep: perform the runs whose parameters or key match k=v[,k=v]"},
+  {"stage", 0, "sweep: with --list-commands or no sweep option, only runs of stage S"},
+  {"merge", false, "sweep: merge the finished runs into --out and the figure"},
+  {"force", false, "sweep: redo runs whose result file exists"},
+  {"jobs", 0, "sweep: runs performed at once, each in its own process (0: one per core; 1: all in this process)",
+   min = 0},
+}
+local SWEEP_OPTS = {}                       -- name -> default, to strip them from command lines
+for _, o in ipairs(SWEEP_OPTIONS) do SWEEP_OPTS[o[1]] = o[2] end
 local SWEEP_USAGE = [[
 
-sweep options: --list | --count | --list-commands [--stage S] | --run N | --only k=v[,k=v]
-               | --merge | --force;  with none: run everything pending here, then merge]]
+Without a sweep option: run every pending run here, stage by stage, then merge.]]
 
 -- A canonical, order-independent text for a flat-ish table (parameter comparison).
 local function canon(v)
@@ -98,8 +113,7 @@ local function passthrough(argv)
     local name = a:match("^%-%-([%w_%-]+)$")
     name = name and name:gsub("-", "_")
     if name and SWEEP_OPTS[name] ~= nil then
-      if type(SWEEP_OPTS[name]) ~= "boolean" then i = i + 1
-      elseif argv[i + 1] == "true" or argv[i + 1] == "false" then i = i + 1 end
+      if type(SWEEP_OPTS[name]) ~= "boolean" then i = i + 1 end
     else
       out[#out + 1] = a
     end
@@ -121,17 +135,22 @@ end
 sweep.fmt_seconds = fmt_s
 
 function sweep.main(spec)
+  util.check_options("sweep.main", spec, {"name", "argv", "options", "usage", "configure", "runs", "run", "merge"})
   assert(spec.name and spec.runs and spec.run and spec.merge, "sweep.main: needs name, runs, run, merge")
-  local defaults = {}
-  for k, v in pairs(spec.defaults or {}) do defaults[k] = v end
-  for k, v in pairs(SWEEP_OPTS) do
-    if defaults[k] ~= nil then error("sweep.main: option --" .. k .. " is reserved", 2) end
-    defaults[k] = v
+  local options, has = {}, {}
+  for _, o in ipairs(spec.options or {}) do options[#options + 1] = o; has[o[1]] = true end
+  for _, o in ipairs(SWEEP_OPTIONS) do
+    if has[o[1]] then error("sweep.main: option --" .. o[1] .. " is reserved", 2) end
+    options[#options + 1] = o
   end
-  if defaults.out == nil then defaults.out = "results/" .. spec.name .. ".json" end
-  if defaults.figure == nil then defaults.figure = "" end
+  if not has.out then
+    table.insert(options, 1, {"out", "results/" .. spec.name .. ".json", "results file (JSON); run files go to OUT/runs/"})
+  end
+  if not has.figure then
+    table.insert(options, 2, {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"})
+  end
   local argv = spec.argv or {}
-  local cfg = util.parse_args(argv, defaults, (spec.usage or "") .. SWEEP_USAGE)
+  local cfg = util.parse_args(argv, options, (spec.usage or "") .. SWEEP_USAGE)
   if spec.configure then spec.configure(cfg) end
   if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
   local base = cfg.out:gsub("%.json$", "")
@@ -267,13 +286,37 @@ function sweep.main(spec)
     return
   end
   if cfg.merge then return merge() end
-  -- everything here, stage by stage, then merge
+  -- everything here, stage by stage, then merge; with more than one job, each pending
+  -- run is `script --run N` in a child process (m1d.jobs), so the results are the same
+  -- run files, bit for bit, as in one process
   local t0 = m1d.clock()
   local maxstage = 1
   for _, r in ipairs(runs) do maxstage = math.max(maxstage, r.stage) end
+  local njobs = cfg.jobs == 0 and m1d.num_cores() or cfg.jobs
   for s = 1, maxstage do
     if cfg.stage == 0 or cfg.stage == s then
-      for i, r in ipairs(runs) do if r.stage == s then perform(i) end end
+      local pending = {}
+      for i, r in ipairs(runs) do
+        if r.stage == s then
+          if cfg.force or not load_file(r) then pending[#pending + 1] = i else perform(i) end
+        end
+      end
+      if njobs > 1 and #pending > 1 then
+        local prog, script = arg and arg[-1] or "./m1d", arg and arg[0] or ("experiments/" .. spec.name .. ".lua")
+        local extra = passthrough(argv)
+        local tasks = {}
+        for _, i in ipairs(pending) do
+          local argv_i = {prog, script, "--run", tostring(i)}
+          for _, a in ipairs(extra) do argv_i[#argv_i + 1] = a end
+          if cfg.force then argv_i[#argv_i + 1] = "--force" end
+          tasks[#tasks + 1] = {argv = argv_i, name = ("run %d (%s)"):format(i, runs[i].key)}
+        end
+        print(("stage %d: %d runs, %d at a time"):format(s, #tasks, math.min(njobs, #tasks)))
+        io.stdout:flush()
+        require("m1d.jobs").run(tasks, {jobs = njobs})
+      else
+        for _, i in ipairs(pending) do perform(i) end
+      end
     end
   end
   print(("all runs: %s wall"):format(fmt_s(m1d.clock() - t0)))

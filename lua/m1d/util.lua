@@ -43,47 +43,108 @@ function util.read_json(path)
   return v
 end
 
--- Parse "--name value" / "--flag" options against a table of defaults; types follow the
--- defaults (number, boolean, string).  Unknown options are errors.
-function util.parse_args(argv, defaults, usage)
-  local opts = {}
-  for k, v in pairs(defaults) do opts[k] = v end
-  local i = 1
-  argv = argv or {}
-  while i <= #argv do
-    local a = argv[i]
-    local name = a:match("^%-%-([%w_%-]+)$")
-    if a == "--help" or a == "-h" then
-      io.write(usage or "", "\noptions (defaults):\n")
-      local keys = {}
-      for k in pairs(defaults) do keys[#keys + 1] = k end
-      table.sort(keys)
-      for _, k in ipairs(keys) do io.write(("  --%-14s %s\n"):format(k, tostring(defaults[k]))) end
-      os.exit(0)
+-- Command lines, through Debian's lua-argparse (generated --help, "did you mean",
+-- unknown-flag errors) rather than a parser of our own.  Loaded on first use, like cjson.
+local argparse_mod
+local function argparse()
+  if not argparse_mod then
+    local ok, mod = pcall(require, "argparse")
+    if not ok then
+      error("m1d.util: the Lua argparse module is missing: install the Debian package lua-argparse " ..
+            "(apt-get install lua-argparse)", 3)
     end
-    if not name then error(("unexpected argument '%s' (options look like --steps 100)"):format(a), 0) end
-    name = name:gsub("-", "_")
-    local d = defaults[name]
-    if d == nil then error(("unknown option --%s (try --help)"):format(name), 0) end
-    if type(d) == "boolean" then
-      local nxt = argv[i + 1]
-      if nxt == "true" or nxt == "false" then opts[name] = nxt == "true"; i = i + 1
-      else opts[name] = true end
-    else
-      local v = argv[i + 1]
-      if v == nil then error(("option --%s needs a value"):format(name), 0) end
-      if type(d) == "number" then
-        local n = tonumber(v)
-        if not n then error(("option --%s: '%s' is not a number"):format(name, v), 0) end
-        opts[name] = n
-      else
-        opts[name] = v
-      end
-      i = i + 1
-    end
-    i = i + 1
+    argparse_mod = mod
   end
-  return opts
+  return argparse_mod
+end
+
+-- The type of an option: stated (type = ...) or that of its default.
+local OPTION_TYPES = {number = true, integer = true, string = true, boolean = true}
+local function option_type(o, fname)
+  local t = o.type
+  if t == nil then
+    if math.type(o[2]) == "integer" then t = "integer" else t = type(o[2]) end
+  end
+  if not OPTION_TYPES[t] then
+    error(("%s: option '%s' needs a default or type = \"number\"|\"integer\"|\"string\"|\"boolean\""):format(
+          fname, tostring(o[1])), 3)
+  end
+  return t
+end
+
+local function converter(name, t, min)
+  return function(v)
+    if t == "number" or t == "integer" then
+      local n = tonumber(v)
+      if not n then return nil, ("option --%s: '%s' is not a number"):format(name, v) end
+      if t == "integer" then
+        n = math.tointeger(n)
+        if not n then return nil, ("option --%s: '%s' is not an integer"):format(name, v) end
+      end
+      if min and n < min then return nil, ("option --%s: %s is below its minimum %s"):format(name, v, min) end
+      return n
+    end
+    return v
+  end
+end
+
+-- util.parse_args(argv, options, description) -> cfg.  options is a list of
+-- {name, default, help [, type =] [, choices = {...}] [, min =]}; the result maps each name to its
+-- value (the default when absent).  See the reference entry for the rules.
+function util.parse_args(argv, options, description)
+  local fname = "util.parse_args"
+  if type(options) ~= "table" or (next(options) ~= nil and options[1] == nil) then
+    error(fname .. ": options must be a list of {name, default, help} entries", 2)
+  end
+  local prog = (arg and arg[0] or "script"):match("[^/]*$")
+  local parser = argparse()(prog, description)
+  parser:help_max_width(80):usage_max_width(80)
+  local cfg, types, seen = {}, {}, {}
+  for i, o in ipairs(options) do
+    local name, default, help = o[1], o[2], o[3]
+    if type(name) ~= "string" or not name:match("^[%a][%w_]*$") then
+      error(("%s: options[%d]: name must be an identifier, got %s"):format(fname, i, tostring(name)), 2)
+    end
+    if type(help) ~= "string" or help == "" then
+      error(("%s: option '%s' needs a help text"):format(fname, name), 2)
+    end
+    if seen[name] then error(("%s: option '%s' appears twice"):format(fname, name), 2) end
+    seen[name] = true
+    local t = option_type(o, fname)
+    types[name], cfg[name] = t, default
+    local dashed = name:gsub("_", "-")
+    local alias = dashed ~= name and dashed or nil
+    if t == "boolean" then
+      local f = parser:flag("--" .. name, help .. (default and " (default: on)" or ""))
+      if alias then f:hidden_name("--" .. alias) end
+      if default then         -- an option that is on by default needs a way to turn it off
+        local off = parser:flag("--no-" .. dashed, "turn --" .. name .. " off"):target("no_" .. name)
+        if alias then off:hidden_name("--no_" .. name) end
+      end
+    else
+      local shown = default ~= nil and default ~= "" and (" (default: %s)"):format(tostring(default)) or ""
+      local argname = o.choices and "{" .. table.concat(o.choices, ",") .. "}"
+                      or "<" .. (t == "string" and "text" or t) .. ">"
+      local opt = parser:option("--" .. name, help .. shown):argname(argname):convert(converter(name, t, o.min))
+      if o.choices then opt:choices(o.choices) end
+      if alias then opt:hidden_name("--" .. alias) end
+    end
+  end
+  local ok, res = parser:pparse(argv or {})
+  if not ok then
+    -- A table with __tostring: lua5.4 and m1d print such an error as its message alone,
+    -- without the traceback, which says nothing about a mistyped flag.
+    local msg = ("%s: %s (try --help)"):format(prog, (res:gsub("\nDid you mean", "; did you mean")))
+    error(setmetatable({message = msg}, {__tostring = function(e) return e.message end}), 0)
+  end
+  for name, t in pairs(types) do
+    if t == "boolean" then
+      if res["no_" .. name] then cfg[name] = false elseif res[name] then cfg[name] = true end
+    elseif res[name] ~= nil then
+      cfg[name] = res[name]
+    end
+  end
+  return cfg
 end
 
 -- Levenshtein distance, for "did you mean" (short option names only)
@@ -132,6 +193,34 @@ function util.check_options(fname, opts, known, level)
     end
   end
   return opts
+end
+
+-- util.curve_stats(curves) -> {mean =, sd =, lo =, hi =, n =}: pointwise statistics of
+-- equally long arrays (one per seed); lo/hi = mean -/+ sd, nil for a single curve (no
+-- band to draw).
+function util.curve_stats(curves)
+  if type(curves) ~= "table" or #curves == 0 then
+    error("util.curve_stats: curves must be a non-empty list of arrays", 2)
+  end
+  local len = #curves[1]
+  for i, c in ipairs(curves) do
+    if type(c) ~= "table" or #c ~= len then
+      error(("util.curve_stats: curve %d has %s values, curve 1 has %d"):format(i,
+            type(c) == "table" and #c or type(c), len), 2)
+    end
+  end
+  local mean, sd = {}, {}
+  for k = 1, len do
+    local col = {}
+    for i, c in ipairs(curves) do col[i] = c[k] end
+    mean[k], sd[k] = util.mean(col), util.sd(col)
+  end
+  local out = {mean = mean, sd = sd, n = #curves}
+  if #curves > 1 then
+    out.lo, out.hi = {}, {}
+    for k = 1, len do out.lo[k], out.hi[k] = mean[k] - sd[k], mean[k] + sd[k] end
+  end
+  return out
 end
 
 function util.mean(xs)

@@ -46,23 +46,28 @@ static int l_conv1d_weight_grad (lua_State *L) {
   return m1d_pushtensor(L, m1d_conv1d_weight_grad(x, g, k, stride, pad));
 }
 
-/* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]) */
-static int pool (lua_State *L, int kind) {
+/* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]), and their composed references */
+typedef m1d_Tensor *(*PoolFn) (m1d_Tensor *x, int64_t k, int64_t s);
+static int pool (lua_State *L, PoolFn fn) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   lua_Integer k = luaL_checkinteger(L, 2), s = luaL_optinteger(L, 3, k);
-  return m1d_pushtensor(L, kind == 0 ? m1d_max_pool1d(x, k, s) : m1d_avg_pool1d(x, k, s));
+  return m1d_pushtensor(L, fn(x, k, s));
 }
-static int l_max_pool1d (lua_State *L) { return pool(L, 0); }
-static int l_avg_pool1d (lua_State *L) { return pool(L, 1); }
+static int l_max_pool1d (lua_State *L) { return pool(L, m1d_max_pool1d); }
+static int l_avg_pool1d (lua_State *L) { return pool(L, m1d_avg_pool1d); }
+static int l_max_pool1d_composed (lua_State *L) { return pool(L, m1d_max_pool1d_composed); }
+static int l_avg_pool1d_composed (lua_State *L) { return pool(L, m1d_avg_pool1d_composed); }
 
 /* lp_pool1d(x, p, k [, s = k]): the norm first, as torch.nn.functional.lp_pool1d and
    nn.LPPool1d(p, k, s) take it */
-static int l_lp_pool1d (lua_State *L) {
+static int lp_pool (lua_State *L, int composed) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   double p = luaL_checknumber(L, 2);
   lua_Integer k = luaL_checkinteger(L, 3), s = luaL_optinteger(L, 4, k);
-  return m1d_pushtensor(L, m1d_lp_pool1d(x, p, k, s));
+  return m1d_pushtensor(L, composed ? m1d_lp_pool1d_composed(x, p, k, s) : m1d_lp_pool1d(x, p, k, s));
 }
+static int l_lp_pool1d (lua_State *L) { return lp_pool(L, 0); }
+static int l_lp_pool1d_composed (lua_State *L) { return lp_pool(L, 1); }
 
 static int l_unfold1d (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
@@ -265,7 +270,8 @@ void m1d_open_nn (lua_State *L) {
   static const luaL_Reg functions[] = {
     {"linear", l_linear}, {"conv1d", l_conv1d}, {"conv1d_composed", l_conv1d_composed},
     {"conv_transpose1d", l_conv_transpose1d}, {"conv1d_weight_grad", l_conv1d_weight_grad}, {"max_pool1d", l_max_pool1d},
-    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
+    {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"max_pool1d_composed", l_max_pool1d_composed},
+    {"avg_pool1d_composed", l_avg_pool1d_composed}, {"lp_pool1d_composed", l_lp_pool1d_composed}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
     {"tanh_hsum", l_tanh_hsum}, {"tanh_xsum", l_tanh_xsum},

@@ -19,6 +19,8 @@
 **    room in its stdin we keep draining its output into our buffer.
 **  * The child runs in its own process group, so Ctrl-C at the REPL interrupts the
 **    script but leaves the figure windows' gnuplots alive.
+**  * The child gets SIGTERM when we die (PR_SET_PDEATHSIG), so a killed parent leaves
+**    no orphans behind: a pool of experiment runs (jobs.lua) stops with it.
 **  * __gc and __close share one idempotent release; close() may be called again and
 **    returns the cached status.
 */
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -204,6 +207,7 @@ static int l_spawn (lua_State *L) {
   setflags(pin[0], 0); setflags(pout[1], 0);
   setflags(pst[0], 0); setflags(pst[1], 0);
 
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -217,6 +221,8 @@ static int l_spawn (lua_State *L) {
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);            /* the parent died before prctl */
     dup2(pin[0], 0);
     dup2(pout[1], 1);
     if (errmode[0] == 'm') dup2(pout[1], 2);

@@ -1,9 +1,11 @@
 /*
 ** l_sys.c — the few operating-system facts scripts need and Lua lacks:
 ** a monotonic wall clock, whether a stream is a terminal (live progress line
-** vs plain log lines), the process's peak resident memory, and the CPU's
-** handling of subnormal floats.
+** vs plain log lines), the process's peak resident memory, the cores it may run
+** on, and the CPU's handling of subnormal floats.
 */
+#define _GNU_SOURCE            /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +72,21 @@ static int l_rss_mb (lua_State *L) {
   return 1;
 }
 
+/* num_cores() -> the CPUs this process may run on: its affinity mask (taskset, cgroup
+   cpusets), else the online CPUs.  What a pool of worker processes should use. */
+static int l_num_cores (lua_State *L) {
+  cpu_set_t set;
+  long n = 0;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+  if (n < 1) n = sysconf(_SC_NPROCESSORS_ONLN);
+  lua_pushinteger(L, n < 1 ? 1 : n);
+  return 1;
+}
+
 void m1d_open_sys (lua_State *L) {
   static const luaL_Reg functions[] = {
     {"clock", l_clock}, {"isatty", l_isatty}, {"peak_rss_mb", l_peak_rss_mb}, {"rss_mb", l_rss_mb},
-    {"set_flush_denormal", l_set_flush_denormal},
+    {"set_flush_denormal", l_set_flush_denormal}, {"num_cores", l_num_cores},
     {NULL, NULL}
   };
   luaL_setfuncs(L, functions, 0);

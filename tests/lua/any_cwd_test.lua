@@ -16,12 +16,12 @@ local experiments = abspath("experiments")
 -- What each script writes by default in --quick mode (JSON files must name the experiment).
 local OUTPUTS = {
   bench           = {json = "results/bench.json"},
-  benchmark       = {json = "results/benchmark.json", png = "results/benchmark.png"},
+  benchmark       = {json = "results/benchmark_quick.json", png = "results/benchmark_quick.png"},
   dataset         = {png = "results/dataset.png"},
   double_descent  = {json = "results/double_descent_quick.json", png = "results/double_descent_quick.png"},
   lottery         = {json = "results/lottery_quick.json", png = "results/lottery_quick.png"},
-  metalearn_afunc = {json = "results/metalearn_afunc.json", png = "results/metalearn_afunc.png"},
-  metalearn_lr    = {json = "results/metalearn_lr.json", png = "results/metalearn_lr.png"},
+  metalearn_afunc = {json = "results/metalearn_afunc_quick.json", png = "results/metalearn_afunc_quick.png"},
+  metalearn_lr    = {json = "results/metalearn_lr_quick.json", png = "results/metalearn_lr_quick.png"},
   pooling         = {json = "results/pooling_quick.json", png = "results/pooling_quick.png"},
   spatial_priors  = {json = "results/spatial_priors_quick.json", png = "results/spatial_priors_quick.png"},
 }
@@ -51,6 +51,9 @@ for _, name in ipairs(scripts) do
     end
     if want.png then
       T.ok(T.png_size(cwd .. "/" .. want.png), ("%s: wrote %s as PNG"):format(name, want.png))
+      local pdf = io.open(cwd .. "/" .. want.png:gsub("%.png$", ".pdf"), "rb")
+      T.ok(pdf and pdf:read(4) == "%PDF", ("%s: and its vector PDF beside it"):format(name))
+      if pdf then pdf:close() end
     end
   end
 end

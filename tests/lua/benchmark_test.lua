@@ -7,7 +7,7 @@ local util = m1d.util
 local dir = os.tmpname(); os.remove(dir)
 local out = dir .. "/benchmark.json"
 local bin = os.getenv("M1D_BIN") or "./m1d"      -- make check-asan: the sanitizer build
-local cmd = ("%s experiments/benchmark.lua --quick --models logistic,mlp,cnn --progress false --out %s > %s/log.txt 2>&1")
+local cmd = ("%s experiments/benchmark.lua --quick --models logistic,mlp,cnn --no-progress --out %s > %s/log.txt 2>&1")
   :format(bin, out, dir)
 m1d.makedirs(dir)
 local ok = os.execute(cmd)

@@ -44,19 +44,21 @@ local function methods(class, obj)
 end
 
 walk("m1d", m1d)
-for _, mod in ipairs{"nn", "optim", "mnist1d", "train", "plot", "sweep", "util", "repl"} do
+for _, mod in ipairs{"nn", "optim", "mnist1d", "train", "plot", "sweep", "util", "repl", "knn", "probe"} do
   walk("m1d." .. mod, m1d[mod])
 end
 walk("m1d.nn.models", m1d.nn.models)
 local model = m1d.nn.models.mlp()
 local data = m1d.mnist1d.frozen()
 local opt = m1d.optim.SGD(model:parameters(), {lr = 0.1})
+local lbfgs = m1d.optim.LBFGS(model:parameters())
 local fig = m1d.plot.figure{}
 local proc = m1d.core.spawn{"cat"}
 methods("Tensor", m1d.zeros(1))
 methods("Module", model)
 methods("Dataset", data)
 methods("Optimizer", opt)
+methods("LBFGS", lbfgs)
 methods("Figure", fig)
 methods("Process", proc)
 proc:close()
@@ -80,7 +82,7 @@ for _, n in ipairs(doc.names()) do
      and not n:match("^m1d%.gen") and n ~= "Tensor.grad" then
     local ok, v = pcall(function()
       local t = {m1d = m1d, Tensor = getmetatable(m1d.zeros(1)).__methods, Module = model,
-                 Dataset = data, Optimizer = opt, Figure = fig}
+                 Dataset = data, Optimizer = opt, LBFGS = lbfgs, Figure = fig}
       for part in n:gmatch("[^.:]+") do t = t[part] end
       return t
     end)
@@ -98,7 +100,7 @@ for _, n in ipairs(public) do
   end
 end
 T.is(#undocumented, 0, "help(f) documents every public function: " .. table.concat(undocumented, " ", 1, math.min(#undocumented, 12)))
-for what, obj in pairs{model = model, layer = m1d.nn.Linear(2, 3), data = data, optimizer = opt,
+for what, obj in pairs{model = model, layer = m1d.nn.Linear(2, 3), data = data, optimizer = opt, lbfgs = lbfgs,
                        figure = fig, tensor = m1d.zeros(2)} do
   local text = repl.help_text(obj)
   T.ok(not text:find("no documentation", 1, true) and not text:find("not documented", 1, true)

@@ -59,4 +59,21 @@ local logits = m1d.tensor{{0, 3, 1}, {5, 0, 0}, {0, 0, 9}}
 T.is(table.concat(m1d.nn.predict(logits):totable(), " "), "1 0 2", "nn.predict: 0-based labels")
 T.close(m1d.nn.accuracy(logits, m1d.tensor({1, 0, 1}, "int64")), 200 / 3, 1e-9, "nn.accuracy uses them")
 T.raises(function() m1d.nn.predict(m1d.zeros(3)) end, "nn.predict of a 1-D tensor", "nn.predict", "[batch, classes]")
+-- every remaining options table: the data, the differentiable update rules, text plots, the quiz
+T.raises(function() m1d.mnist1d.frozen{dtyp = "float64"} end, "mnist1d.frozen: unknown option",
+         "mnist1d.frozen: unknown option 'dtyp'; did you mean 'dtype'?")
+T.raises(function() m1d.mnist1d.dataset({num_samples = 100}, {dtpye = "float64"}) end, "mnist1d.dataset: unknown option",
+         "mnist1d.dataset: unknown option 'dtpye'")
+T.raises(function() m1d.mnist1d.load("/nonexistent", {float = true}) end, "mnist1d.load: unknown option",
+         "mnist1d.load: unknown option 'float'")
+local p1, g1 = {m1d.ones(2)}, {m1d.ones(2)}
+T.raises(function() m1d.optim.rmsprop_step(p1, g1, nil, {learning_rate = 1}) end, "rmsprop_step: unknown option",
+         "rmsprop_step: unknown option 'learning_rate'")
+T.raises(function() m1d.optim.adam_step(p1, g1, nil, {beta = 0.9}) end, "adam_step: unknown option",
+         "adam_step: unknown option 'beta'")
+T.lives(function() m1d.optim.adam_step(p1, g1, nil, {lr = 0.1, beta1 = 0.8, beta2 = 0.9, eps = 1e-6}) end,
+        "adam_step: its own options pass")
+T.raises(function() m1d.plot.lines{y = {1, 2}}:text{widht = 40} end, "Figure:text: unknown option", "unknown option 'widht'")
+T.raises(function() require("m1d.quiz").run{data = {x_test = {{0}}, y_test = {1}}, rounds = 3} end, "quiz.run: unknown option",
+         "quiz.run: unknown option 'rounds'")
 T.done()

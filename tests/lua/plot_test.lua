@@ -194,6 +194,56 @@ T.ok(#errs == 1 and errs[1]:find("unrecognized option", 1, true) and errs[1]:fin
 T.ok(#warns == 1 and warns[1]:find("Skipping data file", 1, true), "parse: the warning")
 T.ok(rest:find("picture", 1, true) and not rest:find("gnuplot>", 1, true), "parse: the rest is kept")
 
+-- layout: the legend goes to a corner the data leave empty, else below the plot
+local layout = require "m1d.plot_layout"
+local function panel(series, extra)
+  local p = {series = series, hlines = {}, vlines = {}}
+  for k, v in pairs(extra or {}) do p[k] = v end
+  return p
+end
+local x = {}
+for i = 1, 11 do x[i] = i - 1 end
+local rising, falling = {}, {}
+for i = 1, 11 do rising[i], falling[i] = x[i], 10 - x[i] end
+-- a rising line leaves the top left and the bottom right empty
+T.is(layout.key_position(panel{{x = x, y = rising, name = "up"}}, 600, 420, 16), "top left samplen 2",
+     "key: a rising line leaves the top left free")
+T.is(layout.key_position(panel{{x = x, y = falling, name = "down"}}, 600, 420, 16), "top right samplen 2",
+     "key: a falling line leaves the top right free")
+-- an X of both lines and a horizontal line at the top and bottom: no corner is free
+local where, margin = layout.key_position(panel({{x = x, y = rising, name = "up"}, {x = x, y = falling, name = "down"}},
+                                                {hlines = {}}), 600, 420, 16)
+T.ok(where:find("^below") and margin and margin:find("^set bmargin"), "key: every corner taken -> below, with a margin",
+     tostring(where))
+-- a band counts as data: a flat line at 0 with a band reaching to the top
+local flat, lo, hi = {}, {}, {}
+for i = 1, 11 do flat[i], lo[i], hi[i] = (i <= 3) and 9 or 0, -1, (i <= 3) and 10 or 1 end
+T.ok(layout.key_position(panel{{x = x, y = flat, lo = lo, hi = hi, name = "b"}}, 600, 420, 16) ~= "top left samplen 2",
+     "key: a band at the top left keeps the key out of that corner")
+T.is(layout.key_position(panel{{x = x, y = rising}}, 600, 420, 16), "top right",
+     "key: no named series, nothing to place")
+-- fonts: legible when printed one column wide (<= 2 panel columns) or a page wide
+T.is(layout.font_pt(640, 1), 12, "font: a small figure keeps 12 pt")
+T.is(layout.font_pt(1300, 2), 20, "font: 1300 px, two columns: 20 pt (5 pt printed 3.3 in wide)")
+T.is(layout.font_pt(1800, 3), 13, "font: 1800 px, three columns: 13 pt (5 pt printed 7 in wide)")
+do
+  local fig = plot.figure{layout = "1x2", size = {1300, 500}}
+  fig:panel{series = {{x = x, y = rising, name = "up"}}}:panel{series = {{x = x, y = falling, name = "down"}},
+                                                               legend = "bottom left"}
+  fig:save(tmp("layout.png"), {pdf = true})
+  local sc = fig:script()
+  T.ok(sc:find('font "Sans,20"', 1, true) and sc:find("linewidth", 1, true), "figure: default font and line width in the script")
+  T.ok(sc:find("set key top left samplen 2", 1, true) and sc:find("set key bottom left", 1, true),
+       "figure: an automatic key and an explicit one")
+  made[#made + 1] = dir .. "/layout.pdf"
+  local f = io.open(dir .. "/layout.pdf", "rb")
+  T.ok(f and f:read(4) == "%PDF", "save{pdf = true} writes the PDF beside the PNG")
+  if f then f:close() end
+  T.raises(function() fig:save(tmp("never.png"), {pfd = true}) end, "save: an unknown option is an error",
+           "unknown option 'pfd'")
+  fig:close()
+end
+
 for i = #made, 1, -1 do os.remove(made[i]) end
 T.ok(os.remove(dir), "temporary directory removed (every file accounted for)")
 T.done()

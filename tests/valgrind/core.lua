@@ -162,6 +162,27 @@ do
   T.is(d.x:size(1) + d.x_test:size(1), 50, "generator: 50 examples")
 end
 
+---------------------------------------------------------------- kNN, LBFGS, the logistic probe
+
+do
+  local x, q = m1d.randn({30, 4}, "float64"), m1d.randn({7, 4})
+  local y = m1d.randint(0, 3, {30})
+  for _, metric in ipairs{"euclidean", "cosine"} do
+    local idx, dist = m1d.knn.neighbors(x, q, {k = 5, metric = metric, block = 3})
+    T.ok(idx:size(2) == 5 and dist:getflat(1) <= dist:getflat(2), "knn " .. metric .. ": blocked search")
+    T.is(m1d.knn.classify(x, y, q, {k = 4, metric = metric}):numel(), 7, "knn " .. metric .. ": vote")
+  end
+  fails(function() return m1d.knn.neighbors(x, m1d.tensor({{0 / 0, 0, 0, 0}}, "float64"), {k = 2}) end,
+        "knn: NaN in the query is an error after the scratch is allocated", "NaN")
+  fails(function() return m1d.core.knn_search(x, q, 0, false, 4) end, "knn_search: k = 0 is an error in C", "k must be")
+  local w = m1d.zeros(4, 3, "float64"):requires_grad()
+  local opt = optim.LBFGS({w}, {line_search_fn = "strong_wolfe", max_iter = 5})
+  opt:step(function() opt:zero_grad(); local l = m1d.cross_entropy(x:matmul(w), y); l:backward(); return l end)
+  T.ok(opt.state.n_iter >= 1, "LBFGS with the strong-Wolfe search")
+  local r = m1d.probe.logistic(x, y, q, m1d.randint(0, 3, {7}), {max_iter = 5})
+  T.ok(r.test_acc >= 0, "probe.logistic")
+end
+
 collectgarbage()
 io.write("1..", T.n, "\n")
 os.exit(T.failed == 0 and 0 or 1, true)    -- close the state: every finalizer runs

@@ -2,12 +2,14 @@
 -- what the example prints (checked by tests/lua/doc_test.lua), also = {other names}}.
 return {
   title = "Optimizers (m1d.optim)", key = "optim",
-  intro = "Two kinds. Optimizer objects (SGD, Adam, AdamW, RMSprop; torch.optim's formulas and " ..
+  intro = "Two kinds, and L-BFGS. Optimizer objects (SGD, Adam, AdamW, RMSprop; torch.optim's formulas and " ..
           "defaults) update a list of parameter tensors in place from their `.grad` with " ..
           "`opt:step()`; their options are fields read at every step, so `opt.lr = 1e-3` " ..
           "schedules the learning rate. The functional steps (`sgd_step`, `rmsprop_step`, " ..
           "`adam_step`) return new tensors built from differentiable ops, so a loss after many " ..
-          "steps can be differentiated with respect to hyperparameters (meta-learning).",
+          "steps can be differentiated with respect to hyperparameters (meta-learning). " ..
+          "`optim.LBFGS` is torch.optim.LBFGS for full-batch problems (the linear probes of " ..
+          "m1d.probe): it re-evaluates the loss through a closure, `opt:step(closure)`.",
   entries = {
     {"Optimizer", "opt = optim.SGD | Adam | AdamW | RMSprop(params, opts); opt:step(); opt:zero_grad()",
      "An optimizer object: fields `kind` (\"SGD\", ...), `params` (the list it updates), `t` " ..
@@ -80,6 +82,59 @@ print(w:item(), opt.t)]],
      ex = [[local w = m1d.tensor{3}:requires_grad()
 local opt = m1d.optim.SGD({w}, {lr = 0.5})
 w:pow(2):sum():backward(); opt:zero_grad()
+print(w.grad)]],
+     out = "nil"},
+    {"m1d.optim.LBFGS", "optim.LBFGS(params [, {lr = 1, max_iter = 20, max_eval = max_iter*5//4, tolerance_grad = 1e-7, tolerance_change = 1e-9, history_size = 100, line_search_fn = nil | \"strong_wolfe\"}]) -> LBFGS",
+     "L-BFGS as torch.optim.LBFGS (1.13), ported line by line: the same options and " ..
+     "defaults, two-loop recursion over the last history_size pairs (a pair is kept only " ..
+     "when y.s > 1e-10), first step length min(1, 1/|g|_1) * lr then lr, and with " ..
+     "line_search_fn = \"strong_wolfe\" torch's strong-Wolfe search (cubic interpolation, " ..
+     "c1 = 1e-4, c2 = 0.9, at most 25 evaluations). Its iterates follow PyTorch's to ~1e-13 " ..
+     "(tests/lua/lbfgs_test.lua). Unlike the other optimizers it is driven by a closure, " ..
+     "`opt:step(closure)`, and so is not in optim.make nor usable by train.fit. The object " ..
+     "has `params`, `t` (step calls), the options as fields and `state` (func_evals and " ..
+     "n_iter counted over all step calls, and the history, which carries over from one " ..
+     "step call to the next). All parameters must be float and of one dtype; the scalars " ..
+     "of the method are Lua numbers (PyTorch keeps them as tensors of the parameters' " ..
+     "dtype: the same in float64). Integral floats are accepted for the integer options; " ..
+     "an unknown option, lr <= 0, a negative or NaN tolerance or another line search raise " ..
+     "an error.",
+     ex = [[local x = m1d.tensor({-1.2, 1}, "float64"):requires_grad()
+local opt = m1d.optim.LBFGS({x}, {line_search_fn = "strong_wolfe", max_iter = 100})
+opt:step(function()
+  opt:zero_grad()
+  local a, b = x:narrow(1, 1, 1), x:narrow(1, 2, 1)
+  local loss = ((b - a * a):pow(2) * 100 + (1 - a):pow(2)):sum()   -- Rosenbrock
+  loss:backward()
+  return loss
+end)
+print(("%.4f %.4f"):format(x:getflat(1), x:getflat(2)), opt.state.n_iter <= 100)]],
+     out = "1.0000 1.0000\ttrue"},
+    {"LBFGS:step", "opt:step(closure) -> the closure's first loss",
+     "Up to max_iter L-BFGS iterations (and max_eval closure calls) from the current " ..
+     "parameters, updating them in place. closure() must re-evaluate the model: zero the " ..
+     "gradients (opt:zero_grad()), compute the loss, call backward and return the loss (a " ..
+     "one-element tensor or a number); it is called with grad mode on, also when step is " ..
+     "called inside no_grad. Stops early as torch does: the gradient's largest element <= " ..
+     "tolerance_grad (checked first, so a stationary start costs one call), a direction " ..
+     "that does not descend, a step or loss change below tolerance_change. Returns what the " ..
+     "first closure call returned. A missing closure or a closure returning anything else " ..
+     "raises an error.",
+     ex = [[local w = m1d.tensor({3, -1}, "float64"):requires_grad()
+local opt = m1d.optim.LBFGS({w})
+local calls = 0
+local first = opt:step(function()
+  calls = calls + 1; opt:zero_grad()
+  local loss = ((w - 1) * (w - 1)):sum(); loss:backward(); return loss
+end)
+print(first:item(), ("%.6f %.6f"):format(w:getflat(1), w:getflat(2)), calls)]],
+     out = "8.0\t1.000000 1.000000\t3"},
+    {"LBFGS:zero_grad", "opt:zero_grad()",
+     "Set `.grad` of every parameter to nil; call it at the start of the closure, since " ..
+     "gradients accumulate.",
+     ex = [[local w = m1d.tensor({1}, "float64"):requires_grad()
+local opt = m1d.optim.LBFGS({w})
+local loss = (w * w):sum(); loss:backward(); opt:zero_grad()
 print(w.grad)]],
      out = "nil"},
     {"m1d.optim.sgd_step", "optim.sgd_step(params, grads, lr) -> {Tensor, ...}",

@@ -26,8 +26,13 @@ return {
      "tensors (also [n,1]/[1,n]); lengths must agree. NaN/inf make gaps. `{records, x = 1, y = " ..
      "3}` plots columns of a table of rows. `hlines = {96, {y = 50, name = \"chance\"}}`, " ..
      "`vlines` alike with x, `labels = {{x =, y =, text =}}`, `legend = false` or a gnuplot key " ..
-     "position, `logx = true|base`, ranges `{min, max}` (nil = auto), `extra` = gnuplot " ..
-     "commands, `size = {w, h}` pixels, `file =` saves at once. Nothing is drawn until save, " ..
+     "position (default: the first inside corner, top right, top left, bottom right, bottom " ..
+     "left, that no point, line, band or reference line reaches, else below the plot, so the " ..
+     "legend never covers data), `logx = true|base`, ranges `{min, max}` (nil = auto), `extra` = gnuplot " ..
+     "commands, `size = {w, h}` pixels, `font = \"Sans,14\"` (default: sized so that text " ..
+     "prints at 5 pt or more when the figure is printed one column wide, 3.3 in, or a page " ..
+     "wide, 7 in, for three or more panel columns: 12 pt up to ~770 px, 20 pt at 1300 px; " ..
+     "line widths grow alike), `file =` saves at once. Nothing is drawn until save, " ..
      "show or text.",
      ex = [[local fig = m1d.plot.lines{{x = {1, 2, 3}, y = {3, 2, 1}, name = "loss", err = {0.1, 0.1, 0.1}},
                               {y = {1, 2, 3}, dash = true}, hlines = {2}, title = "demo"}
@@ -106,9 +111,10 @@ print(fig, (pcall(fig.panel, fig, {y = {1}, at = 5})))]],
      "Add a heatmap panel (options as plot.heatmap).",
      ex = [[print(m1d.plot.figure{}:heatmap{data = {{1, 0}, {0, 1}}, title = "mask"})]],
      out = "m1d.plot.Figure, 1 panel: mask"},
-    {"Figure:save", "fig:save(path [, {size = {w, h}}]) -> fig",
+    {"Figure:save", "fig:save(path [, {size = {w, h}, pdf = true}]) -> fig",
      "Draw into a file whose format follows the extension: .png (pngcairo), .svg, .pdf " ..
      "(pdfcairo, 100 px per inch) or .txt (the text plot); another extension raises an error. " ..
+     "`pdf = true` also writes the vector PDF beside it (the experiments' figures do). " ..
      "The file is complete when save returns; a missing directory in path is created (as " ..
      "`mkdir -p`). gnuplot errors raise an error and leave no file. A figure without panels " ..
      "raises an error. (For .txt, size is ignored: the text plot takes {width =, height =}.)",

@@ -6,8 +6,24 @@ return {
           "`m1d.core.spawn(argv)` starts it, `p:write` feeds its stdin, `p:read_until(marker)` " ..
           "reads its output (stdout and, by default, stderr) up to a marker, `p:close()` ends it " ..
           "and returns the exit status. Writing never deadlocks against a child that writes " ..
-          "back, and a dead child raises a Lua error instead of a SIGPIPE.",
+          "back, and a dead child raises a Lua error instead of a SIGPIPE. `m1d.jobs.run` runs many " ..
+          "such children at once (the sweeps' `--jobs`).",
   entries = {
+    {"m1d.jobs.run", "jobs.run(tasks [, {jobs = m1d.num_cores(), on_line = fn(task, line), poll_ms = 50}]) -> seconds",
+     "Run commands N at a time on this machine: tasks = {{argv = {program, args...}, name =}, ...}, " ..
+     "started in order as children finish (m1d.core.spawn; stderr joins stdout). Every line a " ..
+     "child prints goes to on_line (default: printed). When a child exits non-zero or is killed, " ..
+     "the others are killed and the error reads \"jobs: NAME failed (exit 3|killed by signal 9); " ..
+     "its last lines: ...\" (its last 20 lines). An error in on_line or an interrupt kills the " ..
+     "children too; children get SIGTERM if this process dies, so none is left running. The " ..
+     "sweeps use it for `--jobs` (each run as `script --run N`).",
+     ex = [[local lines = {}
+m1d.jobs.run({{argv = {"echo", "one"}, name = "a"}, {argv = {"echo", "two"}, name = "b"}},
+             {jobs = 2, on_line = function(task, line) lines[#lines + 1] = task.name .. "=" .. line end})
+table.sort(lines); print(table.concat(lines, " "))
+print(select(2, pcall(m1d.jobs.run, {{argv = {"sh", "-c", "echo oops; exit 3"}, name = "c"}},
+                      {on_line = function() end})))]],
+     out = "a=one b=two\njobs: c failed (exit 3); its last lines:\noops"},
     {"m1d.core.spawn", "core.spawn(argv [, {stderr = \"merge\"|\"inherit\"|\"null\"}]) -> Process",
      "Run a program (argv = {program, args...}; PATH searched) with its stdin and stdout on " ..
      "pipes; its stderr joins stdout by default (\"inherit\": ours, \"null\": discarded). The " ..

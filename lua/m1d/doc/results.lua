@@ -6,19 +6,23 @@ return {
           "independent runs with unique keys: it runs them here, or lists the commands for GNU " ..
           "parallel or a Slurm array (`--list-commands`, `--run N`), keeps one JSON file per run " ..
           "(so an interrupted sweep resumes) and merges them into one results file with claims " ..
-          "(`--merge`). `m1d.util` writes JSON atomically (lua-cjson) and parses `--name value` " ..
-          "options.",
+          "(`--merge`). `m1d.util` writes JSON atomically (lua-cjson) and parses command lines " ..
+          "(lua-argparse), with a `--help` that describes every option.",
   entries = {
     {"m1d.sweep.main",
-     "sweep.main{name =, argv = arg, defaults = {...}, usage =, configure = fn(cfg), " ..
+     "sweep.main{name =, argv = arg, options = {{name, default, help}, ...}, usage =, configure = fn(cfg), " ..
      "runs = fn(cfg) -> {{key =, stage = 1, seed =, ...}, ...}, run = fn(params, cfg, ctx) -> table, " ..
      "merge = fn(done, cfg, ctx) -> table} -> results | nil",
-     "Run a sweep script. argv is parsed by util.parse_args against `defaults` plus `--out` " ..
+     "Run a sweep script. argv is parsed by util.parse_args against `options` plus `--out` " ..
      "(default `results/NAME.json`), `--figure` (default: --out with .png for .json) and the sweep options: " ..
      "(none) run every pending run stage by stage, then merge; `--list` (index, stage, key, " ..
      "done|pending); `--count`; `--list-commands [--stage S]` (one shell command per pending " ..
      "run); `--run N` (1-based); `--only k=v[,k=v]` (runs whose parameters or key match); " ..
-     "`--merge`; `--force` (redo finished runs). Keys must be unique, non-empty, without '/' " ..
+     "`--merge`; `--force` (redo finished runs); `--jobs N` (default 0: one per core; with more " ..
+     "than one, the default mode performs each pending run as `script --run N` in a child " ..
+     "process through m1d.jobs.run, stage by stage: the same run files, bit for bit, as with " ..
+     "`--jobs 1`, which runs everything in this process; the first failing run stops the " ..
+     "others and fails the command). Keys must be unique, non-empty, without '/' " ..
      "or spaces. Each run gets m1d.manual_seed(params.seed or 0) and its result is written " ..
      "atomically to `OUT/runs/KEY.json` (OUT: --out without .json) with its parameters, time and CPU " ..
      "time; a file whose parameters differ from the current ones counts as pending. ctx has " ..
@@ -103,24 +107,42 @@ print(#m1d.util.read_json(path).acc)
 os.remove(path)]],
      out = "2"},
     {"m1d.util.check_options", "util.check_options(fname, opts, known [, level = 2]) -> opts",
-     "The one checker of options tables (train.fit, train.evaluate, the layers, the optimizers, " ..
-     "the plots, gradcheck): returns opts ({} for nil); a key not in the list `known` raises " ..
+     "The one checker of options tables (train, the layers, the optimizers and update rules, " ..
+     "the plots, gradcheck, mnist1d, sweep.main, quiz.run): returns opts ({} for nil); a key not in the list `known` raises " ..
      "\"fname: unknown option 'key'; did you mean 'k'? (known: ...)\" (the hint when a known " ..
      "key is within two edits), a non-table raises too. level is counted as error() counts, " ..
      "from the function that calls check_options (2: that function's caller).",
      ex = [[local ok, err = pcall(m1d.util.check_options, "fit", {step = 10}, {"steps", "lr"})
 print(err:match("fit: .*"))]],
      out = "fit: unknown option 'step'; did you mean 'steps'? (known: lr, steps)"},
-    {"m1d.util.parse_args", "util.parse_args(argv, defaults [, usage]) -> options",
-     "Parse `--name value` options (a dash in a name is an underscore: --max-steps sets " ..
-     "max_steps) into a copy of defaults. The type follows the default: numbers are converted " ..
-     "(an error if not a number), strings taken as they are, booleans are flags (`--quick`, " ..
-     "or `--quick false`). An unknown option, a positional argument or a missing value raises " ..
-     "an error. `--help`/`-h` prints usage and the defaults, then exits the program (status 0).",
+    {"m1d.util.parse_args", "util.parse_args(argv, options, description) -> cfg",
+     "Parse a script's command line with Debian's lua-argparse. options is a list of " ..
+     "`{name, default, help [, type =] [, choices = {...}] [, min =]}`; cfg maps every name to its value " ..
+     "(the default when the flag is absent). The type is `type` or the default's: integer " ..
+     "(`6000`), number (`1e-2`, `0.5`), string or boolean; a nil default needs `type`. " ..
+     "`--name value` sets an option (`--eval-every` is accepted for `--eval_every`), numbers " ..
+     "are converted and integers must be whole; a boolean is a flag (`--quick`), and one that " ..
+     "defaults to true also gets `--no-name`; `choices` restricts a value and `min` bounds a number " ..
+     "from below. `--help`/`-h` prints " ..
+     "the usage, the description and every option with its help and default, then exits " ..
+     "(status 0). An unknown flag (with \"did you mean\"), a bad value, a missing value or a " ..
+     "positional argument raises an error whose message (tostring(err); printed without a " ..
+     "traceback by m1d and lua5.4) names the script and ends \"(try --help)\". Every option " ..
+     "needs a help text.",
      ex = [[local o = m1d.util.parse_args({"--steps", "100", "--quick", "--max-lr", "1e-3"},
-                              {steps = 6000, quick = false, max_lr = 0.01})
-print(o.steps, o.quick, o.max_lr)]],
-     out = "100\ttrue\t0.001"},
+  {{"steps", 6000, "training steps"}, {"quick", false, "a smoke test"},
+   {"max_lr", 0.01, "the largest learning rate"}}, "demo: a demo")
+print(o.steps, o.quick, o.max_lr)
+local ok, err = pcall(m1d.util.parse_args, {"--stpes", "3"}, {{"steps", 6000, "training steps"}}, "demo")
+print((tostring(err):gsub("^.-: ", "")))]],
+     out = "100\ttrue\t0.001\nunknown option '--stpes'; did you mean '--steps'? (try --help)"},
+    {"m1d.util.curve_stats", "util.curve_stats(curves) -> {mean =, sd =, lo =, hi =, n =}",
+     "Pointwise mean and sample sd of equally long arrays (one curve per seed); lo/hi = mean " ..
+     "-/+ sd, for a plot band, and nil with a single curve (no band to draw). Curves of " ..
+     "different lengths raise an error.",
+     ex = [[local st = m1d.util.curve_stats{{1, 2, 3}, {3, 4, 5}}
+print(st.mean[2], st.sd[2], st.lo[2], st.hi[2], st.n, m1d.util.curve_stats{{1, 2}}.lo)]],
+     out = "3.0\t1.4142135623731\t1.5857864376269\t4.4142135623731\t2\tnil"},
     {"m1d.util.mean", "util.mean(xs) -> number",
      "The mean of an array of numbers (NaN for an empty array).",
      ex = [[print(m1d.util.mean{1, 2, 3, 4})]],

@@ -79,6 +79,11 @@ print(dt >= 0 and dt < 1)]=],
      "that file does not exist).",
      ex = [=[print(m1d.rss_mb() > 0)]=],
      out = [=[true]=]},
+    {"m1d.num_cores", "m1d.num_cores() -> integer",
+     "The CPUs this process may run on (its affinity mask, so taskset and cgroup cpusets " ..
+     "count; else the online CPUs): the default number of jobs of the sweeps and m1d.jobs.run.",
+     ex = [=[print(m1d.num_cores() >= 1)]=],
+     out = [=[true]=]},
     {"m1d.peak_rss_mb", "m1d.peak_rss_mb() -> MB",
      "This process's peak resident memory so far, in MB (VmHWM; getrusage's maxrss " ..
      "where /proc is missing).",

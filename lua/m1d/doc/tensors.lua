@@ -200,11 +200,22 @@ print(m1d.conv1d_weight_grad(x, m1d.ones(1, 1, 3), 3))]=],
      ex = [=[local x, w = m1d.randn(2, 3, 7, "float64"), m1d.randn(4, 3, 3, "float64")
 print((m1d.conv1d_composed(x, w, nil, 2, 1) - m1d.conv1d(x, w, nil, 2, 1)):abs():max():item() < 1e-12)]=],
      out = "true"},
+    {"m1d.max_pool1d_composed", "m1d.max_pool1d_composed(x, k [, stride = k]);  avg_pool1d_composed;  lp_pool1d_composed(x, p, k [, stride])",
+     "The pools built from unfold1d and reductions: the same values as the fused pools, " ..
+     "slower; what their second and higher derivatives are rebuilt from, and the reference " ..
+     "they are tested against (tests/lua/pool_test.lua).",
+     also = {"m1d.avg_pool1d_composed", "m1d.lp_pool1d_composed"},
+     ex = [=[local x = m1d.randn(2, 3, 9, "float64")
+print((m1d.max_pool1d_composed(x, 3, 2) - m1d.max_pool1d(x, 3, 2)):abs():max():item() == 0,
+      (m1d.lp_pool1d_composed(x, 2, 2) - m1d.lp_pool1d(x, 2, 2)):abs():max():item() < 1e-12)]=],
+     out = "true\ttrue"},
     {"m1d.max_pool1d", "m1d.max_pool1d(x, k [, stride = k]) -> Tensor [N, C, L'];  m1d.avg_pool1d(x, k [, stride = k])",
      "Max (mean) over windows of k along the last dim of x [N, C, L] (float), no " ..
      "padding, L' = floor((L - k) / stride) + 1 (trailing elements that fill no window " ..
-     "are dropped). Raises unless x is 3-D and k, stride >= 1 and k <= L. " ..
-     "Differentiable (max: to the first maximum of each window).",
+     "are dropped). Raises unless x is 3-D float and k, stride >= 1 and k <= L. " ..
+     "One fused pass each way (the max pool keeps each window's argmax); gradients of " ..
+     "every order (the second and higher through the composed pool). Max: a NaN in a " ..
+     "window wins it, as in torch; the gradient of a tie goes to the first maximum.",
      also = {"m1d.avg_pool1d"},
      ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
 print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
@@ -216,7 +227,7 @@ print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
      "but for other p negative inputs give NaN (non-integer p) or subtract (odd p; a " ..
      "negative sum then gives NaN unless p = 1), so feed it non-negative values (e.g. " ..
      "after a ReLU). p must be > 0. A window summing to 0 gives 0 with gradient 0 (not " ..
-     "NaN). Differentiable.",
+     "NaN). Fused and differentiable to every order, as max_pool1d.",
      ex = [=[print(m1d.lp_pool1d(m1d.tensor{{{3, -4, 1, 0}}}, 2, 2))]=],
      out = [=[tensor([[[5.0000, 1.0000]]], float32 [1,1,2])]=]},
     {"m1d.unfold1d", "m1d.unfold1d(x, k [, stride = 1] [, padding = 0]) -> Tensor [N, C*k, L']",

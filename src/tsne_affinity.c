@@ -86,10 +86,9 @@ int m1d_tsne_knn (const double *x, int64_t n, int64_t d, int cosine, int64_t k,
     for (int64_t r = 0; r < rows; r++) {
       double *row = block + r * n;
       int64_t i = r0 + r;
-      for (int64_t j = 0; j < n; j++) {
-        double v = cosine ? 1.0 - row[j] : norm[i] + norm[j] - 2.0 * row[j];
-        row[j] = v > 0 ? v : 0.0;    /* rounding can make a tiny distance negative */
-      }
+      /* rounding can make a tiny distance negative: clamp at 0 (two loops, each vectorisable) */
+      if (cosine) for (int64_t j = 0; j < n; j++) row[j] = fmax(1.0 - row[j], 0.0);
+      else for (int64_t j = 0; j < n; j++) row[j] = fmax(norm[i] + norm[j] - 2.0 * row[j], 0.0);
       select_row(row, n, i, k, dist + i * k, idx + i * k);
     }
   }

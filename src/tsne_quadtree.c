@@ -20,10 +20,11 @@
 ** points of near leaves) with a criterion that holds for every point of the group
 ** (width < theta * distance from the group's bounding circle), so the result is at
 ** least as accurate as a walk per point; then a branch-free kernel sums all bodies for
-** 4 points at a time.  The group's own points are among the bodies (cells overlapping
-** the group are never summarised): a point meets itself at distance 0, which adds
-** exactly 1 to its Z and nothing to its force, and that 1 is taken off.  With theta = 0
-** no cell is summarised and the result is the exact sum.
+** 8 points at a time, in float32 as sklearn's Barnes-Hut (see group_forces).  The
+** group's own points are among the bodies (cells overlapping the group are never
+** summarised): a point meets itself at distance 0, which adds exactly 1 to its Z and
+** nothing to its force, and that 1 is taken off.  With theta = 0
+** no cell is summarised and the result is the exact sum (to float32 rounding).
 */
 #include <math.h>
 #include <stdlib.h>
@@ -46,7 +47,8 @@ struct m1d_TsneWork {
   int64_t n;
   int32_t *perm;              /* sorted position -> point; kept between calls */
   double *ys;                 /* the points in sorted order [n, 2] */
-  double *bx, *by, *bm;       /* one group's bodies: position and mass (at most n) */
+  float *bx, *by, *bm;        /* one group's bodies: position relative to the group's
+                                 centre, and mass (at most n of them) */
   Node *nodes;
   int32_t count, cap;
 };
@@ -130,7 +132,8 @@ static int build (m1d_TsneWork *t, const double *y, int32_t lo, int32_t hi, doub
 }
 
 /* the bodies that group [glo, ghi) (bounding circle: centre gx, gy, radius r) sees: a
-   cell is one body when its distance exceeds r + width / theta */
+   cell is one body when its distance exceeds r + width / theta.  Positions are stored
+   relative to the group's centre, in float: the kernel works in float32 (below). */
 static int64_t collect (const m1d_TsneWork *t, int32_t glo, int32_t ghi, double gx, double gy,
                         double r, double inv_theta) {
   const Node *nodes = t->nodes;
@@ -140,14 +143,16 @@ static int64_t collect (const m1d_TsneWork *t, int32_t glo, int32_t ghi, double 
     if (c->hi <= glo || ghi <= c->lo) {                /* disjoint from the group */
       double dx = gx - c->cx, dy = gy - c->cy, far = r + c->w * inv_theta;
       if (dx * dx + dy * dy > far * far) {             /* false for theta = 0 (far = inf or NaN) */
-        t->bx[nb] = c->cx; t->by[nb] = c->cy; t->bm[nb] = c->hi - c->lo; nb++;
+        t->bx[nb] = (float)(c->cx - gx); t->by[nb] = (float)(c->cy - gy); t->bm[nb] = (float)(c->hi - c->lo);
+        nb++;
         k = c->skip;
         continue;
       }
     }
     if (c->leaf) {
       for (int32_t o = c->lo; o < c->hi; o++) {
-        t->bx[nb] = t->ys[2 * o]; t->by[nb] = t->ys[2 * o + 1]; t->bm[nb] = 1; nb++;
+        t->bx[nb] = (float)(t->ys[2 * o] - gx); t->by[nb] = (float)(t->ys[2 * o + 1] - gy); t->bm[nb] = 1;
+        nb++;
       }
       k = c->skip;
     } else {
@@ -157,30 +162,42 @@ static int64_t collect (const m1d_TsneWork *t, int32_t glo, int32_t ghi, double 
   return nb;
 }
 
-typedef double v4 __attribute__((vector_size(32)));
+/* The kernel, in float32 as sklearn's whole Barnes-Hut is: 8 points per vector (one
+   division for eight interactions), coordinates relative to the group's centre (small
+   numbers, so the differences keep float's relative precision), sums over blocks of
+   BODY_BLOCK bodies in float added into double, so that the result stays within ~1e-6
+   of the double-precision sums however many bodies there are. */
+#define BODY_BLOCK 64
+typedef float v8 __attribute__((vector_size(32)));
 
-/* forces on the group's points [glo, ghi) from nb bodies, 4 points per vector; returns
-   their share of Z.  Compiled for AVX2 too where the CPU has it (4 doubles per op). */
+/* forces on the group's points [glo, ghi) from nb bodies; returns their share of Z.
+   Compiled for AVX2 too where the CPU has it (8 floats per op). */
 __attribute__((target_clones("arch=x86-64-v3", "default")))
-static double group_forces (const m1d_TsneWork *t, int64_t nb, int32_t glo, int32_t ghi, double *rep) {
+static double group_forces (const m1d_TsneWork *t, int64_t nb, int32_t glo, int32_t ghi, double gx,
+                            double gy, double *rep) {
   double ztot = 0;
-  for (int32_t s0 = glo; s0 < ghi; s0 += 4) {
-    v4 px, py;
-    for (int l = 0; l < 4; l++) {                      /* a short last chunk repeats its last point */
+  const v8 one = {1, 1, 1, 1, 1, 1, 1, 1};
+  for (int32_t s0 = glo; s0 < ghi; s0 += 8) {
+    v8 px, py;
+    for (int l = 0; l < 8; l++) {                      /* a short last chunk repeats its last point */
       int32_t s = s0 + l < ghi ? s0 + l : ghi - 1;
-      px[l] = t->ys[2 * s]; py[l] = t->ys[2 * s + 1];
+      px[l] = (float)(t->ys[2 * s] - gx); py[l] = (float)(t->ys[2 * s + 1] - gy);
     }
-    const v4 one = {1, 1, 1, 1};
-    v4 fx = {0, 0, 0, 0}, fy = fx, z = fx;
-    for (int64_t j = 0; j < nb; j++) {
-      v4 dx = px - t->bx[j], dy = py - t->by[j];
-      v4 w = one / (one + dx * dx + dy * dy);
-      v4 mw = t->bm[j] * w;
-      z += mw;
-      mw *= w;
-      fx += mw * dx; fy += mw * dy;
+    double fx[8] = {0}, fy[8] = {0}, z[8] = {0};
+    for (int64_t j0 = 0; j0 < nb; j0 += BODY_BLOCK) {
+      int64_t j1 = j0 + BODY_BLOCK < nb ? j0 + BODY_BLOCK : nb;
+      v8 bfx = {0}, bfy = {0}, bz = {0};
+      for (int64_t j = j0; j < j1; j++) {
+        v8 dx = px - t->bx[j], dy = py - t->by[j];
+        v8 w = one / (one + dx * dx + dy * dy);
+        v8 mw = t->bm[j] * w;
+        bz += mw;
+        mw *= w;
+        bfx += mw * dx; bfy += mw * dy;
+      }
+      for (int l = 0; l < 8; l++) { fx[l] += bfx[l]; fy[l] += bfy[l]; z[l] += bz[l]; }
     }
-    for (int l = 0; l < 4 && s0 + l < ghi; l++) {
+    for (int l = 0; l < 8 && s0 + l < ghi; l++) {
       int32_t i = t->perm[s0 + l];
       rep[2 * i] = fx[l]; rep[2 * i + 1] = fy[l];
       ztot += z[l] - 1.0;                              /* the point itself, at distance 0 */
@@ -221,8 +238,9 @@ int m1d_tsne_repulsion_bh (const double *y, int64_t n, double theta, m1d_TsneWor
     }
     /* the radius rounded up a little, so that every point lies inside the circle */
     double r = sqrt((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)) / 2 * (1 + 1e-12);
-    int64_t nb = collect(t, g->lo, g->hi, (x0 + x1) / 2, (y0 + y1) / 2, r, inv_theta);
-    ztot += group_forces(t, nb, g->lo, g->hi, rep);
+    double gx = (x0 + x1) / 2, gy = (y0 + y1) / 2;
+    int64_t nb = collect(t, g->lo, g->hi, gx, gy, r, inv_theta);
+    ztot += group_forces(t, nb, g->lo, g->hi, gx, gy, rep);
     k = g->skip;
   }
   *z = ztot;

@@ -81,9 +81,7 @@ local function resolve(opts, n)
 end
 
 local function check_input(x)
-  if m1d.core.Tensor == nil or getmetatable(x) == nil or type(x) ~= "userdata" or not pcall(x.dim, x) then
-    fail("x must be an [N, D] tensor, got %s", type(x))
-  end
+  if not m1d.is_tensor(x) then fail("x must be an [N, D] tensor, got %s", type(x)) end
   if x:dim() ~= 2 then fail("x must be 2-D [N, D] (one row per point), got shape [%s]", table.concat(x:shape(), ",")) end
   local n = x:size(1)
   if n < 3 or x:size(2) < 1 then fail("x must have at least 3 rows and 1 column, got [%d,%d]", n, x:size(2)) end
@@ -100,7 +98,7 @@ local function initial(o, x, n)
     return core.tsne_pca(x)
   elseif o.init == "random" then
     return core.tsne_random_init(n, o.seed)
-  elseif type(o.init) == "userdata" and pcall(o.init.dim, o.init) then
+  elseif m1d.is_tensor(o.init) then
     if o.init:dim() ~= 2 or o.init:size(1) ~= n or o.init:size(2) ~= 2 then
       fail("init as a tensor must be [%d, 2], got [%s]", n, table.concat(o.init:shape(), ","))
     end

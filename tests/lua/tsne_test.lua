@@ -56,10 +56,12 @@ do
   T.ok(worst < 1e-6, "exact gradient = central difference of the exact KL (6 coordinates)", "worst rel err " .. worst)
   T.ok(kl > 0, "KL of a random embedding is positive: " .. kl)
 
+  -- the Barnes-Hut kernel sums in float32 (as sklearn's), blocks of 64 bodies into double:
+  -- with theta = 0 it must give the exact sums to float precision, not 1e-2 (theta = 0.5)
   local gb, klb = core.tsne_gradient(P.rowptr, P.col, P.val, y, 1, 0, false)
-  T.ok(maxabs(gb - g) <= 1e-12 * maxabs(g), "Barnes-Hut with theta = 0: the exact gradient",
+  T.ok(maxabs(gb - g) <= 1e-6 * maxabs(g), "Barnes-Hut with theta = 0: the exact gradient (to 1e-6)",
        "max diff " .. maxabs(gb - g))
-  T.close(klb, kl, 1e-12 * kl, "Barnes-Hut with theta = 0: the exact KL")
+  T.close(klb, kl, 1e-7 * kl, "Barnes-Hut with theta = 0: the exact KL (to 1e-7)")
   local gh, klh = core.tsne_gradient(P.rowptr, P.col, P.val, y, 1, 0.5, false)
   local rel = ((gh - g) ^ 2):sum():item() ^ 0.5 / (g ^ 2):sum():item() ^ 0.5
   T.ok(rel < 0.05 and rel > 0, "Barnes-Hut with theta = 0.5: gradient within 5 % (" .. rel .. ")")
@@ -89,7 +91,8 @@ do
       if j ~= 7 and ((x200[j] - xi) ^ 2):sum():item() < far - 1e-9 then closer = closer + 1 end
     end
     T.is(closer, k - 1, "exactly k - 1 points are strictly nearer than row 7's k-th neighbour")
-    local _ = idx
+    T.ok(idx:min():item() >= 0 and idx:max():item() < N and idx:eq(m1d.arange(0, N, 1, "int64"):reshape(N, 1)):sum():item() == 0,
+         "neighbour indices are 0-based, in range, and no point is its own neighbour")
   end
   local sk = m1d.load_npy(FIX .. "P_euclidean.npy")
   local mine = dense(P, N)

@@ -53,7 +53,7 @@ local function resolve(opts, n)
   o.max_iter = nil
   check_number(o, "perplexity", 0)
   check_number(o, "n_iter", 1, true)
-  check_number(o, "early_exaggeration", 0)
+  check_number(o, "early_exaggeration", 1)            -- sklearn: at least 1
   check_number(o, "exaggeration_iter", 0, true)
   check_number(o, "theta", 0)
   check_number(o, "seed", 0, true)
@@ -124,7 +124,8 @@ function M.run(x, opts)
   local y = initial(o, xd, n)
   local t_affinities = m1d.clock() - t0
   local exact = o.method == "exact"
-  local info = {learning_rate = o.learning_rate, n_neighbors = P.n_neighbors, iters = {}, kls = {},
+  local info = {learning_rate = o.learning_rate, n_neighbors = P.n_neighbors, rows_missed = P.rows_missed,
+                iters = {}, kls = {},
                 grad_norms = {}, P = {rowptr = P.rowptr, col = P.col, val = P.val},
                 seconds_affinities = t_affinities, stop_reason = "n_iter"}
   if o.progress then

@@ -135,6 +135,7 @@ do
   T.ok(#info.kls == #info.iters and info.iters[#info.iters] == info.n_iter and info.kls[#info.kls] == info.kl,
        "history: a KL per check, the last being info.kl")
   T.close(info.learning_rate, 50, 0, "learning_rate auto = max(N / 12 / 4, 50)")
+  T.is(info.rows_missed, 0, "every row's bisection met the perplexity")
 end
 
 -- ---------------------------------------------------------------- determinism, options
@@ -184,6 +185,8 @@ do
   T.raises(function() m1d.tsne(x, {perplexity = 5, init = "spectral"}) end, "unknown init", "init")
   T.raises(function() m1d.tsne(x, {perplexity = 5, learning_rate = -1}) end, "negative learning rate", "learning_rate")
   T.raises(function() m1d.tsne(x, {perplexity = 5, n_iter = 0}) end, "n_iter 0", "n_iter")
+  T.raises(function() m1d.tsne(x, {perplexity = 5, early_exaggeration = 0.5}) end, "early_exaggeration below 1",
+           "early_exaggeration")
   T.raises(function() m1d.tsne(x, {perplexity = 5, n_iter = 10, max_iter = 10}) end, "n_iter and max_iter", "max_iter")
   T.raises(function() m1d.tsne(x, {perplexity = 5, init = m1d.zeros(3, 2)}) end, "init of the wrong shape", "init")
   T.raises(function() m1d.tsne(m1d.randn(2001, 2), {method = "exact"}) end, "exact above 2000 points", "exact", "2001")

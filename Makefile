@@ -77,7 +77,7 @@ HDRS     := $(wildcard src/*.h src/bind/*.h)
 CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
-.PHONY: all deps test benchmark bench bench-peer bench-peer-meta clean install uninstall env FORCE
+.PHONY: all deps test benchmark bench bench-peer bench-peer-meta bench-peer-tsne clean install uninstall env FORCE
 all: $(B)/libm1d.a $(B)/lua/m1d/core.so $(EXE)
 
 deps:
@@ -141,6 +141,10 @@ bench-peer: all
 # Only the unrolled meta-gradient steps (MLP, CNN, GRU; K = 30) against PyTorch
 bench-peer-meta: all
 	$(PEER_PY) experiments/peer/bench_peer.py --only meta $(PEER_ARGS)
+
+# t-SNE of the 5,000 frozen signals: m1d.tsne against scikit-learn (python3-sklearn), 3 rounds
+bench-peer-tsne: all
+	$(PEER_PY) experiments/peer/tsne_peer.py $(PEER_ARGS)
 
 env:
 	@echo ". $(CURDIR)/env.sh"

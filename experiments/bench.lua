@@ -8,8 +8,10 @@
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
 -- identically by peer/meta_peer.py); and the pixel-space baselines (section baselines:
 -- 10-NN and the standardised logistic-regression probe on the frozen data, as
--- peer/baselines_peer.py runs them in scikit-learn).  Prints a table and writes
--- results/bench.json.
+-- peer/baselines_peer.py runs them in scikit-learn); and section tsne: m1d.tsne of the
+-- 5,000 frozen signals with scikit-learn's TSNE defaults (perplexity 30, PCA init,
+-- Barnes-Hut angle 0.5, 1000 iterations; peer/tsne_peer.py runs it beside sklearn).
+-- Prints a table and writes results/bench.json.
 --   ./m1d experiments/bench.lua [--quick] [--only logistic,mlp,metalearn,meta_gru] [--out FILE]
 --        [--meta_k 30] [--meta_lr 0.1] [--meta_reps N] [--dtype float32|float64] [--meta_init DIR]
 -- (--meta_* and --dtype apply to the meta sections only; --meta_init starts from the
@@ -21,7 +23,7 @@ local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
-                  "baselines", "pooling"}
+                  "baselines", "pooling", "tsne"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
   {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
@@ -378,6 +380,26 @@ if not only or only.metalearn then
   os.remove(tmp)
 end
 
+-- t-SNE of the frozen train + test signals (5,000 x 40) as sklearn's TSNE(perplexity=30,
+-- init="pca", method="barnes_hut", angle=0.5, n_iter=1000, learning_rate="auto"); --quick:
+-- the first 1,000 signals, 300 iterations.  kl is the optimiser's (Q normalised by the
+-- Barnes-Hut Z, as sklearn reports it), kl_exact the same embedding's exact KL(P || Q).
+if not only or only.tsne then
+  local x = m1d.cat({data.x, data.x_test}, 1)
+  local n_iter = 1000
+  if cfg.quick then x, n_iter = x:narrow(1, 1, 1000), 300 end
+  collectgarbage("collect")
+  local t0, c0 = clock(), os.clock()
+  local y, info = m1d.tsne(x, {perplexity = 30, init = "pca", theta = 0.5, n_iter = n_iter, seed = 0})
+  local seconds, cpu = clock() - t0, os.clock() - c0
+  local P = info.P
+  local _, kl_exact = m1d.core.tsne_gradient(P.rowptr, P.col, P.val, y:double(), 1, 0, true)
+  results.tsne = {n = x:size(1), n_iter = info.n_iter, seconds = seconds, cpu_seconds = cpu,
+                  seconds_affinities = info.seconds_affinities, kl = info.kl, kl_exact = kl_exact,
+                  ms_per_iteration = 1e3 * (seconds - info.seconds_affinities) / info.n_iter,
+                  peak_rss_mb = m1d.peak_rss_mb()}
+end
+
 -- table
 print(("m1d bench  (OpenBLAS %s kernels, chosen by %s; %d thread(s); batch %d)"):format(
   blas.core, blas.chosen_by, blas.threads, cfg.batch))
@@ -431,6 +453,13 @@ if ml then
     ml.outer_step_ms, ml.inner_steps, ml.outer_steps, ml.seconds, ml.peak_rss_mb))
   print(("metalearn_afunc: %.2f s per outer step of %d inner steps, peak RSS %.0f MB"):format(
     ma.outer_step_s, ma.inner_steps, ma.peak_rss_mb))
+end
+
+local ts = results.tsne
+if ts then
+  print(("t-SNE %d x 40, %d iterations: %.2f s (cpu %.2f s; P %.2f s, %.2f ms/iteration), KL %.4f (exact %.4f), peak RSS %.0f MB")
+    :format(ts.n, ts.n_iter, ts.seconds, ts.cpu_seconds, ts.seconds_affinities, ts.ms_per_iteration, ts.kl,
+            ts.kl_exact, ts.peak_rss_mb))
 end
 
 if cfg.out ~= "" then

@@ -11,6 +11,8 @@ local INTERNAL = {
   write_file = true, mnist1d_generate = true, mnist1d_check = true, mnist1d_label_noise = true,
   mnist1d_permutation = true, load_tensors = true, save_tensors = true, spawn = true, isatty = true,
   _printopts = true, knn_search = true, knn_vote = true, logistic_objective = true,
+  tsne_knn = true, tsne_conditional = true, tsne_symmetrize = true,
+  tsne_gradient = true, tsne_descend = true, tsne_pca = true, tsne_random_init = true,
 }
 local m1d = {}
 for k, v in pairs(core) do if not INTERNAL[k] then m1d[k] = v end end
@@ -119,6 +121,9 @@ function m1d.get_printoptions()
   for k, v in pairs(printopts) do t[k] = v end
   return t
 end
+
+-- t-SNE (lua/m1d/tsne.lua drives the C in src/tsne*.c): y, info = m1d.tsne(x, opts)
+function m1d.tsne(x, opts) return require("m1d.tsne").run(x, opts) end
 
 -- numerical gradient checks (m1d.check) under their conventional names
 function m1d.gradcheck(...) return require("m1d.check").gradcheck(...) end

@@ -23,6 +23,7 @@ int luaopen_m1d_core (lua_State *L) {
   m1d_open_checkpoint(L);
   m1d_open_modelfile(L);
   m1d_open_baselines(L);
+  m1d_open_tsne(L);
   lua_pushliteral(L, "0.1.0");
   lua_setfield(L, -2, "version");
   return 1;

@@ -1,4 +1,4 @@
--- experiments_test.lua — the science experiments' quick modes (lottery, double descent,
+-- experiments_test.lua — the science experiments' quick modes (lottery, double descent, tsne,
 -- pooling, spatial priors) end to end through ./m1d into a temporary directory: results
 -- files with the documented fields and claims, figures, the qualitative claims that are
 -- robust at quick scale, and the sweep options (list, count, list-commands, resume, merge).
@@ -72,6 +72,16 @@ T.ok(acc.cnn and acc.cnn[1] > acc.cnn[#acc.cnn] + 3, ("spatial_priors: the full 
      :format(acc.cnn and table.concat(acc.cnn, " / ") or "?"))
 T.ok(acc.logistic and math.abs(acc.logistic[1] - acc.logistic[#acc.logistic]) < 4,
      "spatial_priors: logistic regression does not care about the shuffle")
+
+-- tsne: the embedding's kNN accuracy beside the raw signals, both claims, the history
+local ts = quick("tsne")
+T.ok(ts.n == 1000 and ts.n_iter == 300 and ts.kl > 0 and #ts.kl_history.kl == 6,
+     ("tsne: 1,000 signals, 300 iterations, KL %s every 50"):format(tostring(ts.kl)))
+T.ok(ts.knn_accuracy_embedding and ts.knn_accuracy_embedding > 20 and ts.knn_accuracy_pixels > 20,
+     ("tsne: 10-NN accuracy in the embedding %s %%, on the signals %s %%"):format(tostring(ts.knn_accuracy_embedding),
+                                                                              tostring(ts.knn_accuracy_pixels)))
+T.ok(ts.claims.local_structure_kept and ts.claims.classes_not_well_separated and #ts.class_medians == 10,
+     "tsne: both claims and the ten class medians")
 
 -- double descent: fields (the curve needs paper scale)
 local dd = quick("double_descent")

@@ -183,6 +183,21 @@ do
   T.ok(r.test_acc >= 0, "probe.logistic")
 end
 
+---------------------------------------------------------------- t-SNE (src/tsne*.c)
+do
+  local x = m1d.randn(60, 5, "float64")
+  local y, info = m1d.tsne(x, {perplexity = 5, n_iter = 60, check_every = 20})
+  T.ok(y:size(1) == 60 and info.kl > 0, "tsne: Barnes-Hut run (quadtree, groups, float kernel)")
+  local ye = m1d.tsne(x, {perplexity = 5, n_iter = 30, method = "exact", metric = "cosine", init = "random"})
+  T.ok(ye:size(2) == 2, "tsne: exact run, cosine, random init")
+  -- identical data and an embedding of identical points: the tree's depth limit, Z > 0
+  local dup = m1d.tsne(m1d.zeros(40, 3, "float64"), {perplexity = 5, n_iter = 20, init = m1d.zeros(40, 2)})
+  T.ok(dup:size(1) == 40 and dup:abs():max():item() == 0, "tsne: duplicate points stay put, no NaN")
+  fails(function() return m1d.tsne(x, {perplexity = 80}) end, "tsne: perplexity too large", "perplexity")
+  fails(function() return m1d.core.tsne_symmetrize(m1d.zeros({3, 2}, "int64") + 7, m1d.zeros(3, 2, "float64")) end,
+        "tsne_symmetrize: an index out of range is an error in C", "out of range")
+end
+
 collectgarbage()
 io.write("1..", T.n, "\n")
 os.exit(T.failed == 0 and 0 or 1, true)    -- close the state: every finalizer runs

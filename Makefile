@@ -274,9 +274,12 @@ check: check-asan valgrind fuzz
 # tickets of stage 1) after stage 1; then every study merges its run files into
 # results/<name>.json and results/<name>.png.  A rerun skips finished runs (resume).
 # PAPER selects studies, longest first: make paper PAPER="pooling spatial_priors".
+# SEEDS=N runs every study with --seeds N (claims decided on the seed means, figures with
+# bands); unset, each study keeps its own default (the lottery 2, the others 1).
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PAPER    ?= lottery double_descent pooling spatial_priors
 PARALLEL := OPENBLAS_NUM_THREADS=1 parallel -j $(JOBS) --joblog +results/paper_joblog.txt
+PAPER_SEEDS = $(if $(SEEDS),--seeds $(SEEDS))
 
 paper-deps:
 	@command -v parallel >/dev/null 2>&1 || { \
@@ -287,9 +290,9 @@ paper-deps:
 paper: all paper-deps
 	@mkdir -p results
 	for s in 1 2; do \
-	  for e in $(PAPER); do ./m1d experiments/$$e.lua --list-commands --stage $$s || exit 1; done | $(PARALLEL) || exit 1; \
+	  for e in $(PAPER); do ./m1d experiments/$$e.lua $(PAPER_SEEDS) --list-commands --stage $$s || exit 1; done | $(PARALLEL) || exit 1; \
 	done
-	for e in $(PAPER); do ./m1d experiments/$$e.lua --merge || exit 1; done
+	for e in $(PAPER); do ./m1d experiments/$$e.lua $(PAPER_SEEDS) --merge || exit 1; done
 
 .PHONY: paper paper-deps
 

@@ -1,7 +1,7 @@
 -- m1d.nn's regularisation and normalisation layers, Embedding, Softmax and LogSoftmax:
--- Dropout, BatchNorm1d, LayerNorm, each composed of differentiable ops (so every order of
--- derivative comes from the ops' own rules), with PyTorch's argument names, defaults and
--- initialisation.  Dropout and BatchNorm1d read the module's `training` flag, which
+-- Dropout, BatchNorm1d, LayerNorm, with PyTorch's argument names, defaults and
+-- initialisation.  The normalisation itself is the fused m1d.batch_norm / m1d.layer_norm
+-- (src/ops_norm.c, differentiable to any order); the rest is composed of ops.  Dropout and BatchNorm1d read the module's `training` flag, which
 -- model:train() / model:eval() set (lua/m1d/nn.lua).  Loaded by nn.lua, which passes the
 -- helpers it shares with its other layers.
 local m1d = require "m1d"
@@ -69,30 +69,25 @@ return function(nn, h)
         error(("BatchNorm1d: input must be [N, %d] or [N, %d, L], got %s"):format(C, C, shape_str(x)), 0)
       end
       local bshape = d3 and {1, C, 1} or {1, C}     -- a per-channel vector, broadcastable to x
-      local function over_batch(t)                   -- mean over every dim but the channels
-        return d3 and t:mean(3, true):mean(1, true) or t:mean(1, true)
-      end
-      local centred, var
+      local y
       if self.training or not track then
         local n = x:size(1) * (d3 and x:size(3) or 1)
         if self.training and n < 2 then
           error(("BatchNorm1d: training needs more than 1 value per channel, got input %s"):format(shape_str(x)), 0)
         end
-        local mean = over_batch(x)
-        centred = x - mean
-        var = over_batch(centred * centred)          -- biased, as PyTorch normalises
+        -- fused (src/ops_norm.c): the batch's mean and biased variance normalise
+        local mean, var
+        y, mean, var = m1d.batch_norm(x, eps)
         if self.training and track then
           local rm, rv = self.running_mean, self.running_var
           m1d.no_grad(function()
-            rm:mul_(1 - momentum):add_(mean:detach():reshape(C):type(rm:dtype()) * momentum)
-            rv:mul_(1 - momentum):add_(var:detach():reshape(C):type(rv:dtype()) * (momentum * n / (n - 1)))
+            rm:mul_(1 - momentum):add_(mean:type(rm:dtype()) * momentum)
+            rv:mul_(1 - momentum):add_(var:type(rv:dtype()) * (momentum * n / (n - 1)))
           end)
         end
       else
-        centred = x - self.running_mean:reshape(bshape)
-        var = self.running_var:reshape(bshape)
+        y = (x - self.running_mean:reshape(bshape)) / (self.running_var:reshape(bshape) + eps):sqrt()
       end
-      local y = centred / (var + eps):sqrt()
       if affine then y = y * self.weight:reshape(bshape) + self.bias:reshape(bshape) end
       return y
     end)
@@ -120,8 +115,8 @@ return function(nn, h)
       error(("LayerNorm: normalized_shape must be a size or a non-empty list of sizes, got %s")
             :format(type(shape)), 2)
     end
-    local dims, n = {}, 1
-    for i, d in ipairs(shape) do dims[i] = check_size("LayerNorm", "normalized_shape", d); n = n * dims[i] end
+    local dims = {}
+    for i, d in ipairs(shape) do dims[i] = check_size("LayerNorm", "normalized_shape", d) end
     local eps = check_number("LayerNorm", "eps", opts.eps or 1e-5, 0, math.huge, true)
     local affine = check_flag("LayerNorm", "elementwise_affine", opts.elementwise_affine, true)
     local k, want = #dims, "[..., " .. table.concat(dims, ",") .. "]"
@@ -131,13 +126,7 @@ return function(nn, h)
       local nd, ok = x:dim(), x:dim() >= k
       for i = 1, k do ok = ok and x:size(nd - k + i) == dims[i] end
       if not ok then error(("LayerNorm: input must be %s, got %s"):format(want, shape_str(x)), 0) end
-      local flat_shape = {}                          -- the leading dims, then the normalised ones as one
-      for i = 1, nd - k do flat_shape[i] = x:size(i) end
-      flat_shape[#flat_shape + 1] = n
-      local flat = x:reshape(flat_shape)
-      local centred = flat - flat:mean(-1, true)
-      local var = (centred * centred):mean(-1, true)
-      local y = (centred / (var + eps):sqrt()):reshape(x:size())
+      local y = m1d.layer_norm(x, k, eps)            -- fused (src/ops_norm.c)
       if affine then y = y * self.weight + self.bias end
       return y
     end)

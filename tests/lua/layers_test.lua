@@ -12,7 +12,12 @@ local TOL = 1e-9
 local DIR = "tests/fixtures/layers/"
 m1d.manual_seed(11)
 
-local function load(case, name) return m1d.load_npy(DIR .. case .. "/" .. name .. ".npy") end
+local used = {}          -- used[case][file] = true once loaded: every fixture must be compared
+local function load(case, name)
+  used[case] = used[case] or {}
+  used[case][name .. ".npy"] = true
+  return m1d.load_npy(DIR .. case .. "/" .. name .. ".npy")
+end
 local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
 
 local function compare(got, want, name)
@@ -284,6 +289,69 @@ do
   T.raises(function() nn.LogSoftmax(0) end, "dim 0", "LogSoftmax: dim must be a non-zero integer")
 end
 
+-- ---------------------------------------------------------------- the fused ops
+
+-- m1d.layer_norm and m1d.batch_norm (src/ops_norm.c) against the same composed of ops, in
+-- both dtypes, on a non-contiguous input too; their gradients to second order (the second
+-- through the rebuild of the composed form)
+do
+  local function ln_ref(x, k)
+    local lead = {}
+    for i = 1, x:dim() - k do lead[i] = x:size(i) end
+    lead[#lead + 1] = -1
+    local f = x:reshape(lead)
+    local c = f - f:mean(-1, true)
+    return (c / ((c * c):mean(-1, true) + 1e-5):sqrt()):reshape(x:size())
+  end
+  local function bn_ref(x)
+    local function m(t) return x:dim() == 3 and t:mean(3, true):mean(1, true) or t:mean(1, true) end
+    local c = x - m(x)
+    return c / (m(c * c) + 1e-5):sqrt(), m(x):reshape(-1), m(c * c):reshape(-1)
+  end
+  for _, dt in ipairs{"float32", "float64"} do
+    local tol = dt == "float32" and 1e-5 or 1e-12
+    local x = m1d.randn({6, 4, 5}, dt) * 3 + 1
+    local xt = x:transpose(2, 3)                       -- [6, 5, 4], not contiguous
+    for _, case in ipairs{{x, 1}, {x, 2}, {xt, 1}, {x, 3}} do
+      local got = m1d.layer_norm(case[1], case[2])
+      T.is(got:dtype(), dt, ("layer_norm keeps %s"):format(dt))
+      T.close((got - ln_ref(case[1], case[2])):abs():max():item(), 0, tol,
+              ("layer_norm %s over %d dims of %s%s"):format(dt, case[2], shape_str(case[1]),
+              case[1]:is_contiguous() and "" or " (transposed)"))
+    end
+    for _, t in ipairs{x, xt, x:select(3, 2)} do
+      local y, mean, var = m1d.batch_norm(t)
+      local ry, rm, rv = bn_ref(t)
+      T.ok((y - ry):abs():max():item() <= tol and (mean - rm):abs():max():item() <= tol
+           and (var - rv):abs():max():item() <= tol * 10,
+           ("batch_norm %s on %s: output, batch mean and biased variance"):format(dt, shape_str(t)))
+      T.ok(mean:dtype() == "float64" and not mean:is_requiring_grad(), "batch statistics: float64, no gradient")
+    end
+  end
+  local x = m1d.randn({5, 3, 4}, F)
+  T.grad_orders("m1d.layer_norm over 2 dims", function(t) return m1d.layer_norm(t, 2, 1e-3) end, {x})
+  T.grad_orders("m1d.batch_norm [N,C,L]", function(t) return (m1d.batch_norm(t)) end, {x})
+  T.grad_orders("m1d.batch_norm [N,C] (transposed input)", function(t) return (m1d.batch_norm(t:t())) end,
+                {m1d.randn({3, 6}, F)})
+  -- the first-order rule (fused) and the rebuilt one (create_graph) agree
+  local xr = x:clone():requires_grad()
+  local g = m1d.randn({5, 3, 4}, F)
+  local plain = m1d.grad({(m1d.batch_norm(xr))}, {xr}, {grad_outputs = {g}})[1]
+  local rebuilt = m1d.grad({(m1d.batch_norm(xr))}, {xr}, {grad_outputs = {g}, create_graph = true})[1]
+  T.close((plain - rebuilt):abs():max():item(), 0, 1e-12, "fused and rebuilt first-order gradients agree")
+  -- float32 gradient against float64
+  local x32 = m1d.randn({4, 8}):requires_grad()
+  local g32 = m1d.grad((m1d.layer_norm(x32, 1) * m1d.arange(8)):sum(), {x32})[1]
+  local x64 = x32:detach():double():requires_grad()
+  local g64 = m1d.grad((m1d.layer_norm(x64, 1) * m1d.arange(8, F)):sum(), {x64})[1]
+  T.close((g32:double() - g64):abs():max():item(), 0, 1e-5, "float32 gradient matches float64")
+  T.raises(function() m1d.batch_norm(m1d.randn(3)) end, "batch_norm of 1-D", "batch_norm: input must be [N, C] or [N, C, L], got [3]")
+  T.raises(function() m1d.layer_norm(m1d.randn(3, 4), 3) end, "layer_norm ndims too big", "layer_norm: ndims must be in 1..2")
+  T.raises(function() m1d.layer_norm(m1d.randn(3, 4), 1, 0) end, "layer_norm eps 0", "layer_norm: eps must be positive")
+  T.raises(function() m1d.batch_norm(m1d.tensor({{1, 2}}, "int64")) end, "int64 input", "batch_norm")
+  T.raises(function() m1d.layer_norm(m1d.zeros(3, 0), 1) end, "nothing to normalise", "layer_norm: input [3,0] has no elements")
+end
+
 -- ---------------------------------------------------------------- printing
 
 do
@@ -297,6 +365,18 @@ do
   T.is(tostring(nn.BatchNorm1d(3, {affine = false})),
        "BatchNorm1d(3, eps 1e-05, momentum 0.1, affine false)  buffers running_mean [3], running_var [3]",
        "a BatchNorm1d without parameters shows its buffers")
+end
+
+-- every case directory and every .npy file in it was used above
+do
+  local missing = {}
+  local p = io.popen("cd " .. DIR .. " && ls */*.npy")
+  for path in p:lines() do
+    local case, file = path:match("^([^/]+)/(.+)$")
+    if not (used[case] and used[case][file]) then missing[#missing + 1] = path end
+  end
+  p:close()
+  T.is(table.concat(missing, " "), "", "every fixture file in " .. DIR .. " is compared or used")
 end
 
 T.done()

@@ -138,7 +138,7 @@ tensor([1.0000, 1.0000, 1.0000], float32 [3])	false]]},
      "the model and cast by double(), not in parameters(). Training on one value per channel " ..
      "raises (as torch); so does an input that is not [N, C] or [N, C, L]. momentum must " ..
      "be in [0, 1] (torch's momentum = None, a cumulative average, is not supported). " ..
-     "Composed of differentiable ops: any order.",
+     "The train-mode normalisation is the fused m1d.batch_norm; differentiable to any order.",
      ex = [[local bn = m1d.nn.BatchNorm1d(2)
 local x = m1d.tensor{{1, 10}, {3, 30}}
 print(bn(x))
@@ -153,7 +153,8 @@ BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers running_m
      "a list of sizes) of each sample, y = (x - mean) / sqrt(var + eps) * weight + bias with " ..
      "the biased variance; the same in train and eval mode. weight (ones) and bias (zeros) " ..
      "have the shape `shape` (none with elementwise_affine = false). The input must end with " ..
-     "those dims, else an error. Composed of differentiable ops: any order.",
+     "those dims, else an error. The normalisation is the fused m1d.layer_norm; " ..
+     "differentiable to any order.",
      ex = [[local ln = m1d.nn.LayerNorm(4)
 print(ln(m1d.tensor{{1, 2, 3, 4}}))
 print(ln)]],

@@ -14,7 +14,7 @@
 ** BatchNorm over [100,25,19] 4.9M -> 1.4M; the whole BatchNorm1d(100) step on [100,100]
 ** 1.62M -> 0.56M with the column kernels below.  Under create_graph the rule rebuilds the
 ** normalisation from those ops (ops_rebuild.c), so gradients of every order exist; the
-** composed form is also m1d_normalize_composed, the tests' reference.
+** composed form is m1d_normalize_composed.
 */
 /* the elementwise passes as SIMD loops (as in ops_elementwise.c) */
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")

@@ -141,6 +141,24 @@ do
   T.raises(function() nn.Dropout("a") end, "p a string", "Dropout: p")
 end
 
+-- m1d.checkpoint replays the generator: a checkpointed Dropout gets the same mask when its
+-- segment is recomputed (the gradient is the plain one), and the caller's stream is left
+-- as if the segment had run once
+do
+  local net = nn.Sequential(nn.Linear(5, 8), nn.Dropout(0.5), nn.Linear(8, 2)):double()
+  local x = m1d.randn({6, 5}, F):requires_grad()
+  m1d.manual_seed(9)
+  local plain = m1d.grad(net(x):pow(2):sum(), {x})[1]
+  local ref = m1d.rand(2, F)
+  m1d.manual_seed(9)
+  local y = m1d.checkpoint(function(a) return net(a) end, x)
+  local first = m1d.rand(1, F):item()
+  local ck = m1d.grad(y:pow(2):sum(), {x}, {create_graph = true})[1]
+  local second = m1d.rand(1, F):item()
+  T.is((plain - ck):abs():max():item(), 0.0, "checkpointed Dropout: the recomputation draws the same mask")
+  T.ok(first == ref:getflat(1) and second == ref:getflat(2), "checkpoint leaves the caller's random stream as one run")
+end
+
 -- ---------------------------------------------------------------- BatchNorm1d
 
 local function bn_train_case(case, C, momentum)

@@ -35,15 +35,14 @@ return function(nn, h)
 
   -- Train mode: each element is zeroed with probability p and the others scaled by
   -- 1/(1-p), so the expected output is the input; eval mode: the identity.  The mask is
-  -- drawn from m1d's seeded generator (m1d.rand), a fresh one per call.
+  -- drawn from m1d's seeded generator (m1d.dropout_mask), a fresh one per call.
   function nn.Dropout(p)
     p = check_number("Dropout", "p", p == nil and 0.5 or p, 0, 1)
     return leaf_module(("Dropout(p %g)"):format(p), function(self, x)
       want_tensor("Dropout", x)
       if not self.training or p == 0 then return x end
       if p == 1 then return x * 0 end
-      local keep = m1d.rand(x:size(), x:dtype()):ge(p)       -- 1 with probability 1 - p
-      return x * (keep * (1 / (1 - p)))
+      return x * m1d.dropout_mask(p, x:size(), x:dtype())  -- 1/(1-p) with probability 1 - p, else 0
     end)
   end
 

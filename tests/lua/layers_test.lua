@@ -137,6 +137,17 @@ do
     m1d.manual_seed(3)
     return nn.Dropout(0.4)(t)
   end, {m1d.randn({4, 5}, F)})
+  -- the mask itself: values, rate over many elements, dtype, errors
+  local m = m1d.dropout_mask(0.2, {200, 500}, F)
+  local kept = m:ne(0):sum():item() / m:numel()
+  T.ok(math.abs(kept - 0.8) < 4 * math.sqrt(0.16 / m:numel()), "dropout_mask keeps a fraction 1 - p", kept)
+  T.is(m:max():item(), 1 / 0.8, "dropout_mask's kept value is 1 / (1 - p)")
+  T.ok(m:eq(0):sum():item() + m:eq(1 / 0.8):sum():item() == m:numel(), "dropout_mask has only 0 and 1/(1-p)")
+  local rows = m:ne(0):mean(2)
+  T.ok(rows:max():item() - rows:min():item() < 0.2, "no row of the mask is far from the rate")
+  T.is(m1d.dropout_mask(0.5, 3):dtype(), "float32", "dropout_mask is float32 by default")
+  T.raises(function() m1d.dropout_mask(1, 3) end, "dropout_mask p = 1", "dropout_mask: p must be in [0, 1)")
+  T.raises(function() m1d.dropout_mask(0.5, 3, "int64") end, "dropout_mask int64", "dropout_mask: dtype")
   T.raises(function() nn.Dropout(1.5) end, "p > 1", "Dropout: p must be a number in [0, 1]", "1.5")
   T.raises(function() nn.Dropout("a") end, "p a string", "Dropout: p")
 end

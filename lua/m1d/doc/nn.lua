@@ -115,15 +115,16 @@ print(p:sum():item(), m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item(), t
      "In train mode each element is zeroed with probability p and the others are scaled by " ..
      "1/(1-p) (PyTorch's inverted dropout, so the expected output is the input); in eval " ..
      "mode (`model:eval()`) it returns its input unchanged. The masks come from m1d's " ..
-     "seeded generator (m1d.rand), a new one per call, so `m1d.manual_seed` makes them " ..
-     "reproducible. p = 0 is the identity, p = 1 gives zeros; p outside [0, 1] raises. " ..
-     "Any shape.",
+     "seeded generator (m1d.dropout_mask), a new one per call, so `m1d.manual_seed` makes " ..
+     "them reproducible (and m1d.checkpoint replays them). p = 0 is the identity, p = 1 " ..
+     "gives zeros; p outside [0, 1] raises. Any shape; differentiable to any order (a " ..
+     "product with a constant mask).",
      ex = [[local drop = m1d.nn.Dropout(0.5)
-m1d.manual_seed(5)
+m1d.manual_seed(0)
 print(drop(m1d.ones(8)))
 drop:eval()
 print(drop(m1d.ones(3)), drop.training)]],
-     out = [[tensor([0.0000, 2.0000, 0.0000, 2.0000, 0.0000, 2.0000, 2.0000, 2.0000], float32 [8])
+     out = [[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000, 2.0000, 2.0000], float32 [8])
 tensor([1.0000, 1.0000, 1.0000], float32 [3])	false]]},
     {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1, affine = true, " ..
      "track_running_stats = true}]) -> Module",

@@ -95,6 +95,15 @@ print(m1d.randint(0, 10, {5}))]=],
      ex = [=[m1d.manual_seed(0)
 print(m1d.randperm(5))]=],
      out = [=[tensor([3, 1, 2, 4, 5], int64 [5])]=]},
+    {"m1d.dropout_mask", "m1d.dropout_mask(p, d1, d2, ... | {shape} [, dtype]) -> Tensor",
+     "Dropout's mask and scale in one float tensor: each element is 1/(1-p) with " ..
+     "probability 1 - p and 0 otherwise, independently. p in [0, 1), else an error. One " ..
+     "64-bit seed is drawn from the global generator per call (so m1d.manual_seed fixes " ..
+     "the masks) and SplitMix64 expands it, ~10x faster than drawing a uniform per " ..
+     "element with m1d.rand. nn.Dropout multiplies its input by it.",
+     ex = [=[m1d.manual_seed(0)
+print(m1d.dropout_mask(0.5, 6))]=],
+     out = [=[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000], float32 [6])]=]},
     {"m1d.manual_seed", "m1d.manual_seed(seed)",
      "Reseed the global random generator (a Mersenne Twister, as np.random.seed) used " ..
      "by randn, rand, randint, randperm and the layers' initialisation. seed is an " ..

@@ -123,6 +123,14 @@ m1d_Tensor *m1d_conv1d_composed (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, in
 m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
+/* Normalisation (ops_norm.c): (x - mean) / sqrt(var + eps), biased variance.  layer_norm
+   over the last ndims dims of each sample; batch_norm over every dim but 1 of [N, C] or
+   [N, C, L], also giving the batch's mean and biased variance [C] (float64, no gradient;
+   mean/var may be NULL).  m1d_normalize_composed: the same of x viewed as [A, C, B] over
+   dims 0 and 2, made of differentiable ops (the fused ops' higher-order rebuild). */
+m1d_Tensor *m1d_layer_norm (m1d_Tensor *x, int ndims, double eps);
+m1d_Tensor *m1d_batch_norm (m1d_Tensor *x, double eps, m1d_Tensor **mean, m1d_Tensor **var);
+m1d_Tensor *m1d_normalize_composed (m1d_Tensor *x, int64_t A, int64_t C, int64_t B, double eps);
 /* The same pools composed of unfold1d and reductions: the rebuild of the fused pools'
    higher-order gradients and the tests' reference (ops_pool.c). */
 m1d_Tensor *m1d_max_pool1d_composed (m1d_Tensor *x, int64_t k, int64_t stride);

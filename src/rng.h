@@ -24,6 +24,10 @@ double m1d_rng_gauss (m1d_Rng *r);                    /* np.random.randn() */
 uint64_t m1d_rng_interval (m1d_Rng *r, uint64_t max); /* uniform in [0, max], masked rejection */
 void m1d_rng_permutation (m1d_Rng *r, int64_t n, int64_t *out); /* np.random.permutation(n) */
 
+/* out[i] (n floats, or doubles when f64) = scale with probability 1 - p, else 0: one
+   seed from r, the elements from SplitMix64 (see rng.c) */
+void m1d_rng_keep_mask (m1d_Rng *r, int64_t n, double p, double scale, int f64, void *out);
+
 /* The process-wide generator behind m1d.manual_seed / rand / randn. */
 m1d_Rng *m1d_global_rng (void);
 

@@ -62,8 +62,40 @@ function nn.Module(fields)
   local self = setmetatable(fields or {}, Module)
   self._is_module = true
   self._param_keys = self._param_keys or {}
+  self._buffer_keys = self._buffer_keys or {}
+  if self.training == nil then self.training = true end
   return self
 end
+
+-- The child modules of mod: every field holding a module, wherever it is (also one a
+-- custom module keeps outside _order), each once.
+local function children(mod)
+  local out = {}
+  for k, v in pairs(mod) do
+    if (type(k) ~= "string" or k:sub(1, 1) ~= "_") and is_module(v) then out[#out + 1] = v end
+  end
+  return out
+end
+
+-- Train or evaluation mode, for this module and every module below it: what Dropout and
+-- BatchNorm1d read (model.training).  A module reached twice is set once.
+function Module:train(mode)
+  if mode == nil then mode = true end
+  if type(mode) ~= "boolean" then
+    error(("Module:train: mode must be a boolean, got %s"):format(type(mode)), 2)
+  end
+  local seen = {}
+  local function set(mod)
+    if seen[mod] then return end
+    seen[mod] = true
+    mod.training = mode
+    for _, c in ipairs(children(mod)) do set(c) end
+  end
+  set(self)
+  return self
+end
+
+function Module:eval() return self:train(false) end
 
 -- Fields holding parameters or children, in a deterministic order.
 function Module:_slots()
@@ -99,6 +131,32 @@ function Module:register(name, tensor)
   self._param_keys[name] = true
   self[name] = tensor
   return tensor
+end
+
+-- A buffer: a tensor that belongs to the module's state but is not trained (BatchNorm1d's
+-- running statistics).  Buffers are saved and loaded with the parameters and cast by
+-- float()/double(), but parameters() never lists them, so no optimizer touches them.
+function Module:register_buffer(name, tensor)
+  self._buffer_keys[name] = true
+  self[name] = tensor
+  return tensor
+end
+
+-- The buffers and their dotted names, depth first (children in the order of _slots,
+-- a module's own buffers by sorted name).
+function Module:named_buffers()
+  local bs, names = {}, {}
+  local function walk(mod, prefix)
+    local own = {}
+    for k in pairs(mod._buffer_keys or {}) do own[#own + 1] = k end
+    table.sort(own)
+    for _, k in ipairs(own) do bs[#bs + 1] = mod[k]; names[#names + 1] = prefix .. k end
+    for _, k in ipairs(mod:_slots()) do
+      if is_module(mod[k]) then walk(mod[k], prefix .. k .. ".") end
+    end
+  end
+  walk(self, "")
+  return bs, names
 end
 
 function Module:parameters()
@@ -194,30 +252,39 @@ function Module:enforce_masks()
   end)
 end
 
--- Save the parameters (by their dotted names) to one checksummed file, and load them
--- back into a module of the same architecture (names and shapes must match).
+-- Save the parameters and buffers (by their dotted names) to one checksummed file, and
+-- load them back into a module of the same architecture (names and shapes must match).
+local function named_state(mod)
+  local ts, names = mod:named_parameters()
+  local bs, bnames = mod:named_buffers()
+  local is_buffer = {}
+  for i, b in ipairs(bs) do ts[#ts + 1] = b; names[#names + 1] = bnames[i]; is_buffer[bnames[i]] = true end
+  return ts, names, is_buffer
+end
+
 function Module:save(path)
-  local ps, names = self:named_parameters()
-  m1d.core.save_tensors(path, names, ps)
+  local ts, names = named_state(self)
+  m1d.core.save_tensors(path, names, ts)
 end
 
 function Module:load(path)
   local map, file_names = m1d.load(path)
-  local ps, names = self:named_parameters()
+  local ts, names, is_buffer = named_state(self)
   local loaded, used = {}, {}
   for i, name in ipairs(names) do
+    local what = is_buffer[name] and "buffer" or "parameter"
     local t = map[name]
-    if not t then error(("load: %s has no parameter '%s'"):format(path, name), 2) end
-    local want, got = table.concat(ps[i]:size(), "x"), table.concat(t:size(), "x")
+    if not t then error(("load: %s has no %s '%s'"):format(path, what, name), 2) end
+    local want, got = table.concat(ts[i]:size(), "x"), table.concat(t:size(), "x")
     if want ~= got then
-      error(("load: %s: parameter '%s' has shape %s, the module wants %s"):format(path, name, got, want), 2)
+      error(("load: %s: %s '%s' has shape %s, the module wants %s"):format(path, what, name, got, want), 2)
     end
     loaded[i], used[name] = t, true
   end
   for _, name in ipairs(file_names) do
     if not used[name] then error(("load: %s has a parameter '%s' the module does not"):format(path, name), 2) end
   end
-  self:set_parameters(loaded)
+  m1d.no_grad(function() for i, t in ipairs(ts) do t:copy_(loaded[i]) end end)
   return self
 end
 
@@ -231,6 +298,16 @@ function Module:_cast(dt)
   for _, ref in ipairs(self:_param_refs()) do
     ref[1][ref[2]] = ref[1][ref[2]]:detach():type(dt):contiguous():clone():requires_grad()
   end
+  local seen = {}
+  local function cast_buffers(mod)       -- float buffers follow the parameters' dtype
+    if seen[mod] then return end
+    seen[mod] = true
+    for k in pairs(mod._buffer_keys or {}) do
+      if mod[k]:dtype() ~= "int64" then mod[k] = mod[k]:type(dt):contiguous():clone() end
+    end
+    for _, c in ipairs(children(mod)) do cast_buffers(c) end
+  end
+  cast_buffers(self)
   return self
 end
 
@@ -250,8 +327,15 @@ local function module_lines(mod, indent, out, prefix)
   if not has_child then
     local shapes = {}
     for _, k in ipairs(slots) do shapes[#shapes + 1] = k .. " " .. shape_str(mod[k]) end
-    out[#out + 1] = indent .. prefix .. name ..
-      (#shapes > 0 and "  " .. table.concat(shapes, ", ") .. "  " .. count_str(mod:n_params()) or "")
+    local bufs = {}                       -- buffers (running statistics) after a ";"
+    for k in pairs(mod._buffer_keys or {}) do bufs[#bufs + 1] = k end
+    table.sort(bufs)
+    for i, k in ipairs(bufs) do bufs[i] = k .. " " .. shape_str(mod[k]) end
+    local line = indent .. prefix .. name
+    if #shapes > 0 then line = line .. "  " .. table.concat(shapes, ", ") end
+    if #bufs > 0 then line = line .. (#shapes > 0 and "; " or "  ") .. "buffers " .. table.concat(bufs, ", ") end
+    if #shapes > 0 then line = line .. "  " .. count_str(mod:n_params()) end
+    out[#out + 1] = line
     return
   end
   out[#out + 1] = indent .. prefix .. name .. "("
@@ -359,7 +443,6 @@ activation("SiLU", function(x) return x:silu() end)
 activation("GELU", function(x) return x:gelu() end)
 nn.Swish = nn.SiLU
 activation("Identity", function(x) return x end)
-activation("LogSoftmax", function(x) return x:log_softmax(-1) end)
 -- [batch, ...] -> [batch, prod(...)]
 activation("Flatten", function(x) return x:flatten(2) end)
 -- [batch, n] -> [batch, 1, n], the conv layers' input layout
@@ -386,6 +469,9 @@ function nn.Sequential(...)
   end
   return seq
 end
+
+-- Dropout, the normalisations, Embedding, Softmax and LogSoftmax (lua/m1d/nn_layers.lua)
+require("m1d.nn_layers")(nn, {check_size = check_size, leaf_module = leaf_module})
 
 -- ---------------------------------------------------------------- GRU
 

@@ -10,13 +10,22 @@ local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local train = {}
 
+-- A module (nn.Module) has train/eval modes; a plain function standing in for a model has not.
+local function has_modes(model)
+  return type(model) == "table" and type(model.train) == "function" and model.training ~= nil
+end
+
 -- Loss and accuracy (percent) of `model` on x, y, in chunks so big splits fit in memory.
+-- The model runs in eval mode (dropout off, batch norm on its running statistics); its
+-- previous mode is restored afterwards, also when the forward raises.
 function train.evaluate(model, x, y, opts)
   opts = util.check_options("train.evaluate", opts, {"chunk", "loss"})
   local chunk, lossf = opts.chunk or 2000, opts.loss or nn.cross_entropy
   local n = x:size(1)
   local loss_sum, correct = 0, 0
-  m1d.no_grad(function()
+  local was_training = has_modes(model) and model.training
+  if has_modes(model) then model:eval() end
+  local ok, err = pcall(m1d.no_grad, function()
     for s = 1, n, chunk do
       local len = math.min(chunk, n - s + 1)
       local xb, yb = x:narrow(1, s, len), y:narrow(1, s, len)
@@ -25,6 +34,8 @@ function train.evaluate(model, x, y, opts)
       correct = correct + nn.accuracy(out, yb) * len / 100
     end
   end)
+  if has_modes(model) then model:train(was_training) end
+  if not ok then error(err, 0) end
   return loss_sum / n, correct / n * 100
 end
 
@@ -69,6 +80,7 @@ function train.fit(o)
   local log_every = o.log_every or 1000
   local x, y = data.x, data.y
   local n = x:size(1)
+  if has_modes(model) then model:train() end    -- evaluate() switches to eval and back
   local res = {label = label, steps = {}, train_loss = {}, test_loss = {}, train_acc = {}, test_acc = {},
                batch_loss = {}, lr = {},
                curves = "at each evaluated step: train_loss and train_acc over the whole training set, " ..

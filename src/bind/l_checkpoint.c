@@ -12,7 +12,9 @@
 **    them (partial derivatives, nothing counted twice), and because they are
 **    aliases the gradients stay connected to the real inputs: higher orders work.
 ** So an unrolled loop checkpointed per segment keeps only the segment
-** boundaries (parameters and optimizer state), not every activation.
+** boundaries (parameters and optimizer state), not every activation.  The
+** recomputation runs on the random generator as the first run found it (restored
+** afterwards), so a Dropout inside draws the same mask.
 **
 ** The Lua closure and non-tensor arguments live in the registry; the tensor
 ** arguments are held by the payload in C.  A node that dies marks its payload
@@ -24,6 +26,7 @@
 #include <string.h>
 #include "bind.h"
 #include "ops.h"
+#include "rng.h"
 
 lua_State *m1d_backward_L = NULL;   /* the Lua thread running backward (set by l_autograd.c) */
 
@@ -34,6 +37,9 @@ typedef struct Payload {
   int dead;
   int nheld;
   m1d_Tensor *held[64];     /* the tensor arguments, in order (one reference each) */
+  m1d_Rng rng;              /* the generator as the first run found it: the recomputation
+                               draws the same numbers (Dropout's masks), as torch's
+                               preserve_rng_state */
   int64_t numel[64];
   int ndim[64];
   int64_t shape[64][M1D_MAXDIM];
@@ -158,7 +164,10 @@ static int bw_checkpoint (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int c
     target_edge[ntargets++] = e;
   }
   int prev = m1d_set_grad_enabled(1);
+  m1d_Rng *global = m1d_global_rng(), outer = *global;
+  *global = p->rng;                       /* replay the first run's random numbers ... */
   int status = lua_pcall(L, p->nargs, LUA_MULTRET, 0);
+  *global = outer;                        /* ... and leave the caller's stream untouched */
   if (status != LUA_OK) {
     m1d_set_grad_enabled(prev);
     m1d_failcode("checkpoint: recomputing the segment failed: %s", lua_tostring(L, -1));
@@ -210,6 +219,7 @@ static int l_checkpoint (lua_State *L) {
     lua_rawseti(L, -2, a);
   }
   int saved = lua_gettop(L);
+  m1d_Rng rng_before = *m1d_global_rng();      /* 2.5 kB, for the recomputation to replay */
   /* the forward on detached stand-ins: fn may build a graph inside (e.g. an inner
      m1d.grad), but nothing of it is kept once the outputs are detached below */
   lua_pushvalue(L, 1);
@@ -235,6 +245,7 @@ static int l_checkpoint (lua_State *L) {
   if (p == NULL) return luaL_error(L, "checkpoint: out of memory");
   p->nargs = nargs;
   p->noutputs = n;
+  p->rng = rng_before;
   m1d_DType dt = outs[0]->dtype;
   for (int k = 0; k < n; k++) {
     if (outs[k]->dtype != dt || dt == M1D_I64) {

@@ -69,6 +69,27 @@ static int lp_pool (lua_State *L, int composed) {
 static int l_lp_pool1d (lua_State *L) { return lp_pool(L, 0); }
 static int l_lp_pool1d_composed (lua_State *L) { return lp_pool(L, 1); }
 
+/* layer_norm(x, ndims [, eps = 1e-5]) -> xhat over the last ndims dims */
+static int l_layer_norm (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1);
+  lua_Integer nd = luaL_checkinteger(L, 2);
+  if (nd < 1 || nd > 64) return luaL_error(L, "layer_norm: ndims must be in 1..%d, got %d", x->ndim, (int)nd);
+  return m1d_pushtensor(L, m1d_layer_norm(x, (int)nd, luaL_optnumber(L, 3, 1e-5)));
+}
+
+/* batch_norm(x [, eps = 1e-5]) -> xhat, mean [C], var [C] (float64, biased) */
+static int l_batch_norm (lua_State *L) {
+  m1d_Tensor *x = m1d_checktensor(L, 1), *mean = NULL, *var = NULL;
+  double eps = luaL_optnumber(L, 2, 1e-5);
+  /* the three Lua objects first: a Lua allocation error then cannot leak the results */
+  LTensor *hy = m1d_newhandle(L), *hm = m1d_newhandle(L), *hv = m1d_newhandle(L);
+  m1d_Tensor *y = m1d_batch_norm(x, eps, &mean, &var);
+  if (y == NULL) return luaL_error(L, "%s", m1d_errmsg());
+  hy->t = y; hm->t = mean; hv->t = var;
+  m1d_reportmem(L);
+  return 3;
+}
+
 static int l_unfold1d (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   return m1d_pushtensor(L, m1d_unfold1d(x, luaL_checkinteger(L, 2), luaL_optinteger(L, 3, 1),
@@ -272,6 +293,7 @@ void m1d_open_nn (lua_State *L) {
     {"conv_transpose1d", l_conv_transpose1d}, {"conv1d_weight_grad", l_conv1d_weight_grad}, {"max_pool1d", l_max_pool1d},
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"max_pool1d_composed", l_max_pool1d_composed},
     {"avg_pool1d_composed", l_avg_pool1d_composed}, {"lp_pool1d_composed", l_lp_pool1d_composed}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
+    {"layer_norm", l_layer_norm}, {"batch_norm", l_batch_norm},
     {"gru_backward", l_gru_backward},
     {"pointwise_mlp", l_pointwise_mlp},
     {"tanh_hsum", l_tanh_hsum}, {"tanh_xsum", l_tanh_xsum},

@@ -340,6 +340,21 @@ static int random_tensor (lua_State *L, const char *op, int normal) {
   return push_with_opts(L, t, rg);
 }
 
+/* dropout_mask(p, shape... [, dtype]): 1/(1-p) with probability 1 - p, else 0 (Dropout's
+   mask and scale in one tensor; p in [0, 1)) */
+static int l_dropout_mask (lua_State *L) {
+  double p = luaL_checknumber(L, 1);
+  if (!(p >= 0 && p < 1)) return luaL_error(L, "dropout_mask: p must be in [0, 1), got %f", p);
+  int64_t shape[M1D_MAXDIM];
+  int n = m1d_checkshape(L, 2, shape, "dropout_mask"), rg;
+  m1d_DType dt = opt_dtype(L, after_shape(L, 2), M1D_F32, &rg);
+  if (dt == M1D_I64) return luaL_error(L, "dropout_mask: dtype must be float32 or float64");
+  if (m1d_check_shape("dropout_mask", n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
+  m1d_Tensor *t = m1d_empty(dt, n, shape);
+  if (t) m1d_rng_keep_mask(m1d_global_rng(), m1d_numel(t), p, 1.0 / (1.0 - p), dt == M1D_F64, m1d_data(t));
+  return m1d_pushtensor(L, t);
+}
+
 static int l_rand (lua_State *L) { return random_tensor(L, "rand", 0); }
 static int l_randn (lua_State *L) { return random_tensor(L, "randn", 1); }
 
@@ -1220,7 +1235,7 @@ static const luaL_Reg metamethods[] = {
 
 static const luaL_Reg functions[] = {
   {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"empty", l_empty}, {"full", l_full},
-  {"arange", l_arange}, {"linspace", l_linspace}, {"rand", l_rand}, {"randn", l_randn},
+  {"arange", l_arange}, {"linspace", l_linspace}, {"rand", l_rand}, {"randn", l_randn}, {"dropout_mask", l_dropout_mask},
   {"randint", l_randint}, {"randperm", l_randperm}, {"manual_seed", l_manual_seed},
   {"cat", l_cat}, {"stack", l_stack}, {"where", l_where}, {"maximum", t_maximum},
   {"minimum", t_minimum}, {"matmul", t_matmul}, {"memstats", l_memstats}, {"is_tensor", l_is_tensor},

@@ -100,6 +100,20 @@ do
   local gru = nn.GRU(1, 3, {bidirectional = true})
   local out, h = gru(m1d.randn({2, 5, 1}))
   T.ok(out:size(3) == 6 and h:size(1) == 2, "bidirectional GRU")
+  -- the fused normalisations (src/ops_norm.c) with their running statistics, the rebuilt
+  -- second order, and their error paths
+  local bnet = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(0.2), nn.LayerNorm(6))
+  local xb = m1d.randn({5, 4}, "float64")
+  bnet:double()
+  local gb = m1d.grad(bnet(xb):pow(2):sum(), bnet:parameters(), {create_graph = true})
+  m1d.grad(gb[1]:pow(2):sum(), {bnet[1].weight})
+  bnet:eval()
+  T.ok(bnet(xb):size(2) == 6, "BatchNorm1d, Dropout, LayerNorm: train, second order, eval")
+  local _, bmean, bvar = m1d.batch_norm(m1d.randn({3, 2, 4}):transpose(1, 3))
+  T.ok(bmean:numel() == 2 and bvar:numel() == 2, "batch_norm statistics")
+  fails(function() m1d.batch_norm(m1d.zeros(3)) end, "batch_norm on 1-D raises")
+  fails(function() m1d.layer_norm(m1d.zeros(2, 3), 4) end, "layer_norm with too many dims raises")
+  fails(function() nn.Embedding(3, 2)(m1d.tensor({4}, "int64")) end, "Embedding out of range raises")
   fails(function() model(m1d.randn({6, 41, 2, 2})) end, "cnn on a wrong shape raises")
   fails(function() optim.SGD(mlp:parameters(), {lr = 0 / 0}) end, "SGD with a NaN lr raises")
 end

@@ -113,7 +113,10 @@ m1d.detect_anomaly(false)]=],
      "must return float tensors of one dtype (one, several, or a list, at most 64; a " ..
      "list comes back as a list). Gradients flow only to the tensors passed as " ..
      "arguments (at most 64): a tensor fn reaches through an upvalue or a table gets " ..
-     "no gradient, silently. fn must compute the same thing when called again. " ..
+     "no gradient, silently. fn must compute the same thing when called again: the random " ..
+     "generator is replayed for it (as torch's preserve_rng_state), so Dropout draws the " ..
+     "same masks and the caller's stream is left as after one run; other state fn " ..
+     "changes (BatchNorm1d's running statistics) is changed twice. " ..
      "Higher orders work (create_graph). When no argument requires grad it is a plain " ..
      "call.",
      ex = [=[local x = m1d.tensor{1, 2, 3}:requires_grad()

@@ -7,10 +7,14 @@ return {
           "a fixed order that optimizers, masks and the functional `model:apply(params, x)` share. " ..
           "Inputs are batched: [batch, features] for Linear, [batch, channels, length] for " ..
           "convolutions and pooling, [batch, time, features] for the GRU. Labels are int64 " ..
-          "0-based class indices (0..9 for MNIST-1D); `nn.accuracy` returns a percentage.",
+          "0-based class indices (0..9 for MNIST-1D); `nn.accuracy` returns a percentage. Every " ..
+          "module has a mode, `model.training`: train (the default) or eval, set for the " ..
+          "whole tree by `model:train()` / `model:eval()`; Dropout and BatchNorm1d read it, " ..
+          "and `train.evaluate` runs a model in eval mode.",
   entries = {
     {"m1d.nn", "m1d.nn",
-     "Layers (Linear, Conv1d, GRU, pooling, activations), containers (Sequential, nn.Module), " ..
+     "Layers (Linear, Conv1d, GRU, pooling, activations, Dropout, BatchNorm1d, LayerNorm, " ..
+     "Embedding, Softmax), containers (Sequential, nn.Module), " ..
      "losses (cross_entropy, nll, mse, mse_onehot), nn.accuracy, and the paper's models in " ..
      "`nn.models`. Loaded on first use of `m1d.nn`.",
      ex = [[print(tostring(m1d.nn.models.mlp()))]],
@@ -98,10 +102,80 @@ print(tostring(m), #m:parameters(), table.concat(m(m1d.randn(3, 40)):shape(), "x
      "Returns its input unchanged (the same tensor).",
      ex = [[local x = m1d.ones(2); print(m1d.nn.Identity()(x) == x)]],
      out = "true"},
-    {"m1d.nn.LogSoftmax", "nn.LogSoftmax() -> Module",
-     "x:log_softmax(-1): log-probabilities over the last dimension.",
-     ex = [[print(m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item())]],
-     out = "1.0"},
+    {"m1d.nn.Softmax", "nn.Softmax([dim = -1]) | nn.LogSoftmax([dim = -1]) -> Module",
+     "x:softmax(dim) and x:log_softmax(dim) as layers: probabilities, or their logarithm " ..
+     "computed stably, along dim (1-based; negative counts from the end; -1, the last, by " ..
+     "default, where torch would warn and guess). Any shape, shape kept; differentiable " ..
+     "to any order. dim must be a non-zero integer, else an error.",
+     also = {"m1d.nn.LogSoftmax"},
+     ex = [[local p = m1d.nn.Softmax(2)(m1d.tensor{{0, 0, 0, 0}})
+print(p:sum():item(), m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item(), tostring(m1d.nn.Softmax(2)))]],
+     out = "1.0\t1.0\tSoftmax(dim 2)"},
+    {"m1d.nn.Dropout", "nn.Dropout([p = 0.5]) -> Module",
+     "In train mode each element is zeroed with probability p and the others are scaled by " ..
+     "1/(1-p) (PyTorch's inverted dropout, so the expected output is the input); in eval " ..
+     "mode (`model:eval()`) it returns its input unchanged. The masks come from m1d's " ..
+     "seeded generator (m1d.dropout_mask), a new one per call, so `m1d.manual_seed` makes " ..
+     "them reproducible (and m1d.checkpoint replays them). p = 0 is the identity, p = 1 " ..
+     "gives zeros; p outside [0, 1] raises. Any shape; differentiable to any order (a " ..
+     "product with a constant mask).",
+     ex = [[local drop = m1d.nn.Dropout(0.5)
+m1d.manual_seed(0)
+print(drop(m1d.ones(8)))
+drop:eval()
+print(drop(m1d.ones(3)), drop.training)]],
+     out = [[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000, 2.0000, 2.0000], float32 [8])
+tensor([1.0000, 1.0000, 1.0000], float32 [3])	false]]},
+    {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1, affine = true, " ..
+     "track_running_stats = true}]) -> Module",
+     "Batch normalisation per channel, as torch.nn.BatchNorm1d: x [N, C] or [N, C, L] -> same " ..
+     "shape, y = (x - mean) / sqrt(var + eps) * weight + bias. In train mode mean and var are " ..
+     "the batch's (over N, and L; the biased variance), and the buffers running_mean and " ..
+     "running_var move towards the batch's mean and unbiased variance: r = (1 - momentum) r " ..
+     "+ momentum * batch value. In eval mode the running statistics normalise instead " ..
+     "(with track_running_stats = false there are none and the batch's are used in both " ..
+     "modes). Parameters weight (ones) and bias (zeros), [C] (none with affine = false). " ..
+     "The running statistics (zeros and ones at first) are buffers: saved and loaded with " ..
+     "the model and cast by double(), not in parameters(). Training on one value per channel " ..
+     "raises (as torch); so does an input that is not [N, C] or [N, C, L]. momentum must " ..
+     "be in [0, 1] (torch's momentum = None, a cumulative average, is not supported). " ..
+     "The train-mode normalisation is the fused m1d.batch_norm; differentiable to any order.",
+     ex = [[local bn = m1d.nn.BatchNorm1d(2)
+local x = m1d.tensor{{1, 10}, {3, 30}}
+print(bn(x))
+print(bn.running_mean, bn.running_var)
+print(bn)]],
+     out = [=[tensor([[-1.0000, -1.0000],
+        [ 1.0000,  1.0000]], float32 [2,2], grad_fn)
+tensor([0.2000, 2.0000], float32 [2])	tensor([ 1.1000, 20.9000], float32 [2])
+BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers running_mean [2], running_var [2]  (4 parameters)]=]},
+    {"m1d.nn.LayerNorm", "nn.LayerNorm(shape [, {eps = 1e-5, elementwise_affine = true}]) -> Module",
+     "Layer normalisation, as torch.nn.LayerNorm: over the trailing dims `shape` (a size or " ..
+     "a list of sizes) of each sample, y = (x - mean) / sqrt(var + eps) * weight + bias with " ..
+     "the biased variance; the same in train and eval mode. weight (ones) and bias (zeros) " ..
+     "have the shape `shape` (none with elementwise_affine = false). The input must end with " ..
+     "those dims, else an error. The normalisation is the fused m1d.layer_norm; " ..
+     "differentiable to any order.",
+     ex = [[local ln = m1d.nn.LayerNorm(4)
+print(ln(m1d.tensor{{1, 2, 3, 4}}))
+print(ln)]],
+     out = [=[tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], float32 [1,4], grad_fn)
+LayerNorm([4], eps 1e-05)  weight [4], bias [4]  (8 parameters)]=]},
+    {"m1d.nn.Embedding", "nn.Embedding(n, d) -> Module;  emb(idx) -> Tensor [idx's shape..., d]",
+     "A table of n vectors of size d (weight [n, d] ~ N(0, 1), PyTorch's init): emb(idx) " ..
+     "picks the rows at idx, an int64 tensor (or a Lua array) of any shape. The indices are " ..
+     "1-based, 1..n, like every index of the Lua API (index_select, gather, argmax, " ..
+     "randperm): 0-based ids such as labels need `+ 1`. An index outside 1..n raises an " ..
+     "error naming it and the range (so 0-based ids fail at the first 0); float indices " ..
+     "raise. Differentiable in the weight (any order). torch's padding_idx, max_norm and " ..
+     "sparse are not supported.",
+     ex = [[local emb = m1d.nn.Embedding(10, 3)
+local ids = m1d.tensor({{1, 2}, {10, 1}}, "int64")
+print(table.concat(emb(ids):shape(), "x"), emb(ids)[1][1]:eq(emb.weight[1]):sum():item())
+print(pcall(emb, m1d.tensor({0}, "int64")))]],
+     out = [=[2x2x3	3.0
+false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_select's; add 1 to 0-based ids)
+  in Embedding(10, 3), given [1]]=]},
     {"m1d.nn.Flatten", "nn.Flatten() -> Module",
      "[batch, ...] -> [batch, prod(...)] (x:flatten(2)).",
      ex = [[print(table.concat(m1d.nn.Flatten()(m1d.zeros(2, 3, 4)):shape(), "x"))]],
@@ -306,8 +380,9 @@ l:zero_grad()
 print(l.weight.grad)]],
      out = "nil"},
     {"Module:save", "model:save(path)",
-     "Write the parameters, by their dotted names, to one checksummed m1d tensor file (as " ..
-     "m1d.save; dtype kept). Read it with model:load or m1d.load.",
+     "Write the parameters and the buffers (running statistics), by their dotted names, to " ..
+     "one checksummed m1d tensor file (as m1d.save; dtype kept). Read it with model:load or " ..
+     "m1d.load.",
      ex = [[local path = os.tmpname()
 m1d.nn.Linear(2, 3):save(path)
 local map, names = m1d.load(path)
@@ -315,15 +390,43 @@ os.remove(path)
 print(table.concat(names, ","), table.concat(map.weight:shape(), "x"))]],
      out = "weight,bias\t3x2"},
     {"Module:load", "model:load(path) -> model",
-     "Copy the parameters saved by model:save into this module (same architecture): every " ..
-     "parameter name must be in the file with the same shape, and the file may hold no other " ..
-     "names, else an error naming the parameter. Values are copied in place (dtype converted " ..
-     "to the module's).",
+     "Copy the parameters and buffers saved by model:save into this module (same " ..
+     "architecture): every parameter and buffer name must be in the file with the same " ..
+     "shape, and the file may hold no other names, else an error naming the parameter or " ..
+     "buffer. Values are copied in place (dtype converted to the module's).",
      ex = [[local path = os.tmpname()
 local a, b = m1d.nn.Linear(2, 3), m1d.nn.Linear(2, 3)
 a:save(path); b:load(path); os.remove(path)
 print(b.weight:eq(a.weight):sum():item())]],
      out = "6.0"},
+    {"Module:train", "model:train([mode = true]) -> model | model:eval() -> model",
+     "Set the mode of the module and of every module below it (children of containers " ..
+     "and fields of custom modules): train (true) or eval (false, what eval() sets). The " ..
+     "mode is the field `model.training` (true for a new module); Dropout and BatchNorm1d " ..
+     "behave differently in the two, the other layers do not. `train.evaluate` runs a " ..
+     "model in eval mode and restores its mode; `train.fit` trains in train mode. A mode " ..
+     "that is not a boolean raises.",
+     also = {"Module:eval"},
+     ex = [[local m = m1d.nn.Sequential(m1d.nn.Linear(4, 4), m1d.nn.Dropout(0.5))
+m:eval()
+print(m.training, m[2].training, m:train() == m, m[2].training)]],
+     out = "false\tfalse\ttrue\ttrue"},
+    {"Module:register_buffer", "model:register_buffer(name, tensor) -> tensor",
+     "Make `tensor` a buffer of the module under field `name`: state that is not trained " ..
+     "(BatchNorm1d's running statistics). Buffers are saved and loaded with the parameters " ..
+     "(save, load), cast by float()/double() (float ones) and printed after the parameters, " ..
+     "but parameters() does not list them, so no optimizer updates them. Update a buffer " ..
+     "in place under m1d.no_grad.",
+     ex = [[local m = m1d.nn.Module{forward = function(self, x) return x - self.center end}
+m:register_buffer("center", m1d.zeros(2))
+print(#m:parameters(), select(2, m:named_buffers())[1])]],
+     out = "0\tcenter"},
+    {"Module:named_buffers", "model:named_buffers() -> {Tensor, ...}, {name, ...}",
+     "The buffers of the module and its children and their dotted names (a module's own " ..
+     "first, by sorted name, then its children's in parameter order), as save writes them.",
+     ex = [[local _, names = m1d.nn.Sequential(m1d.nn.Linear(2, 3), m1d.nn.BatchNorm1d(3)):named_buffers()
+print(table.concat(names, " "))]],
+     out = "2.running_mean 2.running_var"},
     {"Module:register", "model:register(name, tensor) -> tensor",
      "Make `tensor` a parameter of the module under field `name` (it then appears in " ..
      "parameters(), named_parameters(), save, ...). The only way a tensor field becomes a " ..

@@ -95,6 +95,15 @@ print(m1d.randint(0, 10, {5}))]=],
      ex = [=[m1d.manual_seed(0)
 print(m1d.randperm(5))]=],
      out = [=[tensor([3, 1, 2, 4, 5], int64 [5])]=]},
+    {"m1d.dropout_mask", "m1d.dropout_mask(p, d1, d2, ... | {shape} [, dtype]) -> Tensor",
+     "Dropout's mask and scale in one float tensor: each element is 1/(1-p) with " ..
+     "probability 1 - p and 0 otherwise, independently. p in [0, 1), else an error. One " ..
+     "64-bit seed is drawn from the global generator per call (so m1d.manual_seed fixes " ..
+     "the masks) and SplitMix64 expands it, ~10x faster than drawing a uniform per " ..
+     "element with m1d.rand. nn.Dropout multiplies its input by it.",
+     ex = [=[m1d.manual_seed(0)
+print(m1d.dropout_mask(0.5, 6))]=],
+     out = [=[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000], float32 [6])]=]},
     {"m1d.manual_seed", "m1d.manual_seed(seed)",
      "Reseed the global random generator (a Mersenne Twister, as np.random.seed) used " ..
      "by randn, rand, randint, randperm and the layers' initialisation. seed is an " ..
@@ -230,6 +239,25 @@ print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
      "NaN). Fused and differentiable to every order, as max_pool1d.",
      ex = [=[print(m1d.lp_pool1d(m1d.tensor{{{3, -4, 1, 0}}}, 2, 2))]=],
      out = [=[tensor([[[5.0000, 1.0000]]], float32 [1,1,2])]=]},
+    {"m1d.layer_norm", "m1d.layer_norm(x, ndims [, eps = 1e-5]) -> Tensor",
+     "(x - mean) / sqrt(var + eps) over the last ndims dims of x, for each index of the " ..
+     "leading ones (mean and biased variance of those elements): nn.LayerNorm without its " ..
+     "weight and bias. Same shape and float dtype as x; ndims in 1..x:dim() and eps > 0, " ..
+     "else an error. Fused (src/ops_norm.c: one pass each way, statistics in double) and " ..
+     "differentiable to every order (higher orders through the composed form).",
+     ex = [=[print(m1d.layer_norm(m1d.tensor{{1, 3}, {0, 10}}, 1))]=],
+     out = [=[tensor([[-1.0000,  1.0000],
+        [-1.0000,  1.0000]], float32 [2,2])]=]},
+    {"m1d.batch_norm", "m1d.batch_norm(x [, eps = 1e-5]) -> Tensor, mean [C], var [C]",
+     "Per channel over the batch: x [N, C] or [N, C, L] normalised with each channel's " ..
+     "mean and biased variance over N (and L), (x - mean) / sqrt(var + eps), as " ..
+     "nn.BatchNorm1d in train mode without weight and bias. Also returns those statistics " ..
+     "(float64 [C], no gradient; nn.BatchNorm1d updates its running statistics from them). " ..
+     "Other shapes raise. Fused and differentiable to every order, as layer_norm.",
+     ex = [=[local y, mean, var = m1d.batch_norm(m1d.tensor{{1, 10}, {3, 30}})
+print(y, mean, var)]=],
+     out = [=[tensor([[-1.0000, -1.0000],
+        [ 1.0000,  1.0000]], float32 [2,2])	tensor([ 2.0000, 20.0000], float64 [2])	tensor([  1.0000, 100.0000], float64 [2])]=]},
     {"m1d.unfold1d", "m1d.unfold1d(x, k [, stride = 1] [, padding = 0]) -> Tensor [N, C*k, L']",
      "im2col: the windows of x [N, C, L] (float) as columns, row c*k + j (0-based c, j) " ..
      "holding x[n, c, l*stride + j - padding] (zero outside), L' as in conv1d. The " ..

@@ -12,7 +12,8 @@ return {
      "weight_decay, opt, loss = nn.cross_entropy, eval_every = 250, label, progress = true, " ..
      "log_every = 1000, on_step = fn(step, model)]} -> result",
      "Train `model` on `data` (a Dataset, or any table with x, y, x_test, y_test) and return " ..
-     "the curves. It takes steps+1 optimizer steps (step = 0..steps); step s uses training rows " ..
+     "the curves. The model is put in train mode (`model:train()`) at the start and left in " ..
+     "it; the evaluations switch it to eval mode and back. It takes steps+1 optimizer steps (step = 0..steps); step s uses training rows " ..
      "s*batch mod n onward (a batch that would pass the end is cut short, like Python slicing). " ..
      "Each step: loss(model(xb), yb), zero_grad, backward, opt:step(), model:enforce_masks(), " ..
      "then on_step(step, model). The optimizer is `opt` if given, else optim.make(optimizer, " ..
@@ -37,10 +38,13 @@ print(table.concat(r.steps, ","), #r.batch_loss, r.label, type(r.final_test_acc)
     {"m1d.train.evaluate", "train.evaluate(model, x, y [, {chunk = 2000, loss = nn.cross_entropy}]) -> loss, accuracy",
      "The mean loss and the accuracy in percent (0-100) of model on x [n, ...], int64 labels y " ..
      "[n] (0-based), run in chunks of `chunk` rows without recording a graph. Both are Lua " ..
-     "numbers.",
+     "numbers. An nn.Module runs in eval mode (`model:eval()`: dropout off, batch norm on its " ..
+     "running statistics) and gets its previous mode back afterwards, also when the forward " ..
+     "raises; a plain function as the model is called as it is.",
      ex = [[local d = m1d.mnist1d.frozen()
-local loss, acc = m1d.train.evaluate(m1d.nn.models.logistic(), d.x_test, d.y_test)
-print(loss > 0, acc >= 0 and acc <= 100)]],
-     out = "true\ttrue"},
+local model = m1d.nn.Sequential(m1d.nn.Dropout(0.5), m1d.nn.models.logistic())
+local loss, acc = m1d.train.evaluate(model, d.x_test, d.y_test)
+print(loss > 0, acc >= 0 and acc <= 100, model.training)]],
+     out = "true\ttrue\ttrue"},
   },
 }

@@ -157,7 +157,8 @@ POOL_BACKWARD(double, f64)
 
 /* ---------------------------------------------------------------- the op */
 
-/* node: saved[0] x (contiguous), saved[1] argmax (max pool), out (lp pool);
+/* node: saved[0] x as given (the rebuild's stand-in must be the recorded input, not a
+   copy, for its gradient to reach it), saved[1] argmax (max pool), out (lp pool);
    ip[0] kind, ip[1] k, ip[2] s; p[0] the norm */
 static m1d_Tensor *rebuild_pool (m1d_Tensor **in, const m1d_Node *node) {
   int64_t k = node->ip[1], s = node->ip[2];
@@ -175,21 +176,21 @@ static int bw_pool (m1d_Node *n, m1d_Tensor *g0, m1d_Tensor **gin, int create_gr
   int64_t k = n->ip[1], s = n->ip[2], N = x->shape[0], C = x->shape[1], L = x->shape[2];
   int64_t Lo = (L - k) / s + 1;
   m1d_Tensor *g = g0->dtype == x->dtype ? (m1d_incref(g0), g0) : m1d_cast(g0, x->dtype);
-  m1d_Tensor *gc = g ? m1d_contiguous_raw(g) : NULL, *y = NULL, *gx = NULL;
-  if (gc == NULL) goto fail;
+  m1d_Tensor *gc = g ? m1d_contiguous_raw(g) : NULL, *xc = NULL, *y = NULL, *gx = NULL;
+  if (gc == NULL || (xc = m1d_contiguous_raw(x)) == NULL) goto fail;
   if ((kind == POOL_LP || kind == POOL_L2) && (y = m1d_node_output(n)) == NULL) goto fail;
   if ((gx = m1d_zeros(x->dtype, 3, x->shape)) == NULL) goto fail;
   const int64_t *idx = kind == POOL_MAX ? m1d_data(n->saved[1]) : NULL;
   const void *yd = y ? m1d_data(y) : NULL;
   if (x->dtype == M1D_F32)
-    pool_bwd_f32(kind, N * C, L, Lo, k, s, n->p[0], m1d_data(x), yd, idx, m1d_data(gc), m1d_data(gx));
+    pool_bwd_f32(kind, N * C, L, Lo, k, s, n->p[0], m1d_data(xc), yd, idx, m1d_data(gc), m1d_data(gx));
   else
-    pool_bwd_f64(kind, N * C, L, Lo, k, s, n->p[0], m1d_data(x), yd, idx, m1d_data(gc), m1d_data(gx));
+    pool_bwd_f64(kind, N * C, L, Lo, k, s, n->p[0], m1d_data(xc), yd, idx, m1d_data(gc), m1d_data(gx));
   gin[0] = gx;
-  m1d_decref(g); m1d_decref(gc); m1d_decref(y);
+  m1d_decref(g); m1d_decref(gc); m1d_decref(xc); m1d_decref(y);
   return 0;
 fail:
-  m1d_decref(g); m1d_decref(gc); m1d_decref(y); m1d_decref(gx);
+  m1d_decref(g); m1d_decref(gc); m1d_decref(xc); m1d_decref(y); m1d_decref(gx);
   return -1;
 }
 
@@ -216,7 +217,7 @@ static m1d_Tensor *pool (int kind, m1d_Tensor *x, double p, int64_t k, int64_t s
     m1d_Node *node = m1d_record(op, bw_pool, y, 1, &x);
     if (node == NULL) goto fail;
     node->ip[0] = kind; node->ip[1] = k; node->ip[2] = s; node->p[0] = p;
-    if (m1d_node_save(node, 0, xc) < 0 || (idx && m1d_node_save(node, 1, idx) < 0)) goto fail;
+    if (m1d_node_save(node, 0, x) < 0 || (idx && m1d_node_save(node, 1, idx) < 0)) goto fail;
     if ((kind == POOL_LP || kind == POOL_L2) && m1d_node_save_output(node, y) < 0) goto fail;
   }
   m1d_decref(xc); m1d_decref(idx);

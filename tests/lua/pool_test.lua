@@ -53,6 +53,20 @@ end
 local xt = m1d.randn(2, 40, 3, "float64"):transpose(2, 3)
 T.ok(not xt:is_contiguous() and maxdiff(m1d.max_pool1d(xt, 2), m1d.max_pool1d_composed(xt, 2)) == 0,
      "a non-contiguous input pools like its contiguous copy")
+-- and its gradients of every order reach the input (the rebuild must stand in for the
+-- recorded input, not a contiguous copy of it)
+for _, case in ipairs(CASES) do
+  local x0 = m1d.randn(2, 9, 3, "float64"):requires_grad()
+  local function orders(f)
+    local y = f(x0:transpose(2, 3), 3, 2)
+    local g1 = m1d.grad((y * y):sum(), {x0}, {create_graph = true})[1]
+    return g1, m1d.grad((g1 * g1):sum(), {x0})[1]
+  end
+  local ok, f1, f2 = pcall(orders, case[2])
+  local c1, c2 = orders(case[3])
+  T.ok(ok and maxdiff(f1, c1) < 1e-12 and maxdiff(f2, c2) < 1e-10,
+       case[1] .. ": first and second order through a transposed input", ok and "" or f1)
+end
 
 -- ties go to the first maximum, NaN propagates (as in torch), an all-zero Lp window gets 0
 local tie = m1d.tensor({{{1, 1, 0, 2}}}, "float64"):requires_grad()

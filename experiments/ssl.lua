@@ -63,6 +63,8 @@ local cfg = util.parse_args(arg, {
   {"threads", 0, "BLAS threads (0: leave as is; 1 for the side-by-side timing with PyTorch)", min = 0},
   {"tsne_iter", 1000, "t-SNE iterations for the figure", min = 1},
   {"quick", false, "1,000 + 500 signals, 3 epochs, a 300-iteration t-SNE"},
+  {"train_only", false, "train and time the variants only: no probes, claims or figure " ..
+                        "(experiments/peer/ssl_peer.py's m1d side)"},
   {"out", "results/ssl.json", "results file (JSON; --quick: results/ssl_quick.json)"},
   {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
 }, "ssl.lua: SimCLR on MNIST-1D, linear probes by layer for three projector variants")
@@ -132,7 +134,7 @@ local function train_simclr(model)
   local B = cfg.batch
   local steps_per_epoch = n_train // B
   local losses = {}
-  local t0 = m1d.clock()
+  local t0, c0 = m1d.clock(), os.clock()     -- wall and process CPU seconds
   for epoch = 1, cfg.epochs do
     local perm, total = m1d.randperm(n_train), 0
     for s = 0, steps_per_epoch - 1 do
@@ -152,15 +154,18 @@ local function train_simclr(model)
       io.stdout:flush()
     end
   end
-  return losses, m1d.clock() - t0
+  return losses, m1d.clock() - t0, os.clock() - c0
 end
 
 -- the pixel-space baselines: the input layer's numbers in every variant
-local t_base = m1d.clock()
-local pixel_probe = m1d.probe.logistic(xtr, ytr, xte, yte).test_acc
-local pixel_knn = m1d.knn.accuracy(xtr, ytr, xte, yte, {k = cfg.k})
-print(("pixel-space baselines: linear probe %.1f %%, %d-NN %.1f %% (%.1f s)")
-  :format(pixel_probe, cfg.k, pixel_knn, m1d.clock() - t_base))
+local pixel_probe, pixel_knn
+if not cfg.train_only then
+  local t_base = m1d.clock()
+  pixel_probe = m1d.probe.logistic(xtr, ytr, xte, yte).test_acc
+  pixel_knn = m1d.knn.accuracy(xtr, ytr, xte, yte, {k = cfg.k})
+  print(("pixel-space baselines: linear probe %.1f %%, %d-NN %.1f %% (%.1f s)")
+    :format(pixel_probe, cfg.k, pixel_knn, m1d.clock() - t_base))
+end
 
 local runs, tsne_feats = {}, {}
 for si = 0, cfg.seeds - 1 do
@@ -173,7 +178,15 @@ for si = 0, cfg.seeds - 1 do
     if si == 0 and variant == "projector" then tsne_feats.before = features(model, xte)[3] end
     print(("seed %d, variant %s: %d parameters, %d epochs of %d steps"):format(seed, variant, model:n_params(),
           cfg.epochs, n_train // cfg.batch))
-    local losses, seconds = train_simclr(model)
+    local losses, seconds, cpu_seconds = train_simclr(model)
+    if cfg.train_only then
+      print(("  trained in %.2f s (%.3f ms/step; CPU %.2f s), final InfoNCE %.4f"):format(seconds,
+            1000 * seconds / (cfg.epochs * (n_train // cfg.batch)), cpu_seconds, losses[#losses]))
+      runs[#runs + 1] = {seed = seed, variant = variant, train_seconds = seconds, train_cpu_seconds = cpu_seconds,
+                         final_loss = losses[#losses],
+                         losses = losses, steps = cfg.epochs * (n_train // cfg.batch)}
+      goto next_run
+    end
     local ftr, fte = features(model, xtr), features(model, xte)
     if si == 0 and variant == "projector" then tsne_feats.after = fte[3] end
     local acc, t_eval = {pixel_probe}, m1d.clock()
@@ -186,8 +199,17 @@ for si = 0, cfg.seeds - 1 do
       :format(seconds, 1000 * seconds / (cfg.epochs * (n_train // cfg.batch)), table.concat(cells, ", "),
               cfg.k, names[#names], knn_acc, m1d.clock() - t_eval))
     runs[#runs + 1] = {seed = seed, variant = variant, layers = names, probe_acc = acc, knn_acc = knn_acc,
-                       train_seconds = seconds, final_loss = losses[#losses], losses = losses}
+                       train_seconds = seconds, train_cpu_seconds = cpu_seconds, final_loss = losses[#losses],
+                       losses = losses}
+    ::next_run::
   end
+end
+if cfg.train_only then
+  util.write_json(cfg.out, {experiment = "ssl", version = m1d.version, args = cfg, complete = true, train_only = true,
+                            runs_done = #runs, runs_total = cfg.seeds * #variants, runs = runs, claims = {},
+                            blas_threads = m1d.get_num_threads()})
+  print("wrote " .. cfg.out)
+  return
 end
 
 -- per variant: mean and sd over seeds of every layer's accuracy, beside the notebook's

@@ -23,9 +23,18 @@ local function check_batch(fname, x)
   end
 end
 
--- positions minus the centre position, [1, L]: the regressor of the linear trend
+-- positions minus the centre position, [1, L]: the regressor of the linear trend, and
+-- (u . u); made once per length and dtype (augment runs twice every training step)
+local positions_cache = {}
 local function centred_positions(L, dtype)
-  return (m1d.arange(0, L, dtype) - (L - 1) / 2):reshape(1, L)
+  local key = dtype .. L
+  local c = positions_cache[key]
+  if not c then
+    local u = (m1d.arange(0, L, dtype) - (L - 1) / 2):reshape(1, L)
+    c = {u = u, uu = u:pow(2):sum():item(), roll_base = m1d.arange(0, L, "int64"):reshape(1, L) + (L + 1)}
+    positions_cache[key] = c
+  end
+  return c.u, c.uu, c.roll_base
 end
 
 -- ssl.detrend(x) -> x minus each row's mean and least-squares linear trend.  With u the
@@ -33,8 +42,8 @@ end
 -- fit's intercept at the centre is the row mean.
 function ssl.detrend(x)
   check_batch("ssl.detrend", x)
-  local u = centred_positions(x:size(2), x:dtype())
-  local slope = x:matmul(u:t()) / u:pow(2):sum():item()          -- [B, 1]
+  local u, uu = centred_positions(x:size(2), x:dtype())
+  local slope = x:matmul(u:t()) / uu                              -- [B, 1]
   return x - x:mean(2, true) - slope * u
 end
 
@@ -61,12 +70,12 @@ function ssl.augment(x, opts)
   local d = ssl.detrend(x)
   -- the roll as one gather: on the row twice over, [d, d], output position i (0-based) of
   -- a row shifted by s reads position i - s + L, i.e. d[(i - s) mod L] (torch.roll(d, s))
+  local u, _, roll_base = centred_positions(L, dt)
   local shift = m1d.randint(0, max_shift, {B, 1})
-  local idx = m1d.arange(0, L, "int64"):reshape(1, L) - shift + (L + 1)       -- 1-based
-  local rolled = m1d.cat({d, d}, 2):gather(2, idx)
+  local rolled = m1d.cat({d, d}, 2):gather(2, roll_base - shift)             -- 1-based: i - s + L + 1
   local slope = m1d.randn({B, 1}, dt) * slope_sd
   local offset = m1d.randn({B, 1}, dt) * offset_sd
-  return rolled + slope * centred_positions(L, dt) + offset
+  return rolled + slope * u + offset
 end
 
 -- ssl.info_nce(z1, z2 [, temperature = 0.5]) -> scalar loss.  z1, z2 [B, D]: the two views'

@@ -77,7 +77,7 @@ HDRS     := $(wildcard src/*.h src/bind/*.h)
 CTESTS   := $(patsubst tests/c/%.c,$(B)/tests/%,$(wildcard tests/c/test_*.c))
 LUATESTS := $(wildcard tests/lua/*_test.lua)
 
-.PHONY: all deps test benchmark bench bench-peer bench-peer-meta bench-peer-tsne clean install uninstall env FORCE
+.PHONY: all deps test benchmark bench bench-peer bench-peer-meta bench-peer-tsne bench-peer-ssl clean install uninstall env FORCE
 all: $(B)/libm1d.a $(B)/lua/m1d/core.so $(EXE)
 
 deps:
@@ -145,6 +145,10 @@ bench-peer-meta: all
 # t-SNE of the 5,000 frozen signals: m1d.tsne against scikit-learn (python3-sklearn), 3 rounds
 bench-peer-tsne: all
 	$(PEER_PY) experiments/peer/tsne_peer.py $(PEER_ARGS)
+
+# SimCLR's 200-epoch training (experiments/ssl.lua's projector variant) against PyTorch, 3 rounds
+bench-peer-ssl: all
+	$(PEER_PY) experiments/peer/ssl_peer.py $(PEER_ARGS)
 
 env:
 	@echo ". $(CURDIR)/env.sh"

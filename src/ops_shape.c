@@ -295,14 +295,45 @@ static int check_index (const char *op, const m1d_Tensor *idx, int64_t size, con
     return m1d_failcode("%s: indices must be int64, got %s %s", op, m1d_dtype_name(idx->dtype),
                         m1d_shapestr(idx).s);
   int64_t n = m1d_numel(idx);
+  const int64_t *p = idx->storage->data;
+  if (m1d_is_contiguous(idx)) {                  /* the common case, without the iterator */
+    const int64_t *q = p + idx->offset;
+    for (int64_t i = 0; i < n; i++)
+      if (q[i] < 0 || q[i] >= size)
+        return m1d_failcode("%s: index %.0f out of range 1..%lld for shape %s", op,
+                            (double)q[i] + 1, (long long)size, m1d_shapestr(x).s);
+    return 0;
+  }
   m1d_Iter it;
   m1d_iter_init(&it, idx->ndim, idx->shape, idx, NULL, NULL);
-  const int64_t *p = idx->storage->data;
   for (int64_t i = 0; i < n; i++, m1d_iter_next(&it))
     if (p[it.o0] < 0 || p[it.o0] >= size)
       return m1d_failcode("%s: index %.0f out of range 1..%lld for shape %s", op,   /* (+ 1 may overflow) */
                           (double)p[it.o0] + 1, (long long)size, m1d_shapestr(x).s);
   return 0;
+}
+
+/* gather's fast path: idx and x contiguous with the same shape outside dim (a per-row
+   index, as cross_entropy's label pick and a batch roll use), so that element (o, j, i)
+   of idx, with o the rows before dim and i those after, reads x at (o, idx, i) */
+static int gather_contiguous (const m1d_Tensor *x, int dim, const m1d_Tensor *idx, m1d_Tensor *out) {
+  if (!m1d_is_contiguous(x) || !m1d_is_contiguous(idx)) return 0;
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < x->ndim; d++) {
+    if (d == dim) continue;
+    if (idx->shape[d] != x->shape[d]) return 0;
+    if (d < dim) outer *= x->shape[d]; else inner *= x->shape[d];
+  }
+  int64_t nj = idx->shape[dim], xj = x->shape[dim];
+  const int64_t *ip = (const int64_t *)idx->storage->data + idx->offset;
+  size_t es = m1d_dtype_size(x->dtype);
+  const char *xb = (const char *)x->storage->data + (size_t)x->offset * es;
+  char *ob = m1d_data(out);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < nj; j++, ip += inner, ob += (size_t)inner * es)
+      for (int64_t i = 0; i < inner; i++)
+        memcpy(ob + (size_t)i * es, xb + (size_t)((o * xj + ip[i]) * inner + i) * es, es);
+  return 1;
 }
 
 /* dst.select(dim, di) (+)= src.select(dim, si) for every (di, si) pair */
@@ -426,17 +457,19 @@ m1d_Tensor *m1d_gather (m1d_Tensor *x, int dim, m1d_Tensor *idx) {
   if (check_gather("gather", x, dim, idx) < 0) return NULL;
   m1d_Tensor *out = m1d_empty(x->dtype, idx->ndim, idx->shape);
   if (out == NULL) return NULL;
-  int64_t n = m1d_numel(idx);
-  m1d_Iter it;
-  m1d_iter_init(&it, idx->ndim, idx->shape, idx, NULL, NULL);
-  const int64_t *ip = idx->storage->data;
-  size_t es = m1d_dtype_size(x->dtype);
-  char *xb = x->storage->data, *ob = m1d_data(out);
-  for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) {
-    int64_t xo = x->offset;
-    for (int d = 0; d < x->ndim; d++)
-      xo += (d == dim ? ip[it.o0] : it.idx[d]) * x->stride[d];
-    memcpy(ob + (size_t)i * es, xb + (size_t)xo * es, es);
+  if (!gather_contiguous(x, dim, idx, out)) {
+    int64_t n = m1d_numel(idx);
+    m1d_Iter it;
+    m1d_iter_init(&it, idx->ndim, idx->shape, idx, NULL, NULL);
+    const int64_t *ip = idx->storage->data;
+    size_t es = m1d_dtype_size(x->dtype);
+    char *xb = x->storage->data, *ob = m1d_data(out);
+    for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) {
+      int64_t xo = x->offset;
+      for (int d = 0; d < x->ndim; d++)
+        xo += (d == dim ? ip[it.o0] : it.idx[d]) * x->stride[d];
+      memcpy(ob + (size_t)i * es, xb + (size_t)xo * es, es);
+    }
   }
   if (m1d_needs_grad(1, &x)) {
     m1d_Node *node = m1d_record("gather", bw_gather, out, 1, &x);

@@ -25,6 +25,7 @@ local submodules = {
   nn = "m1d.nn", optim = "m1d.optim", mnist1d = "m1d.mnist1d", plot = "m1d.plot",
   train = "m1d.train", check = "m1d.check", doc = "m1d.doc", repl = "m1d.repl",
   util = "m1d.util", sweep = "m1d.sweep", jobs = "m1d.jobs", knn = "m1d.knn", probe = "m1d.probe",
+  ssl = "m1d.ssl",
 }
 m1d._submodules = submodules
 

@@ -24,6 +24,7 @@ local OUTPUTS = {
   metalearn_lr    = {json = "results/metalearn_lr_quick.json", png = "results/metalearn_lr_quick.png"},
   pooling         = {json = "results/pooling_quick.json", png = "results/pooling_quick.png"},
   spatial_priors  = {json = "results/spatial_priors_quick.json", png = "results/spatial_priors_quick.png"},
+  ssl             = {json = "results/ssl_quick.json", png = "results/ssl_quick.png"},
   tsne            = {json = "results/tsne_quick.json", png = "results/tsne_quick.png"},
 }
 

@@ -44,7 +44,7 @@ local function methods(class, obj)
 end
 
 walk("m1d", m1d)
-for _, mod in ipairs{"nn", "optim", "mnist1d", "train", "plot", "sweep", "util", "repl", "knn", "probe"} do
+for _, mod in ipairs{"nn", "optim", "mnist1d", "train", "plot", "sweep", "util", "repl", "knn", "probe", "ssl"} do
   walk("m1d." .. mod, m1d[mod])
 end
 walk("m1d.nn.models", m1d.nn.models)

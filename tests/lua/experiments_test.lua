@@ -1,5 +1,5 @@
 -- experiments_test.lua — the science experiments' quick modes (lottery, double descent, tsne,
--- pooling, spatial priors) end to end through ./m1d into a temporary directory: results
+-- ssl, pooling, spatial priors) end to end through ./m1d into a temporary directory: results
 -- files with the documented fields and claims, figures, the qualitative claims that are
 -- robust at quick scale, and the sweep options (list, count, list-commands, resume, merge).
 local T = dofile("tests/lua/tap.lua")
@@ -82,6 +82,24 @@ T.ok(ts.knn_accuracy_embedding and ts.knn_accuracy_embedding > 20 and ts.knn_acc
                                                                               tostring(ts.knn_accuracy_pixels)))
 T.ok(ts.claims.local_structure_kept and ts.claims.classes_not_well_separated and #ts.class_medians == 10,
      "tsne: both claims and the ten class medians")
+
+-- ssl: the three variants' probes by layer, the pixel baselines as the input layer, the
+-- four claims, the t-SNE before and after (the findings need paper scale: claims not asserted)
+local sl = quick("ssl")
+local nl = {}
+for _, v in ipairs{"projector", "none", "deep"} do nl[#nl + 1] = sl.summary and sl.summary[v] and #sl.summary[v].mean end
+T.is(table.concat(nl, ","), "6,4,8", "ssl: probe accuracies for 6, 4 and 8 layers (projector, none, deep)")
+T.ok(sl.summary and sl.summary.projector.mean[1] == sl.pixel_probe_acc and sl.pixel_knn_acc > 20
+     and sl.summary.projector.mean[2] > sl.pixel_probe_acc and sl.n_train == 1000 and sl.args.epochs == 3,
+     ("ssl: input layer = the pixel probe (%s %%), conv1 above it after 3 epochs (%s %%)")
+       :format(tostring(sl.pixel_probe_acc), tostring(sl.summary and sl.summary.projector.mean[2])))
+local want_claims = {"probe_lifted", "best_before_projector", "collapse_without_projector", "deep_projector_decays"}
+local have = 0
+for _, k in ipairs(want_claims) do if sl.claims[k] and sl.claims[k].measured then have = have + 1 end end
+T.is(have, 4, "ssl: the four claims measured")
+T.ok(sl.tsne and sl.tsne.before and sl.tsne.after and #sl.runs == 3 and #sl.runs[1].losses == 3
+     and sl.runs[1].losses[3] < sl.runs[1].losses[1],
+     "ssl: t-SNE before and after, a loss per epoch, and the InfoNCE falls")
 
 -- double descent: fields (the curve needs paper scale)
 local dd = quick("double_descent")

@@ -244,6 +244,30 @@ T.is(M[-1][2], 6, "negative index counts from the end")
 T.raises(function() return M[4] end, "out-of-range index", "out of range", "[3,2]")
 check(M:index_select(1, m1d.tensor({3, 1}, "int64")), {{5, 6}, {0, 0}}, "index_select (1-based)")
 check(M:gather(2, m1d.tensor({{2}, {1}, {2}}, "int64")), {{0}, {7}, {6}}, "gather (1-based)")
+-- gather's contiguous fast path (input and index contiguous, same shape outside dim) against
+-- the general path on a transposed copy of the same values, and against Lua loops, in 3-D
+do
+  m1d.manual_seed(4)
+  local a = m1d.randn(3, 4, 5, "float64")
+  local a_strided = a:transpose(1, 3):contiguous():transpose(1, 3)     -- same values, not contiguous
+  local at = a:totable()
+  for dim, shape in ipairs{{6, 4, 5}, {3, 7, 5}, {3, 4, 9}} do
+    local idx = m1d.randint(1, ({3, 4, 5})[dim] + 1, shape)
+    local fast, general = a:gather(dim, idx), a_strided:gather(dim, idx)
+    local it, ft, worst = idx:totable(), fast:totable(), 0
+    for i = 1, shape[1] do for j = 1, shape[2] do for k = 1, shape[3] do
+      local p = {i, j, k}; p[dim] = it[i][j][k]
+      worst = math.max(worst, math.abs(ft[i][j][k] - at[p[1]][p[2]][p[3]]))
+    end end end
+    T.ok(worst == 0 and (fast - general):abs():max():item() == 0,
+         ("gather along dim %d: the contiguous path equals the loops and the strided path"):format(dim))
+  end
+  local off = a:narrow(1, 2, 2)                                         -- contiguous, with an offset
+  T.ok((off:gather(3, m1d.ones(2, 4, 3, "int64")) - off:narrow(3, 1, 1):expand(2, 4, 3)):abs():max():item() == 0,
+       "gather on a contiguous view with an offset")
+  T.raises(function() return a:gather(2, m1d.full({3, 4, 5}, 5, "int64")) end, "gather: index out of range (fast path)",
+           "out of range")
+end
 T.raises(function() return M:index_select(1, m1d.tensor({4}, "int64")) end, "index_select out of range",
          "index_select", "out of range")
 T.raises(function() return M:index_select(1, m1d.tensor({1.0})) end, "index must be int64", "int64")

@@ -1,8 +1,8 @@
--- The reference: Baselines and probes (m1d.knn, m1d.probe).  Entries: {name, signature, text,
+-- The reference: Baselines, probes and contrastive learning (m1d.knn, m1d.probe, m1d.ssl).  Entries: {name, signature, text,
 -- ex = example code, out = what the example prints (checked by tests/lua/doc_test.lua),
 -- also = {other names}}.
 return {
-  title = "Baselines and probes (m1d.knn, m1d.probe)", key = "baselines",
+  title = "Baselines, probes and contrastive learning (m1d.knn, m1d.probe, m1d.ssl)", key = "baselines",
   intro = "Classifiers that need no training loop: k-nearest neighbours (`m1d.knn`) and a " ..
           "standardised logistic regression (`m1d.probe.logistic`). On raw MNIST-1D signals " ..
           "they are the pixel-space baselines (10-NN 59.6 %, logistic 32.8 % test accuracy on " ..
@@ -11,7 +11,8 @@ return {
           "probes, kNN evaluation). Both reproduce scikit-learn (KNeighborsClassifier, " ..
           "StandardScaler + LogisticRegression) on the frozen data, checked in " ..
           "tests/lua/knn_test.lua and probe_test.lua; `make bench` times them (section " ..
-          "`baselines`).",
+          "`baselines`). `m1d.ssl` holds the pieces of the SimCLR study (experiments/ssl.lua): " ..
+          "the augmentation and the InfoNCE loss, whose learned encoders these probes measure.",
   entries = {
     {"m1d.knn.classify", "knn.classify(x_train, y_train, x_query [, {k = 10, metric = \"euclidean\", block}]) -> Tensor int64 [m]",
      "The label of each query row by a vote of its k nearest training rows, as " ..
@@ -71,5 +72,40 @@ print(acc, pred:size(1), (m1d.knn.accuracy(d.x, d.y, d.x_test, d.y_test, {metric
 local r = m1d.probe.logistic(d.x, d.y, d.x_test, d.y_test)
 print(("test %.1f %%, train %.2f %%, objective %.2f, converged %s"):format(r.test_acc, r.train_acc, r.loss, r.converged))]],
      out = "test 32.8 %, train 37.35 %, objective 6357.91, converged true"},
+    {"m1d.ssl.augment", "ssl.augment(x [, {max_shift = 10, slope_sd = 0.04, offset_sd = 0.3}]) -> Tensor [B, L]",
+     "A random view of every signal of a batch x [B, L] (float32 or float64; the result has " ..
+     "x's shape and dtype), the augmentation of the official MNIST-1D SimCLR notebook: " ..
+     "ssl.detrend, then a circular roll of each row by its own uniform integer shift in " ..
+     "[0, max_shift) (as torch.roll: out[i] = row[(i - s) mod L]; one gather on the row " ..
+     "written twice), then a random straight line added: slope ~ N(0, slope_sd) around the " ..
+     "centre position (L - 1) / 2 and offset ~ N(0, offset_sd). Draws from m1d's generator, " ..
+     "in this order: the B shifts, the B slopes, the B offsets (m1d.manual_seed fixes the " ..
+     "view). Not differentiated (it makes inputs). Raises for an x that is not a float " ..
+     "[B, L >= 2] tensor, max_shift outside 1..L, a negative or infinite sd, an unknown option.",
+     ex = [[local x = m1d.tensor({{0, 0, 0, 1, 0, 0}}, "float64")
+print(m1d.ssl.detrend(x))
+m1d.manual_seed(3)           -- its first shift in [0, 3) is 2
+print(m1d.ssl.augment(x, {max_shift = 3, slope_sd = 0, offset_sd = 0}))]],
+     out = [=[tensor([[-0.0952, -0.1238, -0.1524,  0.8190, -0.2095, -0.2381]], float64 [1,6])
+tensor([[-0.2095, -0.2381, -0.0952, -0.1238, -0.1524,  0.8190]], float64 [1,6])]=]},
+    {"m1d.ssl.detrend", "ssl.detrend(x) -> Tensor [B, L]",
+     "x [B, L] minus each row's mean and least-squares linear trend: with u the positions " ..
+     "minus their centre, row - mean(row) - u * (row . u) / (u . u). Every row of the " ..
+     "result has zero mean and zero least-squares slope (tests/lua/ssl_test.lua, float64). " ..
+     "The first step of ssl.augment. Raises as ssl.augment for a bad x.",
+     ex = [[print(m1d.ssl.detrend(m1d.tensor({{1, 3, 5, 7}, {0, 2, 0, 2}})))]],
+     out = [=[tensor([[ 0.0000,  0.0000,  0.0000,  0.0000],
+        [-0.4000,  1.2000, -1.2000,  0.4000]], float32 [2,4])]=]},
+    {"m1d.ssl.info_nce", "ssl.info_nce(z1, z2 [, temperature = 0.5]) -> Tensor (0-dim)",
+     "The InfoNCE (NT-Xent) loss of SimCLR with the batch as negatives: z1 and z2 [B, D] " ..
+     "are the outputs for two views, row i of each from the same signal. Each row is " ..
+     "L2-normalised (its norm clamped at 1e-12, as torch's F.normalize: a zero row stays " ..
+     "zero, with finite gradients), S = z1n z2n^T / temperature [B, B], and the loss is " ..
+     "cross_entropy(S, {0, ..., B-1}): the mean over rows of -log(exp S_ii / sum_j exp S_ij). " ..
+     "Differentiable to any order in z1 and z2. Raises for shapes that differ or are not " ..
+     "[B > 0, D], a temperature that is not a finite number > 0.",
+     ex = [[local z = m1d.tensor({{1, 0}, {0, 1}}, "float64")
+print(("%.4f %.4f"):format(m1d.ssl.info_nce(z, z):item(), m1d.ssl.info_nce(z, z:flip(1)):item()))]],
+     out = "0.1269 2.1269"},
   },
 }

@@ -529,6 +529,45 @@ static void bcast_strides (const m1d_Tensor *t, int ndim, const int64_t *shape, 
   }
 }
 
+/* out = a op b over the broadcast shape (out contiguous, of that shape; a and b of its
+   dtype).  out may be a itself (an in-place accumulation): every kernel reads element i
+   of a before it writes element i of out. */
+static void binary_loop (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *ac, m1d_Tensor *bc, m1d_Tensor *out,
+                         int ndim, const int64_t *shape) {
+  m1d_DType dt = out->dtype;
+  int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
+  bcast_strides(ac, ndim, shape, sa);
+  bcast_strides(bc, ndim, shape, sb);
+  /* collapse: one inner run over the last dim, outer dims walked with an index */
+  int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
+          isb = ndim ? sb[ndim - 1] : 0;
+  int64_t outer = m1d_numel(out) / inner;
+  /* fully flat when both are contiguous with the output's shape */
+  if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
+      m1d_numel(bc) == m1d_numel(out)) {
+    inner = m1d_numel(out); outer = 1; isa = isb = 1;
+  } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
+    inner = m1d_numel(out); outer = 1; isa = 1; isb = 0;
+  } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
+    inner = m1d_numel(out); outer = 1; isa = 0; isb = 1;
+  }
+  int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
+  size_t es = m1d_dtype_size(dt);
+  char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
+  for (int64_t r = 0; r < outer; r++) {
+    void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * inner * es;
+    if (dt == M1D_F32) bin_f32(op, cmp, inner, ap, isa, bp, isb, op_);
+    else if (dt == M1D_F64) bin_f64(op, cmp, inner, ap, isa, bp, isb, op_);
+    else bin_i64(op, cmp, inner, ap, isa, bp, isb, op_);
+    for (int d = ndim - 2; d >= 0; d--) {       /* advance the outer index */
+      if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
+      idx[d] = 0;
+      oa -= sa[d] * (shape[d] - 1);
+      ob -= sb[d] * (shape[d] - 1);
+    }
+  }
+}
+
 static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tensor *b) {
   int ndim;
   int64_t shape[M1D_MAXDIM];
@@ -544,43 +583,43 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
     return NULL;
   }
   m1d_Tensor *out = m1d_empty(dt, ndim, shape);
-  if (out != NULL && m1d_numel(out) > 0) {
-    int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
-    bcast_strides(ac, ndim, shape, sa);
-    bcast_strides(bc, ndim, shape, sb);
-    /* collapse: one inner run over the last dim, outer dims walked with an index */
-    int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
-            isb = ndim ? sb[ndim - 1] : 0;
-    int64_t outer = m1d_numel(out) / inner;
-    /* fully flat when both are contiguous with the output's shape */
-    if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
-        m1d_numel(bc) == m1d_numel(out)) {
-      inner = m1d_numel(out); outer = 1; isa = isb = 1;
-    } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
-      inner = m1d_numel(out); outer = 1; isa = 1; isb = 0;
-    } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
-      inner = m1d_numel(out); outer = 1; isa = 0; isb = 1;
-    }
-    int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
-    size_t es = m1d_dtype_size(dt);
-    char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
-    for (int64_t r = 0; r < outer; r++) {
-      void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * inner * es;
-      if (dt == M1D_F32) bin_f32(op, cmp, inner, ap, isa, bp, isb, op_);
-      else if (dt == M1D_F64) bin_f64(op, cmp, inner, ap, isa, bp, isb, op_);
-      else bin_i64(op, cmp, inner, ap, isa, bp, isb, op_);
-      for (int d = ndim - 2; d >= 0; d--) {       /* advance the outer index */
-        if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
-        idx[d] = 0;
-        oa -= sa[d] * (shape[d] - 1);
-        ob -= sb[d] * (shape[d] - 1);
-      }
-    }
-  }
+  if (out != NULL && m1d_numel(out) > 0) binary_loop(op, cmp, ac, bc, out, ndim, shape);
   if (ac != a) m1d_decref(ac);
   if (bc != b) m1d_decref(bc);
   if (out && m1d_check_anomaly(binary_names[op], out) < 0) { m1d_decref(out); return NULL; }
   return out;
+}
+
+/* acc += g, in place, for the backward engine's sums of gradients when nothing records
+   (see accumulate in autograd.c): acc a contiguous float tensor that nobody else holds
+   (its handle and its storage have one reference each), g of its dtype, broadcast to its
+   shape.  Returns 1 if it added, 0 if these conditions do not hold (the caller adds out of
+   place), -1 on an anomaly.  The same bits as m1d_add: the same kernel, one fresh tensor
+   fewer (a meta-learning step sums a dozen [100,100] gradients). */
+int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
+  if (acc->refs != 1 || acc->storage->refs != 1 || acc->grad_fn || acc->requires_grad ||
+      acc->dtype == M1D_I64 || g->dtype != acc->dtype || !m1d_is_contiguous(acc) || m1d_numel(acc) == 0)
+    return 0;
+  int ndim;
+  int64_t shape[M1D_MAXDIM];
+  if (g->ndim > acc->ndim || m1d_broadcast_shape("add", acc, g, &ndim, shape) < 0) return 0;
+  if (ndim != acc->ndim || memcmp(shape, acc->shape, sizeof(int64_t) * (size_t)ndim) != 0) return 0;
+  binary_loop(B_ADD, M1D_EQ, acc, g, acc, ndim, shape);
+  return m1d_check_anomaly("add", acc) < 0 ? -1 : 1;
+}
+
+static m1d_Tensor *scalar_factor_grad (m1d_Tensor *g, m1d_Tensor *other, const m1d_Edge *e) {
+  int64_t n = m1d_numel(g);
+  int64_t en = 1;
+  for (int d = 0; d < e->ndim; d++) en *= e->shape[d];
+  if (en != 1 || n < 2 || g->dtype != e->dtype || other->dtype != g->dtype || m1d_numel(other) != n ||
+      !m1d_is_contiguous(g) || !m1d_is_contiguous(other))
+    return NULL;
+  m1d_Tensor *r = m1d_empty(e->dtype, e->ndim, e->shape);
+  if (r == NULL) return NULL;
+  m1d_fill(r, g->dtype == M1D_F32 ? m1d_dot_f32(m1d_data(g), m1d_data(other), n)
+                                  : m1d_dot_f64(m1d_data(g), m1d_data(other), n));
+  return r;
 }
 
 static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
@@ -598,8 +637,10 @@ static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_g
       if (nb) { TRY(t1, m1d_neg(g)); TRY(gb, m1d_grad_fit(t1, &n->edges[1])); }
       break;
     case B_MUL:
-      if (na) { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
-      if (nb) { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
+      if (na && !(!create_graph && g->dtype != M1D_I64 && (ga = scalar_factor_grad(g, b, &n->edges[0]))))
+        { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
+      if (nb && !(!create_graph && g->dtype != M1D_I64 && (gb = scalar_factor_grad(g, a, &n->edges[1]))))
+        { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
       break;
     case B_DIV:                                   /* ga = g/b, gb = -g a / b^2 */
       if (na) { TRY(t1, m1d_div(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }

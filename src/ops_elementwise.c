@@ -467,14 +467,19 @@ static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "m
     case B_CMP: for (i = 0; i < n; i++) o[i] = (T)cmp_holds(cmp, a[i * SA], b[i * SB]); break; \
   }
 
+/* rows of n elements: row r reads a + r*ra, b + r*rb and writes o + r*n.  Two dims per call:
+   a gradient [100,25,5] plus a bias gradient expanded from [1,25,1] made a call per row of
+   5, 7400 calls a CNN meta-step, when the loop was over the last dim alone. */
 #define BIN_KERNEL(NAME, T, POW)                                                          \
-  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t n, const T *a, int64_t sa,         \
-                    const T *b, int64_t sb, T *o) {                                      \
-    int64_t i;                                                                           \
-    if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                  \
-    else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                             \
-    else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                             \
-    else { BIN_LOOPS(T, POW, sa, sb) }                                                   \
+  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const T *a,      \
+                           int64_t sa, int64_t ra, const T *b, int64_t sb, int64_t rb, T *o) { \
+    for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n) {                       \
+      int64_t i;                                                                         \
+      if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                \
+      else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                           \
+      else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                           \
+      else { BIN_LOOPS(T, POW, sa, sb) }                                                 \
+    }                                                                                    \
   }
 
 BIN_KERNEL(bin_f32, float, powf)
@@ -495,8 +500,9 @@ static int64_t ipow (int64_t a, int64_t b) {
   return (int64_t)r;
 }
 
-static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t n, const int64_t *a, int64_t sa,
-                     const int64_t *b, int64_t sb, int64_t *o) {
+static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const int64_t *a, int64_t sa,
+                     int64_t ra, const int64_t *b, int64_t sb, int64_t rb, int64_t *o) {
+  for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n)
   for (int64_t i = 0; i < n; i++) {
     int64_t x = a[i * sa], y = b[i * sb];
     switch (op) {
@@ -538,28 +544,32 @@ static void binary_loop (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *ac, m1d_Tensor *b
   int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
   bcast_strides(ac, ndim, shape, sa);
   bcast_strides(bc, ndim, shape, sb);
-  /* collapse: one inner run over the last dim, outer dims walked with an index */
+  /* collapse: one inner run over the last dim, rows over the one before, outer dims walked
+     with an index */
   int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
           isb = ndim ? sb[ndim - 1] : 0;
-  int64_t outer = m1d_numel(out) / inner;
+  int64_t rows = ndim >= 2 ? shape[ndim - 2] : 1, ra = ndim >= 2 ? sa[ndim - 2] : 0,
+          rb = ndim >= 2 ? sb[ndim - 2] : 0;
+  int nouter = ndim - 2;                        /* dims walked by the index */
   /* fully flat when both are contiguous with the output's shape */
   if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
       m1d_numel(bc) == m1d_numel(out)) {
-    inner = m1d_numel(out); outer = 1; isa = isb = 1;
+    inner = m1d_numel(out); isa = isb = 1; rows = 1; nouter = 0;
   } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
-    inner = m1d_numel(out); outer = 1; isa = 1; isb = 0;
+    inner = m1d_numel(out); isa = 1; isb = 0; rows = 1; nouter = 0;
   } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
-    inner = m1d_numel(out); outer = 1; isa = 0; isb = 1;
+    inner = m1d_numel(out); isa = 0; isb = 1; rows = 1; nouter = 0;
   }
+  int64_t outer = m1d_numel(out) / (inner * rows);
   int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
   size_t es = m1d_dtype_size(dt);
   char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
   for (int64_t r = 0; r < outer; r++) {
-    void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * inner * es;
-    if (dt == M1D_F32) bin_f32(op, cmp, inner, ap, isa, bp, isb, op_);
-    else if (dt == M1D_F64) bin_f64(op, cmp, inner, ap, isa, bp, isb, op_);
-    else bin_i64(op, cmp, inner, ap, isa, bp, isb, op_);
-    for (int d = ndim - 2; d >= 0; d--) {       /* advance the outer index */
+    void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * rows * inner * es;
+    if (dt == M1D_F32) bin_f32(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    else if (dt == M1D_F64) bin_f64(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    else bin_i64(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    for (int d = nouter - 1; d >= 0; d--) {     /* advance the outer index */
       if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
       idx[d] = 0;
       oa -= sa[d] * (shape[d] - 1);

@@ -105,4 +105,46 @@ do  -- a sum whose first gradient is a broadcast view (the gradient of a sum, ex
   T.close((g - (x:detach() * 2 + 2)):abs():max():item(), 0, 1e-5, "gradients summed into an expanded view's place")
 end
 
+-- ---------------------------------------------------------------- binary ops, two dims a call
+
+do  -- broadcast patterns of the kernel's rows (every element against a scalar loop over tables)
+  local function ref(op, a, b, shape)
+    local out, A, B = {}, a:expand(table.unpack(shape)):contiguous():reshape(-1):totable(),
+                      b:expand(table.unpack(shape)):contiguous():reshape(-1):totable()
+    for i = 1, #A do out[i] = op(A[i], B[i]) end
+    return out
+  end
+  local cases = {
+    {{4, 3, 5}, {1, 3, 1}}, {{4, 3, 5}, {4, 1, 5}}, {{4, 3, 5}, {5}}, {{2, 3, 4, 5}, {3, 1, 1}},
+    {{2, 3, 4, 5}, {2, 1, 4, 1}}, {{6, 7}, {6, 1}}, {{6, 7}, {7}}, {{3, 1, 5}, {1, 4, 1}}, {{9}, {1}},
+  }
+  local ok, bad = true, ""
+  for _, c in ipairs(cases) do
+    for _, dt in ipairs({"float32", "float64"}) do
+      local a, b = m1d.randn(c[1], dt), m1d.randn(c[2], dt)
+      local y = a + b
+      local shape = y:size()
+      for name, pair in pairs({add = {a + b, function(u, v) return u + v end},
+                               mul = {a * b, function(u, v) return u * v end}}) do
+        local got, want = pair[1]:reshape(-1):totable(), ref(pair[2], a, b, shape)
+        if dt == "float32" then   -- the reference in double, rounded once as the kernel rounds
+          local w = m1d.tensor(want, "float64"):float():totable(); want = w
+        end
+        for i = 1, #want do
+          if got[i] ~= want[i] then ok = false; bad = ("%s %s %s"):format(name, dt, table.concat(c[1], "x")) end
+        end
+      end
+      local t = m1d.randn({c[1][#c[1]], c[1][1]}, dt)   -- a transposed operand: strided rows
+      if #c[1] == 2 then
+        local got, want = (t:t() + b):reshape(-1):totable(), ref(function(u, v) return u + v end, t:t(), b, shape)
+        if dt == "float32" then want = m1d.tensor(want, "float64"):float():totable() end
+        for i = 1, #want do if got[i] ~= want[i] then ok = false; bad = "transposed " .. dt end end
+      end
+    end
+  end
+  T.ok(ok, "add and mul with broadcasting, two dims per kernel call: every element", bad)
+  local i1, i2 = m1d.tensor({{1, 2, 3}, {4, 5, 6}}, "int64"), m1d.tensor({{10}, {20}}, "int64")
+  T.is(table.concat((i1 + i2):reshape(-1):totable(), ","), "11,12,13,24,25,26", "int64 add with a broadcast column")
+end
+
 T.done()

@@ -601,23 +601,44 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
 }
 
 /* acc += g, in place, for the backward engine's sums of gradients when nothing records
-   (see accumulate in autograd.c): acc a contiguous float tensor that nobody else holds
-   (its handle and its storage have one reference each), g of its dtype, broadcast to its
-   shape.  Returns 1 if it added, 0 if these conditions do not hold (the caller adds out of
-   place), -1 on an anomaly.  The same bits as m1d_add: the same kernel, one fresh tensor
-   fewer (a meta-learning step sums a dozen [100,100] gradients). */
+   (see accumulate in autograd.c): acc a float tensor that nobody else holds (its handle
+   and its storage have one reference each) whose elements fill its storage in some order
+   of its dims (contiguous, or transposed: the gradient of a transposed operand is), g of
+   its dtype, broadcast to its shape.  Returns 1 if it added, 0 if these conditions do not
+   hold (the caller adds out of place), -1 on an anomaly.  The same bits as m1d_add (the
+   same kernel, elementwise), one fresh tensor fewer: a meta-learning step's outer backward
+   sums about a hundred [100,100] gradients. */
 int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
+  int nd = acc->ndim;
   if (acc->refs != 1 || acc->storage->refs != 1 || acc->grad_fn || acc->requires_grad ||
-      acc->dtype == M1D_I64 || g->dtype != acc->dtype || !m1d_is_contiguous(acc) || m1d_numel(acc) == 0)
+      acc->dtype == M1D_I64 || g->dtype != acc->dtype || m1d_numel(acc) == 0 || g->ndim > nd)
     return 0;
-  int ndim;
-  int64_t shape[M1D_MAXDIM];
-  if (g->ndim > acc->ndim || m1d_broadcast_shape("add", acc, g, &ndim, shape) < 0) return 0;
-  if (ndim != acc->ndim || memcmp(shape, acc->shape, sizeof(int64_t) * (size_t)ndim) != 0) return 0;
-  binary_loop(B_ADD, M1D_EQ, acc, g, acc, ndim, shape);
+  /* both viewed in acc's memory order: dims sorted by acc's stride, largest first */
+  m1d_Tensor A = *acc, G = *g;
+  int perm[M1D_MAXDIM];
+  for (int d = 0; d < nd; d++) perm[d] = d;
+  for (int i = 1; i < nd; i++)                  /* insertion sort: a few dims */
+    for (int j = i; j > 0 && acc->stride[perm[j - 1]] < acc->stride[perm[j]]; j--) {
+      int t = perm[j]; perm[j] = perm[j - 1]; perm[j - 1] = t;
+    }
+  for (int d = 0; d < nd; d++) {
+    int s = perm[d], gd = s - (nd - g->ndim);
+    int64_t n = acc->shape[s];
+    if (gd >= 0 && g->shape[gd] != n && g->shape[gd] != 1) return 0;   /* does not broadcast */
+    A.shape[d] = n; A.stride[d] = acc->stride[s];
+    G.shape[d] = n; G.stride[d] = (gd >= 0 && g->shape[gd] == n && n != 1) ? g->stride[gd] : 0;
+  }
+  G.ndim = nd;
+  if (!m1d_is_contiguous(&A)) return 0;        /* a strided or expanded view: not dense */
+  binary_loop(B_ADD, M1D_EQ, &A, &G, &A, nd, A.shape);
   return m1d_check_anomaly("add", acc) < 0 ? -1 : 1;
 }
 
+/* The gradient of mul's one-element factor (a learning rate times a gradient, say): the
+   total of g * other in one pass, without the product's temporary.  First order only (under
+   create_graph, mul then sum record their nodes); NULL with no error where the fast path
+   does not apply (broadcast other operand, mixed dtypes, non-contiguous data).  Same bits
+   as mul then sum_to: the same rounded products in the same 8 running sums. */
 static m1d_Tensor *scalar_factor_grad (m1d_Tensor *g, m1d_Tensor *other, const m1d_Edge *e) {
   int64_t n = m1d_numel(g);
   int64_t en = 1;

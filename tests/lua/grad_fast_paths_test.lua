@@ -85,6 +85,23 @@ do  -- a tensor feeding several ops (a residual block): its gradient is a sum of
   end, {x:detach(), w:detach(), b:detach()})
 end
 
+do  -- sums into a transposed gradient (of a transposed operand) and into a fresh gradient
+    -- when the first is an expanded bias gradient: the same bits as out of place
+  local a = m1d.randn({6, 6}, "float32"):requires_grad()
+  local b = m1d.randn({6}, "float32"):requires_grad()
+  local function f()
+    local y = m1d.matmul(a:t(), a) + a + b + m1d.matmul(a, a:t()):t() + a:t() * b
+    return (y * y):sum()
+  end
+  local fast = m1d.grad(f(), {a, b})
+  local composed = m1d.grad(f(), {a, b}, {create_graph = true})
+  T.ok(bits_equal(fast[1], composed[1]:detach()) and bits_equal(fast[2], composed[2]:detach()),
+       "gradients summed in place into transposed and expanded layouts equal the out-of-place sums")
+  T.grad_orders("transposed operands (gradients summed)", function(a_, b_)
+    return m1d.matmul(a_:t(), a_) + a_ + b_ + m1d.matmul(a_, a_:t()):t() + a_:t() * b_
+  end, {a:detach():double(), b:detach():double()})
+end
+
 do  -- a gradient somebody holds is not changed by a later sum
   local x = m1d.randn({5, 5}, "float64"):requires_grad()
   ;(x * 3):sum():backward()

@@ -604,7 +604,7 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
    (see accumulate in autograd.c): acc a float tensor that nobody else holds (its handle
    and its storage have one reference each) whose elements fill its storage in some order
    of its dims (contiguous, or transposed: the gradient of a transposed operand is), g of
-   its dtype, broadcast to its shape.  Returns 1 if it added, 0 if these conditions do not
+   its dtype, broadcast to its shape and read in acc's order with unit or zero stride.  Returns 1 if it added, 0 if these conditions do not
    hold (the caller adds out of place), -1 on an anomaly.  The same bits as m1d_add (the
    same kernel, elementwise), one fresh tensor fewer: a meta-learning step's outer backward
    sums about a hundred [100,100] gradients. */
@@ -630,6 +630,11 @@ int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
   }
   G.ndim = nd;
   if (!m1d_is_contiguous(&A)) return 0;        /* a strided or expanded view: not dense */
+  /* g read with a stride in the inner loop (a transposed g into a row-major acc) is a
+     scalar loop: adding out of place, in the output's order, was no slower */
+  int last = nd - 1;
+  while (last > 0 && A.shape[last] == 1) last--;
+  if (nd > 0 && G.stride[last] != 0 && G.stride[last] != 1) return 0;
   binary_loop(B_ADD, M1D_EQ, &A, &G, &A, nd, A.shape);
   return m1d_check_anomaly("add", acc) < 0 ? -1 : 1;
 }

@@ -221,9 +221,21 @@ static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *orde
   return 0;
 }
 
-/* acc = acc + g (recorded when grad mode is on); consumes g */
+/* acc = acc + g (recorded when grad mode is on); consumes g.  When nothing records, the
+   sum goes in place into whichever of the two the engine alone holds densely (acc is often
+   a bias gradient expanded from [out], and g a fresh product): the same bits either way,
+   addition being commutative. */
 static int accumulate (m1d_Tensor **acc, m1d_Tensor *g) {
   if (*acc == NULL) { *acc = g; return 0; }
+  if (!grad_enabled) {
+    int r = m1d_accumulate_into(*acc, g);
+    if (r != 0) { m1d_decref(g); return r < 0 ? -1 : 0; }
+    if ((r = m1d_accumulate_into(g, *acc)) != 0) {
+      m1d_decref(*acc);
+      *acc = g;
+      return r < 0 ? -1 : 0;
+    }
+  }
   m1d_Tensor *s = m1d_add(*acc, g);
   m1d_decref(g);
   if (s == NULL) return -1;

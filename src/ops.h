@@ -47,6 +47,10 @@ m1d_Tensor *m1d_sub (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_mul (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_div (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_pow (m1d_Tensor *a, m1d_Tensor *b);
+/* acc += g in place where acc is an unshared, contiguous float tensor without graph and g
+   broadcasts to it (1), else nothing (0; add out of place), -1 on an anomaly: the
+   backward engine's sums of gradients when nothing records. */
+int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g);
 m1d_Tensor *m1d_maximum (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_minimum (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b);  /* mask != 0 ? a : b */

@@ -467,14 +467,19 @@ static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "m
     case B_CMP: for (i = 0; i < n; i++) o[i] = (T)cmp_holds(cmp, a[i * SA], b[i * SB]); break; \
   }
 
+/* rows of n elements: row r reads a + r*ra, b + r*rb and writes o + r*n.  Two dims per call:
+   a gradient [100,25,5] plus a bias gradient expanded from [1,25,1] made a call per row of
+   5, 7400 calls a CNN meta-step, when the loop was over the last dim alone. */
 #define BIN_KERNEL(NAME, T, POW)                                                          \
-  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t n, const T *a, int64_t sa,         \
-                    const T *b, int64_t sb, T *o) {                                      \
-    int64_t i;                                                                           \
-    if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                  \
-    else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                             \
-    else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                             \
-    else { BIN_LOOPS(T, POW, sa, sb) }                                                   \
+  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const T *a,      \
+                           int64_t sa, int64_t ra, const T *b, int64_t sb, int64_t rb, T *o) { \
+    for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n) {                       \
+      int64_t i;                                                                         \
+      if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                \
+      else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                           \
+      else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                           \
+      else { BIN_LOOPS(T, POW, sa, sb) }                                                 \
+    }                                                                                    \
   }
 
 BIN_KERNEL(bin_f32, float, powf)
@@ -495,8 +500,9 @@ static int64_t ipow (int64_t a, int64_t b) {
   return (int64_t)r;
 }
 
-static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t n, const int64_t *a, int64_t sa,
-                     const int64_t *b, int64_t sb, int64_t *o) {
+static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const int64_t *a, int64_t sa,
+                     int64_t ra, const int64_t *b, int64_t sb, int64_t rb, int64_t *o) {
+  for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n)
   for (int64_t i = 0; i < n; i++) {
     int64_t x = a[i * sa], y = b[i * sb];
     switch (op) {
@@ -529,6 +535,49 @@ static void bcast_strides (const m1d_Tensor *t, int ndim, const int64_t *shape, 
   }
 }
 
+/* out = a op b over the broadcast shape (out contiguous, of that shape; a and b of its
+   dtype).  out may be a itself (an in-place accumulation): every kernel reads element i
+   of a before it writes element i of out. */
+static void binary_loop (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *ac, m1d_Tensor *bc, m1d_Tensor *out,
+                         int ndim, const int64_t *shape) {
+  m1d_DType dt = out->dtype;
+  int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
+  bcast_strides(ac, ndim, shape, sa);
+  bcast_strides(bc, ndim, shape, sb);
+  /* collapse: one inner run over the last dim, rows over the one before, outer dims walked
+     with an index */
+  int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
+          isb = ndim ? sb[ndim - 1] : 0;
+  int64_t rows = ndim >= 2 ? shape[ndim - 2] : 1, ra = ndim >= 2 ? sa[ndim - 2] : 0,
+          rb = ndim >= 2 ? sb[ndim - 2] : 0;
+  int nouter = ndim - 2;                        /* dims walked by the index */
+  /* fully flat when both are contiguous with the output's shape */
+  if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
+      m1d_numel(bc) == m1d_numel(out)) {
+    inner = m1d_numel(out); isa = isb = 1; rows = 1; nouter = 0;
+  } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
+    inner = m1d_numel(out); isa = 1; isb = 0; rows = 1; nouter = 0;
+  } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
+    inner = m1d_numel(out); isa = 0; isb = 1; rows = 1; nouter = 0;
+  }
+  int64_t outer = m1d_numel(out) / (inner * rows);
+  int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
+  size_t es = m1d_dtype_size(dt);
+  char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
+  for (int64_t r = 0; r < outer; r++) {
+    void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * rows * inner * es;
+    if (dt == M1D_F32) bin_f32(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    else if (dt == M1D_F64) bin_f64(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    else bin_i64(op, cmp, rows, inner, ap, isa, ra, bp, isb, rb, op_);
+    for (int d = nouter - 1; d >= 0; d--) {     /* advance the outer index */
+      if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
+      idx[d] = 0;
+      oa -= sa[d] * (shape[d] - 1);
+      ob -= sb[d] * (shape[d] - 1);
+    }
+  }
+}
+
 static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tensor *b) {
   int ndim;
   int64_t shape[M1D_MAXDIM];
@@ -544,43 +593,69 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
     return NULL;
   }
   m1d_Tensor *out = m1d_empty(dt, ndim, shape);
-  if (out != NULL && m1d_numel(out) > 0) {
-    int64_t sa[M1D_MAXDIM], sb[M1D_MAXDIM];
-    bcast_strides(ac, ndim, shape, sa);
-    bcast_strides(bc, ndim, shape, sb);
-    /* collapse: one inner run over the last dim, outer dims walked with an index */
-    int64_t inner = ndim ? shape[ndim - 1] : 1, isa = ndim ? sa[ndim - 1] : 0,
-            isb = ndim ? sb[ndim - 1] : 0;
-    int64_t outer = m1d_numel(out) / inner;
-    /* fully flat when both are contiguous with the output's shape */
-    if (m1d_is_contiguous(ac) && m1d_is_contiguous(bc) && m1d_numel(ac) == m1d_numel(out) &&
-        m1d_numel(bc) == m1d_numel(out)) {
-      inner = m1d_numel(out); outer = 1; isa = isb = 1;
-    } else if (m1d_is_contiguous(ac) && m1d_numel(ac) == m1d_numel(out) && m1d_numel(bc) == 1) {
-      inner = m1d_numel(out); outer = 1; isa = 1; isb = 0;
-    } else if (m1d_is_contiguous(bc) && m1d_numel(bc) == m1d_numel(out) && m1d_numel(ac) == 1) {
-      inner = m1d_numel(out); outer = 1; isa = 0; isb = 1;
-    }
-    int64_t idx[M1D_MAXDIM] = {0}, oa = ac->offset, ob = bc->offset;
-    size_t es = m1d_dtype_size(dt);
-    char *pa = ac->storage->data, *pb = bc->storage->data, *po = m1d_data(out);
-    for (int64_t r = 0; r < outer; r++) {
-      void *ap = pa + oa * es, *bp = pb + ob * es, *op_ = po + r * inner * es;
-      if (dt == M1D_F32) bin_f32(op, cmp, inner, ap, isa, bp, isb, op_);
-      else if (dt == M1D_F64) bin_f64(op, cmp, inner, ap, isa, bp, isb, op_);
-      else bin_i64(op, cmp, inner, ap, isa, bp, isb, op_);
-      for (int d = ndim - 2; d >= 0; d--) {       /* advance the outer index */
-        if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
-        idx[d] = 0;
-        oa -= sa[d] * (shape[d] - 1);
-        ob -= sb[d] * (shape[d] - 1);
-      }
-    }
-  }
+  if (out != NULL && m1d_numel(out) > 0) binary_loop(op, cmp, ac, bc, out, ndim, shape);
   if (ac != a) m1d_decref(ac);
   if (bc != b) m1d_decref(bc);
   if (out && m1d_check_anomaly(binary_names[op], out) < 0) { m1d_decref(out); return NULL; }
   return out;
+}
+
+/* acc += g, in place, for the backward engine's sums of gradients when nothing records
+   (see accumulate in autograd.c): acc a float tensor that nobody else holds (its handle
+   and its storage have one reference each) whose elements fill its storage in some order
+   of its dims (contiguous, or transposed: the gradient of a transposed operand is), g of
+   its dtype, broadcast to its shape and read in acc's order with unit or zero stride.  Returns 1 if it added, 0 if these conditions do not
+   hold (the caller adds out of place), -1 on an anomaly.  The same bits as m1d_add (the
+   same kernel, elementwise), one fresh tensor fewer: a meta-learning step's outer backward
+   sums about a hundred [100,100] gradients. */
+int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
+  int nd = acc->ndim;
+  if (acc->refs != 1 || acc->storage->refs != 1 || acc->grad_fn || acc->requires_grad ||
+      acc->dtype == M1D_I64 || g->dtype != acc->dtype || m1d_numel(acc) == 0 || g->ndim > nd)
+    return 0;
+  /* both viewed in acc's memory order: dims sorted by acc's stride, largest first */
+  m1d_Tensor A = *acc, G = *g;
+  int perm[M1D_MAXDIM];
+  for (int d = 0; d < nd; d++) perm[d] = d;
+  for (int i = 1; i < nd; i++)                  /* insertion sort: a few dims */
+    for (int j = i; j > 0 && acc->stride[perm[j - 1]] < acc->stride[perm[j]]; j--) {
+      int t = perm[j]; perm[j] = perm[j - 1]; perm[j - 1] = t;
+    }
+  for (int d = 0; d < nd; d++) {
+    int s = perm[d], gd = s - (nd - g->ndim);
+    int64_t n = acc->shape[s];
+    if (gd >= 0 && g->shape[gd] != n && g->shape[gd] != 1) return 0;   /* does not broadcast */
+    A.shape[d] = n; A.stride[d] = acc->stride[s];
+    G.shape[d] = n; G.stride[d] = (gd >= 0 && g->shape[gd] == n && n != 1) ? g->stride[gd] : 0;
+  }
+  G.ndim = nd;
+  if (!m1d_is_contiguous(&A)) return 0;        /* a strided or expanded view: not dense */
+  /* g read with a stride in the inner loop (a transposed g into a row-major acc) is a
+     scalar loop: adding out of place, in the output's order, was no slower */
+  int last = nd - 1;
+  while (last > 0 && A.shape[last] == 1) last--;
+  if (nd > 0 && G.stride[last] != 0 && G.stride[last] != 1) return 0;
+  binary_loop(B_ADD, M1D_EQ, &A, &G, &A, nd, A.shape);
+  return m1d_check_anomaly("add", acc) < 0 ? -1 : 1;
+}
+
+/* The gradient of mul's one-element factor (a learning rate times a gradient, say): the
+   total of g * other in one pass, without the product's temporary.  First order only (under
+   create_graph, mul then sum record their nodes); NULL with no error where the fast path
+   does not apply (broadcast other operand, mixed dtypes, non-contiguous data).  Same bits
+   as mul then sum_to: the same rounded products in the same 8 running sums. */
+static m1d_Tensor *scalar_factor_grad (m1d_Tensor *g, m1d_Tensor *other, const m1d_Edge *e) {
+  int64_t n = m1d_numel(g);
+  int64_t en = 1;
+  for (int d = 0; d < e->ndim; d++) en *= e->shape[d];
+  if (en != 1 || n < 2 || g->dtype != e->dtype || other->dtype != g->dtype || m1d_numel(other) != n ||
+      !m1d_is_contiguous(g) || !m1d_is_contiguous(other))
+    return NULL;
+  m1d_Tensor *r = m1d_empty(e->dtype, e->ndim, e->shape);
+  if (r == NULL) return NULL;
+  m1d_fill(r, g->dtype == M1D_F32 ? m1d_dot_f32(m1d_data(g), m1d_data(other), n)
+                                  : m1d_dot_f64(m1d_data(g), m1d_data(other), n));
+  return r;
 }
 
 static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
@@ -598,8 +673,10 @@ static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_g
       if (nb) { TRY(t1, m1d_neg(g)); TRY(gb, m1d_grad_fit(t1, &n->edges[1])); }
       break;
     case B_MUL:
-      if (na) { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
-      if (nb) { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
+      if (na && !(!create_graph && g->dtype != M1D_I64 && (ga = scalar_factor_grad(g, b, &n->edges[0]))))
+        { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
+      if (nb && !(!create_graph && g->dtype != M1D_I64 && (gb = scalar_factor_grad(g, a, &n->edges[1]))))
+        { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
       break;
     case B_DIV:                                   /* ga = g/b, gb = -g a / b^2 */
       if (na) { TRY(t1, m1d_div(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }

@@ -26,4 +26,15 @@ typedef m1d_Tensor *(*m1d_RebuildFn) (m1d_Tensor **inputs, const m1d_Node *node)
 int m1d_backward_by_rebuilding (m1d_Node *node, m1d_Tensor *const *inputs, int n, m1d_RebuildFn rebuild,
                                 m1d_Tensor *g, m1d_Tensor **gin);
 
+/* The total of x[0..n) in double, and of the products (T)(a[i] * b[i]) (rounded to the
+   element type first, as mul then sum rounds them), in 8 running sums added at the end:
+   one serial chain of double adds ran at 4 cycles an element, and the sum of a [100,100]
+   gradient times its learning rate, once per parameter and unrolled step, was 5 % of a
+   meta-learning step.  sum() and mul's rule for a one-element factor both use these, so
+   the fused gradient equals mul then sum to the bit (ops_reduce.c). */
+double m1d_total_f32 (const float *x, int64_t n);
+double m1d_total_f64 (const double *x, int64_t n);
+double m1d_dot_f32 (const float *a, const float *b, int64_t n);
+double m1d_dot_f64 (const double *a, const double *b, int64_t n);
+
 #endif

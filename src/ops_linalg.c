@@ -182,7 +182,9 @@ static int bw_linear (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_g
   if (n->edges[1].needs) {                                              /* g^T x */
     TRY(t, m1d_transpose(g, 0, 1)); TRY(gin[1], m1d_matmul(t, x)); DROP(t);
   }
-  if (n->ninputs > 2 && n->edges[2].needs) TRY(gin[2], m1d_sum_dim(g, 0, 0));
+  /* the bias gradient: g summed over rows, straight to [out] (one sum node; sum_dim made a
+     [1, out] sum and a squeeze, two nodes and tensors per layer and step of an unrolled loop) */
+  if (n->ninputs > 2 && n->edges[2].needs) TRY(gin[2], m1d_sum_to(g, 1, &n->edges[2].shape[0]));
   return 0;
 fail:
   m1d_decref(t);

@@ -19,6 +19,31 @@
 #include "fastmath.h"
 #include "pool.h"
 
+/* ---------------------------------------------------------------- totals */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KERNEL
+#endif
+
+/* lane u of the 8 sums takes elements u, u+8, u+16, ...; the tail goes to the total */
+#define TOTAL8(T, TERM)                                                                   \
+  double acc[8] = {0}, sum = 0;                                                           \
+  int64_t i = 0;                                                                          \
+  for (; i + 8 <= n; i += 8)                                                              \
+    for (int u = 0; u < 8; u++) acc[u] += (double)(TERM(i + u));                          \
+  for (int u = 0; u < 8; u++) sum += acc[u];                                              \
+  for (; i < n; i++) sum += (double)(TERM(i));                                            \
+  return sum;
+#define ELEM(i) x[i]
+#define PROD_F32(i) (float)(a[i] * b[i])
+#define PROD_F64(i) (a[i] * b[i])
+KERNEL double m1d_total_f32 (const float *x, int64_t n) { TOTAL8(float, ELEM) }
+KERNEL double m1d_total_f64 (const double *x, int64_t n) { TOTAL8(double, ELEM) }
+KERNEL double m1d_dot_f32 (const float *a, const float *b, int64_t n) { TOTAL8(float, PROD_F32) }
+KERNEL double m1d_dot_f64 (const double *a, const double *b, int64_t n) { TOTAL8(double, PROD_F64) }
+
 /* ---------------------------------------------------------------- sum_to */
 
 static int bw_sum_to (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
@@ -82,9 +107,7 @@ static m1d_Tensor *sum_to_raw (m1d_Tensor *x, int ndim, const int64_t *shape) {
   if (out == NULL) return NULL;
   int64_t on = m1d_numel(out), xn = m1d_numel(x);
   if (on == 1 && x->dtype != M1D_I64 && m1d_is_contiguous(x)) {   /* the total */
-    double s = 0;
-    if (x->dtype == M1D_F32) { const float *p = m1d_data(x); for (int64_t i = 0; i < xn; i++) s += p[i]; }
-    else { const double *p = m1d_data(x); for (int64_t i = 0; i < xn; i++) s += p[i]; }
+    double s = x->dtype == M1D_F32 ? m1d_total_f32(m1d_data(x), xn) : m1d_total_f64(m1d_data(x), xn);
     m1d_fill(out, s);
     return out;
   }

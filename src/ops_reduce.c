@@ -63,7 +63,10 @@ static void store_acc (m1d_Tensor *out, const double *acc, int64_t on) {
 /* Fast paths for a contiguous float x whose dims, merged into runs, read
    [keep A][reduce R][keep C] (bias gradients, sums over rows or columns) or
    [reduce R1][keep K][reduce R2].  Each output element adds its inputs in the
-   same row-major order as the general loop, so the result is bit-identical. */
+   same row-major order as the general loop, so the result is bit-identical.  (The total
+   of a contiguous tensor, in sum_to_raw, is the exception: m1d_total_* keeps 8 running
+   double sums, so its last bits may differ from the general loop's, which a
+   non-contiguous tensor still takes.) */
 #define RUN_KRK(T) { const T *p = m1d_data(x);                                          \
     for (int64_t a = 0; a < A; a++) for (int64_t r = 0; r < R; r++) {                   \
       const T *q = p + (a * R + r) * C; double *o = acc + a * C;                        \

@@ -173,27 +173,14 @@ sweep.main{
       runs[#runs + 1] = r
     end
     -- per seed: test accuracy by "model/data"
-    local per_seed, seed_index = {}, {}
-    for _, d in ipairs(done) do
-      local p = d.params
-      if not seed_index[p.seed] then per_seed[#per_seed + 1] = {}; seed_index[p.seed] = #per_seed end
-      per_seed[seed_index[p.seed]][p.model .. "/" .. p.data] = d.result.test_acc
-    end
-    local function values(keys)      -- each seed's values of these keys (nil keys: unmeasured)
-      local out = {}
-      for i, v in ipairs(per_seed) do
-        out[i] = {}
-        for _, k in ipairs(keys) do out[i][k] = v[k] end
-      end
-      return out
-    end
+    local per_seed = sweep.by_seed(done, function(d) return d.params.model .. "/" .. d.params.data, d.result.test_acc end)
     local have = {}
     for _, name in ipairs(models_of(cfg)) do have[name] = true end
     local claims = {}
     if have.logistic and have.mlp and have.cnn then
       claims.cnn_beats_mlp_beats_logistic = sweep.seed_claim{
         criterion = "normal data: test accuracy CNN > MLP > logistic, each gap >= 5 points (paper 94 / 68 / 32)",
-        per_seed = values{"cnn/normal", "mlp/normal", "logistic/normal"},
+        per_seed = per_seed, keys = {"cnn/normal", "mlp/normal", "logistic/normal"},
         test = function(v)
           local c, m, l = v["cnn/normal"], v["mlp/normal"], v["logistic/normal"]
           return c - m >= 5 and m - l >= 5, ("CNN %.1f%%, MLP %.1f%%, logistic %.1f%%"):format(c, m, l)
@@ -204,7 +191,7 @@ sweep.main{
     if have.cnn and have.gru then
       claims.shuffle_hurts_cnn_gru = sweep.seed_claim{
         criterion = "shuffling costs the CNN and the GRU >= 20 points each (paper: 94 -> 56, 91 -> 57)",
-        per_seed = values{"cnn/normal", "cnn/shuffled", "gru/normal", "gru/shuffled"},
+        per_seed = per_seed, keys = {"cnn/normal", "cnn/shuffled", "gru/normal", "gru/shuffled"},
         test = function(v)
           local dc, dg = v["cnn/normal"] - v["cnn/shuffled"], v["gru/normal"] - v["gru/shuffled"]
           return dc >= 20 and dg >= 20, ("CNN %.1f -> %.1f%%, GRU %.1f -> %.1f%%"):format(
@@ -216,7 +203,7 @@ sweep.main{
     if have.logistic and have.mlp then
       claims.shuffle_spares_logistic_mlp = sweep.seed_claim{
         criterion = "shuffling changes logistic and MLP test accuracy by < 4 points (paper: no change)",
-        per_seed = values{"logistic/normal", "logistic/shuffled", "mlp/normal", "mlp/shuffled"},
+        per_seed = per_seed, keys = {"logistic/normal", "logistic/shuffled", "mlp/normal", "mlp/shuffled"},
         test = function(v)
           local dl, dm = v["logistic/shuffled"] - v["logistic/normal"], v["mlp/shuffled"] - v["mlp/normal"]
           return math.abs(dl) < 4 and math.abs(dm) < 4, ("logistic %+.1f, MLP %+.1f points"):format(dl, dm)

@@ -360,20 +360,12 @@ sweep.main{
       local p = d.params
       if p.stage == 2 then seed_values(p.seed)[("abl/%s/%s"):format(p.ablation, p.arm)] = d.result.final_test_acc end
     end
-    local function values(keys)
-      local out = {}
-      for i, v in ipairs(per_seed) do
-        out[i] = {}
-        for _, k in ipairs(keys) do out[i][k] = v[k] end
-      end
-      return out
-    end
 
     local claims = {}
     claims.ticket_beats_random_and_dense = sweep.seed_claim{
       criterion = "over sparsity 0.80-0.95 the ticket's mean final test accuracy beats the random ticket's and " ..
                   "the dense network's by >= 2 points",
-      per_seed = values{"hi/magnitude", "hi/random", "dense/magnitude", "dense/random"},
+      per_seed = per_seed, keys = {"hi/magnitude", "hi/random", "dense/magnitude", "dense/random"},
       test = function(v)
         local t, r, dense = v["hi/magnitude"], v["hi/random"], (v["dense/magnitude"] + v["dense/random"]) / 2
         return t >= r + 2 and t >= dense + 2, ("mean final test accuracy over sparsity 0.80-0.95: ticket %.1f%%, " ..
@@ -393,7 +385,7 @@ sweep.main{
       claims[name] = sweep.seed_claim{
         criterion = what .. ": the ticket's final test accuracy beats the random ticket's and the dense network's " ..
                     "by >= 1 point",
-        per_seed = values{k.ticket, k.random, k.dense},
+        per_seed = per_seed, keys = {k.ticket, k.random, k.dense},
         test = function(v)
           local t, r, d = v[k.ticket], v[k.random], v[k.dense]
           return t >= r + 1 and t >= d + 1, ("%s: ticket %.1f%%, random ticket %.1f%%, dense %.1f%% (final test accuracy, " ..
@@ -405,7 +397,7 @@ sweep.main{
     beats("d_reinit", "reinit_ticket_beats_baselines", "(d) ticket mask, weights re-initialised")
     claims.permutation_hurts_ticket_more = sweep.seed_claim{
       criterion = "(c) permuting the input positions costs the ticket >= 1 point more than the random ticket",
-      per_seed = values{"abl/a_new_data/ticket", "abl/c_permuted/ticket", "abl/a_new_data/random", "abl/c_permuted/random"},
+      per_seed = per_seed, keys = {"abl/a_new_data/ticket", "abl/c_permuted/ticket", "abl/a_new_data/random", "abl/c_permuted/random"},
       test = function(v)
         local at, ct, ar, cr = v["abl/a_new_data/ticket"], v["abl/c_permuted/ticket"], v["abl/a_new_data/random"],
                                v["abl/c_permuted/random"]
@@ -440,7 +432,7 @@ sweep.main{
     end
     claims.ticket_masks_adjacent = sweep.seed_claim{
       criterion = "P(right neighbour kept | kept) in the first layer: the ticket's mask exceeds the random mask's by >= 20 %",
-      per_seed = values{"adj/ticket", "adj/random"},
+      per_seed = per_seed, keys = {"adj/ticket", "adj/random"},
       test = function(v)
         return v["adj/ticket"] >= 1.2 * v["adj/random"], ("P(right neighbour kept | kept), first layer: ticket %.3f vs " ..
           "random mask %.3f (density %.3f); ticket with input positions permuted %.3f"):format(v["adj/ticket"],

@@ -121,11 +121,7 @@ print(("total %.2f s (cpu %.2f s), %.1f ms per outer step (median; %d inner step
 --    about the step the last outer updates still make.
 --  * learned_lr_near_paper: the mean final lr lies within 10 % of the paper's ~0.62 (read
 --    off the notebook's figure; the PyTorch peer gets 0.624 / 0.620): "about" 0.62.
-local per_seed, seed_index = {}, {}
-for _, tr in ipairs(trials) do
-  if not seed_index[tr.seed] then per_seed[#per_seed + 1] = {}; seed_index[tr.seed] = #per_seed end
-  per_seed[seed_index[tr.seed]]["lr0=" .. tr.init_lr] = tr.final_lr
-end
+local per_seed = m1d.sweep.by_seed(trials, function(tr) return "lr0=" .. tr.init_lr, tr.final_lr end)
 local function finals(v)
   local xs = {}
   for _, lr0 in ipairs(lr0s) do xs[#xs + 1] = v["lr0=" .. lr0] end

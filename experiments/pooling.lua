@@ -85,15 +85,16 @@ sweep.main{
 
   merge = function(done, cfg, ctx)
     local at, sizes, kinds = {}, {}, {}         -- at[n][kind] = {result per seed}
-    local per_seed, seed_index = {}, {}          -- per_seed[i]["n/kind"] = tail test accuracy
     for _, d in ipairs(done) do
       local n, p = math.tointeger(d.params.n), d.params
       if not at[n] then at[n] = {}; sizes[#sizes + 1] = n end
       at[n][p.model] = at[n][p.model] or {}
       table.insert(at[n][p.model], d.result)
-      if not seed_index[p.seed] then per_seed[#per_seed + 1] = {}; seed_index[p.seed] = #per_seed end
-      per_seed[seed_index[p.seed]][n .. "/" .. p.model] = d.result.tail_test_acc
     end
+    -- per_seed[i]["n/kind"] = tail test accuracy
+    local per_seed = sweep.by_seed(done, function(d)
+      return math.tointeger(d.params.n) .. "/" .. d.params.model, d.result.tail_test_acc
+    end)
     table.sort(sizes)
     for k in cfg.models:gmatch("[^,]+") do kinds[#kinds + 1] = k end
     local function tail(n, k)                    -- mean tail test accuracy over seeds
@@ -135,18 +136,15 @@ sweep.main{
     -- claims over seeds (tolerances: see the header)
     local claims = {}
     local lo, hi = sizes[1], sizes[#sizes]
-    local function values(ns)
-      local out = {}
-      for i, v in ipairs(per_seed) do
-        out[i] = {}
-        for _, n in ipairs(ns) do for _, k in ipairs(kinds) do out[i][n .. "/" .. k] = v[n .. "/" .. k] end end
-      end
-      return out
+    local function keys_of(ns)                   -- the regimes' kinds that have runs
+      local keys = {}
+      for _, n in ipairs(ns) do for _, k in ipairs(kinds) do if at[n][k] then keys[#keys + 1] = n .. "/" .. k end end end
+      return keys
     end
     if lo then
       claims.pooling_helps_low_data = sweep.seed_claim{
         criterion = "at the smallest training set, the pooled models beat no pooling by >= 3 points on average",
-        per_seed = values{lo},
+        per_seed = per_seed, keys = keys_of{lo},
         test = function(v)
           local adv = advantage(v, lo)
           if not adv then return false, "no pooled or no_pool run" end
@@ -159,7 +157,7 @@ sweep.main{
     if lo and hi and lo ~= hi then
       claims.advantage_shrinks = sweep.seed_claim{
         criterion = "pooling's advantage at the largest training set is >= 3 points below that at the smallest",
-        per_seed = values{lo, hi},
+        per_seed = per_seed, keys = keys_of{lo, hi},
         test = function(v)
           local a, b = advantage(v, lo), advantage(v, hi)
           if not (a and b) then return false, "no pooled or no_pool run" end

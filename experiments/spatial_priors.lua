@@ -143,26 +143,13 @@ sweep.main{
     sweep.print_table(header, rows)
 
     -- the claims, decided on the seed means and reported per seed (see the header)
-    local per_seed, seed_index = {}, {}
-    for _, d in ipairs(done) do
-      local p = d.params
-      if not seed_index[p.seed] then per_seed[#per_seed + 1] = {}; seed_index[p.seed] = #per_seed end
-      per_seed[seed_index[p.seed]][p.model .. "/" .. p.w] = d.result.test_acc
-    end
-    local function values(keys)
-      local out = {}
-      for i, v in ipairs(per_seed) do
-        out[i] = {}
-        for _, k in ipairs(keys) do out[i][k] = v[k] end
-      end
-      return out
-    end
+    local per_seed = sweep.by_seed(done, function(d) return d.params.model .. "/" .. d.params.w, d.result.test_acc end)
     local claims = {}
     if wmin == 1 and wmax == 40 then
       local function ends(m) return {m .. "/" .. wmin, m .. "/" .. wmax} end
       claims.shuffle_hurts_cnn_gru = sweep.seed_claim{
         criterion = "from w = 1 to 40 the CNN and the GRU lose > 10 points each (paper: 38 and 34)",
-        per_seed = values{"cnn/1", "cnn/40", "gru/1", "gru/40"},
+        per_seed = per_seed, keys = {"cnn/1", "cnn/40", "gru/1", "gru/40"},
         test = function(v)
           local dc, dg = v["cnn/1"] - v["cnn/40"], v["gru/1"] - v["gru/40"]
           return dc > 10 and dg > 10, ("normal -> shuffled: CNN %.1f -> %.1f%% (%.1f points), GRU %.1f -> %.1f%% (%.1f points)")
@@ -170,7 +157,7 @@ sweep.main{
         end}
       claims.shuffle_spares_logistic_mlp = sweep.seed_claim{
         criterion = "from w = 1 to 40 logistic and MLP change by < 4 points (paper: no change)",
-        per_seed = values{"logistic/1", "logistic/40", "mlp/1", "mlp/40"},
+        per_seed = per_seed, keys = {"logistic/1", "logistic/40", "mlp/1", "mlp/40"},
         test = function(v)
           return math.abs(v["logistic/1"] - v["logistic/40"]) < 4 and math.abs(v["mlp/1"] - v["mlp/40"]) < 4,
             ("normal -> shuffled: logistic %.1f -> %.1f%%, MLP %.1f -> %.1f%%"):format(
@@ -180,7 +167,7 @@ sweep.main{
       for _, m in ipairs{"cnn", "gru"} do for _, w in ipairs(widths) do keys[#keys + 1] = m .. "/" .. w end end
       claims.accuracy_falls_with_window = sweep.seed_claim{
         criterion = "CNN and GRU accuracy never rises by more than 3 points (seed noise) as the window grows",
-        per_seed = values(keys),
+        per_seed = per_seed, keys = keys,
         test = function(v)
           local ok, ev = true, {}
           for _, m in ipairs{"cnn", "gru"} do

@@ -331,23 +331,44 @@ function sweep.claim(holds, fmt, ...)
   return {holds = holds and true or false, evidence = fmt:format(...)}
 end
 
--- sweep.seed_claim{criterion =, per_seed = {values, ...}, test = fn(values) -> holds, evidence}
+-- sweep.by_seed(items, fn) -> {values, ...}: the per-seed value tables seed_claim takes.
+-- fn(item) -> key, value (or nil to skip); item.params.seed (runs) or item.seed gives its
+-- seed; seeds in order of first appearance.
+function sweep.by_seed(items, fn)
+  local out, index = {}, {}
+  for _, it in ipairs(items) do
+    local k, v = fn(it)
+    if k ~= nil then
+      local s = (it.params and it.params.seed) or it.seed or 0
+      if not index[s] then out[#out + 1] = {}; index[s] = #out end
+      out[index[s]][k] = v
+    end
+  end
+  return out
+end
+
+-- sweep.seed_claim{criterion =, per_seed = {values, ...}, [keys = {...},] test = fn(values) -> holds, evidence}
 -- A claim decided over seeds: values are the numbers one seed measured ({cnn = 93.5, ...});
--- a seed lacking a key that another has is left out (its runs are missing).  The claim is
--- decided by test on the seed means; test also runs on each seed, and the evidence ends
--- "holds in k of n seeds".  criterion states the test and its tolerance in words.
+-- with keys, only those are used and a seed lacking one is left out, otherwise a seed
+-- lacking a key that another has is (its runs are missing).  The claim is decided by
+-- test on the seed means; test also runs on each seed, and the evidence ends "holds in k
+-- of n seeds".  criterion states the test and its tolerance in words.
 function sweep.seed_claim(spec)
-  util.check_options("sweep.seed_claim", spec, {"criterion", "per_seed", "test"})
+  util.check_options("sweep.seed_claim", spec, {"criterion", "per_seed", "keys", "test"})
   if type(spec.criterion) ~= "string" or type(spec.test) ~= "function" or type(spec.per_seed) ~= "table" then
     error("sweep.seed_claim: needs criterion (text), per_seed (a list of value tables) and test (a function)", 2)
   end
   local keys = {}
-  for _, v in ipairs(spec.per_seed) do for k in pairs(v) do keys[k] = true end end
+  if spec.keys then for _, k in ipairs(spec.keys) do keys[k] = true end
+  else for _, v in ipairs(spec.per_seed) do for k in pairs(v) do keys[k] = true end end end
   local seeds = {}
   for _, v in ipairs(spec.per_seed) do
-    local complete = true
-    for k in pairs(keys) do if v[k] == nil then complete = false end end
-    if complete then seeds[#seeds + 1] = v end
+    local complete, picked = true, {}
+    for k in pairs(keys) do
+      if v[k] == nil then complete = false end
+      picked[k] = v[k]
+    end
+    if complete then seeds[#seeds + 1] = picked end
   end
   if #seeds == 0 then
     local c = sweep.unmeasured("no seed has all the runs this claim needs")

@@ -36,6 +36,10 @@ local part = sw.seed_claim{criterion = "a > b", per_seed = {{a = 2, b = 1}, {a =
                            test = function(v) return v.a > v.b, "" end}
 T.ok(part.holds == false and part.seeds == 2 and part.holds_in == 1 and part.means.a == 1,
      "seed_claim: decided on the means of the complete seeds (1 of 2 holds, the mean fails)")
+local picked = sw.seed_claim{criterion = "a > b", per_seed = {{a = 2, b = 1, c = 9}, {a = 0, c = 1}, {a = 3, b = 1}},
+                             keys = {"a", "b"}, test = function(v) return v.c == nil and v.a > v.b, "" end}
+T.ok(picked.seeds == 2 and picked.holds_in == 2 and picked.means.a == 2.5 and picked.means.c == nil,
+     "seed_claim with keys: the test sees only those keys, and a seed lacking one is left out")
 T.raises(function() sw.seed_claim{criterion = "x", per_seed = {}, tests = function() end} end,
          "seed_claim: an unknown key is an error", "unknown option 'tests'")
 T.is(sw.seed_claim{criterion = "x", per_seed = {}, test = function() return true, "" end}.measured, false,

@@ -41,11 +41,21 @@ return {
      ex = [[local c = m1d.sweep.claim(94.1 > 90, "CNN %.1f%% > 90%%", 94.1)
 print(c.holds, c.evidence)]],
      out = "true\tCNN 94.1% > 90%"},
+    {"m1d.sweep.by_seed", "sweep.by_seed(items, fn(item) -> key, value) -> {values, ...}",
+     "The per-seed value tables of sweep.seed_claim: one table per seed (item.params.seed for a " ..
+     "finished run, else item.seed, else 0), in order of first appearance, holding value under " ..
+     "key for every item fn does not skip (a nil key).",
+     ex = [[local v = m1d.sweep.by_seed({{params = {seed = 0, model = "cnn"}, acc = 93},
+  {params = {seed = 1, model = "cnn"}, acc = 95}, {params = {seed = 0, model = "mlp"}, acc = 66}},
+  function(d) return d.params.model, d.acc end)
+print(#v, v[1].cnn, v[1].mlp, v[2].cnn, v[2].mlp)]],
+     out = "2\t93\t66\t95\tnil"},
     {"m1d.sweep.seed_claim",
-     "sweep.seed_claim{criterion =, per_seed = {values, ...}, test = fn(values) -> holds, evidence} -> claim",
+     "sweep.seed_claim{criterion =, per_seed = {values, ...} [, keys = {...}], test = fn(values) -> holds, evidence} -> claim",
      "A claim decided over seeds. Each element of per_seed is what one seed measured, a table of " ..
-     "numbers (`{cnn = 93.5, mlp = 65.0}`); a seed lacking a key another has is left out (its " ..
-     "runs are missing), and with none left the claim is unmeasured. test decides the claim on " ..
+     "numbers (`{cnn = 93.5, mlp = 65.0}`, as sweep.by_seed builds it); with keys, test sees only " ..
+     "those and a seed lacking one is left out, without keys a seed lacking a key another has is " ..
+     "(its runs are missing); with none left the claim is unmeasured. test decides the claim on " ..
      "the seed means (holds, evidence) and is run on every seed too: the claim carries " ..
      "criterion (the test and its tolerance in words), means, seeds, holds_in, per_seed " ..
      "(booleans) and evidence ending \"holds in k of n seeds\". The merge prints the criterion " ..

@@ -4,15 +4,21 @@ local m1d = require "m1d"
 
 local util = {}
 
+-- A Lua module from a Debian package, required on first use (so that m1d loads without
+-- it), with the apt-get line when it is missing.
+local function from_package(module, package, what)
+  local ok, mod = pcall(require, module)
+  if not ok then
+    error(("m1d.util: the Lua %s module is missing: install the Debian package %s (apt-get install %s)")
+          :format(what, package, package), 4)
+  end
+  return mod
+end
+
 local cjson
 local function json()
   if not cjson then
-    local ok, mod = pcall(require, "cjson")
-    if not ok then
-      error("m1d.util: the Lua JSON module is missing: install the Debian package lua-cjson " ..
-            "(apt-get install lua-cjson)", 3)
-    end
-    cjson = mod.new()
+    cjson = from_package("cjson", "lua-cjson", "JSON").new()
     cjson.encode_number_precision(14)          -- the most lua-cjson 2.1 allows; results need no more
     cjson.encode_sparse_array(true)
     cjson.encode_invalid_numbers(true)          -- NaN/Inf are written, not an error
@@ -44,17 +50,10 @@ function util.read_json(path)
 end
 
 -- Command lines, through Debian's lua-argparse (generated --help, "did you mean",
--- unknown-flag errors) rather than a parser of our own.  Loaded on first use, like cjson.
+-- unknown-flag errors) rather than a parser of our own.  Loaded on first use.
 local argparse_mod
 local function argparse()
-  if not argparse_mod then
-    local ok, mod = pcall(require, "argparse")
-    if not ok then
-      error("m1d.util: the Lua argparse module is missing: install the Debian package lua-argparse " ..
-            "(apt-get install lua-argparse)", 3)
-    end
-    argparse_mod = mod
-  end
+  argparse_mod = argparse_mod or from_package("argparse", "lua-argparse", "argparse")
   return argparse_mod
 end
 

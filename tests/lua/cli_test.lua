@@ -62,6 +62,16 @@ T.raises(function() util.parse_args({}, {{"a", 1, "x"}, {"a", 2, "y"}}, "d") end
 
 -- every experiment: --help describes each option with text, an unknown flag is a clean error
 local bin = os.getenv("M1D_BIN") or "./m1d"
+
+-- without the Debian packages the message gives the apt-get line
+local okm, missing = T.sh(bin .. [[ -e 'package.preload.cjson = function() error("gone") end
+package.preload.argparse = function() error("gone") end
+local u = require "m1d.util"
+print(select(2, pcall(u.json_encode, {1})))
+print(select(2, pcall(u.parse_args, {}, {{"a", 1, "x"}}, "d")))']])
+T.ok(okm and missing:find("install the Debian package lua-cjson (apt-get install lua-cjson)", 1, true)
+     and missing:find("install the Debian package lua-argparse (apt-get install lua-argparse)", 1, true),
+     "a missing lua-cjson or lua-argparse: the error names the package to install", missing)
 local scripts = {}
 for name in io.popen("ls experiments/*.lua"):lines() do scripts[#scripts + 1] = name end
 T.ok(#scripts >= 9, "found the experiment scripts", #scripts)

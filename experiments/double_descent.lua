@@ -51,11 +51,11 @@ local function dd_mlp(h)
   return nn.Sequential(nn.Linear(40, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 10))
 end
 
+-- the paper's CNN at width c, batch-last between its convolutions (as nn.models.cnn)
 local function dd_cnn(c)
-  return nn.Sequential(nn.Unflatten(), nn.Conv1d(1, c, 5, {stride = 2, padding = 1}), nn.ReLU(),
-                       nn.Conv1d(c, c, 3, {stride = 2, padding = 1}), nn.ReLU(),
-                       nn.Conv1d(c, c, 3, {stride = 2, padding = 1}), nn.ReLU(),
-                       nn.Flatten(), nn.Linear(c * 5, 10))
+  local function conv(n_in, k) return nn.Conv1d(n_in, c, k, {stride = 2, padding = 1, layout = "CLN"}) end
+  return nn.Sequential(nn.ToCLN(), conv(1, 5), nn.ReLU(), conv(c, 3), nn.ReLU(), conv(c, 3), nn.ReLU(),
+                       nn.FlattenCLN(), nn.Linear(c * 5, 10))
 end
 
 local function list_of(s, default)

@@ -131,9 +131,9 @@ m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, i
 m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad,
                                     m1d_ConvLayout layout);
 m1d_Tensor *m1d_conv1d_composed (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad);
-m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
-m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
-m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride);
+m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride, m1d_ConvLayout layout);
+m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride, m1d_ConvLayout layout);
+m1d_Tensor *m1d_lp_pool1d (m1d_Tensor *x, double p, int64_t k, int64_t stride, m1d_ConvLayout layout);
 /* Normalisation (ops_norm.c): (x - mean) / sqrt(var + eps), biased variance.  layer_norm
    over the last ndims dims of each sample; batch_norm over every dim but 1 of [N, C] or
    [N, C, L], also giving the batch's mean and biased variance [C] (float64, no gradient;

@@ -419,19 +419,32 @@ function nn.Conv1d(n_in, n_out, k, opts)
   return mod
 end
 
-function nn.MaxPool1d(k, stride)
-  k = check_size("MaxPool1d", "kernel_size", k); stride = check_size("MaxPool1d", "stride", stride or k)
-  return leaf_module("MaxPool1d", function(_, x) return m1d.max_pool1d(x, k, stride or k) end)
+-- opts.layout: "NCL" ([batch, channels, length], the default) or "CLN" (batch last, as
+-- Conv1d's layout = "CLN")
+local function pool_layout(name, opts)
+  opts = m1d.util.check_options(name, opts, {"layout"}) or {}
+  local layout = opts.layout or "NCL"
+  if layout ~= "NCL" and layout ~= "CLN" then
+    error(("%s: layout must be \"NCL\" or \"CLN\", got %s"):format(name, tostring(layout)), 3)
+  end
+  return layout, layout == "CLN" and "(CLN)" or ""
 end
-function nn.AvgPool1d(k, stride)
+function nn.MaxPool1d(k, stride, opts)
+  k = check_size("MaxPool1d", "kernel_size", k); stride = check_size("MaxPool1d", "stride", stride or k)
+  local layout, tag = pool_layout("MaxPool1d", opts)
+  return leaf_module("MaxPool1d" .. tag, function(_, x) return m1d.max_pool1d(x, k, stride, layout) end)
+end
+function nn.AvgPool1d(k, stride, opts)
   k = check_size("AvgPool1d", "kernel_size", k); stride = check_size("AvgPool1d", "stride", stride or k)
-  return leaf_module("AvgPool1d", function(_, x) return m1d.avg_pool1d(x, k, stride or k) end)
+  local layout, tag = pool_layout("AvgPool1d", opts)
+  return leaf_module("AvgPool1d" .. tag, function(_, x) return m1d.avg_pool1d(x, k, stride, layout) end)
 end
 -- (sum over the window of x^p)^(1/p); p = 2 is L2 pooling
-function nn.LPPool1d(p, k, stride)
+function nn.LPPool1d(p, k, stride, opts)
   if type(p) ~= "number" or not (p > 0) then error(("LPPool1d: norm p must be a positive number, got %s"):format(tostring(p)), 2) end
   k = check_size("LPPool1d", "kernel_size", k); stride = check_size("LPPool1d", "stride", stride or k)
-  return leaf_module("LPPool1d", function(_, x) return m1d.lp_pool1d(x, p, k, stride or k) end)
+  local layout, tag = pool_layout("LPPool1d", opts)
+  return leaf_module("LPPool1d" .. tag, function(_, x) return m1d.lp_pool1d(x, p, k, stride, layout) end)
 end
 
 local function activation(name, f)
@@ -453,6 +466,21 @@ activation("Identity", function(x) return x end)
 activation("Flatten", function(x) return x:flatten(2) end)
 -- [batch, n] -> [batch, 1, n], the conv layers' input layout
 activation("Unflatten", function(x) return x:reshape(x:size(1), 1, -1) end)
+-- The batch-last layout of Conv1d's layout = "CLN" (see nn.models.cnn): in,
+-- [batch, n] -> [1, n, batch] or [batch, C, L] -> [C, L, batch]; out, [C, L, batch] ->
+-- [batch, C*L], the order x:flatten(2) gives in [batch, C, L].
+activation("ToCLN", function(x)
+  if x:dim() == 2 then return x:t():reshape(1, x:size(2), x:size(1)) end
+  if x:dim() == 3 then return x:permute(2, 3, 1) end
+  error(("ToCLN: input must be [batch, n] or [batch, channels, length], got %s"):format(
+    table.concat(x:size(), "x")), 3)
+end)
+activation("FlattenCLN", function(x)
+  if x:dim() ~= 3 then
+    error(("FlattenCLN: input must be [channels, length, batch], got %s"):format(table.concat(x:size(), "x")), 3)
+  end
+  return x:reshape(-1, x:size(3)):t()
+end)
 
 function nn.Sequential(...)
   local mods = table.pack(...)             -- n counts nils: Sequential(a, nil, b) is an error
@@ -576,17 +604,17 @@ end
 function nn.models.cnn(channels)
   channels = channels or 25
   local conv = function(n_in, k) return nn.Conv1d(n_in, channels, k, {stride = 2, padding = 1, layout = "CLN"}) end
+  local to_cln, flatten = nn.ToCLN(), nn.FlattenCLN()
   return nn.Module{
     _name = "cnn", _order = {"c1", "c2", "c3", "fc"},
     c1 = conv(1, 5), c2 = conv(channels, 3), c3 = conv(channels, 3),
     fc = nn.Linear(channels * 5, 10),
     forward = function(self, x)
-      local n = x:size(1)
-      local h = x:reshape(n, -1):t():reshape(1, -1, n)      -- [1, length, batch]
+      local h = to_cln(x:reshape(x:size(1), -1))           -- [1, length, batch]
       h = self.c1(h):relu()
       h = self.c2(h):relu()
       h = self.c3(h):relu()
-      return self.fc(h:reshape(-1, n):t())                 -- [batch, channels * length]
+      return self.fc(flatten(h))                           -- [batch, channels * length]
     end,
   }
 end
@@ -611,27 +639,29 @@ nn.models.POOL_KINDS = {"no_pool", "stride_2", "max_pool", "avg_pool", "l2_pool"
 function nn.models.conv_pool(kind, channels)
   channels = channels or 20
   local pool
-  if kind == "max_pool" then pool = nn.MaxPool1d(2)
-  elseif kind == "avg_pool" then pool = nn.AvgPool1d(2)
-  elseif kind == "l2_pool" then pool = nn.LPPool1d(2, 2)
+  local cln = {layout = "CLN"}
+  if kind == "max_pool" then pool = nn.MaxPool1d(2, 2, cln)
+  elseif kind == "avg_pool" then pool = nn.AvgPool1d(2, 2, cln)
+  elseif kind == "l2_pool" then pool = nn.LPPool1d(2, 2, 2, cln)
   elseif kind ~= "no_pool" and kind ~= "stride_2" then
     error(("nn.models.conv_pool: unknown kind '%s' (%s)"):format(tostring(kind),
           table.concat(nn.models.POOL_KINDS, ", ")), 2)
   end
   local stride = kind == "stride_2" and 2 or 1
   local linear_in = channels * (kind == "no_pool" and 40 or 10)
+  local to_cln, flatten = nn.ToCLN(), nn.FlattenCLN()
+  local function conv(n_in) return nn.Conv1d(n_in, channels, 3, {stride = stride, padding = 1, layout = "CLN"}) end
   return nn.Module{
     _name = kind, _order = {"c1", "c2", "fc"},
-    c1 = nn.Conv1d(1, channels, 3, {stride = stride, padding = 1}),
-    c2 = nn.Conv1d(channels, channels, 3, {stride = stride, padding = 1}),
+    c1 = conv(1), c2 = conv(channels),
     fc = nn.Linear(linear_in, 10),
-    forward = function(self, x)
-      local h = x:reshape(x:size(1), 1, -1)
+    forward = function(self, x)                -- batch-last from the input to the flatten, as nn.models.cnn
+      local h = to_cln(x:reshape(x:size(1), -1))
       h = self.c1(h):relu()
       if pool then h = pool(h) end
       h = self.c2(h):relu()
       if pool then h = pool(h) end
-      return self.fc(h:flatten(2))
+      return self.fc(flatten(h))
     end,
   }
 end

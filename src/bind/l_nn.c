@@ -53,25 +53,28 @@ static int l_conv1d_weight_grad (lua_State *L) {
   return m1d_pushtensor(L, m1d_conv1d_weight_grad(x, g, k, stride, pad, check_layout(L, 6)));
 }
 
-/* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]), and their composed references */
-typedef m1d_Tensor *(*PoolFn) (m1d_Tensor *x, int64_t k, int64_t s);
-static int pool (lua_State *L, PoolFn fn) {
+/* max_pool1d(x, k [, s = k, layout = "NCL"]), avg_pool1d(x, k [, s = k, layout]), and their
+   composed references (NCL only) */
+typedef m1d_Tensor *(*PoolFn) (m1d_Tensor *x, int64_t k, int64_t s, m1d_ConvLayout layout);
+typedef m1d_Tensor *(*ComposedPoolFn) (m1d_Tensor *x, int64_t k, int64_t s);
+static int pool (lua_State *L, PoolFn fn, ComposedPoolFn composed) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   lua_Integer k = luaL_checkinteger(L, 2), s = luaL_optinteger(L, 3, k);
-  return m1d_pushtensor(L, fn(x, k, s));
+  return m1d_pushtensor(L, fn ? fn(x, k, s, check_layout(L, 4)) : composed(x, k, s));
 }
-static int l_max_pool1d (lua_State *L) { return pool(L, m1d_max_pool1d); }
-static int l_avg_pool1d (lua_State *L) { return pool(L, m1d_avg_pool1d); }
-static int l_max_pool1d_composed (lua_State *L) { return pool(L, m1d_max_pool1d_composed); }
-static int l_avg_pool1d_composed (lua_State *L) { return pool(L, m1d_avg_pool1d_composed); }
+static int l_max_pool1d (lua_State *L) { return pool(L, m1d_max_pool1d, NULL); }
+static int l_avg_pool1d (lua_State *L) { return pool(L, m1d_avg_pool1d, NULL); }
+static int l_max_pool1d_composed (lua_State *L) { return pool(L, NULL, m1d_max_pool1d_composed); }
+static int l_avg_pool1d_composed (lua_State *L) { return pool(L, NULL, m1d_avg_pool1d_composed); }
 
-/* lp_pool1d(x, p, k [, s = k]): the norm first, as torch.nn.functional.lp_pool1d and
-   nn.LPPool1d(p, k, s) take it */
+/* lp_pool1d(x, p, k [, s = k, layout = "NCL"]): the norm first, as torch.nn.functional.lp_pool1d
+   and nn.LPPool1d(p, k, s) take it */
 static int lp_pool (lua_State *L, int composed) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
   double p = luaL_checknumber(L, 2);
   lua_Integer k = luaL_checkinteger(L, 3), s = luaL_optinteger(L, 4, k);
-  return m1d_pushtensor(L, composed ? m1d_lp_pool1d_composed(x, p, k, s) : m1d_lp_pool1d(x, p, k, s));
+  return m1d_pushtensor(L, composed ? m1d_lp_pool1d_composed(x, p, k, s)
+                                    : m1d_lp_pool1d(x, p, k, s, check_layout(L, 5)));
 }
 static int l_lp_pool1d (lua_State *L) { return lp_pool(L, 0); }
 static int l_lp_pool1d_composed (lua_State *L) { return lp_pool(L, 1); }

@@ -310,6 +310,27 @@ do
   T.ok(#ga == 8 and worst < 1e-14, ("nn.models.cnn (batch-last) equals the NCL network: logits and gradients (%.2g)"):format(worst))
 end
 
+-- nn.ToCLN / nn.FlattenCLN around CLN convolutions: the batch-first Sequential's function
+do
+  local nn = m1d.nn
+  m1d.manual_seed(4)
+  local a = nn.Sequential(nn.Unflatten(), nn.Conv1d(1, 3, 5, {stride = 2, padding = 1}), nn.ReLU(),
+                          nn.Conv1d(3, 2, 3, {padding = 1}), nn.Flatten(), nn.Linear(38, 4)):double()
+  local b = nn.Sequential(nn.ToCLN(), nn.Conv1d(1, 3, 5, {stride = 2, padding = 1, layout = "CLN"}), nn.ReLU(),
+                          nn.Conv1d(3, 2, 3, {padding = 1, layout = "CLN"}), nn.FlattenCLN(), nn.Linear(38, 4)):double()
+  b:set_parameters(a:parameters())
+  local x = randn(6, 40)
+  local worst = (a(x) - b(x)):abs():max():item()
+  local x3 = randn(6, 2, 9)
+  local back = nn.ToCLN()(x3):permute(3, 1, 2)
+  T.ok(worst < 1e-14 and (back - x3):abs():max():item() == 0,
+       ("ToCLN/FlattenCLN: a batch-last Sequential equals the batch-first one (%.2g); ToCLN of [N, C, L] is its permutation"):format(worst))
+  T.raises(function() nn.ToCLN()(randn(2, 3, 4, 5)) end, "ToCLN of a 4-D tensor names what it wants",
+           "ToCLN: input must be [batch, n] or [batch, channels, length], got 2x3x4x5")
+  T.raises(function() nn.FlattenCLN()(randn(2, 3)) end, "FlattenCLN of a 2-D tensor names what it wants",
+           "FlattenCLN: input must be [channels, length, batch], got 2x3")
+end
+
 -- ---------------------------------------------------------------- float32
 
 do

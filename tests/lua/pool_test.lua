@@ -80,6 +80,56 @@ m1d.lp_pool1d(z, 2, 2):sum():backward()
 local gz = z.grad:flatten():totable()
 T.ok(gz[1] == 0 and gz[2] == 0 and math.abs(gz[4] - 2 / math.sqrt(5)) < 1e-15, "lp pool: an all-zero window gets gradient 0")
 
+-- the batch-last layout ("CLN", [C, L, N]): the same bits as NCL permuted, forward and
+-- first-order backward (the same arithmetic per element), NaN and ties included; the
+-- rebuilt second order against NCL's; gradient checks of both orders in float64
+local CLN_CASES = {
+  {"max", function(x, k, s, l) return m1d.max_pool1d(x, k, s, l) end},
+  {"avg", function(x, k, s, l) return m1d.avg_pool1d(x, k, s, l) end},
+  {"l2", function(x, k, s, l) return m1d.lp_pool1d(x, 2, k, s, l) end},
+  {"l3", function(x, k, s, l) return m1d.lp_pool1d(x:abs(), 3, k, s, l) end},
+}
+local function to_cln(t) return t:permute(2, 3, 1) end
+local function same_bits(a, b)           -- equal elements, NaN equal to NaN
+  local ta, tb = a:contiguous():flatten():totable(), b:contiguous():flatten():totable()
+  if #ta ~= #tb then return false end
+  for i = 1, #ta do if ta[i] ~= tb[i] and (ta[i] == ta[i] or tb[i] == tb[i]) then return false end end
+  return true
+end
+for _, case in ipairs(CLN_CASES) do
+  local name, f = case[1], case[2]
+  for _, sh in ipairs(SHAPES) do
+    local N, C, L, k, s = table.unpack(sh)
+    local label = ("CLN %s k %d s %d on [%d,%d,%d]"):format(name, k, s, C, L, N)
+    for _, dt in ipairs{"float32", "float64"} do
+      local x = m1d.randn(N, C, L, dt)
+      if name == "max" then x[1][1][1] = 0 / 0; x[N][C][L] = x[N][C][L - 1] end   -- a NaN and a tie
+      local xa, xb = x:clone():requires_grad(), to_cln(x):contiguous():requires_grad()
+      local ya, yb = f(xa, k, s), f(xb, k, s, "CLN")
+      local w = m1d.randn(ya:size(), dt)
+      w[1][1][1] = 1
+      local ga = m1d.grad((ya * w):sum(), {xa})[1]
+      local gb = m1d.grad((yb * to_cln(w)):sum(), {xb})[1]
+      local same = same_bits(ya, yb:permute(3, 1, 2)) and same_bits(ga, gb:permute(3, 1, 2))
+      T.ok(same, ("%s %s: forward and gradient are NCL's, permuted, to the bit"):format(label, dt))
+    end
+  end
+  local x = m1d.randn(3, 2, 9, "float64")
+  local function second(xx, layout)
+    local y = f(xx, 3, 2, layout)
+    local g1 = m1d.grad((y * y):sum(), {xx}, {create_graph = true})[1]
+    return m1d.grad((g1 * g1):sum(), {xx})[1]
+  end
+  local xa, xb = x:clone():requires_grad(), to_cln(x):contiguous():requires_grad()
+  local d = maxdiff(second(xa), second(xb, "CLN"):permute(3, 1, 2))
+  T.ok(d < 1e-12, ("CLN %s: the rebuilt second order is NCL's permuted (%.2g)"):format(name, d))
+  T.grad_orders("CLN " .. name .. " pool", function(xx) return f(xx, 3, 2, "CLN") end,
+                {to_cln(m1d.randn(2, 3, 9, "float64")):contiguous()})
+end
+T.raises(function() m1d.max_pool1d(m1d.zeros(2, 40), 2, 2, "CLN") end, "CLN max_pool1d of 2-D input names the layout",
+         "max_pool1d: input must be [channels, length, batch]")
+T.raises(function() m1d.avg_pool1d(m1d.zeros(2, 3, 4), 2, 2, "NLC") end, "an unknown layout", "invalid option 'NLC'")
+
 -- bad input
 T.raises(function() m1d.max_pool1d(m1d.zeros(2, 40), 2) end, "max_pool1d of 2-D input", "max_pool1d: input must be [batch, channels, length]")
 T.raises(function() m1d.avg_pool1d(m1d.zeros(1, 1, 3), 4) end, "avg_pool1d kernel longer than the input", "avg_pool1d: kernel 4 stride 4 do not fit")

@@ -187,18 +187,33 @@ false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_selec
      "Conv1d wants for MNIST-1D rows. Takes no arguments (unlike torch's Unflatten).",
      ex = [[print(table.concat(m1d.nn.Unflatten()(m1d.zeros(2, 40)):shape(), "x"))]],
      out = "2x1x40"},
-    {"m1d.nn.MaxPool1d", "nn.MaxPool1d(k [, stride = k]) | nn.AvgPool1d(k [, stride = k]) -> Module",
+    {"m1d.nn.ToCLN", "nn.ToCLN() -> Module;  nn.FlattenCLN() -> Module",
+     "The batch-last layout of Conv1d's layout = \"CLN\" (faster between convolutions; see " ..
+     "m1d.conv1d). ToCLN: [batch, n] -> [1, n, batch] (a one-channel signal, as Unflatten) or " ..
+     "[batch, C, L] -> [C, L, batch]. FlattenCLN: [C, L, batch] -> [batch, C*L] in the order " ..
+     "Flatten gives for [batch, C, L], so a Linear after it has the same weights as in the " ..
+     "batch-first network. Both are views where the strides allow (the convolution copies " ..
+     "its input once if needed); other ranks are an error.",
+     ex = [[local nn = m1d.nn
+local net = nn.Sequential(nn.ToCLN(), nn.Conv1d(1, 4, 5, {stride = 2, padding = 1, layout = "CLN"}), nn.ReLU(),
+                          nn.FlattenCLN(), nn.Linear(4 * 19, 10))
+print(table.concat(net(m1d.randn(8, 40)):shape(), "x"), table.concat(nn.ToCLN()(m1d.zeros(8, 3, 40)):shape(), "x"))]],
+     out = "8x10\t3x40x8",
+     also = {"m1d.nn.FlattenCLN"}},
+    {"m1d.nn.MaxPool1d", "nn.MaxPool1d(k [, stride = k] [, {layout = \"NCL\"}]) | nn.AvgPool1d(k [, stride = k] [, opts]) -> Module",
      "Max or mean over windows of k along the last dim: x [batch, channels, len] -> [batch, " ..
      "channels, floor((len - k) / stride) + 1] (no padding; a trailing partial window is " ..
-     "dropped). Non-3-D input raises an error. Same as m1d.max_pool1d / m1d.avg_pool1d.",
+     "dropped). Non-3-D input raises an error. Same as m1d.max_pool1d / m1d.avg_pool1d. " ..
+     "layout = \"CLN\": [channels, len, batch] in and out, between batch-last convolutions " ..
+     "(see nn.Conv1d); printed as MaxPool1d(CLN).",
      also = {"m1d.nn.AvgPool1d"},
      ex = [[local x = m1d.tensor{{{1, 5, 2, 3, 9}}}
 print(m1d.nn.MaxPool1d(2)(x):totable()[1][1][2], m1d.nn.AvgPool1d(2)(x):totable()[1][1][1])]],
      out = "3.0\t3.0"},
-    {"m1d.nn.LPPool1d", "nn.LPPool1d(p, k [, stride = k]) -> Module",
+    {"m1d.nn.LPPool1d", "nn.LPPool1d(p, k [, stride = k] [, {layout = \"NCL\"}]) -> Module",
      "Power-average pooling: (sum over the window of x^p)^(1/p), windows as MaxPool1d; the " ..
      "norm p comes first (as in torch), p = 2 is L2 pooling. p must be a positive number. " ..
-     "m1d.lp_pool1d(x, p, k, stride) is the function.",
+     "m1d.lp_pool1d(x, p, k, stride, layout) is the function; layout as MaxPool1d's.",
      ex = [[print(m1d.nn.LPPool1d(2, 2)(m1d.tensor{{{3, 4, 0, 1}}}):totable()[1][1][1])]],
      out = "5.0"},
 
@@ -289,7 +304,8 @@ print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      "The pooling study's model (the notebook's ConvPool): Conv1d(1, C, 3, padding 1), ReLU, " ..
      "pool, Conv1d(C, C, 3, padding 1), ReLU, pool, Linear. kind: \"no_pool\", \"stride_2\" " ..
      "(the convolutions stride 2, no pool), \"max_pool\", \"avg_pool\" or \"l2_pool\" " ..
-     "(window 2); POOL_KINDS lists them. Another kind raises an error.",
+     "(window 2); POOL_KINDS lists them. Another kind raises an error. Batch-last between " ..
+     "its convolutions, pools included (layout \"CLN\", as nn.models.cnn).",
      also = {"m1d.nn.models.POOL_KINDS"},
      ex = [[local m = m1d.nn.models.conv_pool("max_pool")
 print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"), #m1d.nn.models.POOL_KINDS)]],

@@ -228,25 +228,28 @@ print((m1d.conv1d_composed(x, w, nil, 2, 1) - m1d.conv1d(x, w, nil, 2, 1)):abs()
 print((m1d.max_pool1d_composed(x, 3, 2) - m1d.max_pool1d(x, 3, 2)):abs():max():item() == 0,
       (m1d.lp_pool1d_composed(x, 2, 2) - m1d.lp_pool1d(x, 2, 2)):abs():max():item() < 1e-12)]=],
      out = "true\ttrue"},
-    {"m1d.max_pool1d", "m1d.max_pool1d(x, k [, stride = k]) -> Tensor [N, C, L'];  m1d.avg_pool1d(x, k [, stride = k])",
+    {"m1d.max_pool1d", "m1d.max_pool1d(x, k [, stride = k] [, layout = \"NCL\"]) -> Tensor [N, C, L'];  " ..
+     "m1d.avg_pool1d(x, k [, stride = k] [, layout])",
      "Max (mean) over windows of k along the last dim of x [N, C, L] (float), no " ..
      "padding, L' = floor((L - k) / stride) + 1 (trailing elements that fill no window " ..
      "are dropped). Raises unless x is 3-D float and k, stride >= 1 and k <= L. " ..
      "One fused pass each way (the max pool keeps each window's argmax); gradients of " ..
      "every order (the second and higher through the composed pool). Max: a NaN in a " ..
-     "window wins it, as in torch; the gradient of a tie goes to the first maximum.",
+     "window wins it, as in torch; the gradient of a tie goes to the first maximum. layout " ..
+     "\"CLN\": x [C, L, N] -> [C, L', N] (batch last, as conv1d's), the same bits as NCL " ..
+     "permuted, in loops along the batch.",
      also = {"m1d.avg_pool1d"},
      ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
 print(m1d.max_pool1d(x, 2), m1d.avg_pool1d(x, 3, 1))]=],
      out = "tensor([[[2.0000, 4.0000]]], float32 [1,1,2])\ttensor([[[2.0000, 3.0000, 4.0000]]], float32 [1,1,3])"},
-    {"m1d.lp_pool1d", "m1d.lp_pool1d(x, p, k [, stride = k]) -> Tensor [N, C, L']",
+    {"m1d.lp_pool1d", "m1d.lp_pool1d(x, p, k [, stride = k] [, layout = \"NCL\"]) -> Tensor [N, C, L']",
      "Power-average pooling, the norm p first (as torch's lp_pool1d and nn.LPPool1d(p, " ..
      "k [, s])): (sum over each window of x^p)^(1/p), windows as in max_pool1d. Like " ..
      "torch it raises x to p, not |x| to p: for p = 2 that is the L2 norm of the window, " ..
      "but for other p negative inputs give NaN (non-integer p) or subtract (odd p; a " ..
      "negative sum then gives NaN unless p = 1), so feed it non-negative values (e.g. " ..
      "after a ReLU). p must be > 0. A window summing to 0 gives 0 with gradient 0 (not " ..
-     "NaN). Fused and differentiable to every order, as max_pool1d.",
+     "NaN). Fused and differentiable to every order, and layout \"CLN\", as max_pool1d.",
      ex = [=[print(m1d.lp_pool1d(m1d.tensor{{{3, -4, 1, 0}}}, 2, 2))]=],
      out = [=[tensor([[[5.0000, 1.0000]]], float32 [1,1,2])]=]},
     {"m1d.layer_norm", "m1d.layer_norm(x, ndims [, eps = 1e-5]) -> Tensor",

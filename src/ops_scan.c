@@ -15,6 +15,14 @@
   {                                                                                       \
     const T *xp = m1d_data(xc); T *op = m1d_data(out); ACC *acc = accbuf;                 \
     for (int64_t o = 0; o < outer; o++) {                                                 \
+      if (inner == 1) {                     /* along the last dim: one sum in a register */ \
+        ACC a1 = 0;                                                                       \
+        for (int64_t s = 0; s < len; s++) {                                               \
+          int64_t j = o * len + (reverse ? len - 1 - s : s);                              \
+          a1 += (ACC)xp[j]; op[j] = (T)a1;                                                \
+        }                                                                                 \
+        continue;                                                                         \
+      }                                                                                   \
       for (int64_t i = 0; i < inner; i++) acc[i] = 0;                                     \
       for (int64_t s = 0; s < len; s++) {                                                 \
         int64_t j = reverse ? len - 1 - s : s, base = (o * len + j) * inner;              \

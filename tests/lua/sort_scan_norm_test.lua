@@ -198,6 +198,33 @@ do  -- long sorts (many merge passes, ties everywhere) equal Lua's table.sort wi
   T.is(c:getflat(n), want, "cumsum: the last element is the total")
 end
 
+do  -- topk selects before it sorts: the same values and indices as the first k of sort, for
+    -- ties, NaN, int64, sorted and organ-pipe inputs (quickselect's bad cases) and every k class
+  local n = 3000
+  local inputs = {
+    ties = (m1d.randn({3, n}, F) * 6):long():double(),
+    nan = m1d.randn({2, n}, F):index_add(2, m1d.randperm(n):narrow(1, 1, 50), m1d.full({2, 50}, 0 / 0, F)),
+    int64 = (m1d.randn({2, n}, F) * 20):long(),
+    sorted = m1d.arange(0, n, 1, F):reshape(1, n),
+    organ = m1d.cat({m1d.arange(0, n / 2, 1, F), m1d.arange(n / 2, 0, -1, F)}, 1):reshape(1, n),
+    equal = m1d.zeros({1, n}, F),
+  }
+  local bad = {}
+  for name, x in pairs(inputs) do
+    for _, k in ipairs{0, 1, 7, 17, 100, n // 2, n - 1, n} do
+      for _, largest in ipairs{true, false} do
+        local v, i = x:topk(k, 2, largest)
+        local sv, si = x:sort(2, largest)
+        local same = table.concat(i:reshape(-1):totable(), " ") == table.concat(si:narrow(2, 1, k):reshape(-1):totable(), " ")
+        local vs, svs = v:reshape(-1):totable(), sv:narrow(2, 1, k):reshape(-1):totable()
+        for j = 1, #vs do if not (vs[j] == svs[j] or (vs[j] ~= vs[j] and svs[j] ~= svs[j])) then same = false end end
+        if not same then bad[#bad + 1] = ("%s k=%d largest=%s"):format(name, k, tostring(largest)) end
+      end
+    end
+  end
+  T.ok(#bad == 0, "topk equals the first k of the stable sort (96 cases)", table.concat(bad, ", "))
+end
+
 -- ---------------------------------------------------------------- bad input
 
 do

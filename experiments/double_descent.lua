@@ -70,6 +70,48 @@ local function error_and_loss(model, x, y, lossf)
   return 100 - acc, loss
 end
 
+-- The figure: three panels of train/test error against width, and the loss comparison
+-- (summary as merge builds it; n training samples, K classes, nseeds seeds averaged).
+local function draw_figure(cfg, summary, n, K, nseeds)
+  local fig = plot.figure{layout = "2x2", size = {1300, 1100},
+                          title = ("Deep double descent on MNIST-1D (%d epochs, n = %d, %s)"):format(cfg.epochs, n,
+                            nseeds > 1 and ("mean ± sd of %d seeds"):format(nseeds) or "1 seed")}
+  for _, v in ipairs{"mlp_clean", "mlp_noisy", "cnn_noisy"} do
+    local s = summary[v]
+    if s then
+      local xs, tr, te, trb, teb = {}, {}, {}, {{}, {}}, {{}, {}}
+      for i, r in ipairs(s.sizes) do
+        xs[i], tr[i], te[i] = r.size, r.train_err, r.test_err
+        trb[1][i], trb[2][i] = r.train_err - r.train_err_sd, r.train_err + r.train_err_sd
+        teb[1][i], teb[2][i] = r.test_err - r.test_err_sd, r.test_err + r.test_err_sd
+      end
+      local banded = nseeds > 1
+      fig:panel{title = TITLE[v], xlabel = v:match("^cnn") and "channels" or "hidden width", ylabel = "error (%)",
+                logx = true, yrange = {0, 100},
+                series = {{x = xs, y = tr, name = "train", marker = "circle", color = "#1f77b4", band = banded and trb or nil},
+                          {x = xs, y = te, name = "test", marker = "circle", color = "#d62728", band = banded and teb or nil}},
+                hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil}
+    else
+      fig:panel{title = TITLE[v] .. ": not run", hlines = {{y = 0}}}
+    end
+  end
+  local ls = {}
+  for j, v in ipairs{"mlp_noisy", "mlp_noisy_mse"} do
+    local s = summary[v]
+    if s then
+      local xs, te = {}, {}
+      for i, r in ipairs(s.sizes) do xs[i], te[i] = r.params, r.test_err end
+      ls[#ls + 1] = {x = xs, y = te, name = j == 1 and "cross-entropy" or "MSE", marker = "circle", color = plot.colors[j]}
+    end
+  end
+  fig:panel{title = "noisy MLP: test error vs parameters", xlabel = "parameters", ylabel = "test error (%)",
+            logx = true, series = #ls > 0 and ls or nil, hlines = #ls == 0 and {{y = 0}} or nil,
+            vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}}
+  fig:save(cfg.figure, {pdf = true})
+  fig:close()
+  print("wrote " .. cfg.figure)
+end
+
 sweep.main{
   name = "double_descent", argv = arg,
   usage = "double_descent.lua: test error against width for MLPs and CNNs with label noise",
@@ -275,44 +317,7 @@ sweep.main{
       claims.mse_peak_at_more_params_than_ce = sweep.unmeasured("needs peaks in the noisy MLP sweeps with both losses")
     end
 
-    -- figure: three panels of train/test error against width, and the loss comparison
-    local fig = plot.figure{layout = "2x2", size = {1300, 1100},
-                            title = ("Deep double descent on MNIST-1D (%d epochs, n = %d, %s)"):format(cfg.epochs, n,
-                              #seeds > 1 and ("mean ± sd of %d seeds"):format(#seeds) or "1 seed")}
-    for _, v in ipairs{"mlp_clean", "mlp_noisy", "cnn_noisy"} do
-      local s = summary[v]
-      if s then
-        local xs, tr, te, trb, teb = {}, {}, {}, {{}, {}}, {{}, {}}
-        for i, r in ipairs(s.sizes) do
-          xs[i], tr[i], te[i] = r.size, r.train_err, r.test_err
-          trb[1][i], trb[2][i] = r.train_err - r.train_err_sd, r.train_err + r.train_err_sd
-          teb[1][i], teb[2][i] = r.test_err - r.test_err_sd, r.test_err + r.test_err_sd
-        end
-        local banded = #seeds > 1
-        fig:panel{title = TITLE[v], xlabel = v:match("^cnn") and "channels" or "hidden width", ylabel = "error (%)",
-                  logx = true, yrange = {0, 100},
-                  series = {{x = xs, y = tr, name = "train", marker = "circle", color = "#1f77b4", band = banded and trb or nil},
-                            {x = xs, y = te, name = "test", marker = "circle", color = "#d62728", band = banded and teb or nil}},
-                  hlines = v ~= "mlp_clean" and {{y = 100 * cfg.noise, name = "15% noise"}} or nil}
-      else
-        fig:panel{title = TITLE[v] .. ": not run", hlines = {{y = 0}}}
-      end
-    end
-    local ls = {}
-    for j, v in ipairs{"mlp_noisy", "mlp_noisy_mse"} do
-      local s = summary[v]
-      if s then
-        local xs, te = {}, {}
-        for i, r in ipairs(s.sizes) do xs[i], te[i] = r.params, r.test_err end
-        ls[#ls + 1] = {x = xs, y = te, name = j == 1 and "cross-entropy" or "MSE", marker = "circle", color = plot.colors[j]}
-      end
-    end
-    fig:panel{title = "noisy MLP: test error vs parameters", xlabel = "parameters", ylabel = "test error (%)",
-              logx = true, series = #ls > 0 and ls or nil, hlines = #ls == 0 and {{y = 0}} or nil,
-              vlines = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}}
-    fig:save(cfg.figure, {pdf = true})
-    fig:close()
-    print("wrote " .. cfg.figure)
+    draw_figure(cfg, summary, n, K, #seeds)
     return {summary = summary, n = n, K = K, seeds = seeds, claims = claims, figure = cfg.figure}
   end,
 }

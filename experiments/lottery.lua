@@ -74,27 +74,15 @@ local function layer_vecs(params)
   return v
 end
 
--- 0/1 mask (float32, flat) that zeroes the k = int(p * n) lowest scores (as torch.sort + index).
+-- 0/1 mask (float32, flat) that zeroes the k = int(p * n) lowest scores (as torch.sort + index):
+-- topk's smallest k, whose sort is stable, so ties at the threshold are dropped in index order.
 local function mask_of(scores, p)
   local n = scores:numel()
   local k = math.floor(p * n + 1e-9)
   if k <= 0 then return m1d.ones(n) end
   if k >= n then return m1d.zeros(n) end
-  local vals = scores:totable()
-  local sorted = table.move(vals, 1, n, 1, {})
-  table.sort(sorted)
-  local t = sorted[k]
-  local m = scores:gt(t):float()
-  if n - m:sum():item() ~= k then            -- ties at the threshold: drop exactly k by index order
-    local idx = {}
-    for i = 1, n do idx[i] = i end
-    table.sort(idx, function(a, b) if vals[a] ~= vals[b] then return vals[a] < vals[b] end return a < b end)
-    local mt = {}
-    for i = 1, n do mt[i] = 1 end
-    for i = 1, k do mt[idx[i]] = 0 end
-    m = m1d.tensor(mt)
-  end
-  return m
+  local _, lowest = scores:topk(k, 1, false)
+  return m1d.ones(n):index_add(1, lowest, m1d.full({k}, -1))
 end
 
 -- Layer masks (flat) -> one mask per parameter, shaped like it.
@@ -166,6 +154,149 @@ local function ablation_data(kind, cfg)
     return d:spatial_shuffle(cfg.perm_seed)
   end
   return d
+end
+
+-- Stage 1 per method, mean over seeds: sparsity, final test accuracy and loss (with their sd
+-- and the number of trials), max test accuracy; and the dense network's (level 1) numbers.
+local function sweep_curves(prune, sched)
+  local curve = {}
+  for _, method in ipairs{"magnitude", "random"} do
+    local c = {sparsity = {}, test_acc = {}, test_loss = {}, max_test_acc = {}, test_acc_sd = {}, test_loss_sd = {},
+               trials = {}}
+    for i, p in ipairs(sched) do
+      local a, asd, n = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_acc end)
+      local l, lsd = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_loss end)
+      local mx = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].max_test_acc end)
+      if a then
+        local k = #c.sparsity + 1
+        c.sparsity[k], c.test_acc[k], c.test_loss[k], c.max_test_acc[k] = p, a, l, mx
+        c.test_acc_sd[k], c.test_loss_sd[k], c.trials[k] = asd, lsd, n
+      end
+    end
+    curve[method] = c
+  end
+  local dense_acc, dense_loss
+  do
+    local all = {}
+    for _, m in ipairs{"magnitude", "random"} do for _, d in ipairs(prune[m]) do all[#all + 1] = d end end
+    dense_acc = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_acc end)
+    dense_loss = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_loss end)
+  end
+  return curve, dense_acc, dense_loss
+end
+
+-- (e) per seed: P(right neighbour kept | kept) of the first-layer ticket and random masks
+-- (and of the ticket with positions permuted), their densities; the first seed's masks
+-- (rows [hidden][40]) for the heatmaps.
+local function mask_adjacency(cfg, ctx)
+  local adj = {}
+  local heat = {}
+  for t = 1, cfg.seeds do
+    local row = {trial = t, seed = cfg.seed + t - 1}
+    for _, which in ipairs{{"ticket", "magnitude"}, {"random", "random"}} do
+      local key = ("prune=%s,seed=%d"):format(which[2], cfg.seed + t - 1)
+      local f = ctx.file(key, "mask1.npy")
+      if ctx.by_key[key] and sweep.exists(f) then
+        local rows_ = m1d.load_npy(f):totable()           -- [hidden, 40]
+        row[which[1]] = adjacency(rows_)
+        if which[1] == "ticket" then row.ticket_permuted_null = adjacency_permuted(rows_, 50, 1000) end
+        local kept = 0
+        for _, r in ipairs(rows_) do for _, v in ipairs(r) do kept = kept + v end end
+        row[which[1] .. "_density"] = kept / (#rows_ * #rows_[1])
+        if t == 1 then heat[which[1]] = rows_ end
+      end
+    end
+    adj[t] = row
+  end
+  return adj, heat
+end
+
+-- A first-layer mask [hidden][input] as heatmap rows: input x hidden, the hidden units sorted
+-- by their number of adjacent kept pairs (most first; ties keep the units' order).
+local function mask_heatmap(m)
+  local score = {}
+  for j, r in ipairs(m) do
+    local s = 0
+    for i = 1, #r - 1 do if r[i] ~= 0 and r[i + 1] ~= 0 then s = s + 1 end end
+    score[j] = s
+  end
+  local _, by_score = m1d.tensor(score, "int64"):sort(1, true)   -- stable: ties keep unit order
+  local order = by_score:totable()
+  local data = {}
+  for i = 1, #m[1] do
+    local row = {}
+    for k, j in ipairs(order) do row[k] = m[j][i] end
+    data[i] = row
+  end
+  return data
+end
+
+-- The 2x3 figure: the sweep's accuracy and loss, the ablations, the adjacency, two mask heatmaps.
+local function draw_figure(cfg, sched, parts)
+  local curve, dense_acc, dense_loss = parts.curve, parts.dense_acc, parts.dense_loss
+  local abl_summary, adj, heat = parts.abl_summary, parts.adj, parts.heat
+  local fig = plot.figure{layout = "2x3", size = {1800, 1100},
+                          title = ("Lottery tickets: MLP 40-%d-%d-10, %s"):format(cfg.hidden, cfg.hidden,
+                            cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed")}
+  local function sweep_series(field)
+    local s = {}
+    for _, m in ipairs{"magnitude", "random"} do
+      local c = curve[m]
+      if #c.sparsity > 0 then
+        local lo, hi, spread = {}, {}, true
+        for k = 1, #c.sparsity do
+          local sd = c[field .. "_sd"][k]
+          spread = spread and c.trials[k] > 1
+          lo[k], hi[k] = c[field][k] - sd, c[field][k] + sd
+        end
+        s[#s + 1] = {x = c.sparsity, y = c[field], name = m == "magnitude" and "ticket" or "random",
+                     band = spread and {lo, hi} or nil, color = m == "magnitude" and "#d62728" or "#1f77b4"}
+      end
+    end
+    return s
+  end
+  fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)",
+            series = sweep_series("test_acc"), hlines = {{y = dense_acc or 0, name = "dense"}}}
+  fig:panel{title = "final test loss", xlabel = "sparsity", ylabel = "test loss", series = sweep_series("test_loss"),
+            hlines = {{y = dense_loss or 0, name = "dense"}}}
+  local aser = {}
+  for j, arm in ipairs(ARMS) do
+    local xs, ys = {}, {}
+    for i, a in ipairs(ABLATIONS) do
+      if abl_summary[a][arm] then xs[#xs + 1], ys[#ys + 1] = i, abl_summary[a][arm] end
+    end
+    if #xs > 0 then aser[#aser + 1] = {x = xs, y = ys, name = arm, marker = "circle", style = "points",
+                                      marker_size = 2, color = ({"#d62728", "#1f77b4", "#2ca02c"})[j]} end
+  end
+  local xt = {}
+  for i, a in ipairs(ABLATIONS) do xt[i] = ('"%s" %d'):format(ABL_TITLE[a], i) end
+  fig:panel{title = ("ablations, sparsity %.2f"):format(sched[closest(sched, cfg.ticket_sparsity)]),
+            ylabel = "final test accuracy (%)", xrange = {0.5, 4.5},
+            series = #aser > 0 and aser or nil, hlines = #aser == 0 and {{y = 0}} or nil,
+            extra = {"set xtics (" .. table.concat(xt, ", ") .. ")"}}
+  local eser = {}
+  for j, f in ipairs{"ticket", "random", "ticket_permuted_null"} do
+    local xs, ys = {}, {}
+    for _, r in ipairs(adj) do if r[f] then xs[#xs + 1], ys[#ys + 1] = j, r[f] end end
+    if #xs > 0 then eser[#eser + 1] = {x = xs, y = ys, name = f:gsub("_", " "), style = "points", marker = "circle",
+                                      marker_size = 2, color = plot.colors[j]} end
+  end
+  fig:panel{title = "(e) adjacency, first layer", ylabel = "P(neighbour kept | kept)", xrange = {0.5, 3.5},
+            series = #eser > 0 and eser or nil, hlines = #eser == 0 and {{y = 0}} or nil,
+            extra = {'set xtics ("ticket" 1, "random" 2, "ticket, perm." 3)'}, legend = false}
+  for _, which in ipairs{"ticket", "random"} do
+    local m = heat[which]
+    if m then
+      local data = mask_heatmap(m)
+      fig:heatmap{data = data, title = ("first-layer %s mask"):format(which),
+                  xlabel = "hidden unit (by adjacency)", ylabel = "input position", palette = "gray", colorbox = false}
+    else
+      fig:panel{title = which .. " mask: not available yet", hlines = {{y = 0}}}
+    end
+  end
+  fig:save(cfg.figure, {pdf = true})
+  fig:close()
+  print("wrote " .. cfg.figure)
 end
 
 sweep.main{
@@ -304,29 +435,7 @@ sweep.main{
       end
     end
     -- the sparsity sweep, mean over seeds
-    local curve = {}
-    for _, method in ipairs{"magnitude", "random"} do
-      local c = {sparsity = {}, test_acc = {}, test_loss = {}, max_test_acc = {}, test_acc_sd = {}, test_loss_sd = {},
-                 trials = {}}
-      for i, p in ipairs(sched) do
-        local a, asd, n = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_acc end)
-        local l, lsd = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].final_test_loss end)
-        local mx = mean_of(prune[method], function(d) return d.result.levels[i] and d.result.levels[i].max_test_acc end)
-        if a then
-          local k = #c.sparsity + 1
-          c.sparsity[k], c.test_acc[k], c.test_loss[k], c.max_test_acc[k] = p, a, l, mx
-          c.test_acc_sd[k], c.test_loss_sd[k], c.trials[k] = asd, lsd, n
-        end
-      end
-      curve[method] = c
-    end
-    local dense_acc, dense_loss
-    do
-      local all = {}
-      for _, m in ipairs{"magnitude", "random"} do for _, d in ipairs(prune[m]) do all[#all + 1] = d end end
-      dense_acc = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_acc end)
-      dense_loss = mean_of(all, function(d) return d.result.levels[1] and d.result.levels[1].final_test_loss end)
-    end
+    local curve, dense_acc, dense_loss = sweep_curves(prune, sched)
     print(("\nFinal test accuracy (%%) against sparsity, mean of %d seed(s)"):format(cfg.seeds))
     local rows = {}
     for i, p in ipairs(sched) do
@@ -406,25 +515,7 @@ sweep.main{
       end}
 
     -- (e) adjacency of first-layer masks, and the heatmaps
-    local adj = {}
-    local heat = {}
-    for t = 1, cfg.seeds do
-      local row = {trial = t, seed = cfg.seed + t - 1}
-      for _, which in ipairs{{"ticket", "magnitude"}, {"random", "random"}} do
-        local key = ("prune=%s,seed=%d"):format(which[2], cfg.seed + t - 1)
-        local f = ctx.file(key, "mask1.npy")
-        if ctx.by_key[key] and sweep.exists(f) then
-          local rows_ = m1d.load_npy(f):totable()           -- [hidden, 40]
-          row[which[1]] = adjacency(rows_)
-          if which[1] == "ticket" then row.ticket_permuted_null = adjacency_permuted(rows_, 50, 1000) end
-          local kept = 0
-          for _, r in ipairs(rows_) do for _, v in ipairs(r) do kept = kept + v end end
-          row[which[1] .. "_density"] = kept / (#rows_ * #rows_[1])
-          if t == 1 then heat[which[1]] = rows_ end
-        end
-      end
-      adj[t] = row
-    end
+    local adj, heat = mask_adjacency(cfg, ctx)
     local na = mean_of(adj, function(r) return r.ticket_permuted_null end)
     for _, row in ipairs(adj) do
       local v = seed_values(row.seed)
@@ -439,82 +530,8 @@ sweep.main{
           v["adj/random"], adj[1] and adj[1].random_density or 0 / 0, na or 0 / 0)
       end}
 
-    -- figure
-    local fig = plot.figure{layout = "2x3", size = {1800, 1100},
-                            title = ("Lottery tickets: MLP 40-%d-%d-10, %s"):format(cfg.hidden, cfg.hidden,
-                              cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed")}
-    local function sweep_series(field)
-      local s = {}
-      for _, m in ipairs{"magnitude", "random"} do
-        local c = curve[m]
-        if #c.sparsity > 0 then
-          local lo, hi, spread = {}, {}, true
-          for k = 1, #c.sparsity do
-            local sd = c[field .. "_sd"][k]
-            spread = spread and c.trials[k] > 1
-            lo[k], hi[k] = c[field][k] - sd, c[field][k] + sd
-          end
-          s[#s + 1] = {x = c.sparsity, y = c[field], name = m == "magnitude" and "ticket" or "random",
-                       band = spread and {lo, hi} or nil, color = m == "magnitude" and "#d62728" or "#1f77b4"}
-        end
-      end
-      return s
-    end
-    fig:panel{title = "final test accuracy", xlabel = "sparsity", ylabel = "test accuracy (%)",
-              series = sweep_series("test_acc"), hlines = {{y = dense_acc or 0, name = "dense"}}}
-    fig:panel{title = "final test loss", xlabel = "sparsity", ylabel = "test loss", series = sweep_series("test_loss"),
-              hlines = {{y = dense_loss or 0, name = "dense"}}}
-    local aser = {}
-    for j, arm in ipairs(ARMS) do
-      local xs, ys = {}, {}
-      for i, a in ipairs(ABLATIONS) do
-        if abl_summary[a][arm] then xs[#xs + 1], ys[#ys + 1] = i, abl_summary[a][arm] end
-      end
-      if #xs > 0 then aser[#aser + 1] = {x = xs, y = ys, name = arm, marker = "circle", style = "points",
-                                        marker_size = 2, color = ({"#d62728", "#1f77b4", "#2ca02c"})[j]} end
-    end
-    local xt = {}
-    for i, a in ipairs(ABLATIONS) do xt[i] = ('"%s" %d'):format(ABL_TITLE[a], i) end
-    fig:panel{title = ("ablations, sparsity %.2f"):format(sched[closest(sched, cfg.ticket_sparsity)]),
-              ylabel = "final test accuracy (%)", xrange = {0.5, 4.5},
-              series = #aser > 0 and aser or nil, hlines = #aser == 0 and {{y = 0}} or nil,
-              extra = {"set xtics (" .. table.concat(xt, ", ") .. ")"}}
-    local eser = {}
-    for j, f in ipairs{"ticket", "random", "ticket_permuted_null"} do
-      local xs, ys = {}, {}
-      for _, r in ipairs(adj) do if r[f] then xs[#xs + 1], ys[#ys + 1] = j, r[f] end end
-      if #xs > 0 then eser[#eser + 1] = {x = xs, y = ys, name = f:gsub("_", " "), style = "points", marker = "circle",
-                                        marker_size = 2, color = plot.colors[j]} end
-    end
-    fig:panel{title = "(e) adjacency, first layer", ylabel = "P(neighbour kept | kept)", xrange = {0.5, 3.5},
-              series = #eser > 0 and eser or nil, hlines = #eser == 0 and {{y = 0}} or nil,
-              extra = {'set xtics ("ticket" 1, "random" 2, "ticket, perm." 3)'}, legend = false}
-    for _, which in ipairs{"ticket", "random"} do
-      local m = heat[which]
-      if m then
-        -- input x hidden, hidden units sorted by their number of adjacent kept pairs
-        local order, score = {}, {}
-        for j, r in ipairs(m) do
-          local s = 0
-          for i = 1, #r - 1 do if r[i] ~= 0 and r[i + 1] ~= 0 then s = s + 1 end end
-          order[j], score[j] = j, s
-        end
-        table.sort(order, function(a, b) if score[a] ~= score[b] then return score[a] > score[b] end return a < b end)
-        local data = {}
-        for i = 1, #m[1] do
-          local row = {}
-          for k, j in ipairs(order) do row[k] = m[j][i] end
-          data[i] = row
-        end
-        fig:heatmap{data = data, title = ("first-layer %s mask"):format(which),
-                    xlabel = "hidden unit (by adjacency)", ylabel = "input position", palette = "gray", colorbox = false}
-      else
-        fig:panel{title = which .. " mask: not available yet", hlines = {{y = 0}}}
-      end
-    end
-    fig:save(cfg.figure, {pdf = true})
-    fig:close()
-    print("wrote " .. cfg.figure)
+    draw_figure(cfg, sched, {curve = curve, dense_acc = dense_acc, dense_loss = dense_loss, abl_summary = abl_summary,
+                             adj = adj, heat = heat})
     local prune_runs = {}
     for _, m in ipairs{"magnitude", "random"} do
       for _, d in ipairs(prune[m]) do prune_runs[#prune_runs + 1] = {key = d.key, seconds = d.seconds, result = d.result} end

@@ -67,11 +67,26 @@ m1d_Tensor *m1d_argmax (m1d_Tensor *x, int dim, int keepdim);          /* int64,
 m1d_Tensor *m1d_argmin (m1d_Tensor *x, int dim, int keepdim);
 m1d_Tensor *m1d_max_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices);
 m1d_Tensor *m1d_min_dim (m1d_Tensor *x, int dim, int keepdim, m1d_Tensor **indices);
-m1d_Tensor *m1d_max (m1d_Tensor *x);
+m1d_Tensor *m1d_max (m1d_Tensor *x);             /* gradient shared among tied maxima */
 m1d_Tensor *m1d_min (m1d_Tensor *x);
+/* Extrema over dim (dim < 0: all elements, 0-dim) whose gradient is shared evenly among the
+   tied extrema (torch.amax/amin); max_dim/min_dim give it to the returned index instead. */
+m1d_Tensor *m1d_amax (m1d_Tensor *x, int dim, int keepdim, int want_max);
 m1d_Tensor *m1d_logsumexp (m1d_Tensor *x, int dim, int keepdim);
 m1d_Tensor *m1d_log_softmax (m1d_Tensor *x, int dim);
 m1d_Tensor *m1d_softmax (m1d_Tensor *x, int dim);
+
+/* ---- scans, sorting, vector norms (ops_scan.c, ops_sort.c, ops_vector_norm.c) ---- */
+m1d_Tensor *m1d_cumsum (m1d_Tensor *x, int dim);                        /* any dtype */
+/* Values sorted along dim, stable as torch.sort(stable=True) (ties keep index order, NaN
+   sorts above every number); *indices (if not NULL) gets the 0-based int64 positions.
+   topk: the first k of sort(x, dim, largest) (largest = descending). Any dtype;
+   differentiable in the values (the gradient is scattered back to the indices). */
+m1d_Tensor *m1d_sort (m1d_Tensor *x, int dim, int descending, m1d_Tensor **indices);
+m1d_Tensor *m1d_topk (m1d_Tensor *x, int64_t k, int dim, int largest, m1d_Tensor **indices);
+/* torch.linalg.vector_norm: (sum |x|^p)^(1/p) over dim (dim < 0: all elements), p > 0 or
+   INFINITY (max |x|, the gradient shared among ties); the gradient at a zero norm is 0. */
+m1d_Tensor *m1d_vector_norm (m1d_Tensor *x, double p, int dim, int keepdim);
 
 /* ---- shape and indexing (ops_shape.c) ---- */
 m1d_Tensor *m1d_reshape (m1d_Tensor *x, int ndim, const int64_t *shape);  /* one -1 allowed */

@@ -712,9 +712,12 @@ static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_g
         TRY(gb, m1d_grad_fit(t3, &n->edges[1]));
       }
       break;
-    case B_MAX: case B_MIN: {                     /* the gradient goes to the chosen side */
-      m1d_Cmp c = n->ip[0] == B_MAX ? M1D_GE : M1D_LE;
-      TRY(t1, m1d_cmp(a, b, c));
+    case B_MAX: case B_MIN: {                     /* the gradient goes to the chosen side, */
+      m1d_Cmp c = n->ip[0] == B_MAX ? M1D_GE : M1D_LE, strict = n->ip[0] == B_MAX ? M1D_GT : M1D_LT;
+      TRY(t2, m1d_cmp(a, b, c)); TRY(t3, m1d_cmp(a, b, strict));
+      TRY(t1, m1d_add(t2, t3)); DROP(t2); DROP(t3);
+      TRY(t2, m1d_affine(t1, 0.5, 0)); DROP(t1);  /* half to each on ties, as torch */
+      t1 = t2; t2 = NULL;
       if (na) { TRY(t2, m1d_mul(g, t1)); TRY(ga, m1d_grad_fit(t2, &n->edges[0])); }
       if (nb) { TRY(t3, m1d_affine(t1, -1, 1)); DROP(t2);
                 TRY(t2, m1d_mul(g, t3)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }

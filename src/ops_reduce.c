@@ -329,8 +329,59 @@ static m1d_Tensor *extreme_all (const char *op, m1d_Tensor *x, int want_max) {
   return r;
 }
 
-m1d_Tensor *m1d_max (m1d_Tensor *x) { return extreme_all("max", x, 1); }
-m1d_Tensor *m1d_min (m1d_Tensor *x) { return extreme_all("min", x, 0); }
+/* The gradient of amax: g (unsqueezed back at dim) times the saved weights, 1/count at
+   each tied extremum and 0 elsewhere; the weights are constants (their derivative is 0
+   almost everywhere), so this is exact at every order. */
+static int bw_amax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
+  int dim = (int)n->ip[0], keepdim = (int)n->ip[1];
+  m1d_Tensor *gk = dim >= 0 && !keepdim ? m1d_unsqueeze(g, dim) : (m1d_incref(g), g);
+  if (gk == NULL) return -1;
+  gin[0] = m1d_mul(gk, n->saved[0]);
+  m1d_decref(gk);
+  return gin[0] ? 0 : -1;
+}
+
+/* 1/count where x equals its extremum v (NaN counts as equal to a NaN extremum, as
+   torch), else 0: the share of the gradient each element gets */
+static m1d_Tensor *tie_weights (m1d_Tensor *x, m1d_Tensor *v, int dim) {
+  m1d_Tensor *eq = NULL, *nx = NULL, *nv = NULL, *both = NULL, *mask = NULL, *cnt = NULL, *w = NULL;
+  int prev = m1d_set_grad_enabled(0);
+  TRY(eq, m1d_cmp(x, v, M1D_EQ));
+  TRY(nx, m1d_cmp(x, x, M1D_NE));
+  TRY(nv, m1d_cmp(v, v, M1D_NE));
+  TRY(both, m1d_mul(nx, nv));
+  TRY(mask, m1d_add(eq, both));
+  TRY(cnt, dim < 0 ? m1d_sum(mask) : m1d_sum_dim(mask, dim, 1));
+  w = m1d_div(mask, cnt);
+fail:
+  m1d_set_grad_enabled(prev);
+  m1d_decref(eq); m1d_decref(nx); m1d_decref(nv); m1d_decref(both); m1d_decref(mask); m1d_decref(cnt);
+  return w;
+}
+
+m1d_Tensor *m1d_amax (m1d_Tensor *x, int dim, int keepdim, int want_max) {
+  const char *op = want_max ? "max" : "min";
+  if (dim >= 0 && check_dim(op, x, dim) < 0) return NULL;
+  int prev = m1d_set_grad_enabled(0);
+  m1d_Tensor *v = dim < 0 ? extreme_all(op, x, want_max) : extreme_dim(op, x, dim, 1, NULL, want_max);
+  m1d_set_grad_enabled(prev);
+  if (v == NULL) return NULL;
+  m1d_Tensor *w = NULL;
+  int record = m1d_needs_grad(1, &x);
+  if (record && (w = tie_weights(x, v, dim)) == NULL) { m1d_decref(v); return NULL; }
+  m1d_Tensor *out = dim >= 0 && !keepdim ? squeeze_dim(v, dim, 0) : v;
+  if (out && record) {
+    m1d_Node *node = m1d_record(op, bw_amax, out, 1, &x);
+    if (node == NULL) { m1d_decref(out); out = NULL; }
+    else { m1d_node_save(node, 0, w); node->ip[0] = dim; node->ip[1] = keepdim; }
+  }
+  m1d_decref(w);
+  return out;
+}
+
+/* over all elements the gradient is shared evenly among tied extrema, as torch's max() */
+m1d_Tensor *m1d_max (m1d_Tensor *x) { return m1d_amax(x, -1, 0, 1); }
+m1d_Tensor *m1d_min (m1d_Tensor *x) { return m1d_amax(x, -1, 0, 0); }
 
 /* ---------------------------------------------------------------- softmax family */
 

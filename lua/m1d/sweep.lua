@@ -134,13 +134,16 @@ local function fmt_s(s)
 end
 sweep.fmt_seconds = fmt_s
 
-function sweep.main(spec)
-  util.check_options("sweep.main", spec, {"name", "argv", "options", "usage", "configure", "runs", "run", "merge"})
-  assert(spec.name and spec.runs and spec.run and spec.merge, "sweep.main: needs name, runs, run, merge")
+-- sweep.main's steps share one state table S: spec, argv, cfg, runs, seen (key -> index),
+-- dir (the run files), ctx (what run and merge functions get).
+
+-- The script's options plus the sweep's (and --out, --figure unless the script has its
+-- own), parsed; then the script's configure.
+local function parse_config(spec)
   local options, has = {}, {}
   for _, o in ipairs(spec.options or {}) do options[#options + 1] = o; has[o[1]] = true end
   for _, o in ipairs(SWEEP_OPTIONS) do
-    if has[o[1]] then error("sweep.main: option --" .. o[1] .. " is reserved", 2) end
+    if has[o[1]] then error("sweep.main: option --" .. o[1] .. " is reserved", 3) end
     options[#options + 1] = o
   end
   if not has.out then
@@ -153,9 +156,12 @@ function sweep.main(spec)
   local cfg = util.parse_args(argv, options, (spec.usage or "") .. SWEEP_USAGE)
   if spec.configure then spec.configure(cfg) end
   if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
-  local base = cfg.out:gsub("%.json$", "")
-  local dir = base .. "/runs"
+  return cfg, argv
+end
 
+-- The script's runs, each with a unique key fit for a file name and a stage (default 1);
+-- returns them and key -> index.
+local function collect_runs(spec, cfg)
   local runs = spec.runs(cfg)
   local seen = {}
   for i, r in ipairs(runs) do
@@ -166,130 +172,168 @@ function sweep.main(spec)
     seen[r.key] = i
     r.stage = r.stage or 1
   end
+  return runs, seen
+end
 
-  local function path_of(r) return ("%s/%s.json"):format(dir, r.key) end
-  local function load_file(r)
-    local p = path_of(r)
-    if not exists(p) then return nil end
-    local ok, v = pcall(util.read_json, p)
-    if not ok or type(v) ~= "table" or canon(v.params) ~= canon(r) then return nil end
-    return v
-  end
-  local ctx = {dir = dir, base = base, cfg = cfg, runs = runs}
+local function path_of(S, r) return ("%s/%s.json"):format(S.dir, r.key) end
+
+-- A run's file if it exists, parses and holds the run's current parameters, else nil.
+local function load_file(S, r)
+  local p = path_of(S, r)
+  if not exists(p) then return nil end
+  local ok, v = pcall(util.read_json, p)
+  if not ok or type(v) ~= "table" or canon(v.params) ~= canon(r) then return nil end
+  return v
+end
+
+-- What run and merge functions see: ctx.load(key) (a stage-1 result), ctx.file(key, suffix).
+local function make_ctx(S, base)
+  local ctx = {dir = S.dir, base = base, cfg = S.cfg, runs = S.runs}
   function ctx.load(key)
-    local i = seen[key]
-    if not i then error(("sweep %s: no run with key '%s'"):format(spec.name, key), 2) end
-    local v = load_file(runs[i])
+    local i = S.seen[key]
+    if not i then error(("sweep %s: no run with key '%s'"):format(S.spec.name, key), 2) end
+    local v = load_file(S, S.runs[i])
     if not v then
       error(("sweep %s: run '%s' (stage %d) has no result yet in %s; run that stage first")
-            :format(spec.name, key, runs[i].stage, dir), 2)
+            :format(S.spec.name, key, S.runs[i].stage, S.dir), 2)
     end
     return v.result
   end
   -- a file belonging to a run (e.g. masks as .npy): <dir>/<key>.<suffix>
-  function ctx.file(key, suffix) m1d.makedirs(dir); return ("%s/%s.%s"):format(dir, key, suffix) end
+  function ctx.file(key, suffix) m1d.makedirs(S.dir); return ("%s/%s.%s"):format(S.dir, key, suffix) end
+  return ctx
+end
 
-  local function perform(i)
-    local r = runs[i]
-    if not cfg.force and load_file(r) then
-      print(("[%d/%d] %s: done already (%s)"):format(i, #runs, r.key, path_of(r)))
-      return
-    end
-    print(("[%d/%d] %s ..."):format(i, #runs, r.key))
-    io.stdout:flush()
-    m1d.manual_seed(r.seed or 0)
-    local t0, c0 = m1d.clock(), os.clock()
-    local result = spec.run(r, cfg, ctx)
-    local dt, cpu = m1d.clock() - t0, os.clock() - c0
-    util.write_json(path_of(r), {experiment = spec.name, key = r.key, index = i, params = r,
-                                 seconds = dt, cpu_seconds = cpu, result = result, version = m1d.version,
-                                 threads = m1d.get_num_threads(), finished = os.date("!%Y-%m-%dT%H:%M:%SZ")})
-    print(("[%d/%d] %s: %s (%s CPU)"):format(i, #runs, r.key, fmt_s(dt), fmt_s(cpu)))
-    io.stdout:flush()
-    collectgarbage()
+-- Run i in this process (unless its file is there and --force is not), its result file written.
+local function perform(S, i)
+  local runs, cfg = S.runs, S.cfg
+  local r = runs[i]
+  if not cfg.force and load_file(S, r) then
+    print(("[%d/%d] %s: done already (%s)"):format(i, #runs, r.key, path_of(S, r)))
+    return
   end
+  print(("[%d/%d] %s ..."):format(i, #runs, r.key))
+  io.stdout:flush()
+  m1d.manual_seed(r.seed or 0)
+  local t0, c0 = m1d.clock(), os.clock()
+  local result = S.spec.run(r, cfg, S.ctx)
+  local dt, cpu = m1d.clock() - t0, os.clock() - c0
+  util.write_json(path_of(S, r), {experiment = S.spec.name, key = r.key, index = i, params = r,
+                                  seconds = dt, cpu_seconds = cpu, result = result, version = m1d.version,
+                                  threads = m1d.get_num_threads(), finished = os.date("!%Y-%m-%dT%H:%M:%SZ")})
+  print(("[%d/%d] %s: %s (%s CPU)"):format(i, #runs, r.key, fmt_s(dt), fmt_s(cpu)))
+  io.stdout:flush()
+  collectgarbage()
+end
 
-  local function merge()
-    local done, missing, run_seconds, cpu_seconds = {}, {}, 0, 0
-    for i, r in ipairs(runs) do
-      local v = load_file(r)
-      if v then
-        done[#done + 1] = {key = r.key, index = i, params = r, result = v.result, seconds = v.seconds,
-                           cpu_seconds = v.cpu_seconds}
-        run_seconds = run_seconds + (v.seconds or 0)
-        cpu_seconds = cpu_seconds + (v.cpu_seconds or 0)
-      else
-        missing[#missing + 1] = r.key
-      end
-    end
-    ctx.missing = missing
-    ctx.by_key = {}
-    for _, d in ipairs(done) do ctx.by_key[d.key] = d end
-    local out = spec.merge(done, cfg, ctx) or {}
-    out.experiment = out.experiment or spec.name
-    out.args = cfg
-    out.version = m1d.version
-    out.runs_total, out.runs_done = #runs, #done
-    out.complete = #missing == 0
-    out.missing = missing
-    out.run_seconds, out.run_cpu_seconds = run_seconds, cpu_seconds
-    out.claims = out.claims or {}
-    out.run_files = dir
-    util.write_json(cfg.out, out)
-    print(("wrote %s (%d/%d runs%s; %s of run time, %s CPU)"):format(cfg.out, #done, #runs,
-          #missing > 0 and (", " .. #missing .. " missing") or "", fmt_s(run_seconds), fmt_s(cpu_seconds)))
-    local names = {}
-    for k in pairs(out.claims) do names[#names + 1] = k end
-    table.sort(names)
-    for _, k in ipairs(names) do
-      local c = out.claims[k]
-      local verdict = c.measured == false and "n/a   " or (c.holds and "HOLDS " or "FAILS ")
-      print(("claim %-30s %s %s"):format(k, verdict, c.evidence or ""))
-      if c.criterion then print(("      %-30s criterion: %s"):format("", c.criterion)) end
-    end
-    return out
+local function print_claims(claims)
+  local names = {}
+  for k in pairs(claims) do names[#names + 1] = k end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    local c = claims[k]
+    local verdict = c.measured == false and "n/a   " or (c.holds and "HOLDS " or "FAILS ")
+    print(("claim %-30s %s %s"):format(k, verdict, c.evidence or ""))
+    if c.criterion then print(("      %-30s criterion: %s"):format("", c.criterion)) end
   end
+end
 
-  if cfg.count then print(#runs) return end
-  if cfg.list then
-    for i, r in ipairs(runs) do
-      print(("%4d  stage %d  %-40s %s"):format(i, r.stage, r.key, load_file(r) and "done" or "pending"))
+-- The finished runs through the script's merge, with the bookkeeping fields, into --out.
+local function merge(S)
+  local runs, cfg, ctx = S.runs, S.cfg, S.ctx
+  local done, missing, run_seconds, cpu_seconds = {}, {}, 0, 0
+  for i, r in ipairs(runs) do
+    local v = load_file(S, r)
+    if v then
+      done[#done + 1] = {key = r.key, index = i, params = r, result = v.result, seconds = v.seconds,
+                         cpu_seconds = v.cpu_seconds}
+      run_seconds = run_seconds + (v.seconds or 0)
+      cpu_seconds = cpu_seconds + (v.cpu_seconds or 0)
+    else
+      missing[#missing + 1] = r.key
     end
-    return
   end
-  if cfg.list_commands then
-    local prog = arg and arg[-1] or "./m1d"
-    local script = arg and arg[0] or ("experiments/" .. spec.name .. ".lua")
-    local extra = {}
-    for _, a in ipairs(passthrough(argv)) do extra[#extra + 1] = shell_quote(a) end
-    local tail = #extra > 0 and (" " .. table.concat(extra, " ")) or ""
-    for i, r in ipairs(runs) do
-      if (cfg.stage == 0 or r.stage == cfg.stage) and (cfg.force or not load_file(r)) then
-        print(("%s %s --run %d%s"):format(prog, script, i, tail))
-      end
+  ctx.missing = missing
+  ctx.by_key = {}
+  for _, d in ipairs(done) do ctx.by_key[d.key] = d end
+  local out = S.spec.merge(done, cfg, ctx) or {}
+  out.experiment = out.experiment or S.spec.name
+  out.args = cfg
+  out.version = m1d.version
+  out.runs_total, out.runs_done = #runs, #done
+  out.complete = #missing == 0
+  out.missing = missing
+  out.run_seconds, out.run_cpu_seconds = run_seconds, cpu_seconds
+  out.claims = out.claims or {}
+  out.run_files = S.dir
+  util.write_json(cfg.out, out)
+  print(("wrote %s (%d/%d runs%s; %s of run time, %s CPU)"):format(cfg.out, #done, #runs,
+        #missing > 0 and (", " .. #missing .. " missing") or "", fmt_s(run_seconds), fmt_s(cpu_seconds)))
+  print_claims(out.claims)
+  return out
+end
+
+local function list_runs(S)
+  for i, r in ipairs(S.runs) do
+    print(("%4d  stage %d  %-40s %s"):format(i, r.stage, r.key, load_file(S, r) and "done" or "pending"))
+  end
+end
+
+-- The program and script that re-run this sweep (`script --run N` lines, child processes).
+local function self_command(S)
+  return arg and arg[-1] or "./m1d", arg and arg[0] or ("experiments/" .. S.spec.name .. ".lua")
+end
+
+local function list_commands(S)
+  local cfg = S.cfg
+  local prog, script = self_command(S)
+  local extra = {}
+  for _, a in ipairs(passthrough(S.argv)) do extra[#extra + 1] = shell_quote(a) end
+  local tail = #extra > 0 and (" " .. table.concat(extra, " ")) or ""
+  for i, r in ipairs(S.runs) do
+    if (cfg.stage == 0 or r.stage == cfg.stage) and (cfg.force or not load_file(S, r)) then
+      print(("%s %s --run %d%s"):format(prog, script, i, tail))
     end
-    return
   end
-  if cfg.run ~= 0 then
-    local i = math.tointeger(cfg.run)
-    if not i or i < 1 or i > #runs then
-      error(("--run %s: runs are numbered 1..%d (see --list)"):format(tostring(cfg.run), #runs), 0)
-    end
-    perform(i)
-    return
+end
+
+local function run_numbered(S)
+  local i = math.tointeger(S.cfg.run)
+  if not i or i < 1 or i > #S.runs then
+    error(("--run %s: runs are numbered 1..%d (see --list)"):format(tostring(S.cfg.run), #S.runs), 0)
   end
-  if cfg.only ~= "" then
-    local want, n = parse_pairs(cfg.only), 0
-    for i, r in ipairs(runs) do
-      if matches(r, want) then perform(i); n = n + 1 end
-    end
-    if n == 0 then error(("--only %s matches no run (see --list)"):format(cfg.only), 0) end
-    return
+  perform(S, i)
+end
+
+local function run_matching(S)
+  local want, n = parse_pairs(S.cfg.only), 0
+  for i, r in ipairs(S.runs) do
+    if matches(r, want) then perform(S, i); n = n + 1 end
   end
-  if cfg.merge then return merge() end
-  -- everything here, stage by stage, then merge; with more than one job, each pending
-  -- run is `script --run N` in a child process (m1d.jobs), so the results are the same
-  -- run files, bit for bit, as in one process
+  if n == 0 then error(("--only %s matches no run (see --list)"):format(S.cfg.only), 0) end
+end
+
+-- The pending runs of one stage as `script --run N` children, njobs at a time (m1d.jobs).
+local function run_in_children(S, s, pending, njobs)
+  local prog, script = self_command(S)
+  local extra = passthrough(S.argv)
+  local tasks = {}
+  for _, i in ipairs(pending) do
+    local argv_i = {prog, script, "--run", tostring(i)}
+    for _, a in ipairs(extra) do argv_i[#argv_i + 1] = a end
+    if S.cfg.force then argv_i[#argv_i + 1] = "--force" end
+    tasks[#tasks + 1] = {argv = argv_i, name = ("run %d (%s)"):format(i, S.runs[i].key)}
+  end
+  print(("stage %d: %d runs, %d at a time"):format(s, #tasks, math.min(njobs, #tasks)))
+  io.stdout:flush()
+  require("m1d.jobs").run(tasks, {jobs = njobs})
+end
+
+-- Everything here, stage by stage, then merge; with more than one job, each pending run is
+-- `script --run N` in a child process (m1d.jobs), so the results are the same run files,
+-- bit for bit, as in one process.
+local function run_all(S)
+  local runs, cfg = S.runs, S.cfg
   local t0 = m1d.clock()
   local maxstage = 1
   for _, r in ipairs(runs) do maxstage = math.max(maxstage, r.stage) end
@@ -299,29 +343,32 @@ function sweep.main(spec)
       local pending = {}
       for i, r in ipairs(runs) do
         if r.stage == s then
-          if cfg.force or not load_file(r) then pending[#pending + 1] = i else perform(i) end
+          if cfg.force or not load_file(S, r) then pending[#pending + 1] = i else perform(S, i) end
         end
       end
-      if njobs > 1 and #pending > 1 then
-        local prog, script = arg and arg[-1] or "./m1d", arg and arg[0] or ("experiments/" .. spec.name .. ".lua")
-        local extra = passthrough(argv)
-        local tasks = {}
-        for _, i in ipairs(pending) do
-          local argv_i = {prog, script, "--run", tostring(i)}
-          for _, a in ipairs(extra) do argv_i[#argv_i + 1] = a end
-          if cfg.force then argv_i[#argv_i + 1] = "--force" end
-          tasks[#tasks + 1] = {argv = argv_i, name = ("run %d (%s)"):format(i, runs[i].key)}
-        end
-        print(("stage %d: %d runs, %d at a time"):format(s, #tasks, math.min(njobs, #tasks)))
-        io.stdout:flush()
-        require("m1d.jobs").run(tasks, {jobs = njobs})
-      else
-        for _, i in ipairs(pending) do perform(i) end
-      end
+      if njobs > 1 and #pending > 1 then run_in_children(S, s, pending, njobs)
+      else for _, i in ipairs(pending) do perform(S, i) end end
     end
   end
   print(("all runs: %s wall"):format(fmt_s(m1d.clock() - t0)))
-  return merge()
+  return merge(S)
+end
+
+function sweep.main(spec)
+  util.check_options("sweep.main", spec, {"name", "argv", "options", "usage", "configure", "runs", "run", "merge"})
+  assert(spec.name and spec.runs and spec.run and spec.merge, "sweep.main: needs name, runs, run, merge")
+  local cfg, argv = parse_config(spec)
+  local base = cfg.out:gsub("%.json$", "")
+  local S = {spec = spec, cfg = cfg, argv = argv, dir = base .. "/runs"}
+  S.runs, S.seen = collect_runs(spec, cfg)
+  S.ctx = make_ctx(S, base)
+  if cfg.count then print(#S.runs) return end
+  if cfg.list then return list_runs(S) end
+  if cfg.list_commands then return list_commands(S) end
+  if cfg.run ~= 0 then return run_numbered(S) end
+  if cfg.only ~= "" then return run_matching(S) end
+  if cfg.merge then return merge(S) end
+  return run_all(S)
 end
 
 -- ---------------------------------------------------------------- small helpers for merges

@@ -49,6 +49,7 @@ void m1d_open_checkpoint (lua_State *L);
 void m1d_open_modelfile (lua_State *L);
 void m1d_open_baselines (lua_State *L);
 void m1d_open_tsne (lua_State *L);
+void m1d_open_sort (lua_State *L);    /* after m1d_open_tensor: adds Tensor methods */
 
 /* The Lua thread running a backward pass (checkpoint's rule calls back into Lua). */
 extern lua_State *m1d_backward_L;

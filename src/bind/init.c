@@ -14,6 +14,7 @@ int luaopen_m1d_core (lua_State *L) {
   lua_gc(L, LUA_GCINC, 0, 0, 0);
   lua_newtable(L);
   m1d_open_tensor(L);
+  m1d_open_sort(L);
   m1d_open_autograd(L);
   m1d_open_nn(L);
   m1d_open_mnist1d(L);

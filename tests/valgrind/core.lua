@@ -46,6 +46,23 @@ for _, dt in ipairs{"float32", "float64"} do
   T.ok(tostring(x) == "tensor(released)", dt .. ": released tensor")
 end
 
+-- cumsum, sort, topk, norm, max(): values, gradients of gradients, and their errors
+do
+  local x = m1d.randn({4, 6}, "float64"):requires_grad()
+  local v, i = x:sort(2, true)
+  local tv = x:topk(3, 1, false)
+  local y = (v:tanh() * i:double()):sum() + (tv ^ 2):sum() + (x:cumsum(2) ^ 2):sum() + x:norm()
+  y = y + x:norm(1, 2):sum() + x:norm(math.huge, 1):sum() + x:norm(0.5, 2, true):sum() + x:max() * x:min()
+  local g = m1d.grad(y, {x}, {create_graph = true})[1]
+  local gg = m1d.grad((g * g):sum(), {x})[1]
+  T.ok(gg:sum():item() == gg:sum():item(), "sort, topk, cumsum, norm: second order gives a number")
+  T.is(m1d.tensor({3, 1, 2}, "int64"):sort():sum():item(), 6, "sort of int64")
+  fails(function() return x:topk(7) end, "topk: k too large", "topk")
+  fails(function() return x:norm(-1) end, "norm: p < 0", "norm")
+  fails(function() return x:sort(1, "no") end, "sort: descending not a boolean", "descending")
+  fails(function() return x:cumsum() end, "cumsum without dim", "cumsum")
+end
+
 ---------------------------------------------------------------- autograd
 
 do

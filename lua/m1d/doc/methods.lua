@@ -11,7 +11,7 @@ return {
           "in-place methods add_, mul_, fill_, zero_ and copy_ write into the tensor and " ..
           "refuse one that requires grad while grad mode is on. Float operations are recorded for autograd when an " ..
           "input requires grad. int64 tensors (labels, indices) take the shape methods, " ..
-          "arithmetic, comparisons, abs/neg/sign/clamp, sum/max/min/argmax and indexing; the " ..
+          "arithmetic, comparisons, abs/neg/sign/clamp, sum/cumsum/max/min/argmax, sort/topk and indexing; the " ..
           "float math (exp, pow, mean, softmax, matmul, ...) raises on them: convert with " ..
           "`:float()`.",
   entries = {
@@ -298,12 +298,13 @@ print(x:pow(2), 2 ^ x)]=],
      out = [=[tensor([1.0000, 4.0000, 9.0000], float32 [3])	tensor([2.0000, 4.0000, 8.0000], float32 [3])]=]},
     {"Tensor:maximum", "t:maximum(u) -> Tensor",
      "Elementwise larger of t and u (a tensor, broadcast, or a number), with add's dtype " ..
-     "rules; also m1d.maximum(a, b). Differentiable (the gradient goes to the larger, to t on ties).",
+     "rules; also m1d.maximum(a, b). Differentiable: the gradient goes to the larger, half to " ..
+     "each where they are equal (as torch).",
      ex = [=[print(m1d.tensor{1, 5}:maximum(m1d.tensor{3, 2}), m1d.tensor{-1, 2}:maximum(0))]=],
      out = [=[tensor([3.0000, 5.0000], float32 [2])	tensor([0.0000, 2.0000], float32 [2])]=]},
     {"Tensor:minimum", "t:minimum(u) -> Tensor",
      "Elementwise smaller of t and u (a tensor, broadcast, or a number); also " ..
-     "m1d.minimum(a, b). Differentiable.",
+     "m1d.minimum(a, b). Differentiable: the gradient goes to the smaller, half to each on ties.",
      ex = [=[print(m1d.tensor{1, 5}:minimum(m1d.tensor{3, 2}))]=],
      out = [=[tensor([1.0000, 2.0000], float32 [2])]=]},
 
@@ -435,21 +436,23 @@ print(x:var(2), x:var(nil, false, false):item())]=],
      out = [=[tensor([2.0000, 2.0000], float32 [2])	5.0]=]},
     {"Tensor:std", "t:std([dim [, keepdim = false [, unbiased = true]]]) -> Tensor",
      "The square root of var with the same arguments and errors. Differentiable; where " ..
-     "the standard deviation is 0 its gradient is 0 (as PyTorch), not nan.",
+     "the standard deviation is 0 its gradient is 0 (as PyTorch), not nan, and so are the " ..
+     "higher orders (torch 1.13's second order there is nan).",
      ex = [=[print(m1d.tensor{1, 3}:std():item(), m1d.tensor{1, 3}:std(1, false, false):item())]=],
      out = [=[1.4142135381699	1.0]=]},
     {"Tensor:max", "t:max() -> Tensor   |   t:max(dim [, keepdim = false]) -> values, indices",
      "Without dim: the largest element as a 0-dim tensor (one result). With dim: two " ..
      "tensors, the maxima along dim and their 1-based int64 indices (the first one on " ..
-     "ties). Any dtype; an empty tensor raises. Differentiable in the values (the " ..
-     "gradient goes to the chosen element).",
+     "ties). Any dtype; an empty tensor raises. Differentiable in the values, on ties as " ..
+     "torch 1.13: without dim the gradient is shared evenly among all the maxima; with dim " ..
+     "it goes to the returned (first) index.",
      ex = [=[local x = m1d.tensor{{1, 5, 3}, {4, 2, 6}}
 local v, i = x:max(2)
 print(x:max():item(), v, i)]=],
      out = [=[6.0	tensor([5.0000, 6.0000], float32 [2])	tensor([2, 3], int64 [2])]=]},
     {"Tensor:min", "t:min() -> Tensor   |   t:min(dim [, keepdim = false]) -> values, indices",
      "As max, for the smallest element: one 0-dim tensor without dim, values and 1-based " ..
-     "int64 indices with dim.",
+     "int64 indices with dim; gradients on ties as max's.",
      ex = [=[local v, i = m1d.tensor{{1, 5, 3}, {4, 2, 6}}:min(1)
 print(v, i)]=],
      out = [=[tensor([1.0000, 2.0000, 3.0000], float32 [3])	tensor([1, 2, 1], int64 [3])]=]},
@@ -472,6 +475,49 @@ print(x:argmax(2), x:argmax():item())]=],
      "+inf, as PyTorch). dim is required. Float tensors only. Differentiable to any order.",
      ex = [=[print(m1d.tensor{{0, 0}, {1, 1}}:logsumexp(2))]=],
      out = [=[tensor([0.6931, 1.6931], float32 [2])]=]},
+    {"Tensor:cumsum", "t:cumsum(dim) -> Tensor",
+     "Cumulative sums along dim (required): element i is the sum of elements 1..i, same " ..
+     "shape as t; also m1d.cumsum(t, dim). Float sums run in double (as sum); int64 stays " ..
+     "int64, exact. Differentiable to any order (the gradient is the cumulative sum of the " ..
+     "upstream gradient taken from the other end).",
+     ex = [=[print(m1d.tensor{{1, 2, 3}, {4, 5, 6}}:cumsum(2))]=],
+     out = [=[tensor([[ 1.0000,  3.0000,  6.0000],
+        [ 4.0000,  9.0000, 15.0000]], float32 [2,3])]=]},
+    {"Tensor:sort", "t:sort([dim = -1 [, descending = false]]) -> values, indices",
+     "The elements sorted along dim, and their 1-based int64 positions in t. Stable, as " ..
+     "torch.sort(stable = true): equal elements keep their index order, ascending and " ..
+     "descending alike (the earlier index comes first); NaN sorts above every number (last " ..
+     "ascending, first descending). Any dtype (int64 compared exactly); O(n log n) merge sort " ..
+     "per slice. Differentiable in the values: the gradient goes back to the positions the " ..
+     "values came from, to any order.",
+     ex = [=[local v, i = m1d.tensor{3, 1, 2, 1}:sort()
+print(v, i)
+local x = m1d.tensor{{3, 1, 2, 1}}:requires_grad()
+local w = x:sort(2, true)
+print(w, m1d.grad((w * m1d.tensor{{1, 2, 3, 4}}):sum(), {x})[1])]=],
+     out = [=[tensor([1.0000, 1.0000, 2.0000, 3.0000], float32 [4])	tensor([2, 4, 3, 1], int64 [4])
+tensor([[3.0000, 2.0000, 1.0000, 1.0000]], float32 [1,4], grad_fn)	tensor([[1.0000, 3.0000, 2.0000, 4.0000]], float32 [1,4])]=]},
+    {"Tensor:topk", "t:topk(k [, dim = -1 [, largest = true]]) -> values, indices",
+     "The k largest elements along dim (the k smallest with largest = false), sorted, and " ..
+     "their 1-based int64 indices: the first k of t:sort(dim, largest), so ties go to the " ..
+     "earlier index (torch.topk leaves their order unspecified). k must lie in 0..size of " ..
+     "dim. Any dtype; differentiable in the values, as sort.",
+     ex = [=[local v, i = m1d.tensor{{5, 1, 4}, {2, 9, 2}}:topk(2, 2)
+print(v, i)]=],
+     out = [=[tensor([[5.0000, 4.0000],
+        [9.0000, 2.0000]], float32 [2,2])	tensor([[1, 3],
+        [2, 1]], int64 [2,2])]=]},
+    {"Tensor:norm", "t:norm([p = 2 [, dim [, keepdim = false]]]) -> Tensor",
+     "The vector p-norm (sum |x|^p)^(1/p) of all elements (0-dim), or along dim; p any " ..
+     "number > 0, or math.huge for max |x|. torch.linalg.vector_norm's semantics: the norm " ..
+     "of an empty tensor is 0 (its max norm raises); keepdim is ignored without dim. Float " ..
+     "tensors only. Differentiable to any order, with PyTorch's first-order gradient where " ..
+     "the plain formula has none: 0 where the norm is 0 (and, for p < 1, at zero elements); " ..
+     "for p = math.huge it is shared evenly among tied maxima of |x|. (At a zero norm torch's " ..
+     "second-order gradient is NaN; m1d's stays 0.)",
+     ex = [=[local x = m1d.tensor{{3, -4}, {0, 0}}
+print(x:norm():item(), x:norm(2, 2), x:norm(1, 2), x:norm(math.huge):item())]=],
+     out = [=[5.0	tensor([5.0000, 0.0000], float32 [2])	tensor([7.0000, 0.0000], float32 [2])	4.0]=]},
     {"Tensor:softmax", "t:softmax([dim = -1]) | t:log_softmax([dim = -1]) -> Tensor",
      "Softmax exp(x)/sum(exp(x)) along dim (the last by default), and its logarithm " ..
      "computed stably (for nll). Same shape as t. Float tensors only; a 0-dim tensor " ..

@@ -151,11 +151,15 @@ print(m1d.where(x:gt(0), x, m1d.zeros(1)))]=],
      out = [=[tensor([0.0000, 2.0000, 0.0000], float32 [3])]=]},
     {"m1d.maximum", "m1d.maximum(a, b) -> Tensor;  m1d.minimum(a, b) -> Tensor",
      "Elementwise max (min) of two tensors, or of a tensor and a number, broadcast; " ..
-     "also `a:maximum(b)`. Differentiable: the gradient goes to the chosen side, to a " ..
-     "on ties.",
+     "also `a:maximum(b)`. Differentiable: the gradient goes to the chosen side, half to " ..
+     "each where a and b are equal (as torch).",
      also = {"m1d.minimum"},
      ex = [=[print(m1d.maximum(m1d.tensor{1, 5}, m1d.tensor{3, 2}), m1d.minimum(m1d.tensor{-1, 2}, 0))]=],
      out = "tensor([3.0000, 5.0000], float32 [2])\ttensor([-1.0000,  0.0000], float32 [2])"},
+    {"m1d.cumsum", "m1d.cumsum(t, dim) -> Tensor",
+     "Cumulative sums of t along dim, as `t:cumsum(dim)` (see there).",
+     ex = [=[print(m1d.cumsum(m1d.tensor({1, 2, 3}, "int64"), 1))]=],
+     out = [=[tensor([1, 3, 6], int64 [3])]=]},
     {"m1d.onehot", "m1d.onehot(labels, C [, dtype = \"float32\"]) -> Tensor [N, C]",
      "One-hot rows: row i has a 1 at column labels[i] + 1. labels is a 1-D int64 " ..
      "tensor of 0-based classes 0..C-1 (as MNIST-1D's digits); any other dtype or " ..

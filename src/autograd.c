@@ -19,7 +19,7 @@
 #include "pool.h"
 
 static int grad_enabled = 1;
-static int anomaly = 0;
+int m1d_anomaly_mode = 0;
 static uint64_t seq_counter = 1;
 static uint64_t walk_counter = 1;
 
@@ -31,17 +31,15 @@ int m1d_set_grad_enabled (int on) {
   return prev;
 }
 
-int m1d_anomaly_enabled (void) { return anomaly; }
-void m1d_set_anomaly (int on) { anomaly = on != 0; }
+void m1d_set_anomaly (int on) { m1d_anomaly_mode = on != 0; }
 
 int m1d_check_anomaly (const char *op, const m1d_Tensor *out) {
-  if (!anomaly || out->dtype == M1D_I64) return 0;
+  if (!m1d_anomaly_mode || out->dtype == M1D_I64) return 0;
   int64_t n = m1d_numel(out);
   m1d_Iter it;
   m1d_iter_init(&it, out->ndim, out->shape, out, NULL, NULL);
   for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) {
-    double v = out->dtype == M1D_F32 ? ((float *)out->storage->data)[it.o0]
-                                     : ((double *)out->storage->data)[it.o0];
+    double v = m1d_load(out->storage->data, out->dtype, it.o0);
     if (!isfinite(v))
       return m1d_failcode("anomaly: %s produced %s in its output of shape %s", op,
                           isnan(v) ? "NaN" : "Inf", m1d_shapestr(out).s);
@@ -58,8 +56,17 @@ int m1d_needs_grad (int n, m1d_Tensor *const *inputs) {
   return 0;
 }
 
+/* The anomaly check of every recorded op: its output, unless it is a view of an input (a
+   view produces nothing; a NaN it shows was there before). */
+static int check_recorded (const char *name, const m1d_Tensor *out, int n, m1d_Tensor *const *inputs) {
+  for (int i = 0; i < n; i++)
+    if (inputs[i] && inputs[i]->storage == out->storage) return 0;
+  return m1d_check_anomaly(name, out);
+}
+
 m1d_Node *m1d_record (const char *name, m1d_BackwardFn fn, m1d_Tensor *out,
                       int n, m1d_Tensor *const *inputs) {
+  if (m1d_anomaly_mode && check_recorded(name, out, n, inputs) < 0) return NULL;
   size_t esize = sizeof(m1d_Edge) * (size_t)(n > 0 ? n : 1);
   m1d_Node *node = m1d_pool_calloc(sizeof *node);
   m1d_Edge *edges = m1d_pool_calloc(esize);
@@ -228,20 +235,19 @@ static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *orde
 static int accumulate (m1d_Tensor **acc, m1d_Tensor *g) {
   if (*acc == NULL) { *acc = g; return 0; }
   if (!grad_enabled) {
-    int r = m1d_accumulate_into(*acc, g);
-    if (r != 0) { m1d_decref(g); return r < 0 ? -1 : 0; }
-    if ((r = m1d_accumulate_into(g, *acc)) != 0) {
+    if (m1d_accumulate_into(*acc, g)) { m1d_decref(g); return m1d_check_anomaly("add", *acc); }
+    if (m1d_accumulate_into(g, *acc)) {
       m1d_decref(*acc);
       *acc = g;
-      return r < 0 ? -1 : 0;
+      return m1d_check_anomaly("add", g);
     }
   }
-  m1d_Tensor *s = m1d_add(*acc, g);
+  m1d_Tensor *s = m1d_add(*acc, g);       /* checked when it records; else here */
   m1d_decref(g);
   if (s == NULL) return -1;
   m1d_decref(*acc);
   *acc = s;
-  return 0;
+  return s->grad_fn ? 0 : m1d_check_anomaly("add", s);
 }
 
 /* the same tensor, or two handles on one recorded result */

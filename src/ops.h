@@ -17,9 +17,8 @@
 #include "ops_elementwise_table.h"
 
 /* ---- elementwise, unary (ops_elementwise.c; one row each in ops_elementwise_table.h) ---- */
-/* m1d_<name>(x) for every PLAIN row: neg, exp, log, tanh, sigmoid, relu, sqrt, abs, sign (no
-   gradient), erf, silu, gelu (exact erf form, as PyTorch's default), sin, cos, log1p, expm1,
-   floor, ceil, round (half to even; these three: zero gradient) */
+/* m1d_<name>(x) for every PLAIN row (neg, exp, log, tanh, ... : see the table for each
+   op's formula, derivative and dtypes) */
 #define M1D_DECLARE_PLAIN(name) m1d_Tensor *m1d_##name (m1d_Tensor *x);
 #define M1D_DECLARE_CUSTOM(name)
 #define M1D_DECLARE_UNARY(name, api, ...) M1D_DECLARE_##api(name)

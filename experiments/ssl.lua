@@ -86,12 +86,12 @@ local xtr, ytr = data.x:narrow(1, 1, n_train), data.y:narrow(1, 1, n_train)
 local xte, yte = data.x_test:narrow(1, 1, n_test), data.y_test:narrow(1, 1, n_test)
 
 -- The encoder and the variant's projector; forward returns every layer's output, flattened,
--- in order: conv1, conv2, conv3, the projector's hidden layers, its output.
+-- in order: conv1, conv2, conv3, the projector's hidden layers, its output.  The
+-- convolutions run batch-last, as nn.models.cnn's (see there why).
 local function make_model(variant)
+  local conv = function(n_in, k) return nn.Conv1d(n_in, 25, k, {stride = 2, padding = 1, layout = "CLN"}) end
   local fields = {_name = "simclr_" .. variant, _order = {"c1", "c2", "c3"},
-    c1 = nn.Conv1d(1, 25, 5, {stride = 2, padding = 1}),
-    c2 = nn.Conv1d(25, 25, 3, {stride = 2, padding = 1}),
-    c3 = nn.Conv1d(25, 25, 3, {stride = 2, padding = 1})}
+    c1 = conv(1, 5), c2 = conv(25, 3), c3 = conv(25, 3)}
   local n_hidden = HIDDEN[variant]
   if variant ~= "none" then
     for i = 1, n_hidden do
@@ -100,10 +100,12 @@ local function make_model(variant)
     fields.out = nn.Linear(125, 16); fields._order[#fields._order + 1] = "out"
   end
   fields.forward = function(self, x)
-    local h1 = self.c1(x:reshape(x:size(1), 1, -1)):relu()
+    local n = x:size(1)
+    local h1 = self.c1(x:reshape(n, -1):t():reshape(1, -1, n)):relu()   -- [channels, length, batch]
     local h2 = self.c2(h1):relu()
     local h3 = self.c3(h2):relu()
-    local layers = {h1:flatten(2), h2:flatten(2), h3:flatten(2)}
+    local function flat(h) return h:reshape(-1, n):t() end              -- [batch, channels * length]
+    local layers = {flat(h1), flat(h2), flat(h3)}
     if variant ~= "none" then
       local h = layers[3]
       for i = 1, n_hidden do h = self["h" .. i](h):relu(); layers[#layers + 1] = h end

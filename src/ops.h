@@ -103,17 +103,24 @@ m1d_Tensor *m1d_cross_entropy_backward (m1d_Tensor *x, m1d_Tensor *labels, m1d_T
 m1d_Tensor *m1d_softmax_jvp (m1d_Tensor *x, m1d_Tensor *v);
 m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels);
 m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b);                      /* mean over elements */
-m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad);
+/* The layout of conv1d's activations: NCL is [batch, channels, length], as torch; CLN is
+   [channels, length, batch], which m1d's CNN models keep between their layers (its
+   columns are copies of whole rows, and the GEMM writes the output in place). */
+typedef enum { M1D_NCL = 0, M1D_CLN = 1 } m1d_ConvLayout;
+m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
+                        m1d_ConvLayout layout);
 /* The two other products of a convolution (ops_conv1d.c), the gradients of conv1d in its input
    and its weight; differentiable to any order, fused at every order.
    conv_transpose1d: x [N,I,Lin], w [I,O,k], b [O] or NULL -> [N,O,(Lin-1)*stride - 2*pad + k +
    output_padding], as torch.nn.functional.conv_transpose1d (0 <= output_padding < stride).
    conv1d_weight_grad: x [N,C,L], g [N,O,Lout] -> [O,C,k], the weight gradient of conv1d(x, w)
    for the upstream gradient g (torch.nn.grad.conv1d_weight).
+   In the CLN layout every [N, C, L] above reads [C, L, N].
    conv1d_composed: conv1d from unfold1d, matmul and reshapes, the reference for the tests. */
 m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
-                                  int64_t output_padding);
-m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad);
+                                  int64_t output_padding, m1d_ConvLayout layout);
+m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad,
+                                    m1d_ConvLayout layout);
 m1d_Tensor *m1d_conv1d_composed (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad);
 m1d_Tensor *m1d_max_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);
 m1d_Tensor *m1d_avg_pool1d (m1d_Tensor *x, int64_t k, int64_t stride);

@@ -21,6 +21,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-tree-loop-distribute-patterns")   /* besides simd.h's */
 #endif
+#include <stdio.h>
 #include "gemm.h"
 #include <string.h>
 #include "ops_impl.h"
@@ -163,6 +164,47 @@ KERNEL static void gather_grad_##SUF (const T *g, T *gT, T *db, int64_t N, int64
     for (; q < P; q++) sum += row[q];                                                              \
     db[o] = (T)sum;                                                                                \
   }                                                                                                \
+}                                                                                                  \
+/* The batch-last layout [C, L, N]: a tap of one channel at one position is a row of N        \
+   contiguous elements, so the columns are copies of whole rows.                                  \
+   im2col: cols[c*k + j][l*N + n] = x[c][l*s + j - p][n], 0 in the padding */                    \
+KERNEL static void im2col_cln_##SUF (const T *x, T *cols, int64_t N, int64_t C, int64_t L,        \
+                                     int64_t k, int64_t s, int64_t p, int64_t Lo) {               \
+  for (int64_t c = 0; c < C; c++)                                                                  \
+    for (int64_t j = 0; j < k; j++) {                                                              \
+      int64_t lo, hi;                                                                              \
+      tap_range(j, s, p, L, Lo, &lo, &hi);                                                         \
+      T *row = cols + (c * k + j) * Lo * N;                                                        \
+      const T *xc = x + (c * L + j - p) * N;                                                       \
+      for (int64_t q = 0; q < lo * N; q++) row[q] = 0;                                             \
+      for (int64_t q = hi * N; q < Lo * N; q++) row[q] = 0;                                        \
+      if (s == 1) memcpy(row + lo * N, xc + lo * N, (size_t)((hi - lo) * N) * sizeof(T));          \
+      else                                                                                         \
+        for (int64_t l = lo; l < hi; l++) memcpy(row + l * N, xc + l * s * N, (size_t)N * sizeof(T)); \
+    }                                                                                              \
+}                                                                                                  \
+/* col2im, the adjoint: dx[c][l*s + j - p][n] += dcols[c*k + j][l*N + n] */                       \
+KERNEL static void col2im_cln_##SUF (const T *dcols, T *dx, int64_t N, int64_t C, int64_t L,      \
+                                     int64_t k, int64_t s, int64_t p, int64_t Lo) {               \
+  for (int64_t c = 0; c < C; c++)                                                                  \
+    for (int64_t j = 0; j < k; j++) {                                                              \
+      int64_t lo, hi;                                                                              \
+      tap_range(j, s, p, L, Lo, &lo, &hi);                                                         \
+      const T *row = dcols + (c * k + j) * Lo * N;                                                 \
+      T *xc = dx + (c * L + j - p) * N;                                                            \
+      for (int64_t l = lo; l < hi; l++) {                                                          \
+        T *d = xc + l * s * N;                                                                     \
+        const T *o = row + l * N;                                                                  \
+        for (int64_t n = 0; n < N; n++) d[n] += o[n];                                              \
+      }                                                                                            \
+    }                                                                                              \
+}                                                                                                  \
+/* y[c][q] = b[c] for q < M (b may be NULL: zeros): the bias of rows of M elements */             \
+KERNEL static void fill_rows_##SUF (T *y, const T *b, int64_t bs, int64_t C, int64_t M) {         \
+  for (int64_t c = 0; c < C; c++) {                                                                \
+    T v = b ? b[c * bs] : (T)0, *dst = y + c * M;                                                  \
+    for (int64_t q = 0; q < M; q++) dst[q] = v;                                                    \
+  }                                                                                                \
 }
 
 #define IM2COL_RUN(S) for (int64_t l = lo; l < hi; l++) o[l] = xr[l * (S) + j - p];
@@ -170,6 +212,25 @@ KERNEL static void gather_grad_##SUF (const T *g, T *gT, T *db, int64_t N, int64
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)
+
+/* ---------------------------------------------------------------- the two layouts
+
+   A layout names where batch, channels and length sit: NCL is [N, C, L], as torch; CLN is
+   [C, L, N].  The columns and gathered gradients are [C*k, P] and [O, P], P = N*Lo, their
+   columns ordered n*Lo + l (NCL) or l*N + n (CLN).  In CLN the GEMM's product [O, Lo*N] is
+   the output itself and a gradient [O, Lo, N] is its own gather: no scatter or gather
+   copies, and the columns are copies of rows of N elements instead of Lo (5 to 19 in the
+   paper's CNN).  The products below only differ in those copies. */
+
+static int64_t batch_of (const m1d_Tensor *t, int cln) { return t->shape[cln ? 2 : 0]; }
+static int64_t chans_of (const m1d_Tensor *t, int cln) { return t->shape[cln ? 0 : 1]; }
+static int64_t len_of (const m1d_Tensor *t, int cln) { return t->shape[cln ? 1 : 2]; }
+
+/* the shape [batch, channels, length] in the layout */
+static void layout_shape (int cln, int64_t N, int64_t C, int64_t L, int64_t shape[3]) {
+  if (cln) { shape[0] = C; shape[1] = L; shape[2] = N; }
+  else { shape[0] = N; shape[1] = C; shape[2] = L; }
+}
 
 /* ---------------------------------------------------------------- the three products
 
@@ -184,83 +245,115 @@ static const void *bias_data (const m1d_Tensor *b) {
   return (const char *)b->storage->data + (size_t)b->offset * m1d_dtype_size(b->dtype);
 }
 
-/* the columns of x [N,C,L]: [C*k, N*Lo] */
-static m1d_Tensor *im2col_of (m1d_Tensor *x, int64_t k, int64_t s, int64_t p, int64_t Lo) {
-  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], shape[2] = {C * k, N * Lo};
+/* db[r] = the sum of row r of y [R, M] (y contiguous), in double */
+static void row_sums (m1d_DType dt, const void *y, void *db, int64_t R, int64_t M) {
+  for (int64_t r = 0; r < R; r++)
+    if (dt == M1D_F32) ((float *)db)[r] = (float)m1d_total_f32((const float *)y + r * M, M);
+    else ((double *)db)[r] = m1d_total_f64((const double *)y + r * M, M);
+}
+
+/* the columns of x: [C*k, N*Lo] */
+static m1d_Tensor *im2col_of (m1d_Tensor *x, int64_t k, int64_t s, int64_t p, int64_t Lo, int cln) {
+  int64_t N = batch_of(x, cln), C = chans_of(x, cln), L = len_of(x, cln), shape[2] = {C * k, N * Lo};
   m1d_Tensor *xc = m1d_contiguous_raw(x), *cols = NULL;
-  if (xc && (cols = m1d_empty(x->dtype, 2, shape)))
-    BY_DTYPE(x->dtype, im2col, m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
+  if (xc && (cols = m1d_empty(x->dtype, 2, shape))) {
+    if (cln) BY_DTYPE(x->dtype, im2col_cln, m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
+    else BY_DTYPE(x->dtype, im2col, m1d_data(xc), m1d_data(cols), N, C, L, k, s, p, Lo);
+  }
   m1d_decref(xc);
   return cols;
 }
 
-/* g [N,O,Lo] -> gT [O, N*Lo]; with db, also db[o] = the sum of g over n and l */
-static m1d_Tensor *gather_of (m1d_Tensor *g, m1d_Tensor *db) {
-  int64_t N = g->shape[0], O = g->shape[1], Lo = g->shape[2], shape[2] = {O, N * Lo};
+/* g [N,O,Lo] or [O,Lo,N] -> gT [O, N*Lo] (in CLN g itself, made contiguous); with db,
+   also db[o] = the sum of g over n and l */
+static m1d_Tensor *gather_of (m1d_Tensor *g, m1d_Tensor *db, int cln) {
+  int64_t N = batch_of(g, cln), O = chans_of(g, cln), Lo = len_of(g, cln), shape[2] = {O, N * Lo};
   m1d_Tensor *gc = m1d_contiguous_raw(g), *gT = NULL;
-  if (gc && (gT = m1d_empty(g->dtype, 2, shape)))
+  if (gc == NULL) return NULL;
+  if (cln) {
+    gT = gc;
+    if (db) row_sums(g->dtype, m1d_data(gc), m1d_data(db), O, N * Lo);
+    return gT;
+  }
+  if ((gT = m1d_empty(g->dtype, 2, shape)))
     BY_DTYPE(g->dtype, gather_grad, m1d_data(gc), m1d_data(gT), db ? m1d_data(db) : NULL, N, O, Lo);
   m1d_decref(gc);
   return gT;
 }
 
-/* the convolution: y [N,O,Lo] = W [O, C*k] @ cols + b (b may be NULL) */
-static m1d_Tensor *conv_of_cols (m1d_Tensor *w, m1d_Tensor *cols, m1d_Tensor *b, int64_t N, int64_t Lo) {
+/* the convolution: y = W [O, C*k] @ cols + b (b may be NULL), [N,O,Lo] or [O,Lo,N] */
+static m1d_Tensor *conv_of_cols (m1d_Tensor *w, m1d_Tensor *cols, m1d_Tensor *b, int64_t N, int64_t Lo,
+                                 int cln) {
   m1d_DType dt = w->dtype;
   int64_t O = w->shape[0], Ck = w->shape[1] * w->shape[2], P = N * Lo;
-  int64_t yshape[2] = {O, P}, oshape[3] = {N, O, Lo};
+  int64_t yshape[2] = {O, P}, oshape[3];
+  layout_shape(cln, N, O, Lo, oshape);
   m1d_Tensor *wc = NULL, *y2 = NULL, *out = NULL;
-  if ((wc = m1d_contiguous_raw(w)) == NULL || (y2 = m1d_empty(dt, 2, yshape)) == NULL ||
-      (out = m1d_empty(dt, 3, oshape)) == NULL)
-    goto done;
-  m1d_gemm(dt, CblasNoTrans, CblasNoTrans, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, 0, m1d_data(y2), P);
-  BY_DTYPE(dt, scatter_bias, m1d_data(y2), m1d_data(out), bias_data(b), b ? b->stride[0] : 0, N, O, Lo);
+  if ((wc = m1d_contiguous_raw(w)) == NULL || (out = m1d_empty(dt, 3, oshape)) == NULL) goto done;
+  if (cln) {                                    /* the product is the output: bias first, then add */
+    if (b) BY_DTYPE(dt, fill_rows, m1d_data(out), bias_data(b), b->stride[0], O, P);
+    m1d_gemm(dt, CblasNoTrans, CblasNoTrans, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, b != NULL, m1d_data(out), P);
+  } else {
+    if ((y2 = m1d_empty(dt, 2, yshape)) == NULL) { m1d_decref(out); out = NULL; goto done; }
+    m1d_gemm(dt, CblasNoTrans, CblasNoTrans, O, P, Ck, m1d_data(wc), Ck, m1d_data(cols), P, 0, m1d_data(y2), P);
+    BY_DTYPE(dt, scatter_bias, m1d_data(y2), m1d_data(out), bias_data(b), b ? b->stride[0] : 0, N, O, Lo);
+  }
 done:
   m1d_decref(wc); m1d_decref(y2);
   return out;
 }
 
-/* the transposed convolution: y [N,C,L] = col2im(W^T @ gT) + b, gT [O, N*Lo] (b may be NULL) */
+/* the transposed convolution: y = col2im(W^T @ gT) + b, gT [O, N*Lo] (b may be NULL),
+   [N,C,L] or [C,L,N] */
 static m1d_Tensor *tconv_of_gT (m1d_Tensor *w, m1d_Tensor *gT, m1d_Tensor *b, int64_t N, int64_t L,
-                                int64_t s, int64_t p, int64_t Lo) {
+                                int64_t s, int64_t p, int64_t Lo, int cln) {
   m1d_DType dt = w->dtype;
   int64_t O = w->shape[0], C = w->shape[1], k = w->shape[2], Ck = C * k, P = N * Lo;
-  int64_t cshape[2] = {Ck, P}, yshape[3] = {N, C, L};
+  int64_t cshape[2] = {Ck, P}, yshape[3];
+  layout_shape(cln, N, C, L, yshape);
   m1d_Tensor *wc = NULL, *dcols = NULL, *y = NULL;
   if ((wc = m1d_contiguous_raw(w)) == NULL || (dcols = m1d_empty(dt, 2, cshape)) == NULL ||
       (y = m1d_empty(dt, 3, yshape)) == NULL)
     goto done;
   m1d_gemm(dt, CblasTrans, CblasNoTrans, Ck, P, O, m1d_data(wc), Ck, m1d_data(gT), P, 0, m1d_data(dcols), P);
-  BY_DTYPE(dt, fill_bias, m1d_data(y), bias_data(b), b ? b->stride[0] : 0, N, C, L);
-  BY_DTYPE(dt, col2im, m1d_data(dcols), m1d_data(y), N, C, L, k, s, p, Lo);
+  if (cln) {
+    BY_DTYPE(dt, fill_rows, m1d_data(y), bias_data(b), b ? b->stride[0] : 0, C, L * N);
+    BY_DTYPE(dt, col2im_cln, m1d_data(dcols), m1d_data(y), N, C, L, k, s, p, Lo);
+  } else {
+    BY_DTYPE(dt, fill_bias, m1d_data(y), bias_data(b), b ? b->stride[0] : 0, N, C, L);
+    BY_DTYPE(dt, col2im, m1d_data(dcols), m1d_data(y), N, C, L, k, s, p, Lo);
+  }
 done:
   m1d_decref(wc); m1d_decref(dcols);
   return y;
 }
 
-/* the correlation: dw [O,C,k] = gT [O, N*Lo] @ cols^T */
+/* the correlation: dw [O,C,k] = gT [O, N*Lo] @ cols^T (both layouts order the columns alike) */
 static m1d_Tensor *wgrad_of (m1d_Tensor *gT, m1d_Tensor *cols, int64_t C, int64_t k) {
-  int64_t O = gT->shape[0], P = gT->shape[1], Ck = C * k, shape[3] = {O, C, k};
+  int64_t O = gT->shape[0], P = cols->shape[1], Ck = C * k, shape[3] = {O, C, k};
   m1d_Tensor *dw = m1d_empty(gT->dtype, 3, shape);
   if (dw) m1d_gemm(gT->dtype, CblasNoTrans, CblasTrans, O, Ck, P, m1d_data(gT), P, m1d_data(cols), P, 0, m1d_data(dw), Ck);
   return dw;
 }
 
-/* b [C] from y [N,C,L]: the sum over n and l (the bias gradient of a transposed convolution) */
-static m1d_Tensor *channel_sum_of (m1d_Tensor *y) {
-  int64_t C = y->shape[1];
+/* b [C] from y: the sum over n and l (the bias gradient of a transposed convolution) */
+static m1d_Tensor *channel_sum_of (m1d_Tensor *y, int cln) {
+  int64_t C = chans_of(y, cln);
   m1d_Tensor *yc = m1d_contiguous_raw(y), *db = NULL;
-  if (yc && (db = m1d_empty(y->dtype, 1, &C)))
-    BY_DTYPE(y->dtype, channel_sum, m1d_data(yc), m1d_data(db), y->shape[0], C, y->shape[2]);
+  if (yc && (db = m1d_empty(y->dtype, 1, &C))) {
+    if (cln) row_sums(y->dtype, m1d_data(yc), m1d_data(db), C, y->shape[1] * y->shape[2]);
+    else BY_DTYPE(y->dtype, channel_sum, m1d_data(yc), m1d_data(db), y->shape[0], C, y->shape[2]);
+  }
   m1d_decref(yc);
   return db;
 }
 
-/* the same, differentiable: g [N,O,Lo] summed to [1,O,1], then [O] */
-static m1d_Tensor *bias_grad (m1d_Tensor *g) {
-  int64_t keep[3] = {1, g->shape[1], 1};
+/* the same, differentiable: g summed to [1,O,1] or [O,1,1], then [O] */
+static m1d_Tensor *bias_grad (m1d_Tensor *g, int cln) {
+  int64_t O = chans_of(g, cln), keep[3] = {1, O, 1};
+  if (cln) { keep[0] = O; keep[1] = 1; }
   m1d_Tensor *s = m1d_sum_to(g, 3, keep), *r = NULL;
-  if (s) r = m1d_reshape(s, 1, &keep[1]);
+  if (s) r = m1d_reshape(s, 1, &O);
   m1d_decref(s);
   return r;
 }
@@ -274,44 +367,46 @@ static m1d_Tensor *bias_grad (m1d_Tensor *g) {
      y = conv_transpose(g, w):  dg = conv1d(dy, w),           dw = wgrad(dy, g)
      y = wgrad(x, g):           dx = conv_transpose(g, dy),   dg = conv1d(x, dy)
 
-   (dy the upstream gradient, all at one stride, padding and kernel size).  So under
-   create_graph each rule calls the other ops, which record nodes of their own, and every
-   order of derivative is made of these fused ops (a GEMM and copy loops each), as
+   (dy the upstream gradient, all at one stride, padding, kernel size and layout).  So
+   under create_graph each rule calls the other ops, which record nodes of their own, and
+   every order of derivative is made of these fused ops (a GEMM and copy loops each), as
    PyTorch's convolution double backward is made of convolutions.  Without create_graph
    each rule is one fused pass that shares its im2col or gather between the two gradients. */
 
-static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p, int cln,
                               m1d_Tensor *cols);
 static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
-                                      int64_t L, m1d_Tensor *gT);
-static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
-                             m1d_Tensor *gT);
+                                      int64_t L, int cln, m1d_Tensor *gT);
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, int cln,
+                             m1d_Tensor *cols, m1d_Tensor *gT);
 
 /* The tensors each node saves.  Besides its inputs, a node keeps the layouts its forward
    made and its rule needs again: the columns of x, the gathered gT of g (both plain
-   data; under create_graph they only feed the values of ops that record g and x). */
+   data; under create_graph they only feed the values of ops that record g and x).
+   ip: stride, padding, the layout (1 for CLN), and wgrad's kernel size. */
 enum { X, W, B, COLS };                   /* conv1d: x, w, b (kept as a flag), columns of x */
 enum { TG = 0, TW = 1, TB = 2, TGT = 3 };  /* conv_transpose: g, w, b (flag), gT */
 enum { GX = 0, GG = 1, GCOLS = 2, GGT = 3 };  /* wgrad: x, g, columns of x, gT */
+enum { IP_STRIDE, IP_PAD, IP_CLN, IP_K };
 
 static int bw_conv1d (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *x = node->saved[X], *w = node->saved[W], *cols = node->saved[COLS];
-  int has_b = node->saved[B] != NULL;
-  int64_t N = x->shape[0], C = x->shape[1], L = x->shape[2], k = w->shape[2];
-  int64_t s = node->ip[0], p = node->ip[1], Lo = g->shape[2];
+  int has_b = node->saved[B] != NULL, cln = (int)node->ip[IP_CLN];
+  int64_t N = batch_of(x, cln), C = chans_of(x, cln), L = len_of(x, cln), k = w->shape[2];
+  int64_t s = node->ip[IP_STRIDE], p = node->ip[IP_PAD], Lo = len_of(g, cln);
   m1d_Tensor *gT = NULL, *db = NULL, *dw = NULL, *dx = NULL;
   int64_t O = w->shape[0];
   if (create_graph) {                           /* one gather of g serves both ops */
-    if ((node->edges[0].needs || node->edges[1].needs) && (gT = gather_of(g, NULL)) == NULL) goto fail;
-    if (node->edges[0].needs && (dx = conv_transpose_op(g, w, NULL, s, p, L, gT)) == NULL) goto fail;
-    if (node->edges[1].needs && (dw = wgrad_op(x, g, k, s, p, cols, gT)) == NULL) goto fail;
-    if (has_b && node->edges[2].needs && (db = bias_grad(g)) == NULL) goto fail;
+    if ((node->edges[0].needs || node->edges[1].needs) && (gT = gather_of(g, NULL, cln)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, w, NULL, s, p, L, cln, gT)) == NULL) goto fail;
+    if (node->edges[1].needs && (dw = wgrad_op(x, g, k, s, p, cln, cols, gT)) == NULL) goto fail;
+    if (has_b && node->edges[2].needs && (db = bias_grad(g, cln)) == NULL) goto fail;
     m1d_decref(gT);
   } else {                                      /* one gather of g serves all three */
     if (has_b && node->edges[2].needs && (db = m1d_empty(g->dtype, 1, &O)) == NULL) goto fail;
-    if ((gT = gather_of(g, db)) == NULL) goto fail;
+    if ((gT = gather_of(g, db, cln)) == NULL) goto fail;
     if (node->edges[1].needs && (dw = wgrad_of(gT, cols, C, k)) == NULL) goto fail;
-    if (node->edges[0].needs && (dx = tconv_of_gT(w, gT, NULL, N, L, s, p, Lo)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = tconv_of_gT(w, gT, NULL, N, L, s, p, Lo, cln)) == NULL) goto fail;
     m1d_decref(gT);
   }
   gin[0] = dx; gin[1] = dw;
@@ -324,20 +419,21 @@ fail:
 
 static int bw_conv_transpose (m1d_Node *node, m1d_Tensor *dy, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *g = node->saved[TG], *w = node->saved[TW], *gT_saved = node->saved[TGT];
-  int has_b = node->saved[TB] != NULL;
-  int64_t s = node->ip[0], p = node->ip[1], k = w->shape[2];
+  int has_b = node->saved[TB] != NULL, cln = (int)node->ip[IP_CLN];
+  int64_t s = node->ip[IP_STRIDE], p = node->ip[IP_PAD], k = w->shape[2];
+  int64_t N = batch_of(g, cln), Lo = len_of(g, cln);
   m1d_Tensor *cols = NULL, *gT = NULL, *dg = NULL, *dw = NULL, *db = NULL;
   int need_g = node->edges[0].needs, need_w = node->edges[1].needs, need_b = has_b && node->edges[2].needs;
   if (create_graph) {
-    if (need_g && (dg = conv1d_op(dy, w, NULL, s, p, NULL)) == NULL) goto fail;
-    if (need_w && (dw = wgrad_op(dy, g, k, s, p, NULL, gT_saved)) == NULL) goto fail;
-    if (need_b && (db = bias_grad(dy)) == NULL) goto fail;
+    if (need_g && (dg = conv1d_op(dy, w, NULL, s, p, cln, NULL)) == NULL) goto fail;
+    if (need_w && (dw = wgrad_op(dy, g, k, s, p, cln, NULL, gT_saved)) == NULL) goto fail;
+    if (need_b && (db = bias_grad(dy, cln)) == NULL) goto fail;
   } else {                                      /* one im2col of dy serves both products */
-    if ((need_g || need_w) && (cols = im2col_of(dy, k, s, p, g->shape[2])) == NULL) goto fail;
-    if (need_g && (dg = conv_of_cols(w, cols, NULL, g->shape[0], g->shape[2])) == NULL) goto fail;
-    if (need_w && gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
+    if ((need_g || need_w) && (cols = im2col_of(dy, k, s, p, Lo, cln)) == NULL) goto fail;
+    if (need_g && (dg = conv_of_cols(w, cols, NULL, N, Lo, cln)) == NULL) goto fail;
+    if (need_w && gT_saved == NULL && (gT = gather_of(g, NULL, cln)) == NULL) goto fail;
     if (need_w && (dw = wgrad_of(gT ? gT : gT_saved, cols, w->shape[1], k)) == NULL) goto fail;
-    if (need_b && (db = channel_sum_of(dy)) == NULL) goto fail;
+    if (need_b && (db = channel_sum_of(dy, cln)) == NULL) goto fail;
     m1d_decref(cols); m1d_decref(gT);
   }
   gin[0] = dg; gin[1] = dw;
@@ -350,19 +446,21 @@ fail:
 
 static int bw_wgrad (m1d_Node *node, m1d_Tensor *dw, m1d_Tensor **gin, int create_graph) {
   m1d_Tensor *x = node->saved[GX], *g = node->saved[GG], *cols = node->saved[GCOLS], *gT_saved = node->saved[GGT];
-  int64_t s = node->ip[0], p = node->ip[1], k = node->ip[2], L = x->shape[2];
+  int cln = (int)node->ip[IP_CLN];
+  int64_t s = node->ip[IP_STRIDE], p = node->ip[IP_PAD], k = node->ip[IP_K], L = len_of(x, cln);
+  int64_t N = batch_of(x, cln), Lo = len_of(g, cln);
   m1d_Tensor *gT = NULL, *own = NULL, *dx = NULL, *dg = NULL;
   if (create_graph) {
-    if (node->edges[0].needs && (dx = conv_transpose_op(g, dw, NULL, s, p, L, gT_saved)) == NULL) goto fail;
-    if (node->edges[1].needs && (dg = conv1d_op(x, dw, NULL, s, p, cols)) == NULL) goto fail;
+    if (node->edges[0].needs && (dx = conv_transpose_op(g, dw, NULL, s, p, L, cln, gT_saved)) == NULL) goto fail;
+    if (node->edges[1].needs && (dg = conv1d_op(x, dw, NULL, s, p, cln, cols)) == NULL) goto fail;
   } else {
     if (node->edges[0].needs) {
-      if (gT_saved == NULL && (gT = gather_of(g, NULL)) == NULL) goto fail;
-      if ((dx = tconv_of_gT(dw, gT ? gT : gT_saved, NULL, x->shape[0], L, s, p, g->shape[2])) == NULL) goto fail;
+      if (gT_saved == NULL && (gT = gather_of(g, NULL, cln)) == NULL) goto fail;
+      if ((dx = tconv_of_gT(dw, gT ? gT : gT_saved, NULL, N, L, s, p, Lo, cln)) == NULL) goto fail;
     }
     if (node->edges[1].needs) {
-      if (cols == NULL && (cols = own = im2col_of(x, k, s, p, g->shape[2])) == NULL) goto fail;
-      if ((dg = conv_of_cols(dw, cols, NULL, x->shape[0], g->shape[2])) == NULL) goto fail;
+      if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo, cln)) == NULL) goto fail;
+      if ((dg = conv_of_cols(dw, cols, NULL, N, Lo, cln)) == NULL) goto fail;
     }
     m1d_decref(gT); m1d_decref(own);
   }
@@ -375,12 +473,12 @@ fail:
 
 /* The forwards, on checked arguments (the public functions below check them).
    cols: the columns of x if the caller has them (the rule of conv1d passes its own), else NULL. */
-static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
+static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p, int cln,
                               m1d_Tensor *cols) {
-  int64_t k = w->shape[2], Lo = (x->shape[2] + 2 * p - k) / s + 1;
+  int64_t k = w->shape[2], Lo = (len_of(x, cln) + 2 * p - k) / s + 1;
   m1d_Tensor *own = NULL, *out = NULL;
-  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo)) == NULL) return NULL;
-  if ((out = conv_of_cols(w, cols, b, x->shape[0], Lo)) == NULL) goto fail;
+  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo, cln)) == NULL) return NULL;
+  if ((out = conv_of_cols(w, cols, b, batch_of(x, cln), Lo, cln)) == NULL) goto fail;
   m1d_Tensor *ins[3] = {x, w, b};
   int nin = b ? 3 : 2;
   if (m1d_needs_grad(nin, ins)) {
@@ -390,7 +488,7 @@ static m1d_Tensor *conv1d_op (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64
     m1d_node_save(node, W, w);
     if (b) m1d_node_save(node, B, b);
     if (node->edges[1].needs) m1d_node_save(node, COLS, cols);   /* only the weight gradient reads it */
-    node->ip[0] = s; node->ip[1] = p;
+    node->ip[IP_STRIDE] = s; node->ip[IP_PAD] = p; node->ip[IP_CLN] = cln;
   }
   m1d_decref(own);
   return out;
@@ -400,12 +498,12 @@ fail:
 }
 
 static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *b, int64_t s, int64_t p,
-                                      int64_t L, m1d_Tensor *gT) {
-  int64_t N = g->shape[0], Lo = g->shape[2];
+                                      int64_t L, int cln, m1d_Tensor *gT) {
+  int64_t N = batch_of(g, cln), Lo = len_of(g, cln);
   m1d_Tensor *out = NULL;
   if (gT) m1d_incref(gT);
-  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
-  if ((out = tconv_of_gT(w, gT, b, N, L, s, p, Lo)) == NULL) goto fail;
+  else if ((gT = gather_of(g, NULL, cln)) == NULL) goto fail;
+  if ((out = tconv_of_gT(w, gT, b, N, L, s, p, Lo, cln)) == NULL) goto fail;
   m1d_Tensor *ins[3] = {g, w, b};
   int nin = b ? 3 : 2;
   if (m1d_needs_grad(nin, ins)) {
@@ -415,7 +513,7 @@ static m1d_Tensor *conv_transpose_op (m1d_Tensor *g, m1d_Tensor *w, m1d_Tensor *
     m1d_node_save(node, TW, w);
     if (b) m1d_node_save(node, TB, b);
     if (node->edges[1].needs) m1d_node_save(node, TGT, gT);   /* only the weight gradient reads it */
-    node->ip[0] = s; node->ip[1] = p;
+    node->ip[IP_STRIDE] = s; node->ip[IP_PAD] = p; node->ip[IP_CLN] = cln;
   }
   m1d_decref(gT);
   return out;
@@ -424,14 +522,14 @@ fail:
   return NULL;
 }
 
-static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, m1d_Tensor *cols,
-                             m1d_Tensor *gT) {
-  int64_t Lo = g->shape[2];
+static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s, int64_t p, int cln,
+                             m1d_Tensor *cols, m1d_Tensor *gT) {
+  int64_t Lo = len_of(g, cln);
   m1d_Tensor *own = NULL, *out = NULL;
   if (gT) m1d_incref(gT);
-  else if ((gT = gather_of(g, NULL)) == NULL) goto fail;
-  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo)) == NULL) goto fail;
-  if ((out = wgrad_of(gT, cols, x->shape[1], k)) == NULL) goto fail;
+  else if ((gT = gather_of(g, NULL, cln)) == NULL) goto fail;
+  if (cols == NULL && (cols = own = im2col_of(x, k, s, p, Lo, cln)) == NULL) goto fail;
+  if ((out = wgrad_of(gT, cols, chans_of(x, cln), k)) == NULL) goto fail;
   m1d_Tensor *ins[2] = {x, g};
   if (m1d_needs_grad(2, ins)) {
     m1d_Node *node = m1d_record("conv1d_weight_grad", bw_wgrad, out, 2, ins);
@@ -440,7 +538,7 @@ static m1d_Tensor *wgrad_op (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t s,
     m1d_node_save(node, GG, g);
     if (node->edges[1].needs) m1d_node_save(node, GCOLS, cols);   /* only the gradient of g reads it */
     if (node->edges[0].needs) m1d_node_save(node, GGT, gT);       /* only the gradient of x reads it */
-    node->ip[0] = s; node->ip[1] = p; node->ip[2] = k;
+    node->ip[IP_STRIDE] = s; node->ip[IP_PAD] = p; node->ip[IP_CLN] = cln; node->ip[IP_K] = k;
   }
   m1d_decref(own); m1d_decref(gT);
   return out;
@@ -462,33 +560,53 @@ static int check_dtypes (const char *op, const char *n1, m1d_Tensor *a, const ch
   return 0;
 }
 
-m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad) {
-  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[1])
-    return m1d_fail("conv1d: input %s and weight %s: want input [batch, channels, length] and "
+/* the words of a layout's dims, for messages: "[batch, channels, length]" or its CLN order */
+static const char *dims_words (int cln, const char *c, const char *l, char buf[96]) {
+  if (cln) snprintf(buf, 96, "[%s, %s, batch]", c, l);
+  else snprintf(buf, 96, "[batch, %s, %s]", c, l);
+  return buf;
+}
+
+static int check_layout (const char *op, m1d_ConvLayout layout) {
+  if (layout != M1D_NCL && layout != M1D_CLN)
+    return m1d_failcode("%s: layout %d: want M1D_NCL or M1D_CLN", op, (int)layout);
+  return 0;
+}
+
+m1d_Tensor *m1d_conv1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
+                        m1d_ConvLayout layout) {
+  if (check_layout("conv1d", layout) < 0) return NULL;
+  int cln = layout == M1D_CLN;
+  char words[96];
+  if (x->ndim != 3 || w->ndim != 3 || chans_of(x, cln) != w->shape[1])
+    return m1d_fail("conv1d: input %s and weight %s: want input %s and "
                     "weight [out, channels, kernel] with equal channels",
-                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+                    m1d_shapestr(x).s, m1d_shapestr(w).s, dims_words(cln, "channels", "length", words));
   if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
     return m1d_fail("conv1d: bias %s does not match weight %s", m1d_shapestr(b).s, m1d_shapestr(w).s);
   if (check_dtypes("conv1d", "input", x, "weight", w, b) < 0) return NULL;
-  int64_t L = x->shape[2], k = w->shape[2];
+  int64_t L = len_of(x, cln), k = w->shape[2];
   if (m1d_check_window("conv1d", L, k, stride, pad, x) < 0) return NULL;
   int64_t Lo = (L + 2 * pad - k) / stride + 1;
-  if ((double)x->shape[1] * (double)k > 1e15 || (double)x->shape[0] * (double)Lo > 1e15)
+  if ((double)chans_of(x, cln) * (double)k > 1e15 || (double)batch_of(x, cln) * (double)Lo > 1e15)
     return m1d_fail("conv1d: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
-  return conv1d_op(x, w, b, stride, pad, NULL);
+  return conv1d_op(x, w, b, stride, pad, cln, NULL);
 }
 
 m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, int64_t stride, int64_t pad,
-                                  int64_t output_padding) {
-  if (x->ndim != 3 || w->ndim != 3 || x->shape[1] != w->shape[0])
-    return m1d_fail("conv_transpose1d: input %s and weight %s: want input [batch, in_channels, length] "
+                                  int64_t output_padding, m1d_ConvLayout layout) {
+  if (check_layout("conv_transpose1d", layout) < 0) return NULL;
+  int cln = layout == M1D_CLN;
+  char words[96];
+  if (x->ndim != 3 || w->ndim != 3 || chans_of(x, cln) != w->shape[0])
+    return m1d_fail("conv_transpose1d: input %s and weight %s: want input %s "
                     "and weight [in_channels, out_channels, kernel]",
-                    m1d_shapestr(x).s, m1d_shapestr(w).s);
+                    m1d_shapestr(x).s, m1d_shapestr(w).s, dims_words(cln, "in_channels", "length", words));
   if (b && (b->ndim != 1 || b->shape[0] != w->shape[1]))
     return m1d_fail("conv_transpose1d: bias %s does not match weight %s (want [%lld])", m1d_shapestr(b).s,
                     m1d_shapestr(w).s, (long long)w->shape[1]);
   if (check_dtypes("conv_transpose1d", "input", x, "weight", w, b) < 0) return NULL;
-  int64_t Lin = x->shape[2], k = w->shape[2], s = stride, p = pad, op = output_padding;
+  int64_t Lin = len_of(x, cln), k = w->shape[2], s = stride, p = pad, op = output_padding;
   const int64_t big = (int64_t)1 << 40;
   if (k < 1 || s < 1 || p < 0 || op < 0 || k > big || s > big || p > big)
     return m1d_fail("conv_transpose1d: kernel %lld, stride %lld, padding %lld, output_padding %lld: kernel "
@@ -497,7 +615,7 @@ m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, i
   if (op >= s)
     return m1d_fail("conv_transpose1d: output_padding %lld must be smaller than the stride %lld",
                     (long long)op, (long long)s);
-  if (Lin < 1 || (double)Lin * (double)s > 1e15 || (double)x->shape[0] * (double)Lin > 1e15 ||
+  if (Lin < 1 || (double)Lin * (double)s > 1e15 || (double)batch_of(x, cln) * (double)Lin > 1e15 ||
       (double)w->shape[1] * (double)k > 1e15)
     return m1d_fail("conv_transpose1d: input %s with weight %s, stride %lld: want length >= 1, not huge",
                     m1d_shapestr(x).s, m1d_shapestr(w).s, (long long)s);
@@ -507,24 +625,29 @@ m1d_Tensor *m1d_conv_transpose1d (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b, i
                     "(%lld - 1) * %lld - 2 * %lld + %lld + %lld = %lld is not positive", m1d_shapestr(x).s,
                     (long long)k, (long long)s, (long long)p, (long long)Lin, (long long)s, (long long)p,
                     (long long)k, (long long)op, (long long)L);
-  return conv_transpose_op(x, w, b, s, p, L, NULL);
+  return conv_transpose_op(x, w, b, s, p, L, cln, NULL);
 }
 
-m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad) {
-  if (x->ndim != 3 || g->ndim != 3 || x->shape[0] != g->shape[0])
-    return m1d_fail("conv1d_weight_grad: input %s and output gradient %s: want [batch, channels, length] "
-                    "and [batch, out, out length] with equal batch", m1d_shapestr(x).s, m1d_shapestr(g).s);
+m1d_Tensor *m1d_conv1d_weight_grad (m1d_Tensor *x, m1d_Tensor *g, int64_t k, int64_t stride, int64_t pad,
+                                    m1d_ConvLayout layout) {
+  if (check_layout("conv1d_weight_grad", layout) < 0) return NULL;
+  int cln = layout == M1D_CLN;
+  char w1[96], w2[96];
+  if (x->ndim != 3 || g->ndim != 3 || batch_of(x, cln) != batch_of(g, cln))
+    return m1d_fail("conv1d_weight_grad: input %s and output gradient %s: want %s "
+                    "and %s with equal batch", m1d_shapestr(x).s, m1d_shapestr(g).s,
+                    dims_words(cln, "channels", "length", w1), dims_words(cln, "out", "out length", w2));
   if (check_dtypes("conv1d_weight_grad", "input", x, "output gradient", g, NULL) < 0) return NULL;
-  int64_t L = x->shape[2];
+  int64_t L = len_of(x, cln);
   if (m1d_check_window("conv1d_weight_grad", L, k, stride, pad, x) < 0) return NULL;
   int64_t Lo = (L + 2 * pad - k) / stride + 1;
-  if (g->shape[2] != Lo)
+  if (len_of(g, cln) != Lo)
     return m1d_fail("conv1d_weight_grad: output gradient %s: conv1d of input %s with kernel %lld, stride "
                     "%lld, padding %lld has length %lld", m1d_shapestr(g).s, m1d_shapestr(x).s, (long long)k,
                     (long long)stride, (long long)pad, (long long)Lo);
-  if ((double)x->shape[1] * (double)k > 1e15)
+  if ((double)chans_of(x, cln) * (double)k > 1e15)
     return m1d_fail("conv1d_weight_grad: kernel %lld for input %s: too large", (long long)k, m1d_shapestr(x).s);
-  return wgrad_op(x, g, k, stride, pad, NULL, NULL);
+  return wgrad_op(x, g, k, stride, pad, cln, NULL, NULL);
 }
 
 /* conv1d built from differentiable ops (unfold1d, matmul, reshapes): the reference the

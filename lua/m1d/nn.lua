@@ -397,16 +397,22 @@ function nn.Linear(n_in, n_out, opts)
 end
 
 -- x [batch, in, length] -> [batch, out, length'];  W [out, in, k] ~ U(+-1/sqrt(in*k)).
+-- layout = "CLN": x [in, length, batch] -> [out, length', batch] (see nn.models.cnn).
 function nn.Conv1d(n_in, n_out, k, opts)
-  opts = m1d.util.check_options("Conv1d", opts, {"stride", "padding", "bias"})
+  opts = m1d.util.check_options("Conv1d", opts, {"stride", "padding", "bias", "layout"})
   n_in, n_out = check_size("Conv1d", "in_channels", n_in), check_size("Conv1d", "out_channels", n_out)
   k = check_size("Conv1d", "kernel_size", k)
   opts = opts or {}
   local stride = check_size("Conv1d", "stride", opts.stride or 1)
   local padding = check_size("Conv1d", "padding", opts.padding or 0, 0)
+  local layout = opts.layout or "NCL"
+  if layout ~= "NCL" and layout ~= "CLN" then
+    error(("Conv1d: layout must be \"NCL\" or \"CLN\", got %s"):format(tostring(layout)), 2)
+  end
   local bound = 1 / math.sqrt(n_in * k)
-  local mod = leaf_module(("Conv1d(%d -> %d, k %d, stride %d, padding %d)"):format(n_in, n_out, k, stride, padding),
-    function(self, x) return m1d.conv1d(x, self.weight, self.bias, stride, padding) end)
+  local mod = leaf_module(("Conv1d(%d -> %d, k %d, stride %d, padding %d%s)"):format(n_in, n_out, k, stride, padding,
+                                                                                   layout == "CLN" and ", CLN" or ""),
+    function(self, x) return m1d.conv1d(x, self.weight, self.bias, stride, padding, layout) end)
   mod:register("weight", uniform(bound, n_out, n_in, k))
   if opts.bias ~= false then mod:register("bias", uniform(bound, n_out)) end
   mod._order = opts.bias ~= false and {"weight", "bias"} or {"weight"}
@@ -561,20 +567,26 @@ function nn.models.mlp(hidden)
   }
 end
 
+-- The paper's CNN.  Its activations run batch-last ([channels, length, batch], the
+-- convolutions' "CLN" layout) from the input to the flatten: there a convolution's columns
+-- are copies of whole rows of the batch and its GEMM writes the next layer's input in
+-- place, where [batch, channels, length] needed copies of rows of 5 to 19 elements around
+-- every GEMM.  The parameters, the numbers and the flatten order are those of the
+-- [batch, channels, length] network (only the summation order inside a GEMM differs).
 function nn.models.cnn(channels)
   channels = channels or 25
+  local conv = function(n_in, k) return nn.Conv1d(n_in, channels, k, {stride = 2, padding = 1, layout = "CLN"}) end
   return nn.Module{
     _name = "cnn", _order = {"c1", "c2", "c3", "fc"},
-    c1 = nn.Conv1d(1, channels, 5, {stride = 2, padding = 1}),
-    c2 = nn.Conv1d(channels, channels, 3, {stride = 2, padding = 1}),
-    c3 = nn.Conv1d(channels, channels, 3, {stride = 2, padding = 1}),
+    c1 = conv(1, 5), c2 = conv(channels, 3), c3 = conv(channels, 3),
     fc = nn.Linear(channels * 5, 10),
     forward = function(self, x)
-      local h = x:reshape(x:size(1), 1, -1)
+      local n = x:size(1)
+      local h = x:reshape(n, -1):t():reshape(1, -1, n)      -- [1, length, batch]
       h = self.c1(h):relu()
       h = self.c2(h):relu()
       h = self.c3(h):relu()
-      return self.fc(h:flatten(2))
+      return self.fc(h:reshape(-1, n):t())                 -- [batch, channels * length]
     end,
   }
 end

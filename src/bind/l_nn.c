@@ -17,11 +17,18 @@ static int l_linear (lua_State *L) {
   return m1d_pushtensor(L, m1d_linear(x, w, b));
 }
 
+/* the optional layout argument at idx: "NCL" (the default, as torch) or "CLN" */
+static m1d_ConvLayout check_layout (lua_State *L, int idx) {
+  static const char *const names[] = {"NCL", "CLN", NULL};
+  return luaL_checkoption(L, idx, "NCL", names) == 1 ? M1D_CLN : M1D_NCL;
+}
+
+/* conv1d(x, w [, b, stride = 1, padding = 0, layout = "NCL"]) */
 static int l_conv1d (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
   m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
   lua_Integer stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0);
-  return m1d_pushtensor(L, m1d_conv1d(x, w, b, stride, pad));
+  return m1d_pushtensor(L, m1d_conv1d(x, w, b, stride, pad, check_layout(L, 6)));
 }
 
 static int l_conv1d_composed (lua_State *L) {
@@ -31,19 +38,19 @@ static int l_conv1d_composed (lua_State *L) {
   return m1d_pushtensor(L, m1d_conv1d_composed(x, w, b, stride, pad));
 }
 
-/* conv_transpose1d(x, w [, b, stride = 1, padding = 0, output_padding = 0]) */
+/* conv_transpose1d(x, w [, b, stride = 1, padding = 0, output_padding = 0, layout = "NCL"]) */
 static int l_conv_transpose1d (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1), *w = m1d_checktensor(L, 2);
   m1d_Tensor *b = lua_isnoneornil(L, 3) ? NULL : m1d_checktensor(L, 3);
   lua_Integer stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0), op = luaL_optinteger(L, 6, 0);
-  return m1d_pushtensor(L, m1d_conv_transpose1d(x, w, b, stride, pad, op));
+  return m1d_pushtensor(L, m1d_conv_transpose1d(x, w, b, stride, pad, op, check_layout(L, 7)));
 }
 
-/* conv1d_weight_grad(x, gout, k [, stride = 1, padding = 0]) */
+/* conv1d_weight_grad(x, gout, k [, stride = 1, padding = 0, layout = "NCL"]) */
 static int l_conv1d_weight_grad (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1), *g = m1d_checktensor(L, 2);
   lua_Integer k = luaL_checkinteger(L, 3), stride = luaL_optinteger(L, 4, 1), pad = luaL_optinteger(L, 5, 0);
-  return m1d_pushtensor(L, m1d_conv1d_weight_grad(x, g, k, stride, pad));
+  return m1d_pushtensor(L, m1d_conv1d_weight_grad(x, g, k, stride, pad, check_layout(L, 6)));
 }
 
 /* max_pool1d(x, k [, s = k]), avg_pool1d(x, k [, s = k]), and their composed references */

@@ -241,6 +241,75 @@ do
          d_fused, d_comp, fd))
 end
 
+-- ---------------------------------------------------------------- the batch-last layout
+
+-- "CLN" takes and gives [channels, length, batch]: the same numbers as "NCL" permuted, at
+-- every order, over the gradcheck grid (strides 1-3, paddings 0-2, odd sizes)
+local function to_cln(t) return t:permute(2, 3, 1):contiguous() end
+local function to_ncl(t) return t:permute(3, 1, 2) end
+for i, c in ipairs(grid) do
+  local s, p, k, L = c[1], c[2], c[3], c[4]
+  local bias = i % 2 == 1
+  local tag = ("CLN stride %d pad %d k %d L %d%s"):format(s, p, k, L, bias and "" or ", no bias")
+  local Lo = lout(L, k, s, p)
+  local x, w, b = randn(2, 3, L), randn(2, 3, k), bias and randn(2) or nil
+  local g, wt, xo = randn(2, 3, Lo), randn(3, 2, k), randn(2, 2, Lo)
+  local d1 = (to_ncl(m1d.conv1d(to_cln(x), w, b, s, p, "CLN")) - m1d.conv1d(x, w, b, s, p)):abs():max():item()
+  local d2 = (to_ncl(m1d.conv_transpose1d(to_cln(g), wt, b, s, p, s - 1, "CLN")) -
+              m1d.conv_transpose1d(g, wt, b, s, p, s - 1)):abs():max():item()
+  local d3 = (m1d.conv1d_weight_grad(to_cln(x), to_cln(xo), k, s, p, "CLN") -
+              m1d.conv1d_weight_grad(x, xo, k, s, p)):abs():max():item()
+  T.ok(math.max(d1, d2, d3) < 1e-13, ("%s: the three products equal NCL's permuted (%.2g)"):format(tag, math.max(d1, d2, d3)))
+  both("conv1d " .. tag, function(a, c, d) return m1d.conv1d(a, c, d, s, p, "CLN") end,
+       {to_cln(x), w, b})
+  both("conv_transpose1d " .. tag, function(a, c, d) return m1d.conv_transpose1d(a, c, d, s, p, s - 1, "CLN") end,
+       {to_cln(g), wt, b})
+  both("conv1d_weight_grad " .. tag, function(a, c) return m1d.conv1d_weight_grad(a, c, k, s, p, "CLN") end,
+       {to_cln(x), to_cln(xo)})
+end
+
+-- orders 1-3 through CLN against the composed NCL reference, a non-contiguous input, and
+-- third order by gradgradcheck
+do
+  local x, w, b = randn(3, 2, 11), randn(4, 2, 3), randn(4)
+  local function via_cln(a, c, d, s, p) return to_ncl(m1d.conv1d(a:permute(2, 3, 1), c, d, s, p, "CLN")) end
+  for _, create_last in ipairs{false, true} do
+    local worst = max_rel(orders(via_cln, x, w, b, 2, 1, create_last), orders(m1d.conv1d_composed, x, w, b, 2, 1, create_last))
+    T.ok(worst < 1e-12, ("CLN from a permuted view: orders 1-3 agree with the composed NCL reference, last create_graph %s (%.2g)"):format(
+      tostring(create_last), worst))
+  end
+  local ok, msg = check.gradgradcheck(first_grads(function(a, c, d) return m1d.conv1d(a, c, d, 2, 1, "CLN"):tanh() end, 3),
+                                      {to_cln(x), w, b})
+  T.ok(ok, "CLN conv1d stride 2 pad 1 then tanh: third order", msg)
+  local xc, wc = to_cln(x):requires_grad(), w:clone():requires_grad()
+  local gc = m1d.grad((m1d.conv1d(xc, wc, b, 2, 1, "CLN") ^ 2):sum(), {xc, wc}, {create_graph = true})
+  T.is(gc[1]:grad_fn() .. " " .. gc[2]:grad_fn(), "conv_transpose1d conv1d_weight_grad",
+       "CLN under create_graph: the gradients are the fused ops")
+  T.raises(function() m1d.conv1d(to_cln(x), w, b, 2, 1, "NLC") end, "an unknown layout is an error",
+           "#6 to 'conv1d'", "invalid option 'NLC'")
+  T.raises(function() m1d.conv1d(x, w, b, 2, 1, "CLN") end, "CLN conv1d of an NCL input names the layout it wants",
+           "want input [channels, length, batch]")
+end
+
+-- nn.models.cnn runs batch-last: the same function and gradients as the [N, C, L] network
+-- with its parameters
+do
+  m1d.manual_seed(3)
+  local model = m1d.nn.models.cnn():double()
+  local x, y = randn(7, 40), m1d.tensor({0, 1, 2, 3, 4, 5, 9}, "int64")
+  local p = model:parameters()
+  local function ncl(xx)
+    local h = xx:reshape(7, 1, 40)
+    for i = 1, 5, 2 do h = m1d.conv1d(h, p[i], p[i + 1], 2, 1):relu() end
+    return m1d.linear(h:flatten(2), p[7], p[8])
+  end
+  local a, b = model(x), ncl(x)
+  local ga, gb = m1d.grad(m1d.cross_entropy(a, y), p), m1d.grad(m1d.cross_entropy(b, y), p)
+  local worst = (a - b):abs():max():item()
+  for i = 1, #ga do worst = math.max(worst, (ga[i] - gb[i]):abs():max():item()) end
+  T.ok(#ga == 8 and worst < 1e-14, ("nn.models.cnn (batch-last) equals the NCL network: logits and gradients (%.2g)"):format(worst))
+end
+
 -- ---------------------------------------------------------------- float32
 
 do

@@ -168,9 +168,9 @@ T.ok(after.precision == before.precision and after.threshold == before.threshold
 -- ---------------------------------------------------------------- modules as a tree
 T.is(tostring(nn.models.cnn()), [=[
 cnn(
-  (c1): Conv1d(1 -> 25, k 5, stride 2, padding 1)  weight [25,1,5], bias [25]  (150 parameters)
-  (c2): Conv1d(25 -> 25, k 3, stride 2, padding 1)  weight [25,25,3], bias [25]  (1900 parameters)
-  (c3): Conv1d(25 -> 25, k 3, stride 2, padding 1)  weight [25,25,3], bias [25]  (1900 parameters)
+  (c1): Conv1d(1 -> 25, k 5, stride 2, padding 1, CLN)  weight [25,1,5], bias [25]  (150 parameters)
+  (c2): Conv1d(25 -> 25, k 3, stride 2, padding 1, CLN)  weight [25,25,3], bias [25]  (1900 parameters)
+  (c3): Conv1d(25 -> 25, k 3, stride 2, padding 1, CLN)  weight [25,25,3], bias [25]  (1900 parameters)
   (fc): Linear(125 -> 10)  weight [10,125], bias [10]  (1260 parameters)
 )  (5210 parameters)]=], "the CNN: each layer with its parameter shapes and count, then the total")
 T.is(tostring(nn.Sequential(nn.Linear(40, 20), nn.ReLU(), nn.Linear(20, 10, {bias = false}))), [=[

@@ -170,35 +170,45 @@ print(m1d.where(x:gt(0), x, m1d.zeros(1)))]=],
      ex = [=[local y = m1d.linear(m1d.ones(2, 3), m1d.ones(4, 3), m1d.arange(4))
 print(table.concat(y:shape(), "x"), y[1][1], y[2][4])]=],
      out = "2x4\t3.0\t6.0"},
-    {"m1d.conv1d", "m1d.conv1d(x, w [, b] [, stride = 1] [, padding = 0]) -> Tensor [N, O, L']",
+    {"m1d.conv1d", "m1d.conv1d(x, w [, b] [, stride = 1] [, padding = 0] [, layout = \"NCL\"]) -> Tensor [N, O, L']",
      "1-D cross-correlation (as torch's conv1d): x [N, C, L], w [O, C, k], b [O] or nil, " ..
      "zero padding on both ends, L' = floor((L + 2 padding - k) / stride) + 1. All " ..
      "float of one dtype; raises on mismatched channels, a kernel longer than the padded " ..
      "input, stride < 1 or padding < 0. Fused (im2col and one GEMM). Its gradients are the " ..
      "fused ops conv_transpose1d (input) and conv1d_weight_grad (weight), whose own " ..
      "gradients are again these ops, so gradients of any order (create_graph) stay fused, " ..
-     "as in PyTorch.",
+     "as in PyTorch. layout \"CLN\" takes x [C, L, N] and gives [O, L', N] (batch last), " ..
+     "the same numbers permuted: there im2col copies whole rows of the batch and the GEMM " ..
+     "writes the output in place, about a quarter off a training step of the paper's CNN " ..
+     "(nn.models.cnn runs batch-last); any other layout string is an error.",
      ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
 print(m1d.conv1d(x, m1d.ones(1, 1, 3)))
-print(m1d.conv1d(x, m1d.ones(1, 1, 3), nil, 2, 1))]=],
+print(m1d.conv1d(x, m1d.ones(1, 1, 3), nil, 2, 1))
+local xb = m1d.randn(8, 3, 40)                 -- [N, C, L]
+local w = m1d.randn(4, 3, 5)
+local y = m1d.conv1d(xb:permute(2, 3, 1), w, nil, 2, 1, "CLN")
+print(table.concat(y:shape(), "x"), (y:permute(3, 1, 2) - m1d.conv1d(xb, w, nil, 2, 1)):abs():max():item() < 1e-5)]=],
      out = [=[tensor([[[ 6.0000,  9.0000, 12.0000]]], float32 [1,1,3])
-tensor([[[3.0000, 9.0000, 9.0000]]], float32 [1,1,3])]=]},
+tensor([[[3.0000, 9.0000, 9.0000]]], float32 [1,1,3])
+4x19x8	true]=]},
     {"m1d.conv_transpose1d", "m1d.conv_transpose1d(x, w [, b] [, stride = 1] [, padding = 0] " ..
-     "[, output_padding = 0]) -> Tensor [N, O, L']",
+     "[, output_padding = 0] [, layout = \"NCL\"]) -> Tensor [N, O, L']",
      "Transposed 1-D convolution, as torch.nn.functional.conv_transpose1d: x [N, I, L], " ..
      "w [I, O, k] (PyTorch's layout: input channels first), b [O] or nil; L' = (L - 1) " ..
      "stride - 2 padding + k + output_padding, with 0 <= output_padding < stride. It is the " ..
      "adjoint of conv1d with the same w, stride and padding (conv1d's input gradient). All " ..
      "float of one dtype; raises, naming the argument, on shapes that do not fit. Fused and " ..
-     "differentiable to any order.",
+     "differentiable to any order. layout \"CLN\": x [I, L, N] -> [O, L', N], as conv1d's.",
      ex = [=[local y = m1d.conv_transpose1d(m1d.ones(1, 1, 3), m1d.ones(1, 1, 2), nil, 2)
 print(y)]=],
      out = [=[tensor([[[1.0000, 1.0000, 1.0000, 1.0000, 1.0000, 1.0000]]], float32 [1,1,6])]=]},
-    {"m1d.conv1d_weight_grad", "m1d.conv1d_weight_grad(x, gout, k [, stride = 1] [, padding = 0]) -> Tensor [O, C, k]",
+    {"m1d.conv1d_weight_grad", "m1d.conv1d_weight_grad(x, gout, k [, stride = 1] [, padding = 0] [, layout = \"NCL\"]) " ..
+     "-> Tensor [O, C, k]",
      "The weight gradient of conv1d(x, w, b, stride, padding) for an upstream gradient gout " ..
      "[N, O, L'] (torch.nn.grad.conv1d_weight): sum over n and l of gout[n, o, l] " ..
      "x[n, c, (l - 1) stride + j - padding]. Fused and differentiable to any order; raises " ..
-     "when gout's length does not match conv1d's output length for x, k, stride and padding.",
+     "when gout's length does not match conv1d's output length for x, k, stride and padding. " ..
+     "layout \"CLN\": x [C, L, N] and gout [O, L', N], as conv1d's.",
      ex = [=[local x = m1d.arange(1, 6):reshape(1, 1, 5)
 print(m1d.conv1d_weight_grad(x, m1d.ones(1, 1, 3), 3))]=],
      out = [=[tensor([[[ 6.0000,  9.0000, 12.0000]]], float32 [1,1,3])]=]},

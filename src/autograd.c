@@ -19,7 +19,7 @@
 #include "pool.h"
 
 static int grad_enabled = 1;
-static int anomaly = 0;
+int m1d_anomaly_mode = 0;
 static uint64_t seq_counter = 1;
 static uint64_t walk_counter = 1;
 
@@ -31,17 +31,15 @@ int m1d_set_grad_enabled (int on) {
   return prev;
 }
 
-int m1d_anomaly_enabled (void) { return anomaly; }
-void m1d_set_anomaly (int on) { anomaly = on != 0; }
+void m1d_set_anomaly (int on) { m1d_anomaly_mode = on != 0; }
 
 int m1d_check_anomaly (const char *op, const m1d_Tensor *out) {
-  if (!anomaly || out->dtype == M1D_I64) return 0;
+  if (!m1d_anomaly_mode || out->dtype == M1D_I64) return 0;
   int64_t n = m1d_numel(out);
   m1d_Iter it;
   m1d_iter_init(&it, out->ndim, out->shape, out, NULL, NULL);
   for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) {
-    double v = out->dtype == M1D_F32 ? ((float *)out->storage->data)[it.o0]
-                                     : ((double *)out->storage->data)[it.o0];
+    double v = m1d_load(out->storage->data, out->dtype, it.o0);
     if (!isfinite(v))
       return m1d_failcode("anomaly: %s produced %s in its output of shape %s", op,
                           isnan(v) ? "NaN" : "Inf", m1d_shapestr(out).s);
@@ -58,8 +56,17 @@ int m1d_needs_grad (int n, m1d_Tensor *const *inputs) {
   return 0;
 }
 
+/* The anomaly check of every recorded op: its output, unless it is a view of an input (a
+   view produces nothing; a NaN it shows was there before). */
+static int check_recorded (const char *name, const m1d_Tensor *out, int n, m1d_Tensor *const *inputs) {
+  for (int i = 0; i < n; i++)
+    if (inputs[i] && inputs[i]->storage == out->storage) return 0;
+  return m1d_check_anomaly(name, out);
+}
+
 m1d_Node *m1d_record (const char *name, m1d_BackwardFn fn, m1d_Tensor *out,
                       int n, m1d_Tensor *const *inputs) {
+  if (m1d_anomaly_mode && check_recorded(name, out, n, inputs) < 0) return NULL;
   size_t esize = sizeof(m1d_Edge) * (size_t)(n > 0 ? n : 1);
   m1d_Node *node = m1d_pool_calloc(sizeof *node);
   m1d_Edge *edges = m1d_pool_calloc(esize);
@@ -228,20 +235,19 @@ static int walk (m1d_Node *start, uint64_t min_seq, uint64_t mark, NodeVec *orde
 static int accumulate (m1d_Tensor **acc, m1d_Tensor *g) {
   if (*acc == NULL) { *acc = g; return 0; }
   if (!grad_enabled) {
-    int r = m1d_accumulate_into(*acc, g);
-    if (r != 0) { m1d_decref(g); return r < 0 ? -1 : 0; }
-    if ((r = m1d_accumulate_into(g, *acc)) != 0) {
+    if (m1d_accumulate_into(*acc, g)) { m1d_decref(g); return m1d_check_anomaly("add", *acc); }
+    if (m1d_accumulate_into(g, *acc)) {
       m1d_decref(*acc);
       *acc = g;
-      return r < 0 ? -1 : 0;
+      return m1d_check_anomaly("add", g);
     }
   }
-  m1d_Tensor *s = m1d_add(*acc, g);
+  m1d_Tensor *s = m1d_add(*acc, g);       /* checked when it records; else here */
   m1d_decref(g);
   if (s == NULL) return -1;
   m1d_decref(*acc);
   *acc = s;
-  return 0;
+  return s->grad_fn ? 0 : m1d_check_anomaly("add", s);
 }
 
 /* the same tensor, or two handles on one recorded result */
@@ -255,16 +261,18 @@ static int target_index (int ntargets, m1d_Tensor **targets, m1d_Tensor *leaf) {
   return -1;
 }
 
-int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
-                  int ntargets, m1d_Tensor **targets, m1d_Tensor **results,
-                  int create_graph, int retain_graph) {
-  int accumulate_leaves = targets == NULL;
-  m1d_Node *order_local[1024];
-  NodeVec order = {order_local, 0, 1024, order_local};
-  int rc = -1;
-  uint64_t mark = walk_counter++;
-  uint64_t min_seq = 0;
+/* One backward pass: what its steps share. */
+typedef struct {
+  NodeVec order;               /* the nodes reached, in post-order */
+  uint64_t mark;               /* this pass's walk mark */
+  int accumulate_leaves;       /* backward(): into .grad; grad(): into results */
+  int ntargets;
+  m1d_Tensor **targets, **results;
+  int create_graph, retain_graph;
+} Pass;
 
+/* Step 1: the roots require grad and their upstream gradients fit them. */
+static int check_roots (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots) {
   for (int r = 0; r < nroots; r++) {
     if (!roots[r]->requires_grad)
       return m1d_failcode("backward: output %d (shape %s) does not require grad "
@@ -279,147 +287,175 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
                           m1d_shapestr(grad_roots[r]).s, m1d_shapestr(roots[r]).s);
     }
   }
-  if (!accumulate_leaves) {
-    min_seq = UINT64_MAX;
-    for (int i = 0; i < ntargets; i++) {
-      results[i] = NULL;
-      m1d_Tensor *t = targets[i];
-      if (!t->requires_grad)
-        return m1d_failcode("grad: input %d (shape %s) does not require grad", i + 1,
-                            m1d_shapestr(t).s);
-      uint64_t s = t->grad_fn ? t->grad_fn->seq : t->seq;
-      if (s < min_seq) min_seq = s;
-    }
-  }
+  return 0;
+}
 
+/* Step 2 (grad()): the targets require grad; *min_seq = the earliest one's sequence
+   number (nodes created before it cannot reach a target). */
+static int check_targets (Pass *p, uint64_t *min_seq) {
+  *min_seq = UINT64_MAX;
+  for (int i = 0; i < p->ntargets; i++) {
+    p->results[i] = NULL;
+    m1d_Tensor *t = p->targets[i];
+    if (!t->requires_grad)
+      return m1d_failcode("grad: input %d (shape %s) does not require grad", i + 1, m1d_shapestr(t).s);
+    uint64_t s = t->grad_fn ? t->grad_fn->seq : t->seq;
+    if (s < *min_seq) *min_seq = s;
+  }
+  return 0;
+}
+
+/* Step 3: the nodes the roots reach, in post-order, each reset and told whether it is a
+   target; which of them must run their rule.  Post-order puts inputs first, so `needed`
+   (an input leads to a wanted leaf, a target, or a node whose rule must run) takes one pass. */
+static int collect_nodes (Pass *p, int nroots, m1d_Tensor **roots, uint64_t min_seq) {
   for (int r = 0; r < nroots; r++)
-    if (roots[r]->grad_fn && walk(roots[r]->grad_fn, min_seq, mark, &order) < 0) goto done;
-  for (size_t k = 0; k < order.n; k++) {
-    m1d_Node *n = order.v[k];
+    if (roots[r]->grad_fn && walk(roots[r]->grad_fn, min_seq, p->mark, &p->order) < 0) return -1;
+  for (size_t k = 0; k < p->order.n; k++) {
+    m1d_Node *n = p->order.v[k];
     if (n->released)
-      { m1d_failcode("backward: trying to backward through the graph a second time "
-                     "(node %s); pass retain_graph=true the first time", n->name); goto done; }
+      return m1d_failcode("backward: trying to backward through the graph a second time "
+                          "(node %s); pass retain_graph=true the first time", n->name);
     n->target = -1;
     n->gbuf = NULL;
   }
-  if (!accumulate_leaves)
-    for (int i = 0; i < ntargets; i++)
-      if (targets[i]->grad_fn && targets[i]->grad_fn->mark == mark && targets[i]->grad_fn->target < 0)
-        targets[i]->grad_fn->target = i;      /* a target listed twice: the first wins */
-  /* post-order: inputs come first, so `needed` (this node's rule must run: an input
-     leads to a wanted leaf, a target, or a node whose rule must run) takes one pass */
-  for (size_t k = 0; k < order.n; k++) {
-    m1d_Node *n = order.v[k];
+  if (!p->accumulate_leaves)
+    for (int i = 0; i < p->ntargets; i++) {
+      m1d_Node *f = p->targets[i]->grad_fn;
+      if (f && f->mark == p->mark && f->target < 0) f->target = i;   /* listed twice: the first wins */
+    }
+  for (size_t k = 0; k < p->order.n; k++) {
+    m1d_Node *n = p->order.v[k];
     int need = 0;
     n->wanted = 0;
     for (int i = 0; i < n->ninputs; i++) {
       m1d_Edge *e = &n->edges[i];
-      int w = (e->fn && e->fn->mark == mark && (e->fn->needed || e->fn->target >= 0)) ||
-              (e->leaf && (accumulate_leaves || target_index(ntargets, targets, e->leaf) >= 0));
+      int w = (e->fn && e->fn->mark == p->mark && (e->fn->needed || e->fn->target >= 0)) ||
+              (e->leaf && (p->accumulate_leaves || target_index(p->ntargets, p->targets, e->leaf) >= 0));
       if (w) { need = 1; if (i < 32) n->wanted |= 1u << i; }
     }
     n->needed = need;
   }
+  return 0;
+}
 
-  int prev_mode = m1d_set_grad_enabled(create_graph);
-  /* seed the roots */
+/* Where a gradient for a leaf goes: its .grad, a result, or nowhere (consumes g). */
+static int deliver_to_leaf (Pass *p, m1d_Tensor *leaf, m1d_Tensor *g) {
+  if (p->accumulate_leaves) return accumulate(&leaf->grad, g);
+  int t = target_index(p->ntargets, p->targets, leaf);
+  if (t >= 0) return accumulate(&p->results[t], g);
+  m1d_decref(g);
+  return 0;
+}
+
+/* Step 4: the roots' upstream gradients (ones for a one-element root) into their nodes. */
+static int seed_roots (Pass *p, int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots) {
   for (int r = 0; r < nroots; r++) {
     m1d_Tensor *g = (grad_roots && grad_roots[r]) ? grad_roots[r] : NULL;
     /* a grad_output of another dtype is cast to the output's (as PyTorch does): fused
        rules read their upstream gradient as raw data of their own dtype */
-    if (g && g->dtype != roots[r]->dtype) { if ((g = m1d_cast(g, roots[r]->dtype)) == NULL) goto restore; }
+    if (g && g->dtype != roots[r]->dtype) { if ((g = m1d_cast(g, roots[r]->dtype)) == NULL) return -1; }
     else if (g) m1d_incref(g);
-    else if ((g = m1d_full(roots[r]->dtype, roots[r]->ndim, roots[r]->shape, 1.0)) == NULL) goto restore;
+    else if ((g = m1d_full(roots[r]->dtype, roots[r]->ndim, roots[r]->shape, 1.0)) == NULL) return -1;
     if (roots[r]->grad_fn) {
-      if (roots[r]->grad_fn->mark != mark) { m1d_decref(g); continue; }
-      if (accumulate(&roots[r]->grad_fn->gbuf, g) < 0) goto restore;
-    } else if (accumulate_leaves) {
-      if (accumulate(&roots[r]->grad, g) < 0) goto restore;
-    } else {
-      int i = target_index(ntargets, targets, roots[r]);
-      if (i >= 0) { if (accumulate(&results[i], g) < 0) goto restore; }
-      else m1d_decref(g);
+      if (roots[r]->grad_fn->mark != p->mark) { m1d_decref(g); continue; }
+      if (accumulate(&roots[r]->grad_fn->gbuf, g) < 0) return -1;
+    } else if (deliver_to_leaf(p, roots[r], g) < 0) {
+      return -1;
     }
   }
-  for (size_t k = order.n; k-- > 0;) {
-    m1d_Node *n = order.v[k];
-    m1d_Tensor *g = n->gbuf;
-    n->gbuf = NULL;
-    if (g == NULL) continue;
-    if (n->target >= 0) {
-      m1d_incref(g);
-      if (accumulate(&results[n->target], g) < 0) { m1d_decref(g); goto restore; }
-    }
-    if (!n->needed) { m1d_decref(g); continue; }
-    m1d_Tensor *gin_local[8], **gin = gin_local;
-    if (n->ninputs > 8 && (gin = calloc((size_t)n->ninputs, sizeof *gin)) == NULL) {
-      m1d_decref(g); m1d_failcode("backward: out of memory"); goto restore;
-    }
-    memset(gin, 0, sizeof(*gin) * (size_t)(n->ninputs < 8 ? 8 : n->ninputs));
-    int brc = n->backward(n, g, gin, create_graph);
+  return 0;
+}
+
+/* Step 5, once per node in reverse post-order: its summed gradient through its rule, the
+   results to its inputs' nodes or leaves. */
+static int run_node (Pass *p, m1d_Node *n) {
+  m1d_Tensor *g = n->gbuf;
+  n->gbuf = NULL;
+  if (g == NULL) return 0;
+  if (n->target >= 0) {
+    m1d_incref(g);
+    if (accumulate(&p->results[n->target], g) < 0) { m1d_decref(g); return -1; }
+  }
+  if (!n->needed) { m1d_decref(g); return 0; }
+  m1d_Tensor *gin_local[8], **gin = gin_local;
+  if (n->ninputs > 8 && (gin = calloc((size_t)n->ninputs, sizeof *gin)) == NULL) {
     m1d_decref(g);
-    if (brc < 0) {                       /* say which rule failed (anomalies, allocation) */
-      char inner[sizeof(((m1d_ShapeStr *)0)->s) * 8];
-      snprintf(inner, sizeof inner, "%s", m1d_errmsg());
-      m1d_failcode("in the backward of %s: %s", n->name, inner);
-    }
-    if (brc == 0 && m1d_anomaly_enabled()) {
-      for (int i = 0; i < n->ninputs && brc == 0; i++)
-        if (gin[i] && m1d_check_anomaly(n->name, gin[i]) < 0) brc = -1;
-    }
-    for (int i = 0; i < n->ninputs; i++) {
-      m1d_Tensor *gi = gin[i];
-      if (gi == NULL) continue;
-      m1d_Edge *e = &n->edges[i];
-      if (brc < 0) { m1d_decref(gi); continue; }
-      if (!create_graph && gi->requires_grad) {   /* keep plain grads graph-free */
-        m1d_Tensor *d = m1d_detach(gi); m1d_decref(gi); gi = d;
-        if (gi == NULL) { brc = -1; continue; }
-      }
-      if (e->fn && e->fn->mark == mark) {
-        if (accumulate(&e->fn->gbuf, gi) < 0) brc = -1;
-      } else if (e->leaf && accumulate_leaves) {
-        if (accumulate(&e->leaf->grad, gi) < 0) brc = -1;
-      } else if (e->leaf) {
-        int t = target_index(ntargets, targets, e->leaf);
-        if (t >= 0) { if (accumulate(&results[t], gi) < 0) brc = -1; }
-        else m1d_decref(gi);
-      } else {
-        m1d_decref(gi);
-      }
-    }
-    if (gin != gin_local) free(gin);
-    if (brc < 0) goto restore;
-    if (!retain_graph) { release_saved(n); n->released = 1; }
+    return m1d_failcode("backward: out of memory");
   }
-  if (!accumulate_leaves) {
-    for (int i = 0; i < ntargets; i++) {
-      if (results[i] == NULL &&
-          (results[i] = m1d_zeros(targets[i]->dtype, targets[i]->ndim, targets[i]->shape)) == NULL)
-        goto restore;
+  memset(gin, 0, sizeof(*gin) * (size_t)(n->ninputs < 8 ? 8 : n->ninputs));
+  int brc = n->backward(n, g, gin, p->create_graph);
+  m1d_decref(g);
+  if (brc < 0) {                       /* say which rule failed (anomalies, allocation) */
+    char inner[sizeof(((m1d_ShapeStr *)0)->s) * 8];
+    snprintf(inner, sizeof inner, "%s", m1d_errmsg());
+    m1d_failcode("in the backward of %s: %s", n->name, inner);
+  }
+  if (brc == 0 && m1d_anomaly_mode)     /* every gradient a rule returns */
+    for (int i = 0; i < n->ninputs && brc == 0; i++)
+      if (gin[i] && m1d_check_anomaly(n->name, gin[i]) < 0) brc = -1;
+  for (int i = 0; i < n->ninputs; i++) {
+    m1d_Tensor *gi = gin[i];
+    if (gi == NULL) continue;
+    m1d_Edge *e = &n->edges[i];
+    if (brc < 0) { m1d_decref(gi); continue; }
+    if (!p->create_graph && gi->requires_grad) {   /* keep plain grads graph-free */
+      m1d_Tensor *d = m1d_detach(gi); m1d_decref(gi); gi = d;
+      if (gi == NULL) { brc = -1; continue; }
     }
-    /* a target listed twice gets its gradient at every position (as torch.autograd.grad) */
-    for (int i = 1; i < ntargets; i++) {
-      for (int j = 0; j < i; j++) {
-        if (same_target(targets[i], targets[j])) {
-          m1d_incref(results[j]);
-          m1d_decref(results[i]);
-          results[i] = results[j];
-          break;
-        }
+    if (e->fn && e->fn->mark == p->mark) { if (accumulate(&e->fn->gbuf, gi) < 0) brc = -1; }
+    else if (e->leaf) { if (deliver_to_leaf(p, e->leaf, gi) < 0) brc = -1; }
+    else m1d_decref(gi);
+  }
+  if (gin != gin_local) free(gin);
+  if (brc < 0) return -1;
+  if (!p->retain_graph) { release_saved(n); n->released = 1; }
+  return 0;
+}
+
+/* Step 6 (grad()): zeros for a target nothing reached; a target listed twice gets its
+   gradient at every position (as torch.autograd.grad). */
+static int finish_results (Pass *p) {
+  for (int i = 0; i < p->ntargets; i++) {
+    m1d_Tensor *t = p->targets[i];
+    if (p->results[i] == NULL && (p->results[i] = m1d_zeros(t->dtype, t->ndim, t->shape)) == NULL) return -1;
+  }
+  for (int i = 1; i < p->ntargets; i++)
+    for (int j = 0; j < i; j++)
+      if (same_target(p->targets[i], p->targets[j])) {
+        m1d_incref(p->results[j]);
+        m1d_decref(p->results[i]);
+        p->results[i] = p->results[j];
+        break;
       }
+  return 0;
+}
+
+int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
+                  int ntargets, m1d_Tensor **targets, m1d_Tensor **results,
+                  int create_graph, int retain_graph) {
+  m1d_Node *order_local[1024];
+  Pass p = {{order_local, 0, 1024, order_local}, walk_counter++, targets == NULL, ntargets, targets, results,
+            create_graph, retain_graph};
+  uint64_t min_seq = 0;
+  int rc = -1;
+  if (check_roots(nroots, roots, grad_roots) < 0) return -1;
+  if (!p.accumulate_leaves && check_targets(&p, &min_seq) < 0) return -1;
+  if (collect_nodes(&p, nroots, roots, min_seq) == 0) {
+    int prev_mode = m1d_set_grad_enabled(create_graph);
+    if (seed_roots(&p, nroots, roots, grad_roots) == 0) {
+      size_t k = p.order.n;
+      while (k-- > 0 && run_node(&p, p.order.v[k]) == 0) {}
+      if (k == (size_t)-1 && (p.accumulate_leaves || finish_results(&p) == 0)) rc = 0;
     }
+    m1d_set_grad_enabled(prev_mode);
   }
-  rc = 0;
-restore:
-  m1d_set_grad_enabled(prev_mode);
-done:
-  for (size_t k = 0; k < order.n; k++) {
-    m1d_decref(order.v[k]->gbuf);
-    order.v[k]->gbuf = NULL;
+  for (size_t k = 0; k < p.order.n; k++) {
+    m1d_decref(p.order.v[k]->gbuf);
+    p.order.v[k]->gbuf = NULL;
   }
-  if (rc < 0 && !accumulate_leaves)
+  if (rc < 0 && !p.accumulate_leaves)
     for (int i = 0; i < ntargets; i++) { m1d_decref(results[i]); results[i] = NULL; }
-  if (order.v != order_local) free(order.v);
+  if (p.order.v != order_local) free(p.order.v);
   return rc;
 }

@@ -99,9 +99,15 @@ int m1d_backward (int nroots, m1d_Tensor **roots, m1d_Tensor **grad_roots,
                   int ntargets, m1d_Tensor **targets, m1d_Tensor **results,
                   int create_graph, int retain_graph);
 
-/* ---- anomaly mode: the first op producing NaN/Inf fails, naming the op ---- */
-int m1d_anomaly_enabled (void);
+/* ---- anomaly mode: the first op producing NaN/Inf fails, naming the op ----
+   Checked in three places, which every op's output passes: m1d_record (the output of
+   every op that records), the engine (every gradient a rule returns, every sum of
+   gradients) and the Lua binding's m1d_pushtensor (the output of an op that recorded
+   nothing).  Off, each place costs one test of m1d_anomaly_mode. */
+extern int m1d_anomaly_mode;
+static inline int m1d_anomaly_enabled (void) { return m1d_anomaly_mode; }
 void m1d_set_anomaly (int on);
+/* 0, or -1 with "anomaly: <op> produced NaN|Inf in its output of shape ..." (off: 0) */
 int m1d_check_anomaly (const char *op, const m1d_Tensor *out);
 
 #endif

@@ -14,20 +14,15 @@
 
 #include "tensor.h"
 #include "autograd.h"
+#include "ops_elementwise_table.h"
 
-/* ---- elementwise, unary (ops_elementwise.c) ---- */
-m1d_Tensor *m1d_neg (m1d_Tensor *x);
-m1d_Tensor *m1d_exp (m1d_Tensor *x);
-m1d_Tensor *m1d_log (m1d_Tensor *x);
-m1d_Tensor *m1d_tanh (m1d_Tensor *x);
-m1d_Tensor *m1d_sigmoid (m1d_Tensor *x);
-m1d_Tensor *m1d_relu (m1d_Tensor *x);
-m1d_Tensor *m1d_sqrt (m1d_Tensor *x);
-m1d_Tensor *m1d_abs (m1d_Tensor *x);
-m1d_Tensor *m1d_sign (m1d_Tensor *x);            /* no gradient */
-m1d_Tensor *m1d_erf (m1d_Tensor *x);
-m1d_Tensor *m1d_silu (m1d_Tensor *x);
-m1d_Tensor *m1d_gelu (m1d_Tensor *x);            /* exact (erf) form, as PyTorch's default */
+/* ---- elementwise, unary (ops_elementwise.c; one row each in ops_elementwise_table.h) ---- */
+/* m1d_<name>(x) for every PLAIN row (neg, exp, log, tanh, ... : see the table for each
+   op's formula, derivative and dtypes) */
+#define M1D_DECLARE_PLAIN(name) m1d_Tensor *m1d_##name (m1d_Tensor *x);
+#define M1D_DECLARE_CUSTOM(name)
+#define M1D_DECLARE_UNARY(name, api, ...) M1D_DECLARE_##api(name)
+M1D_UNARY_OPS(M1D_DECLARE_UNARY)
 m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha);
 m1d_Tensor *m1d_softplus (m1d_Tensor *x, double beta, double threshold);
 m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b);     /* a*x + b */
@@ -42,17 +37,13 @@ m1d_Tensor *m1d_cmp_scalar (m1d_Tensor *x, m1d_Cmp op, double c);
 m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op);
 
 /* ---- elementwise, binary with NumPy broadcasting ---- */
-m1d_Tensor *m1d_add (m1d_Tensor *a, m1d_Tensor *b);
-m1d_Tensor *m1d_sub (m1d_Tensor *a, m1d_Tensor *b);
-m1d_Tensor *m1d_mul (m1d_Tensor *a, m1d_Tensor *b);
-m1d_Tensor *m1d_div (m1d_Tensor *a, m1d_Tensor *b);
-m1d_Tensor *m1d_pow (m1d_Tensor *a, m1d_Tensor *b);
+/* m1d_add, m1d_sub, m1d_mul, m1d_div, m1d_pow, m1d_maximum, m1d_minimum */
+#define M1D_DECLARE_BINARY(name, ...) m1d_Tensor *m1d_##name (m1d_Tensor *a, m1d_Tensor *b);
+M1D_BINARY_OPS(M1D_DECLARE_BINARY)
 /* acc += g in place where acc is an unshared, contiguous float tensor without graph and g
-   broadcasts to it (1), else nothing (0; add out of place), -1 on an anomaly: the
-   backward engine's sums of gradients when nothing records. */
+   broadcasts to it (1), else nothing (0; add out of place): the backward engine's sums
+   of gradients when nothing records. */
 int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g);
-m1d_Tensor *m1d_maximum (m1d_Tensor *a, m1d_Tensor *b);
-m1d_Tensor *m1d_minimum (m1d_Tensor *a, m1d_Tensor *b);
 m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b);  /* mask != 0 ? a : b */
 
 /* ---- reductions (ops_reduce.c) ---- */

@@ -7,29 +7,14 @@
 ** 1 in the common cases, so the compiler can vectorise).  float32 exp, sigmoid
 ** and tanh use the vectorisable fast_expf/fast_tanhf of fastmath.h (1.4 and 2.3 ulp); other
 ** float32 math uses the float libm functions, float64 the double ones.
+** The ops themselves are rows of ops_elementwise_table.h: everything below that names
+** an op is generated from them.
 */
-/* GCC vectorises at -O2 only loops it can prove need no epilogue; these elementwise
-   loops pay off with the dynamic cost model (no reassociation: results unchanged).
-   no-trapping-math lets it turn the clamps in fast_expf into vector selects: m1d
-   never enables floating-point traps, and NaN/Inf results are unchanged. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
-#endif
+#include "simd.h"
 #include <math.h>
 #include <string.h>
-#include "ops_impl.h"
+#include "ops_rule.h"
 #include "fastmath.h"
-
-/* The float kernels are also built for AVX-512 and AVX2 (16 or 8 floats a vector instead
-   of SSE2's 4), picked at load time by the CPU (GCC's target_clones).  Elementwise IEEE arithmetic,
-   no FMA contraction (-ffp-contract=off) and the same inlined fast_expf/fast_tanhf:
-   every build gives the same bits.  In a meta-learning inner loop the elementwise ops
-   on [50,50] tensors were a quarter of the time, in SSE2's 4-wide loops. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KERNEL
-#endif
 
 int m1d_check_float (const char *op, const m1d_Tensor *x) {
   if (x->dtype == M1D_I64)
@@ -54,15 +39,19 @@ m1d_Tensor *m1d_grad_fit (m1d_Tensor *g, const m1d_Edge *e) {
 
 /* ================================================================ unary */
 
-typedef enum {
-  U_NEG, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_SQRT, U_ABS, U_SIGN, U_ERF,
-  U_SILU, U_GELU, U_ELU, U_SOFTPLUS, U_AFFINE, U_POW, U_RPOW, U_RDIV, U_CLAMP,
-  U_CMP
-} UnaryOp;
+/* The table's kinds, as values */
+enum { SAVES_NONE, SAVES_IN, SAVES_OUT, SAVES_NOGRAD };
+enum { INT64_FLOAT, INT64_I64 };
 
-static const char *const unary_names[] = {
-  "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sign", "erf",
-  "silu", "gelu", "elu", "softplus", "affine", "pow", "rpow", "rdiv", "clamp", "compare"
+#define AS_ENUM(name, ...) U_##name,
+typedef enum { M1D_UNARY_OPS(AS_ENUM) U_CMP } UnaryOp;
+#undef AS_ENUM
+
+static const struct { const char *name; unsigned char int64, saves; } unary_info[] = {
+#define AS_INFO(name, api, int64, saves, ...) {#name, INT64_##int64, SAVES_##saves},
+  M1D_UNARY_OPS(AS_INFO)
+#undef AS_INFO
+  {"compare", INT64_I64, SAVES_NOGRAD}
 };
 
 static int cmp_holds (m1d_Cmp op, double a, double b) {
@@ -76,93 +65,73 @@ static int cmp_holds (m1d_Cmp op, double a, double b) {
   }
 }
 
-#define SIGMOIDF(v) fast_sigmoidf(v)
-#define SIGMOIDD(v) (1.0 / (1.0 + exp(-(v))))
-
-/* One loop per op and dtype: T the element type, F a suffix-free libm name mapper. */
-#define UNARY_LOOPS(T, EXP, LOG, TANH, SQRT, FABS, ERF, POW, SIGM, ONE, LOG1P, EXPM1)                 \
-  switch (op) {                                                                       \
-    case U_NEG: { for (i = 0; i < n; i++) o[i] = -x[i]; } break;                          \
-    case U_EXP: { for (i = 0; i < n; i++) o[i] = EXP(x[i]); } break;                      \
-    case U_LOG: { for (i = 0; i < n; i++) o[i] = LOG(x[i]); } break;                      \
-    case U_TANH: { for (i = 0; i < n; i++) o[i] = TANH(x[i]); } break;                    \
-    case U_SIGMOID: { for (i = 0; i < n; i++) o[i] = SIGM(x[i]); } break;                 \
-    case U_RELU: { for (i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : (T)0; } break;        \
-    case U_SQRT: { for (i = 0; i < n; i++) o[i] = SQRT(x[i]); } break;                    \
-    case U_ABS: { for (i = 0; i < n; i++) o[i] = FABS(x[i]); } break;                     \
-    case U_SIGN: { for (i = 0; i < n; i++) o[i] = (T)((x[i] > 0) - (x[i] < 0)); } break;  \
-    case U_ERF: { for (i = 0; i < n; i++) o[i] = ERF(x[i]); } break;                      \
-    case U_SILU: { for (i = 0; i < n; i++) o[i] = x[i] * SIGM(x[i]); } break;             \
-    case U_GELU: { for (i = 0; i < n; i++) \
-        o[i] = (T)0.5 * x[i] * (ONE + ERF(x[i] * (T)0.70710678118654752440)); } break;   \
-    case U_ELU: { for (i = 0; i < n; i++) \
-        o[i] = x[i] > 0 ? x[i] : (T)p0 * EXPM1(x[i]); } break;                    \
-    case U_SOFTPLUS: { for (i = 0; i < n; i++) \
-        o[i] = x[i] * (T)p0 > (T)p1 ? x[i] : LOG1P(EXP(x[i] * (T)p0)) / (T)p0; } break; \
-    case U_AFFINE: { for (i = 0; i < n; i++) o[i] = (T)p0 * x[i] + (T)p1; } break;        \
-    case U_POW:                                                                       \
-      if (p0 == 2) { for (i = 0; i < n; i++) o[i] = x[i] * x[i]; }                    \
-      else { for (i = 0; i < n; i++) o[i] = POW(x[i], (T)p0); } break;                \
-    case U_RPOW: { for (i = 0; i < n; i++) o[i] = POW((T)p0, x[i]); } break;              \
-    case U_RDIV: { for (i = 0; i < n; i++) o[i] = (T)p0 / x[i]; } break;                  \
-    case U_CLAMP: { for (i = 0; i < n; i++) \
-        o[i] = x[i] < (T)p0 ? (T)p0 : (x[i] > (T)p1 ? (T)p1 : x[i]); } break;           \
-    case U_CMP: {                         /* one loop per comparison, so it vectorises */ \
-      T c_ = (T)p0;                                                                   \
-      if ((double)c_ != p0) {                                                         \
-        for (i = 0; i < n; i++) o[i] = (T)cmp_holds((m1d_Cmp)(int)p1, x[i], p0);       \
-        break;                                                                        \
-      }                                                                               \
-      switch ((m1d_Cmp)(int)p1) {                                                     \
-        case M1D_EQ: for (i = 0; i < n; i++) o[i] = (T)(x[i] == c_); break;            \
-        case M1D_NE: for (i = 0; i < n; i++) o[i] = (T)(x[i] != c_); break;            \
-        case M1D_LT: for (i = 0; i < n; i++) o[i] = (T)(x[i] < c_); break;             \
-        case M1D_LE: for (i = 0; i < n; i++) o[i] = (T)(x[i] <= c_); break;            \
-        case M1D_GT: for (i = 0; i < n; i++) o[i] = (T)(x[i] > c_); break;             \
-        default: for (i = 0; i < n; i++) o[i] = (T)(x[i] >= c_); break;                \
-      } } break;                                                                      \
+/* compare against a scalar: one loop per comparison, so that each vectorises */
+#define CMP_LOOPS(T)                                                                  \
+  {                                                                                   \
+    T c_ = (T)p0;                                                                     \
+    if ((double)c_ != p0) {                                                           \
+      for (i = 0; i < n; i++) o[i] = (T)cmp_holds((m1d_Cmp)(int)p1, x[i], p0);         \
+      return;                                                                         \
+    }                                                                                 \
+    switch ((m1d_Cmp)(int)p1) {                                                       \
+      case M1D_EQ: for (i = 0; i < n; i++) o[i] = (T)(x[i] == c_); break;              \
+      case M1D_NE: for (i = 0; i < n; i++) o[i] = (T)(x[i] != c_); break;              \
+      case M1D_LT: for (i = 0; i < n; i++) o[i] = (T)(x[i] < c_); break;               \
+      case M1D_LE: for (i = 0; i < n; i++) o[i] = (T)(x[i] <= c_); break;              \
+      case M1D_GT: for (i = 0; i < n; i++) o[i] = (T)(x[i] > c_); break;               \
+      default: for (i = 0; i < n; i++) o[i] = (T)(x[i] >= c_); break;                  \
+    }                                                                                 \
   }
+
+/* one loop per op and dtype, the row's formula inlined (pow by 2 multiplies) */
+#define F32_CASE(name, api, int64, saves, f32, ...) \
+  case U_##name: for (i = 0; i < n; i++) { float v = x[i]; o[i] = (f32); } break;
+#define F64_CASE(name, api, int64, saves, f32, f64, ...) \
+  case U_##name: for (i = 0; i < n; i++) { double v = x[i]; o[i] = (f64); } break;
 
 KERNEL static void unary_f32 (UnaryOp op, int64_t n, const float *x, float *o, double p0, double p1) {
   int64_t i;
-  UNARY_LOOPS(float, fast_expf, logf, fast_tanhf, sqrtf, fabsf, erff, powf, SIGMOIDF, 1.0f, log1pf, expm1f)
+  if (op == U_pow_scalar && p0 == 2) { for (i = 0; i < n; i++) o[i] = x[i] * x[i]; return; }
+  if (op == U_CMP) CMP_LOOPS(float)
+  switch (op) { M1D_UNARY_OPS(F32_CASE) default: break; }
 }
 
 KERNEL static void unary_f64 (UnaryOp op, int64_t n, const double *x, double *o, double p0, double p1) {
   int64_t i;
-  UNARY_LOOPS(double, exp, log, tanh, sqrt, fabs, erf, pow, SIGMOIDD, 1.0, log1p, expm1)
+  if (op == U_pow_scalar && p0 == 2) { for (i = 0; i < n; i++) o[i] = x[i] * x[i]; return; }
+  if (op == U_CMP) CMP_LOOPS(double)
+  switch (op) { M1D_UNARY_OPS(F64_CASE) default: break; }
+}
+
+/* int64 rows: the f64 formula in double, rounded back (comparisons: 0 or 1) */
+#define I64_CASE_I64(name, f64) case U_##name: r = (f64); break;
+#define I64_CASE_FLOAT(name, f64)
+#define I64_CASE(name, api, int64, saves, f32, f64, ...) I64_CASE_##int64(name, f64)
+
+static void unary_i64 (UnaryOp op, int64_t n, const int64_t *x, int64_t *o, double p0, double p1) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = (double)x[i], r;
+    switch (op) {
+      M1D_UNARY_OPS(I64_CASE)
+      default: r = cmp_holds((m1d_Cmp)(int)p1, v, p0); break;
+    }
+    o[i] = m1d_d2i(r);
+  }
 }
 
 static m1d_Tensor *unary_raw (UnaryOp op, m1d_Tensor *xin, double p0, double p1) {
-  if (xin->dtype == M1D_I64 && op != U_NEG && op != U_ABS && op != U_SIGN && op != U_CMP &&
-      op != U_AFFINE && op != U_CLAMP)
+  if (xin->dtype == M1D_I64 && unary_info[op].int64 != INT64_I64)
     return m1d_fail("%s: expected a float32 or float64 tensor, got int64 %s "
-                    "(convert with :float() or :double())", unary_names[op], m1d_shapestr(xin).s);
+                    "(convert with :float() or :double())", unary_info[op].name, m1d_shapestr(xin).s);
   m1d_Tensor *xc = m1d_contiguous_raw(xin);
   if (xc == NULL) return NULL;
   m1d_Tensor *out = m1d_empty(xc->dtype, xc->ndim, xc->shape);
   if (out == NULL) { m1d_decref(xc); return NULL; }
-  int64_t n = m1d_numel(xc), i;
+  int64_t n = m1d_numel(xc);
   if (xc->dtype == M1D_F32) unary_f32(op, n, m1d_data(xc), m1d_data(out), p0, p1);
   else if (xc->dtype == M1D_F64) unary_f64(op, n, m1d_data(xc), m1d_data(out), p0, p1);
-  else {
-    const int64_t *x = m1d_data(xc);
-    int64_t *o = m1d_data(out);
-    for (i = 0; i < n; i++) {
-      double v = (double)x[i], r;
-      switch (op) {
-        case U_NEG: r = -v; break;
-        case U_ABS: r = fabs(v); break;
-        case U_SIGN: r = (v > 0) - (v < 0); break;
-        case U_AFFINE: r = p0 * v + p1; break;
-        case U_CLAMP: r = v < p0 ? p0 : (v > p1 ? p1 : v); break;
-        default: r = cmp_holds((m1d_Cmp)(int)p1, v, p0); break;
-      }
-      o[i] = m1d_d2i(r);
-    }
-  }
+  else unary_i64(op, n, m1d_data(xc), m1d_data(out), p0, p1);
   m1d_decref(xc);
-  if (m1d_check_anomaly(unary_names[op], out) < 0) { m1d_decref(out); return NULL; }
   return out;
 }
 
@@ -171,21 +140,20 @@ static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_gr
 
 static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
   m1d_Tensor *out = unary_raw(op, x, p0, p1);
-  if (out == NULL || op == U_SIGN || op == U_CMP || !m1d_needs_grad(1, &x)) return out;
-  m1d_Node *node = m1d_record(unary_names[op], bw_unary, out, 1, &x);
+  int saves = unary_info[op].saves;
+  if (out == NULL || saves == SAVES_NOGRAD || !m1d_needs_grad(1, &x)) return out;
+  m1d_Node *node = m1d_record(unary_info[op].name, bw_unary, out, 1, &x);
   if (node == NULL) { m1d_decref(out); return NULL; }
   node->ip[0] = op;
   node->p[0] = p0;
   node->p[1] = p1;
   /* relu keeps its output, not its input: y > 0 exactly where x > 0, and the output is
      what the next layer keeps anyway (linear saves its input), so in a graph that is
-     kept (create_graph, retain_graph) the pre-activation can be freed. */
-  int uses_output = op == U_EXP || op == U_TANH || op == U_SIGMOID || op == U_SQRT ||
-                    op == U_RPOW || op == U_RELU;
-  /* neg and affine's rules read only the upstream gradient: keeping x kept a tensor per
-     such op alive in every recorded backward (tanh's, sigmoid's, div's use affine) */
-  int uses_nothing = op == U_NEG || op == U_AFFINE;
-  if (!uses_nothing && (uses_output ? m1d_node_save_output(node, out) : m1d_node_save(node, 0, x))) {
+     kept (create_graph, retain_graph) the pre-activation can be freed.  neg and affine's
+     rules read only the upstream gradient: keeping x kept a tensor per such op alive in
+     every recorded backward (tanh's, sigmoid's, div's use affine). */
+  if ((saves == SAVES_OUT && m1d_node_save_output(node, out) < 0) ||
+      (saves == SAVES_IN && m1d_node_save(node, 0, x) < 0)) {
     m1d_decref(out); return NULL;
   }
   return out;
@@ -198,8 +166,8 @@ static m1d_Tensor *unary (UnaryOp op, m1d_Tensor *x, double p0, double p1) {
    bits (g * (x > 0), g * (-(y y) + 1), g * (y (-y + 1))). */
 #define ACT_GRAD_LOOPS(T)                                                                 \
   switch (op) {                                                                           \
-    case U_RELU: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (T)(v[i] > 0); break;      \
-    case U_TANH: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (-(v[i] * v[i]) + (T)1); break; \
+    case U_relu: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (T)(v[i] > 0); break;      \
+    case U_tanh: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (-(v[i] * v[i]) + (T)1); break; \
     default: for (int64_t i = 0; i < n; i++) o[i] = g[i] * (v[i] * (-v[i] + (T)1)); break; \
   }
 
@@ -214,7 +182,7 @@ KERNEL static void act_grad_f64 (UnaryOp op, int64_t n, const double *g, const d
 /* the fused path when it applies: 1 done (gin[0] set), 0 not applicable, -1 error */
 static int bw_activation_fused (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   UnaryOp op = (UnaryOp)n->ip[0];
-  if (create_graph || (op != U_RELU && op != U_TANH && op != U_SIGMOID)) return 0;
+  if (create_graph || (op != U_relu && op != U_tanh && op != U_sigmoid)) return 0;
   m1d_Tensor *v = n->out;                      /* relu, tanh, sigmoid: the output */
   if (v == NULL || v->dtype != g->dtype || v->dtype == M1D_I64 || !m1d_same_shape(v, g) ||
       !m1d_is_contiguous(v) || !m1d_is_contiguous(g))
@@ -246,8 +214,8 @@ static m1d_Tensor *relu_backward (m1d_Tensor *g, m1d_Tensor *y) {
   }
   m1d_Tensor *r = m1d_empty(g->dtype, g->ndim, g->shape), *ya = NULL;
   if (r == NULL) return NULL;
-  if (g->dtype == M1D_F32) act_grad_f32(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
-  else act_grad_f64(U_RELU, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  if (g->dtype == M1D_F32) act_grad_f32(U_relu, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
+  else act_grad_f64(U_relu, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
   if (!m1d_needs_grad(1, &g)) return r;
   m1d_Node *node = m1d_record("relu_backward", bw_relu_backward, r, 1, &g);
   if (node == NULL || (ya = m1d_detach(y)) == NULL) { m1d_decref(r); return NULL; }
@@ -267,7 +235,7 @@ static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y);
   static void act_bw2_##T (UnaryOp op, int64_t n, const T *H, const T *g, const T *y,    \
                            T *gg, T *gy) {                                                \
     for (int64_t i = 0; i < n; i++) {                                                     \
-      if (op == U_TANH) {                                                                 \
+      if (op == U_tanh) {                                                                 \
         if (gg) gg[i] = H[i] * (-(y[i] * y[i]) + (T)1);                                   \
         if (gy) gy[i] = (H[i] * g[i]) * y[i] * (T)-2;                                     \
       } else {                                                                            \
@@ -279,43 +247,43 @@ static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y);
 ACT_BW2_LOOPS(float)
 ACT_BW2_LOOPS(double)
 
+/* the fused loop for both derivatives when nothing records: 0, or -1 on allocation failure */
+static int act_backward2_fused (UnaryOp op, m1d_Tensor *H, m1d_Tensor *g, m1d_Tensor *y, m1d_Tensor **gin,
+                                int ng, int ny) {
+  if ((ng && (gin[0] = m1d_empty(y->dtype, y->ndim, y->shape)) == NULL) ||
+      (ny && (gin[1] = m1d_empty(y->dtype, y->ndim, y->shape)) == NULL)) {
+    m1d_decref(gin[0]); gin[0] = NULL;
+    return -1;
+  }
+  int64_t cnt = m1d_numel(y);
+  void *gg = ng ? m1d_data(gin[0]) : NULL, *gy = ny ? m1d_data(gin[1]) : NULL;
+  if (y->dtype == M1D_F32) act_bw2_float(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
+  else act_bw2_double(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
+  return 0;
+}
+
 /* saved: 0 y, 1 g (when y needs a gradient) */
 static int bw_act_backward (m1d_Node *n, m1d_Tensor *H, m1d_Tensor **gin, int create_graph) {
   UnaryOp op = (UnaryOp)n->ip[0];
-  m1d_Tensor *y = n->saved[0], *g = n->saved[1], *t1 = NULL, *t2 = NULL;
+  m1d_Tensor *y = n->saved[0], *g = n->saved[1];
   int ng = n->edges[0].needs, ny = n->edges[1].needs;
   if (!create_graph && H->dtype == y->dtype && m1d_same_shape(H, y) && m1d_is_contiguous(H) &&
-      m1d_is_contiguous(y) && (!ny || (g->dtype == y->dtype && m1d_is_contiguous(g)))) {
-    if (ng) TRY(gin[0], m1d_empty(y->dtype, y->ndim, y->shape));
-    if (ny) TRY(gin[1], m1d_empty(y->dtype, y->ndim, y->shape));
-    int64_t cnt = m1d_numel(y);
-    void *gg = ng ? m1d_data(gin[0]) : NULL, *gy = ny ? m1d_data(gin[1]) : NULL;
-    if (y->dtype == M1D_F32) act_bw2_float(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
-    else act_bw2_double(op, cnt, m1d_data(H), ny ? m1d_data(g) : NULL, m1d_data(y), gg, gy);
-    return 0;
-  }
-  if (ng) TRY(gin[0], act_backward(op, H, y));
-  if (ny) {
-    TRY(t1, m1d_mul(H, g));
-    TRY(t2, op == U_TANH ? m1d_mul(t1, y) : m1d_affine(y, -2, 1));
-    if (op == U_TANH) TRY(gin[1], m1d_affine(t2, -2, 0));
-    else TRY(gin[1], m1d_mul(t1, t2));
-  }
-  m1d_decref(t1); m1d_decref(t2);
-  return 0;
-fail:
-  m1d_decref(t1); m1d_decref(t2);
-  for (int i = 0; i < 2; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
-  return -1;
+      m1d_is_contiguous(y) && (!ny || (g->dtype == y->dtype && m1d_is_contiguous(g))))
+    return act_backward2_fused(op, H, g, y, gin, ng, ny);
+  M1D_RULE_SCOPE(S);
+  if (ng) gin[0] = m1d_rule_result(S, KEEP(act_backward(op, H, y)));
+  if (ny) gin[1] = m1d_rule_result(S, op == U_tanh ? AFFINE(MUL(MUL(H, g), y), -2, 0)
+                                                   : MUL(MUL(H, g), AFFINE(y, -2, 1)));
+  return m1d_rule_close(S);
 }
 
 static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y) {
-  m1d_Tensor *a = NULL, *b = NULL, *r = NULL;
+  m1d_Tensor *r = NULL;
   if (g->dtype != y->dtype || g->dtype == M1D_I64 || !m1d_same_shape(g, y) ||
       !m1d_is_contiguous(g) || !m1d_is_contiguous(y)) {        /* unusual: composed */
-    if (op == U_TANH) { if ((a = m1d_mul(y, y)) && (b = m1d_affine(a, -1, 1))) r = m1d_mul(g, b); }
-    else if ((a = m1d_affine(y, -1, 1)) && (b = m1d_mul(y, a))) r = m1d_mul(g, b);
-    m1d_decref(a); m1d_decref(b);
+    M1D_RULE_SCOPE(S);
+    r = m1d_rule_result(S, op == U_tanh ? MUL(g, AFFINE(MUL(y, y), -1, 1)) : MUL(g, MUL(y, AFFINE(y, -1, 1))));
+    m1d_rule_close(S);
     return r;
   }
   if ((r = m1d_empty(g->dtype, g->ndim, g->shape)) == NULL) return NULL;
@@ -323,7 +291,7 @@ static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y) {
   else act_grad_f64(op, m1d_numel(g), m1d_data(g), m1d_data(y), m1d_data(r));
   m1d_Tensor *in[2] = {g, y};
   if (!m1d_needs_grad(2, in)) return r;
-  m1d_Node *node = m1d_record(op == U_TANH ? "tanh_backward" : "sigmoid_backward", bw_act_backward, r, 2, in);
+  m1d_Node *node = m1d_record(op == U_tanh ? "tanh_backward" : "sigmoid_backward", bw_act_backward, r, 2, in);
   if (node == NULL) { m1d_decref(r); return NULL; }
   node->ip[0] = op;
   m1d_node_save(node, 0, y);
@@ -331,120 +299,79 @@ static m1d_Tensor *act_backward (UnaryOp op, m1d_Tensor *g, m1d_Tensor *y) {
   return r;
 }
 
+
+/* the rules' longer gradients (g the upstream gradient, x the input) */
+static m1d_Tensor *silu_grad (m1d_RuleScope *S, m1d_Tensor *g, m1d_Tensor *x) {
+  m1d_Tensor *s = SIGMOID(x);                       /* g s (1 + x (1 - s)) */
+  return MUL(g, MUL(s, AFFINE(MUL(x, AFFINE(s, -1, 1)), 1, 1)));
+}
+
+static m1d_Tensor *gelu_grad (m1d_RuleScope *S, m1d_Tensor *g, m1d_Tensor *x) {
+  m1d_Tensor *Phi = AFFINE(ERF(AFFINE(x, 0.70710678118654752440, 0)), 0.5, 0.5);   /* g (Phi + x phi) */
+  m1d_Tensor *xphi = AFFINE(MUL(x, EXP(AFFINE(MUL(x, x), -0.5, 0))), 0.39894228040143267794, 0);
+  return MUL(g, ADD(Phi, xphi));
+}
+
+static m1d_Tensor *elu_grad (m1d_RuleScope *S, m1d_Tensor *g, m1d_Tensor *x, double alpha) {
+  m1d_Tensor *m = CMPS(x, M1D_GT, 0);               /* g (m + (1-m) alpha exp(min(x,0))) */
+  return MUL(g, ADD(m, MUL(AFFINE(m, -alpha, alpha), EXP(NEG(RELU(NEG(x)))))));
+}
+
+static m1d_Tensor *softplus_grad (m1d_RuleScope *S, m1d_Tensor *g, m1d_Tensor *x, double beta, double threshold) {
+  m1d_Tensor *bx = AFFINE(x, beta, 0), *m = CMPS(bx, M1D_GT, threshold);
+  return MUL(g, ADD(m, MUL(SIGMOID(bx), AFFINE(m, -1, 1))));   /* g (m + (1-m) sigmoid(beta x)) */
+}
+
+static m1d_Tensor *pow_scalar_grad (m1d_RuleScope *S, m1d_Tensor *g, m1d_Tensor *x, double p) {
+  if (p == 0) return AFFINE(g, 0, 0);               /* g p x^(p-1) */
+  if (p == 1) return g;
+  return MUL(g, AFFINE(p == 2 ? x : POWS(x, p - 1), p, 0));
+}
+
 static int bw_unary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   int fused = bw_activation_fused(n, g, gin, create_graph);
   if (fused != 0) return fused < 0 ? -1 : 0;
-  m1d_Tensor *x = n->saved[0], *y = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL, *r = NULL;
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *x = n->saved[0], *y = n->out ? KEEP(m1d_node_output(n)) : NULL;
   double p0 = n->p[0], p1 = n->p[1];
-  if (n->out) TRY(y, m1d_node_output(n));
+  (void)x; (void)p1;
+  if (S->failed) return m1d_rule_close(S);
   switch ((UnaryOp)n->ip[0]) {
-    case U_NEG: TRY(r, m1d_neg(g)); break;
-    case U_EXP: TRY(r, m1d_mul(g, y)); break;
-    case U_LOG: TRY(r, m1d_div(g, x)); break;
-    case U_TANH: case U_SIGMOID:                   /* g (1 - y^2), g y (1 - y) */
-      TRY(r, act_backward((UnaryOp)n->ip[0], g, y)); break;
-    case U_RELU: TRY(r, relu_backward(g, y)); break;
-    case U_SQRT:                                   /* g * 0.5 / y */
-      TRY(a, m1d_rdiv(y, 0.5)); TRY(r, m1d_mul(g, a)); break;
-    case U_ABS:
-      TRY(a, m1d_sign(x)); TRY(r, m1d_mul(g, a)); break;
-    case U_ERF:                                    /* g 2/sqrt(pi) exp(-x^2) */
-      TRY(a, m1d_mul(x, x)); TRY(b, m1d_affine(a, -1, 0)); TRY(c, m1d_exp(b));
-      TRY(d, m1d_affine(c, 1.12837916709551257390, 0)); TRY(r, m1d_mul(g, d)); break;
-    case U_SILU: {                                 /* g s (1 + x (1 - s)) */
-      m1d_Tensor *s = NULL, *e = NULL;
-      TRY(s, m1d_sigmoid(x));
-      if ((a = m1d_affine(s, -1, 1)) == NULL || (b = m1d_mul(x, a)) == NULL ||
-          (c = m1d_affine(b, 1, 1)) == NULL || (e = m1d_mul(s, c)) == NULL ||
-          (r = m1d_mul(g, e)) == NULL) { m1d_decref(s); m1d_decref(e); goto fail; }
-      m1d_decref(s); m1d_decref(e);
-      break;
-    }
-    case U_GELU: {                                 /* g (Phi(x) + x phi(x)) */
-      m1d_Tensor *e = NULL, *f = NULL, *h = NULL;
-      int ok = (a = m1d_affine(x, 0.70710678118654752440, 0)) && (b = m1d_erf(a)) &&
-               (c = m1d_affine(b, 0.5, 0.5)) && (d = m1d_mul(x, x)) &&
-               (e = m1d_affine(d, -0.5, 0)) && (f = m1d_exp(e)) &&
-               (h = m1d_mul(x, f));
-      m1d_Tensor *phi = NULL, *sum = NULL;
-      ok = ok && (phi = m1d_affine(h, 0.39894228040143267794, 0)) && (sum = m1d_add(c, phi)) &&
-           (r = m1d_mul(g, sum));
-      m1d_decref(e); m1d_decref(f); m1d_decref(h); m1d_decref(phi); m1d_decref(sum);
-      if (!ok) goto fail;
-      break;
-    }
-    case U_ELU: {                                  /* g (m + (1-m) alpha exp(min(x,0))) */
-      m1d_Tensor *e = NULL, *f = NULL, *h = NULL, *k = NULL;
-      int ok = (a = m1d_cmp_scalar(x, M1D_GT, 0)) && (b = m1d_neg(x)) && (c = m1d_relu(b)) &&
-               (d = m1d_neg(c)) && (e = m1d_exp(d)) && (f = m1d_affine(a, -p0, p0)) &&
-               (h = m1d_mul(f, e)) && (k = m1d_add(a, h)) && (r = m1d_mul(g, k));
-      m1d_decref(e); m1d_decref(f); m1d_decref(h); m1d_decref(k);
-      if (!ok) goto fail;
-      break;
-    }
-    case U_SOFTPLUS: {                             /* g (m + (1-m) sigmoid(beta x)) */
-      m1d_Tensor *e = NULL, *f = NULL, *h = NULL;
-      int ok = (a = m1d_affine(x, p0, 0)) && (b = m1d_cmp_scalar(a, M1D_GT, p1)) &&
-               (c = m1d_sigmoid(a)) && (d = m1d_affine(b, -1, 1)) && (e = m1d_mul(c, d)) &&
-               (f = m1d_add(b, e)) && (r = m1d_mul(g, f));
-      m1d_decref(e); m1d_decref(f); m1d_decref(h);
-      if (!ok) goto fail;
-      break;
-    }
-    case U_AFFINE: TRY(r, m1d_affine(g, p0, 0)); break;
-    case U_POW:                                    /* g p x^(p-1) */
-      if (p0 == 0) { TRY(r, m1d_affine(g, 0, 0)); break; }
-      if (p0 == 1) { m1d_incref(g); r = g; break; }
-      TRY(a, p0 == 2 ? (m1d_incref(x), x) : m1d_pow_scalar(x, p0 - 1));
-      TRY(b, m1d_affine(a, p0, 0)); TRY(r, m1d_mul(g, b)); break;
-    case U_RPOW:                                   /* g y log(c) */
-      TRY(a, m1d_affine(y, log(p0), 0)); TRY(r, m1d_mul(g, a)); break;
-    case U_RDIV:                                   /* g * (-c / x^2) */
-      TRY(a, m1d_mul(x, x)); TRY(b, m1d_rdiv(a, -p0)); TRY(r, m1d_mul(g, b)); break;
-    case U_CLAMP:                                  /* g where lo <= x <= hi */
-      TRY(a, m1d_cmp_scalar(x, M1D_GE, p0)); TRY(b, m1d_cmp_scalar(x, M1D_LE, p1));
-      TRY(c, m1d_mul(a, b)); TRY(r, m1d_mul(g, c)); break;
+#define GRAD_CASE(name, api, int64, saves, f32, f64, grad) \
+    case U_##name: gin[0] = m1d_rule_result(S, grad); break;
+    M1D_UNARY_OPS(GRAD_CASE)
+#undef GRAD_CASE
     default: break;
   }
-  gin[0] = r;
-  m1d_decref(y); m1d_decref(a); m1d_decref(b); m1d_decref(c); m1d_decref(d);
-  return 0;
-fail:
-  m1d_decref(y); m1d_decref(a); m1d_decref(b); m1d_decref(c); m1d_decref(d); m1d_decref(r);
-  return -1;
+  return m1d_rule_close(S);
 }
 
-m1d_Tensor *m1d_neg (m1d_Tensor *x) { return unary(U_NEG, x, 0, 0); }
-m1d_Tensor *m1d_exp (m1d_Tensor *x) { return unary(U_EXP, x, 0, 0); }
-m1d_Tensor *m1d_log (m1d_Tensor *x) { return unary(U_LOG, x, 0, 0); }
-m1d_Tensor *m1d_tanh (m1d_Tensor *x) { return unary(U_TANH, x, 0, 0); }
-m1d_Tensor *m1d_sigmoid (m1d_Tensor *x) { return unary(U_SIGMOID, x, 0, 0); }
-m1d_Tensor *m1d_relu (m1d_Tensor *x) { return unary(U_RELU, x, 0, 0); }
-m1d_Tensor *m1d_sqrt (m1d_Tensor *x) { return unary(U_SQRT, x, 0, 0); }
-m1d_Tensor *m1d_abs (m1d_Tensor *x) { return unary(U_ABS, x, 0, 0); }
-m1d_Tensor *m1d_sign (m1d_Tensor *x) { return unary(U_SIGN, x, 0, 0); }
-m1d_Tensor *m1d_erf (m1d_Tensor *x) { return unary(U_ERF, x, 0, 0); }
-m1d_Tensor *m1d_silu (m1d_Tensor *x) { return unary(U_SILU, x, 0, 0); }
-m1d_Tensor *m1d_gelu (m1d_Tensor *x) { return unary(U_GELU, x, 0, 0); }
+/* the public ops: generated for PLAIN rows; CUSTOM rows check their parameters */
+#define PUBLIC_PLAIN(name) m1d_Tensor *m1d_##name (m1d_Tensor *x) { return unary(U_##name, x, 0, 0); }
+#define PUBLIC_CUSTOM(name)
+#define PUBLIC(name, api, ...) PUBLIC_##api(name)
+M1D_UNARY_OPS(PUBLIC)
+#undef PUBLIC
+
 /* NaN parameters are errors: a NaN alpha, threshold or clamp bound gave NaN outputs, or
    no bound at all, without a word */
 m1d_Tensor *m1d_elu (m1d_Tensor *x, double alpha) {
   if (!isfinite(alpha)) return m1d_fail("elu: alpha must be a finite number, got %g", alpha);
-  return unary(U_ELU, x, alpha, 0);
+  return unary(U_elu, x, alpha, 0);
 }
 m1d_Tensor *m1d_softplus (m1d_Tensor *x, double beta, double threshold) {
   if (!(beta > 0) || !isfinite(beta)) return m1d_fail("softplus: beta must be positive, got %g", beta);
   if (isnan(threshold)) return m1d_fail("softplus: threshold is NaN");
-  return unary(U_SOFTPLUS, x, beta, threshold);
+  return unary(U_softplus, x, beta, threshold);
 }
-m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b) { return unary(U_AFFINE, x, a, b); }
-m1d_Tensor *m1d_pow_scalar (m1d_Tensor *x, double p) { return unary(U_POW, x, p, 0); }
-m1d_Tensor *m1d_rpow_scalar (m1d_Tensor *x, double c) { return unary(U_RPOW, x, c, 0); }
-m1d_Tensor *m1d_rdiv (m1d_Tensor *x, double c) { return unary(U_RDIV, x, c, 0); }
+m1d_Tensor *m1d_affine (m1d_Tensor *x, double a, double b) { return unary(U_affine, x, a, b); }
+m1d_Tensor *m1d_pow_scalar (m1d_Tensor *x, double p) { return unary(U_pow_scalar, x, p, 0); }
+m1d_Tensor *m1d_rpow_scalar (m1d_Tensor *x, double c) { return unary(U_rpow_scalar, x, c, 0); }
+m1d_Tensor *m1d_rdiv (m1d_Tensor *x, double c) { return unary(U_rdiv, x, c, 0); }
 m1d_Tensor *m1d_clamp (m1d_Tensor *x, double lo, double hi) {
   if (isnan(lo) || isnan(hi)) return m1d_fail("clamp: min %g and max %g must not be NaN", lo, hi);
   if (lo > hi) return m1d_fail("clamp: min %g is greater than max %g", lo, hi);
-  return unary(U_CLAMP, x, lo, hi);
+  return unary(U_clamp, x, lo, hi);
 }
 m1d_Tensor *m1d_cmp_scalar (m1d_Tensor *x, m1d_Cmp op, double c) {
   return unary(U_CMP, x, c, (double)op);
@@ -452,38 +379,12 @@ m1d_Tensor *m1d_cmp_scalar (m1d_Tensor *x, m1d_Cmp op, double c) {
 
 /* ================================================================ binary */
 
-typedef enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_CMP } BinaryOp;
-static const char *const binary_names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "compare"};
-
-#define BIN_LOOPS(T, POW, SA, SB)                                                        \
-  switch (op) {                                                                        \
-    case B_ADD: for (i = 0; i < n; i++) o[i] = a[i * SA] + b[i * SB]; break;            \
-    case B_SUB: for (i = 0; i < n; i++) o[i] = a[i * SA] - b[i * SB]; break;            \
-    case B_MUL: for (i = 0; i < n; i++) o[i] = a[i * SA] * b[i * SB]; break;            \
-    case B_DIV: for (i = 0; i < n; i++) o[i] = a[i * SA] / b[i * SB]; break;            \
-    case B_POW: for (i = 0; i < n; i++) o[i] = POW(a[i * SA], b[i * SB]); break;        \
-    case B_MAX: for (i = 0; i < n; i++) o[i] = a[i * SA] >= b[i * SB] ? a[i * SA] : b[i * SB]; break; \
-    case B_MIN: for (i = 0; i < n; i++) o[i] = a[i * SA] <= b[i * SB] ? a[i * SA] : b[i * SB]; break; \
-    case B_CMP: for (i = 0; i < n; i++) o[i] = (T)cmp_holds(cmp, a[i * SA], b[i * SB]); break; \
-  }
-
-/* rows of n elements: row r reads a + r*ra, b + r*rb and writes o + r*n.  Two dims per call:
-   a gradient [100,25,5] plus a bias gradient expanded from [1,25,1] made a call per row of
-   5, 7400 calls a CNN meta-step, when the loop was over the last dim alone. */
-#define BIN_KERNEL(NAME, T, POW)                                                          \
-  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const T *a,      \
-                           int64_t sa, int64_t ra, const T *b, int64_t sb, int64_t rb, T *o) { \
-    for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n) {                       \
-      int64_t i;                                                                         \
-      if (sa == 1 && sb == 1) { BIN_LOOPS(T, POW, 1, 1) }                                \
-      else if (sa == 1 && sb == 0) { BIN_LOOPS(T, POW, 1, 0) }                           \
-      else if (sa == 0 && sb == 1) { BIN_LOOPS(T, POW, 0, 1) }                           \
-      else { BIN_LOOPS(T, POW, sa, sb) }                                                 \
-    }                                                                                    \
-  }
-
-BIN_KERNEL(bin_f32, float, powf)
-BIN_KERNEL(bin_f64, double, pow)
+#define AS_ENUM(name, ...) B_##name,
+typedef enum { M1D_BINARY_OPS(AS_ENUM) B_CMP } BinaryOp;
+#undef AS_ENUM
+#define AS_NAME(name, ...) #name,
+static const char *const binary_names[] = {M1D_BINARY_OPS(AS_NAME) "compare"};
+#undef AS_NAME
 
 /* int64 arithmetic wraps around on overflow, as NumPy's does (signed overflow is undefined
    in C); division truncates, INT64_MIN / -1 wraps, and binary_raw rejects a zero divisor
@@ -500,20 +401,49 @@ static int64_t ipow (int64_t a, int64_t b) {
   return (int64_t)r;
 }
 
+/* One loop per op, the row's formula inlined; SA_, SB_ the strides, constants in the
+   common cases (1 or 0), so the compiler can vectorise. */
+#define BIN_CASE_float(name, i64, f32, ...) \
+  case B_##name: for (i = 0; i < n; i++) { float A = a[i * SA_], B = b[i * SB_]; o[i] = (f32); } break;
+#define BIN_CASE_double(name, i64, f32, f64, ...) \
+  case B_##name: for (i = 0; i < n; i++) { double A = a[i * SA_], B = b[i * SB_]; o[i] = (f64); } break;
+#define BIN_LOOPS(T, SA, SB)                                                             \
+  {                                                                                    \
+    const int64_t SA_ = (SA), SB_ = (SB);                                              \
+    switch (op) {                                                                      \
+      M1D_BINARY_OPS(BIN_CASE_##T)                                                     \
+      case B_CMP: for (i = 0; i < n; i++) o[i] = (T)cmp_holds(cmp, a[i * SA_], b[i * SB_]); break; \
+    }                                                                                  \
+  }
+
+/* rows of n elements: row r reads a + r*ra, b + r*rb and writes o + r*n.  Two dims per call:
+   a gradient [100,25,5] plus a bias gradient expanded from [1,25,1] made a call per row of
+   5, 7400 calls a CNN meta-step, when the loop was over the last dim alone. */
+#define BIN_KERNEL(NAME, T)                                                               \
+  KERNEL static void NAME (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const T *a,  \
+                           int64_t sa, int64_t ra, const T *b, int64_t sb, int64_t rb, T *o) { \
+    for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n) {                       \
+      int64_t i;                                                                         \
+      if (sa == 1 && sb == 1) BIN_LOOPS(T, 1, 1)                                         \
+      else if (sa == 1 && sb == 0) BIN_LOOPS(T, 1, 0)                                    \
+      else if (sa == 0 && sb == 1) BIN_LOOPS(T, 0, 1)                                    \
+      else BIN_LOOPS(T, sa, sb)                                                          \
+    }                                                                                    \
+  }
+
+BIN_KERNEL(bin_f32, float)
+BIN_KERNEL(bin_f64, double)
+
 static void bin_i64 (BinaryOp op, m1d_Cmp cmp, int64_t rows, int64_t n, const int64_t *a, int64_t sa,
                      int64_t ra, const int64_t *b, int64_t sb, int64_t rb, int64_t *o) {
   for (int64_t r = 0; r < rows; r++, a += ra, b += rb, o += n)
   for (int64_t i = 0; i < n; i++) {
-    int64_t x = a[i * sa], y = b[i * sb];
+    int64_t A = a[i * sa], B = b[i * sb];
     switch (op) {
-      case B_ADD: o[i] = wrap_add(x, y); break;
-      case B_SUB: o[i] = wrap_sub(x, y); break;
-      case B_MUL: o[i] = wrap_mul(x, y); break;
-      case B_DIV: o[i] = idiv(x, y); break;
-      case B_POW: o[i] = ipow(x, y); break;
-      case B_MAX: o[i] = x >= y ? x : y; break;
-      case B_MIN: o[i] = x <= y ? x : y; break;
-      case B_CMP: o[i] = (int64_t)cmp_holds(cmp, x, y); break;
+#define BIN_CASE_I64(name, i64, ...) case B_##name: o[i] = (i64); break;
+      M1D_BINARY_OPS(BIN_CASE_I64)
+#undef BIN_CASE_I64
+      case B_CMP: o[i] = (int64_t)cmp_holds(cmp, A, B); break;
     }
   }
 }
@@ -583,7 +513,7 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
   int64_t shape[M1D_MAXDIM];
   if (m1d_broadcast_shape(binary_names[op], a, b, &ndim, shape) < 0) return NULL;
   m1d_DType dt = m1d_promote(a->dtype, b->dtype);
-  if (dt == M1D_I64 && op == B_DIV && has_zero_i64(b))
+  if (dt == M1D_I64 && op == B_div && has_zero_i64(b))
     return m1d_fail("div: integer division by zero (int64 %s by int64 %s)", m1d_shapestr(a).s,
                     m1d_shapestr(b).s);
   m1d_Tensor *ac = a, *bc = b;
@@ -596,7 +526,6 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
   if (out != NULL && m1d_numel(out) > 0) binary_loop(op, cmp, ac, bc, out, ndim, shape);
   if (ac != a) m1d_decref(ac);
   if (bc != b) m1d_decref(bc);
-  if (out && m1d_check_anomaly(binary_names[op], out) < 0) { m1d_decref(out); return NULL; }
   return out;
 }
 
@@ -605,7 +534,7 @@ static m1d_Tensor *binary_raw (BinaryOp op, m1d_Cmp cmp, m1d_Tensor *a, m1d_Tens
    and its storage have one reference each) whose elements fill its storage in some order
    of its dims (contiguous, or transposed: the gradient of a transposed operand is), g of
    its dtype, broadcast to its shape and read in acc's order with unit or zero stride.  Returns 1 if it added, 0 if these conditions do not
-   hold (the caller adds out of place), -1 on an anomaly.  The same bits as m1d_add (the
+   hold (the caller adds out of place).  The same bits as m1d_add (the
    same kernel, elementwise), one fresh tensor fewer: a meta-learning step's outer backward
    sums about a hundred [100,100] gradients. */
 int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
@@ -635,8 +564,8 @@ int m1d_accumulate_into (m1d_Tensor *acc, m1d_Tensor *g) {
   int last = nd - 1;
   while (last > 0 && A.shape[last] == 1) last--;
   if (nd > 0 && G.stride[last] != 0 && G.stride[last] != 1) return 0;
-  binary_loop(B_ADD, M1D_EQ, &A, &G, &A, nd, A.shape);
-  return m1d_check_anomaly("add", acc) < 0 ? -1 : 1;
+  binary_loop(B_add, M1D_EQ, &A, &G, &A, nd, A.shape);
+  return 1;
 }
 
 /* The gradient of mul's one-element factor (a learning rate times a gradient, say): the
@@ -658,79 +587,74 @@ static m1d_Tensor *scalar_factor_grad (m1d_Tensor *g, m1d_Tensor *other, const m
   return r;
 }
 
+/* mul's gradient for input i: g times the other operand, summed to i's shape; for a
+   one-element factor without a graph to record, the total in one pass */
+static m1d_Tensor *mul_grad (m1d_RuleScope *S, m1d_Node *n, m1d_Tensor *g, m1d_Tensor *other, int i,
+                             int create_graph) {
+  m1d_Tensor *r;
+  if (!create_graph && g->dtype != M1D_I64 && (r = scalar_factor_grad(g, other, &n->edges[i])) != NULL)
+    return KEEP(r);
+  return FIT(MUL(g, other), i);
+}
+
+/* pow's gradient in its base, g b a^(b-1); b a^(b-1) is 0 * Inf = NaN at a = 0, b = 0,
+   where the derivative is 0 (as torch) */
+static m1d_Tensor *pow_grad_base (m1d_RuleScope *S, m1d_Node *n, m1d_Tensor *g, m1d_Tensor *a, m1d_Tensor *b) {
+  m1d_Tensor *d = MUL(POW(a, AFFINE(b, 1, -1)), b);
+  m1d_Tensor *safe = WHERE(CMPS(b, M1D_NE, 0), d, d ? SCALAR(d->dtype, 0) : NULL);
+  return FIT(MUL(g, safe), 0);
+}
+
+/* and in its exponent, g y log(a); y log(a) is 0 * -Inf = NaN at a = 0, b > 0, where the
+   derivative is 0 (as torch) */
+static m1d_Tensor *pow_grad_exponent (m1d_RuleScope *S, m1d_Node *n, m1d_Tensor *g, m1d_Tensor *a,
+                                      m1d_Tensor *b, m1d_Tensor *y) {
+  m1d_Tensor *d = MUL(g, MUL(y, LOG(a)));
+  m1d_Tensor *keep = ADD(CMPS(a, M1D_NE, 0), CMPS(b, M1D_LT, 0));
+  return FIT(WHERE(keep, d, d ? SCALAR(d->dtype, 0) : NULL), 1);
+}
+
+/* maximum's and minimum's: the gradient goes to the chosen side (a where a c b holds
+   strictly), half to each on ties, as torch: a's share is ((a c= b) + (a c b)) / 2 */
+static m1d_Tensor *chosen_grad (m1d_RuleScope *S, m1d_Node *n, m1d_Tensor *g, m1d_Tensor *a, m1d_Tensor *b,
+                                m1d_Cmp c_or_equal, m1d_Cmp c, int i) {
+  m1d_Tensor *share = AFFINE(ADD(CMP(a, b, c_or_equal), CMP(a, b, c)), 0.5, 0);
+  return FIT(MUL(g, i == 0 ? share : AFFINE(share, -1, 1)), i);
+}
+
 static int bw_binary (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *a = n->saved[0], *b = n->saved[1], *y = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
-  m1d_Tensor *ga = NULL, *gb = NULL;
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *a = n->saved[0], *b = n->saved[1], *y = n->out ? KEEP(m1d_node_output(n)) : NULL;
   int na = n->edges[0].needs, nb = n->edges[1].needs;
-  if (n->out) TRY(y, m1d_node_output(n));
+  (void)a; (void)b; (void)y;
+  if (S->failed) return m1d_rule_close(S);
   switch ((BinaryOp)n->ip[0]) {
-    case B_ADD:
-      if (na) TRY(ga, m1d_grad_fit(g, &n->edges[0]));
-      if (nb) TRY(gb, m1d_grad_fit(g, &n->edges[1]));
+#define GRAD_CASE(name, i64, f32, f64, save_a, save_b, save_out, grad_a, grad_b, ...) \
+    case B_##name:                                                                   \
+      if (na) gin[0] = m1d_rule_result(S, grad_a);                                   \
+      if (nb) gin[1] = m1d_rule_result(S, grad_b);                                   \
       break;
-    case B_SUB:
-      if (na) TRY(ga, m1d_grad_fit(g, &n->edges[0]));
-      if (nb) { TRY(t1, m1d_neg(g)); TRY(gb, m1d_grad_fit(t1, &n->edges[1])); }
-      break;
-    case B_MUL:
-      if (na && !(!create_graph && g->dtype != M1D_I64 && (ga = scalar_factor_grad(g, b, &n->edges[0]))))
-        { TRY(t1, m1d_mul(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
-      if (nb && !(!create_graph && g->dtype != M1D_I64 && (gb = scalar_factor_grad(g, a, &n->edges[1]))))
-        { TRY(t2, m1d_mul(g, a)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
-      break;
-    case B_DIV:                                   /* ga = g/b, gb = -g a / b^2 */
-      if (na) { TRY(t1, m1d_div(g, b)); TRY(ga, m1d_grad_fit(t1, &n->edges[0])); }
-      if (nb) {
-        TRY(t2, m1d_mul(g, a)); TRY(t3, m1d_mul(b, b)); DROP(t1);
-        TRY(t1, m1d_div(t2, t3)); DROP(t2); TRY(t2, m1d_neg(t1));
-        TRY(gb, m1d_grad_fit(t2, &n->edges[1]));
-      }
-      break;
-    case B_POW:                                   /* ga = g b a^(b-1), gb = g y log(a) */
-      if (na) {
-        TRY(t1, m1d_affine(b, 1, -1)); TRY(t2, m1d_pow(a, t1)); TRY(t3, m1d_mul(t2, b));
-        DROP(t1); DROP(t2);
-        /* b a^(b-1) is 0 * Inf = NaN at a = 0, b = 0, where the derivative is 0 (as torch) */
-        TRY(t1, m1d_cmp_scalar(b, M1D_NE, 0)); TRY(t2, m1d_scalar(t3->dtype, 0));
-        m1d_Tensor *w = m1d_where(t1, t3, t2);
-        DROP(t1); DROP(t2); DROP(t3);
-        TRY(t3, w);
-        TRY(t1, m1d_mul(g, t3)); TRY(ga, m1d_grad_fit(t1, &n->edges[0]));
-        DROP(t1); DROP(t3);
-      }
-      if (nb) {
-        TRY(t1, m1d_log(a)); TRY(t2, m1d_mul(y, t1)); TRY(t3, m1d_mul(g, t2));
-        DROP(t1); DROP(t2);
-        /* y log(a) is 0 * -Inf = NaN at a = 0, b > 0, where the derivative is 0 (as torch) */
-        m1d_Tensor *k1 = NULL, *k2 = NULL, *w = NULL;
-        if ((k1 = m1d_cmp_scalar(a, M1D_NE, 0)) && (k2 = m1d_cmp_scalar(b, M1D_LT, 0)) &&
-            (t1 = m1d_add(k1, k2)) && (t2 = m1d_scalar(t3->dtype, 0)))
-          w = m1d_where(t1, t3, t2);
-        m1d_decref(k1); m1d_decref(k2);
-        DROP(t3);
-        TRY(t3, w);
-        TRY(gb, m1d_grad_fit(t3, &n->edges[1]));
-      }
-      break;
-    case B_MAX: case B_MIN: {                     /* the gradient goes to the chosen side, */
-      m1d_Cmp c = n->ip[0] == B_MAX ? M1D_GE : M1D_LE, strict = n->ip[0] == B_MAX ? M1D_GT : M1D_LT;
-      TRY(t2, m1d_cmp(a, b, c)); TRY(t3, m1d_cmp(a, b, strict));
-      TRY(t1, m1d_add(t2, t3)); DROP(t2); DROP(t3);
-      TRY(t2, m1d_affine(t1, 0.5, 0)); DROP(t1);  /* half to each on ties, as torch */
-      t1 = t2; t2 = NULL;
-      if (na) { TRY(t2, m1d_mul(g, t1)); TRY(ga, m1d_grad_fit(t2, &n->edges[0])); }
-      if (nb) { TRY(t3, m1d_affine(t1, -1, 1)); DROP(t2);
-                TRY(t2, m1d_mul(g, t3)); TRY(gb, m1d_grad_fit(t2, &n->edges[1])); }
-      break;
-    }
+    M1D_BINARY_OPS(GRAD_CASE)
+#undef GRAD_CASE
     default: break;
   }
-  gin[0] = ga; gin[1] = gb;
-  m1d_decref(y); m1d_decref(t1); m1d_decref(t2); m1d_decref(t3);
-  return 0;
-fail:
-  m1d_decref(y); m1d_decref(t1); m1d_decref(t2); m1d_decref(t3); m1d_decref(ga); m1d_decref(gb);
-  return -1;
+  return m1d_rule_close(S);
+}
+
+/* What the rule reads.  mul reads a only for b's gradient and b only for a's: a
+   create_graph backward multiplies gradients by constants (relu's mask, a learning rate
+   that needs no gradient), and saving the gradient too kept a tensor per such op alive in
+   an unrolled graph for nothing.  div reads a only for b's gradient. */
+enum { SAVE_NEVER, SAVE_ALWAYS, SAVE_IF_NA, SAVE_IF_NB };
+static const struct { unsigned char a, b, out; } binary_saves[] = {
+#define AS_SAVES(name, i64, f32, f64, save_a, save_b, save_out, ...) {SAVE_##save_a, SAVE_##save_b, save_out},
+  M1D_BINARY_OPS(AS_SAVES)
+#undef AS_SAVES
+  {SAVE_NEVER, SAVE_NEVER, 0}
+};
+
+static int wanted_saved (int when, int na, int nb) {
+  return when == SAVE_ALWAYS || (when == SAVE_IF_NA && na) || (when == SAVE_IF_NB && nb);
 }
 
 static m1d_Tensor *binary (BinaryOp op, m1d_Tensor *a, m1d_Tensor *b) {
@@ -740,34 +664,18 @@ static m1d_Tensor *binary (BinaryOp op, m1d_Tensor *a, m1d_Tensor *b) {
   m1d_Node *node = m1d_record(binary_names[op], bw_binary, out, 2, in);
   if (node == NULL) { m1d_decref(out); return NULL; }
   node->ip[0] = op;
-  int fail = 0;
-  /* Save what the rule will read.  mul reads a only for b's gradient and b only for a's:
-     a create_graph backward multiplies gradients by constants (relu's mask, a learning
-     rate that needs no gradient), and saving the gradient too kept a tensor per such op
-     alive in an unrolled graph for nothing.  div reads a only for b's gradient. */
-  int na = node->edges[0].needs, nb = node->edges[1].needs;
-  if (op == B_MUL) {
-    if (nb) fail |= m1d_node_save(node, 0, a);
-    if (na) fail |= m1d_node_save(node, 1, b);
-  } else if (op == B_DIV) {
-    if (nb) fail |= m1d_node_save(node, 0, a);
-    fail |= m1d_node_save(node, 1, b);
-  } else if (op == B_POW || op == B_MAX || op == B_MIN) {
-    fail |= m1d_node_save(node, 0, a);
-    fail |= m1d_node_save(node, 1, b);
-  }
-  if (op == B_POW) fail |= m1d_node_save_output(node, out);
+  int na = node->edges[0].needs, nb = node->edges[1].needs, fail = 0;
+  if (wanted_saved(binary_saves[op].a, na, nb)) fail |= m1d_node_save(node, 0, a);
+  if (wanted_saved(binary_saves[op].b, na, nb)) fail |= m1d_node_save(node, 1, b);
+  if (binary_saves[op].out) fail |= m1d_node_save_output(node, out);
   if (fail) { m1d_decref(out); return NULL; }
   return out;
 }
 
-m1d_Tensor *m1d_add (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_ADD, a, b); }
-m1d_Tensor *m1d_sub (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_SUB, a, b); }
-m1d_Tensor *m1d_mul (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MUL, a, b); }
-m1d_Tensor *m1d_div (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_DIV, a, b); }
-m1d_Tensor *m1d_pow (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_POW, a, b); }
-m1d_Tensor *m1d_maximum (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MAX, a, b); }
-m1d_Tensor *m1d_minimum (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_MIN, a, b); }
+#define PUBLIC(name, ...) \
+  m1d_Tensor *m1d_##name (m1d_Tensor *a, m1d_Tensor *b) { return binary(B_##name, a, b); }
+M1D_BINARY_OPS(PUBLIC)
+#undef PUBLIC
 m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op) {
   return binary_raw(B_CMP, op, a, b);
 }
@@ -776,16 +684,11 @@ m1d_Tensor *m1d_cmp (m1d_Tensor *a, m1d_Tensor *b, m1d_Cmp op) {
    (1-mask)*b would turn an Inf or NaN in the branch not taken into NaN); the
    backward multiplies by the saved 0/1 mask, which keeps it differentiable. */
 static int bw_where (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *m = n->saved[0], *nm = NULL, *t = NULL;
-  if (n->edges[1].needs) { TRY(t, m1d_mul(g, m)); TRY(gin[1], m1d_grad_fit(t, &n->edges[1])); DROP(t); }
-  if (n->edges[2].needs) {
-    TRY(nm, m1d_affine(m, -1, 1)); TRY(t, m1d_mul(g, nm)); TRY(gin[2], m1d_grad_fit(t, &n->edges[2]));
-  }
-  m1d_decref(nm); m1d_decref(t);
-  return 0;
-fail:
-  m1d_decref(nm); m1d_decref(t); m1d_decref(gin[1]); gin[1] = NULL;
-  return -1;
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *m = n->saved[0];
+  if (n->edges[1].needs) gin[1] = m1d_rule_result(S, FIT(MUL(g, m), 1));
+  if (n->edges[2].needs) gin[2] = m1d_rule_result(S, FIT(MUL(g, AFFINE(m, -1, 1)), 2));
+  return m1d_rule_close(S);
 }
 
 m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b) {
@@ -807,18 +710,11 @@ m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b) {
   size_t es = m1d_dtype_size(dt);
   m1d_iter_init(&it, ndim, shape, out, mask, a);
   for (int64_t i = 0; i < cnt; i++, m1d_iter_next(&it)) {
-    double mv = mask->dtype == M1D_F32 ? ((float *)mask->storage->data)[it.o1]
-              : mask->dtype == M1D_F64 ? ((double *)mask->storage->data)[it.o1]
-              : (double)((int64_t *)mask->storage->data)[it.o1];
-    if (mv == 0) continue;
-    char *dst = (char *)out->storage->data + (size_t)it.o0 * es;
-    if (a->dtype == dt) memcpy(dst, (char *)a->storage->data + (size_t)it.o2 * es, es);
-    else {
-      double v = a->dtype == M1D_F32 ? ((float *)a->storage->data)[it.o2]
-               : a->dtype == M1D_F64 ? ((double *)a->storage->data)[it.o2]
-               : (double)((int64_t *)a->storage->data)[it.o2];
-      if (dt == M1D_F32) *(float *)dst = (float)v; else *(double *)dst = v;
-    }
+    if (m1d_load(mask->storage->data, mask->dtype, it.o1) == 0) continue;
+    if (a->dtype == dt)
+      memcpy((char *)out->storage->data + (size_t)it.o0 * es, (char *)a->storage->data + (size_t)it.o2 * es, es);
+    else
+      m1d_store(out->storage->data, dt, it.o0, m1d_load(a->storage->data, a->dtype, it.o2));
   }
   m1d_Tensor *in[3] = {NULL, a, b};         /* the mask gets no gradient: no edge */
   if (m1d_needs_grad(3, in)) {
@@ -827,7 +723,6 @@ m1d_Tensor *m1d_where (m1d_Tensor *mask, m1d_Tensor *a, m1d_Tensor *b) {
     m1d_node_save(node, 0, mc);
   }
   m1d_decref(m); m1d_decref(mc);
-  if (m1d_check_anomaly("where", out) < 0) { m1d_decref(out); return NULL; }
   return out;
 fail:
   m1d_decref(out); m1d_decref(m); m1d_decref(mc);

@@ -47,11 +47,9 @@
 ** one block).  Storing r, z, n as float (exact in the float32 path) and software
 ** prefetching were tried; neither was measurably faster.
 */
-/* the gate loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
-#endif
-#include <cblas.h>
+/* the gate loops are elementwise: let GCC vectorise them (see simd.h) */
+#include "simd.h"
+#include "gemm.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +64,6 @@
    build does not contract to FMA (-ffp-contract=off); the three clones were checked to
    give the same bits.  The AVX-512 clone made the GRU's forward and backward ~20 %
    faster than the AVX2 one (Xeon, paper's model). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KERNEL
-#endif
 
 enum { X, H0, WIH, WHH, BIH, BHH, NIN };
 
@@ -221,18 +214,6 @@ static m1d_Tensor *store_fm (const double *d, int64_t L, m1d_DType dt, int ndim,
   if (t == NULL) return NULL;
   store_fm_raw(d, L, dt, m1d_data(t), shape[0], ndim == 3 ? shape[1] : 1, shape[ndim - 1], reverse);
   return t;
-}
-
-/* C = op(A) op(B) + beta C (row-major) for any sizes: BLAS rejects leading dimensions
-   below 1, which empty blocks would give. */
-static void gemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const double *A,
-                  int64_t lda, const double *Bm, int64_t ldb, double beta, double *C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (beta == 0) for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof *C);
-    return;
-  }
-  cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0, A, (int)lda, Bm, (int)ldb, beta, C, (int)ldc);
 }
 
 /* The gate nonlinearities, in place over a contiguous block of pre-activations.  They are
@@ -396,7 +377,7 @@ static int run_forward (GruSaved *s, m1d_Tensor *const *in, int f32) {
     double *q = s->gates + st * 4 * HL, *hp = s->hs + st * HL;
     /* W_hh h by cblas_dgemm: at [18 x 6] x [6 x 104] it took 0.4 us, a register-blocked
        loop 0.7-1.0 us (OpenBLAS's small-matrix kernel uses FMA, the loops may not) */
-    gemm(CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hp, L, 0.0, gh, L);
+    m1d_gemm(M1D_F64, CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hp, L, 0.0, gh, L);
     step_forward(H, F, L, f32, wih, bih, bhh, s->xs + st * F * L, gh, hp, q, hp + HL);
   }
   rc = 0;
@@ -474,10 +455,10 @@ static int bptt (const GruSaved *s, const m1d_Tensor *g, const int *need, double
     /* dL/dh_prev += W_hh^T dgh;  dW_hh += dgh h_prev^T;  dW_ih += dgi x^T;  dx = W_ih^T dgi.
        GEMMs, as in the forward (a loop was slower); the weight gradients step by step,
        so that dga stays a step's scratch in L1 rather than a [T][4H][L] array. */
-    gemm(CblasTrans, CblasNoTrans, H, L, G, whh, H, dga + HL, L, 1.0, dhp, L);
-    if (need[WHH]) gemm(CblasNoTrans, CblasTrans, G, H, L, dga + HL, L, hp, L, 1.0, dwhh, H);
-    if (need[WIH]) gemm(CblasNoTrans, CblasTrans, G, F, L, dga, L, xst, L, 1.0, dwihp, F);
-    if (need[X]) gemm(CblasTrans, CblasNoTrans, F, L, G, wihp, F, dga, L, 0.0, dx + st * F * L, L);
+    m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, H, L, G, whh, H, dga + HL, L, 1.0, dhp, L);
+    if (need[WHH]) m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, H, L, dga + HL, L, hp, L, 1.0, dwhh, H);
+    if (need[WIH]) m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, F, L, dga, L, xst, L, 1.0, dwihp, F);
+    if (need[X]) m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, F, L, G, wihp, F, dga, L, 0.0, dx + st * F * L, L);
     double *tmp = dh; dh = dhp; dhp = tmp;
   }
   /* dh is dL/dh0 now */
@@ -835,8 +816,8 @@ static int bw_gru_grad (m1d_Node *node, m1d_Tensor *gP, m1d_Tensor **gin, int cr
   /* the tangent pass, first step first */
   for (int64_t st = 0; st < T; st++) {
     const double *hp = s->hs + st * HL, *hdp = hd + st * HL;
-    gemm(CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hdp, L, 0.0, ghd, L);
-    if (mask[WHH]) gemm(CblasNoTrans, CblasNoTrans, G, L, H, dwhh, H, hp, L, 1.0, ghd, L);
+    m1d_gemm(M1D_F64, CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hdp, L, 0.0, ghd, L);
+    if (mask[WHH]) m1d_gemm(M1D_F64, CblasNoTrans, CblasNoTrans, G, L, H, dwhh, H, hp, L, 1.0, ghd, L);
     tangent_step(H, F, L, wih, dwih, dbih, dbhh, s->xs + st * F * L, mask[X] ? xd + st * F * L : NULL, ghd,
                  s->gates + st * 4 * HL, hp, hdp, tang + st * 4 * HL, hd + (st + 1) * HL);
   }
@@ -847,21 +828,21 @@ static int bw_gru_grad (m1d_Node *node, m1d_Tensor *gP, m1d_Tensor **gin, int cr
       second_step(H, L, go + st * HL, s->gates + st * 4 * HL, tang + st * 4 * HL, hp, hdp, lam, mu, dga, mga,
                   lam2, mu2, db);
       /* lambda += W_hh^T lambda_gh;  mu += W_hh^T mu_gh + dW_hh^T lambda_gh */
-      gemm(CblasTrans, CblasNoTrans, H, L, G, whh, H, dga + HL, L, 1.0, lam2, L);
-      gemm(CblasTrans, CblasNoTrans, H, L, G, whh, H, mga + HL, L, 1.0, mu2, L);
-      if (mask[WHH]) gemm(CblasTrans, CblasNoTrans, H, L, G, dwhh, H, dga + HL, L, 1.0, mu2, L);
+      m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, H, L, G, whh, H, dga + HL, L, 1.0, lam2, L);
+      m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, H, L, G, whh, H, mga + HL, L, 1.0, mu2, L);
+      if (mask[WHH]) m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, H, L, G, dwhh, H, dga + HL, L, 1.0, mu2, L);
       /* W_hh: mu_gh h^T + lambda_gh h'^T;  W_ih: mu_gi x^T + lambda_gi x'^T;  x: W_ih^T mu_gi + dW_ih^T lambda_gi */
       if (need[WHH]) {
-        gemm(CblasNoTrans, CblasTrans, G, H, L, mga + HL, L, hp, L, 1.0, mwhh, H);
-        gemm(CblasNoTrans, CblasTrans, G, H, L, dga + HL, L, hdp, L, 1.0, mwhh, H);
+        m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, H, L, mga + HL, L, hp, L, 1.0, mwhh, H);
+        m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, H, L, dga + HL, L, hdp, L, 1.0, mwhh, H);
       }
       if (need[WIH]) {
-        gemm(CblasNoTrans, CblasTrans, G, F, L, mga, L, xst, L, 1.0, mwihp, F);
-        if (mask[X]) gemm(CblasNoTrans, CblasTrans, G, F, L, dga, L, xd + st * F * L, L, 1.0, mwihp, F);
+        m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, F, L, mga, L, xst, L, 1.0, mwihp, F);
+        if (mask[X]) m1d_gemm(M1D_F64, CblasNoTrans, CblasTrans, G, F, L, dga, L, xd + st * F * L, L, 1.0, mwihp, F);
       }
       if (need[X]) {
-        gemm(CblasTrans, CblasNoTrans, F, L, G, wihp, F, mga, L, 0.0, mx + st * F * L, L);
-        if (mask[WIH]) gemm(CblasTrans, CblasNoTrans, F, L, G, dwihp, F, dga, L, 1.0, mx + st * F * L, L);
+        m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, F, L, G, wihp, F, mga, L, 0.0, mx + st * F * L, L);
+        if (mask[WIH]) m1d_gemm(M1D_F64, CblasTrans, CblasNoTrans, F, L, G, dwihp, F, dga, L, 1.0, mx + st * F * L, L);
       }
       double *tmp = lam; lam = lam2; lam2 = tmp;
       tmp = mu; mu = mu2; mu2 = tmp;

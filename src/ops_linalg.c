@@ -7,7 +7,7 @@
 ** right operand is one GEMM over the flattened batch, which also makes its
 ** weight gradient one GEMM instead of a batch of them.
 */
-#include <cblas.h>
+#include "gemm.h"
 #include <string.h>
 #include "ops_impl.h"
 
@@ -26,7 +26,6 @@ static Layout layout_of (int64_t r, int64_t c, int64_t s0, int64_t s1) {
   return l;
 }
 
-/* C[m,n] = A[m,k] B[k,n] for one slice; A, B, C pointers to the first element */
 /* C[m,n] = A[m,k] B[k,n] (+ beta C) for one slice.  Degenerate shapes, which
    elementwise nets (a 1->100->1 MLP applied to every activation) produce, skip
    GEMM's packing: k == 1 is an outer product, n == 1 or m == 1 a GEMV. */
@@ -41,10 +40,10 @@ static Layout layout_of (int64_t r, int64_t c, int64_t s0, int64_t s1) {
     }                                                                                     \
   }
 
-static void gemm (m1d_DType dt, int64_t m, int64_t n, int64_t k,
-                  const void *A, Layout la, const void *B, Layout lb, void *C, double beta) {
+static void slice_product (m1d_DType dt, int64_t m, int64_t n, int64_t k,
+                           const void *A, Layout la, const void *B, Layout lb, void *C, double beta) {
   if (m == 0 || n == 0) return;
-  if (k == 0) { if (beta == 0) memset(C, 0, (size_t)(m * n) * m1d_dtype_size(dt)); return; }
+  if (k == 0) { m1d_gemm(dt, la.trans, lb.trans, m, n, k, A, 1, B, 1, beta, C, n); return; }
   int f32 = dt == M1D_F32;
   if (k == 1) {
     if (f32) OUTER(float) else OUTER(double)
@@ -65,12 +64,7 @@ static void gemm (m1d_DType dt, int64_t m, int64_t n, int64_t k,
     else cblas_dgemv(CblasRowMajor, t, rows, cols, 1.0, B, (int)lb.ld, A, incx, beta, C, 1);
     return;
   }
-  if (f32)
-    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, (int)m, (int)n, (int)k, 1.0f, A, (int)la.ld,
-                B, (int)lb.ld, (float)beta, C, (int)n);
-  else
-    cblas_dgemm(CblasRowMajor, la.trans, lb.trans, (int)m, (int)n, (int)k, 1.0, A, (int)la.ld,
-                B, (int)lb.ld, beta, C, (int)n);
+  m1d_gemm(dt, la.trans, lb.trans, m, n, k, A, la.ld, B, lb.ld, beta, C, n);
 }
 
 static int check_dims (const char *op, const m1d_Tensor *a, const m1d_Tensor *b) {
@@ -118,7 +112,7 @@ static m1d_Tensor *matmul_raw (m1d_Tensor *a, m1d_Tensor *b) {
       if (da >= 0 && ac->shape[da] != 1) oa += idx[d] * ac->stride[da];
       if (db >= 0 && bc->shape[db] != 1) ob += idx[d] * bc->stride[db];
     }
-    gemm(a->dtype, m, n, k, (char *)ac->storage->data + oa * es, la,
+    slice_product(a->dtype, m, n, k, (char *)ac->storage->data + oa * es, la,
          (char *)bc->storage->data + ob * es, lb, (char *)m1d_data(out) + (size_t)(i * m * n) * es, 0);
     for (int d = nbatch - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
   }
@@ -231,7 +225,7 @@ m1d_Tensor *m1d_linear (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b) {
     if ((wc = m1d_clone_raw(w)) == NULL) { if (xc != x) m1d_decref(xc); m1d_decref(out); return NULL; }
     lw = layout_of(in, O, 1, in);
   }
-  gemm(x->dtype, N, O, in, m1d_data(xc), lx, m1d_data(wc), lw, m1d_data(out), beta);
+  slice_product(x->dtype, N, O, in, m1d_data(xc), lx, m1d_data(wc), lw, m1d_data(out), beta);
   if (xc != x) m1d_decref(xc);
   if (wc != w) m1d_decref(wc);
   m1d_Tensor *ins[3] = {x, w, b};

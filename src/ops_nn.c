@@ -7,13 +7,11 @@
 ** The pools are in ops_pool.c, conv1d in ops_conv1d.c.
 */
 /* the loss loops are elementwise: let GCC vectorise them (see ops_elementwise.c) */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
-#endif
+#include "simd.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ops_impl.h"
+#include "ops_rule.h"
 #include "fastmath.h"
 
 static int check_labels (const char *op, const m1d_Tensor *x, const m1d_Tensor *labels) {
@@ -163,26 +161,17 @@ static m1d_Tensor *in_dtype (m1d_Tensor *G, m1d_DType dt) {
 }
 
 static int bw_softmax_jvp (m1d_Node *n, m1d_Tensor *H0, m1d_Tensor **gin, int create_graph) {
-  m1d_Tensor *x = n->saved[0], *v = n->saved[1], *H = in_dtype(H0, x->dtype);
-  m1d_Tensor *p = NULL, *a = NULL, *b = NULL, *s = NULL, *t = NULL, *u = NULL;
-  if (H == NULL) return -1;
-  if (n->edges[1].needs) TRY(gin[1], m1d_softmax_jvp(x, H));       /* J is symmetric */
-  if (n->edges[0].needs) {
-    TRY(p, m1d_softmax(x, 1));
-    TRY(a, m1d_mul(v, p)); TRY(s, m1d_sum_dim(a, 1, 1)); DROP(a);
-    TRY(a, m1d_mul(H, p)); TRY(t, m1d_sum_dim(a, 1, 1)); DROP(a);
-    TRY(a, m1d_mul(H, v)); TRY(b, m1d_mul(s, H)); TRY(u, m1d_sub(a, b)); DROP(a); DROP(b);
-    TRY(a, m1d_mul(t, v)); TRY(b, m1d_sub(u, a));
-    TRY(gin[0], m1d_softmax_jvp(x, b));
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *x = n->saved[0], *v = n->saved[1], *H = KEEP(in_dtype(H0, x->dtype));
+  if (H && n->edges[1].needs) gin[1] = m1d_rule_result(S, KEEP(m1d_softmax_jvp(x, H)));   /* J is symmetric */
+  if (H && n->edges[0].needs) {        /* J'(x)[v] H: softmax_jvp(x, H v - s H - t v) */
+    m1d_Tensor *p = KEEP(m1d_softmax(x, 1));
+    m1d_Tensor *vp = MUL(v, p), *Hp = MUL(H, p);
+    m1d_Tensor *s_ = vp ? KEEP(m1d_sum_dim(vp, 1, 1)) : NULL, *t = Hp ? KEEP(m1d_sum_dim(Hp, 1, 1)) : NULL;
+    m1d_Tensor *u = SUB(MUL(H, v), MUL(s_, H)), *b = SUB(u, MUL(t, v));
+    gin[0] = m1d_rule_result(S, b ? KEEP(m1d_softmax_jvp(x, b)) : NULL);
   }
-  m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
-  m1d_decref(H);
-  return 0;
-fail:
-  m1d_decref(p); m1d_decref(a); m1d_decref(b); m1d_decref(s); m1d_decref(t); m1d_decref(u);
-  m1d_decref(H);
-  m1d_decref(gin[1]); gin[1] = NULL;
-  return -1;
+  return m1d_rule_close(S);
 }
 
 /* softmax_jvp with the row log-sum-exps when the caller has them (lse NULL: computed) */
@@ -203,7 +192,6 @@ static m1d_Tensor *softmax_jvp_lse (m1d_Tensor *x, m1d_Tensor *v0, const double 
   jvp_rows(xc, vc, lse, c, out);
   if (lse != lse_local && lse != lse_in) free(lse);
   DROP(xc); DROP(vc);
-  if (m1d_check_anomaly("softmax_jvp", out) < 0) goto fail;
   if (m1d_needs_grad(2, in)) {
     m1d_Node *node = m1d_record("softmax_jvp", bw_softmax_jvp, out, 2, in);
     if (node == NULL) goto fail;
@@ -233,45 +221,44 @@ static int check_g (const char *op, const m1d_Tensor *x, const m1d_Tensor *g) {
 
 /* saved: 0 x (as given: the recorded rule differentiates through it), 1 labels, 2 g,
    3 the rows' lse (float64 [N]) */
-static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int create_graph) {
+/* the fused first-order path: one pass per output */
+static int ce_backward_fused (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin) {
   m1d_Tensor *x = n->saved[0], *labels = n->saved[1], *g = n->saved[2];
   const double *lse = m1d_data(n->saved[3]);
   int64_t N = x->shape[0];
-  m1d_Tensor *gN = NULL, *Gs = NULL, *one = NULL, *r = NULL, *m = NULL, *s = NULL, *Gc = NULL, *xc = NULL;
-  if (!create_graph) {                      /* fused: one pass per output */
-    TRY(Gc, G->dtype == x->dtype ? m1d_contiguous_raw(G) : m1d_cast_raw(G, x->dtype));
-    TRY(xc, m1d_contiguous_raw(x));
-    if (n->edges[0].needs) {
-      TRY(gin[0], m1d_empty(x->dtype, 2, x->shape));
-      jvp_rows(xc, Gc, lse, m1d_item(g) / (double)N, gin[0]);
-    }
-    if (n->edges[1].needs) {
-      double d = x->dtype == M1D_F32
-        ? gdot_f32(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc))
-        : gdot_f64(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc));
-      TRY(gin[1], m1d_full(g->dtype, g->ndim, g->shape, d / (double)N));
-    }
-    m1d_decref(Gc); m1d_decref(xc);
-    return 0;
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *Gc = KEEP(G->dtype == x->dtype ? m1d_contiguous_raw(G) : m1d_cast_raw(G, x->dtype));
+  m1d_Tensor *xc = KEEP(m1d_contiguous_raw(x));
+  if (Gc && xc && n->edges[0].needs && (gin[0] = m1d_empty(x->dtype, 2, x->shape)) != NULL)
+    jvp_rows(xc, Gc, lse, m1d_item(g) / (double)N, gin[0]);
+  if (Gc && xc && n->edges[1].needs) {
+    double d = x->dtype == M1D_F32
+      ? gdot_f32(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc))
+      : gdot_f64(N, x->shape[1], m1d_data(xc), labels, lse, m1d_data(Gc));
+    gin[1] = m1d_full(g->dtype, g->ndim, g->shape, d / (double)N);
   }
+  int rc = m1d_rule_close(S);
+  return rc < 0 || (n->edges[0].needs && !gin[0]) || (n->edges[1].needs && !gin[1]) ? -1 : 0;
+}
+
+/* saved: 0 x (as given: the recorded rule differentiates through it), 1 labels, 2 g,
+   3 the rows' lse (float64 [N]) */
+static int bw_ce_backward (m1d_Node *n, m1d_Tensor *G, m1d_Tensor **gin, int create_graph) {
+  if (!create_graph) return ce_backward_fused(n, G, gin);
+  m1d_Tensor *x = n->saved[0], *labels = n->saved[1], *g = n->saved[2];
+  const double *lse = m1d_data(n->saved[3]);
+  M1D_RULE_SCOPE(S);
   if (n->edges[0].needs) {                  /* softmax_jvp(x, G * g / N) */
-    TRY(gN, m1d_affine(g, 1.0 / (double)N, 0));
-    TRY(Gs, m1d_mul(G, gN));
-    TRY(gin[0], softmax_jvp_lse(x, Gs, lse, 1.0));
+    m1d_Tensor *Gs = MUL(G, AFFINE(g, 1.0 / (double)x->shape[0], 0));
+    gin[0] = m1d_rule_result(S, Gs ? KEEP(softmax_jvp_lse(x, Gs, lse, 1.0)) : NULL);
   }
   if (n->edges[1].needs) {                  /* sum(G * cross_entropy_backward(x, labels, 1)) */
-    TRY(one, m1d_full(g->dtype, g->ndim, g->shape, 1.0));
-    TRY(r, m1d_cross_entropy_backward(x, labels, one));
-    TRY(m, m1d_mul(G, r)); TRY(s, m1d_sum(m));
-    TRY(gin[1], m1d_reshape(s, g->ndim, g->shape));       /* g may be [] or [1] */
+    m1d_Tensor *one = KEEP(m1d_full(g->dtype, g->ndim, g->shape, 1.0));
+    m1d_Tensor *r = one ? KEEP(m1d_cross_entropy_backward(x, labels, one)) : NULL;
+    m1d_Tensor *sm = MUL(G, r), *s_ = sm ? KEEP(m1d_sum(sm)) : NULL;
+    gin[1] = m1d_rule_result(S, s_ ? KEEP(m1d_reshape(s_, g->ndim, g->shape)) : NULL);   /* g may be [] or [1] */
   }
-  m1d_decref(gN); m1d_decref(Gs); m1d_decref(one); m1d_decref(r); m1d_decref(m); m1d_decref(s);
-  return 0;
-fail:
-  m1d_decref(gN); m1d_decref(Gs); m1d_decref(one); m1d_decref(r); m1d_decref(m); m1d_decref(s);
-  m1d_decref(Gc); m1d_decref(xc);
-  for (int i = 0; i < 2; i++) { m1d_decref(gin[i]); gin[i] = NULL; }
-  return -1;
+  return m1d_rule_close(S);
 }
 
 /* lse_in: the forward's row log-sum-exps (float64 [N]) when the caller has them, else NULL */
@@ -288,7 +275,6 @@ static m1d_Tensor *ce_backward_lse (m1d_Tensor *x, m1d_Tensor *labels, m1d_Tenso
   double c = m1d_item(g) / (double)N;
   if (x->dtype == M1D_F32) cebw_f32(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
   else cebw_f64(N, K, m1d_data(xc), labels, m1d_data(lse), c, m1d_data(out));
-  if (m1d_check_anomaly("cross_entropy_backward", out) < 0) goto fail;
   if (m1d_needs_grad(2, in)) {
     m1d_Node *node = m1d_record("cross_entropy_backward", bw_ce_backward, out, 2, in);
     if (node == NULL) goto fail;
@@ -354,8 +340,7 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
   }
   m1d_Tensor *out = m1d_scalar(x->dtype, total / (double)N);
   m1d_Node *node = NULL;
-  if (out && m1d_check_anomaly("cross_entropy", out) == 0 &&
-      (!record || (node = m1d_record("cross_entropy", bw_cross_entropy, out, 1, &x)) != NULL)) {
+  if (out && (!record || (node = m1d_record("cross_entropy", bw_cross_entropy, out, 1, &x)) != NULL)) {
     if (node) {
       m1d_node_save(node, 0, x);
       m1d_node_save(node, 1, labels);
@@ -373,10 +358,11 @@ m1d_Tensor *m1d_cross_entropy (m1d_Tensor *x, m1d_Tensor *labels) {
 m1d_Tensor *m1d_nll (m1d_Tensor *logp, m1d_Tensor *labels) {
   if (m1d_check_float("nll", logp) < 0 || check_labels("nll", logp, labels) < 0) return NULL;
   int64_t shape[2] = {labels->shape[0], 1};
-  m1d_Tensor *idx = NULL, *g = NULL, *m = NULL, *r = NULL;
-  if ((idx = m1d_reshape(labels, 2, shape)) && (g = m1d_gather(logp, 1, idx)) && (m = m1d_mean(g)))
-    r = m1d_neg(m);
-  m1d_decref(idx); m1d_decref(g); m1d_decref(m);
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *idx = KEEP(m1d_reshape(labels, 2, shape));
+  m1d_Tensor *g = idx ? KEEP(m1d_gather(logp, 1, idx)) : NULL;
+  m1d_Tensor *r = m1d_rule_result(S, NEG(g ? KEEP(m1d_mean(g)) : NULL));
+  m1d_rule_close(S);
   return r;
 }
 
@@ -385,8 +371,9 @@ m1d_Tensor *m1d_mse (m1d_Tensor *a, m1d_Tensor *b) {
   if (!m1d_same_shape(a, b))
     return m1d_fail("mse: prediction %s and target %s must have the same shape",
                     m1d_shapestr(a).s, m1d_shapestr(b).s);
-  m1d_Tensor *d = NULL, *d2 = NULL, *r = NULL;
-  if ((d = m1d_sub(a, b)) && (d2 = m1d_mul(d, d))) r = m1d_mean(d2);
-  m1d_decref(d); m1d_decref(d2);
+  M1D_RULE_SCOPE(S);
+  m1d_Tensor *d = SUB(a, b), *d2 = MUL(d, d);
+  m1d_Tensor *r = d2 ? m1d_mean(d2) : NULL;
+  m1d_rule_close(S);
   return r;
 }

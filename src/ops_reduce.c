@@ -9,9 +9,7 @@
 */
 /* let GCC vectorise the elementwise loops (see ops_elementwise.c); sums are not
    reassociated, so results are unchanged */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
-#endif
+#include "simd.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +19,6 @@
 
 /* ---------------------------------------------------------------- totals */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KERNEL
-#endif
 
 /* lane u of the 8 sums takes elements u, u+8, u+16, ...; the tail goes to the total */
 #define TOTAL8(T, TERM)                                                                   \

@@ -505,9 +505,7 @@ m1d_Tensor *m1d_scatter_add (m1d_Tensor *base, int dim, m1d_Tensor *idx, m1d_Ten
     int64_t oo = 0;
     for (int d = 0; d < out->ndim; d++)
       oo += (d == dim ? ip[it.o0] : it.idx[d]) * out->stride[d];
-    double v = src->dtype == M1D_F32 ? ((float *)src->storage->data)[it.o1]
-             : src->dtype == M1D_F64 ? ((double *)src->storage->data)[it.o1]
-             : (double)((int64_t *)src->storage->data)[it.o1];
+    double v = m1d_load(src->storage->data, src->dtype, it.o1);
     if (out->dtype == M1D_F32) ((float *)out->storage->data)[oo] += (float)v;
     else if (out->dtype == M1D_F64) ((double *)out->storage->data)[oo] += v;
     else ((int64_t *)out->storage->data)[oo] += (int64_t)v;

@@ -15,9 +15,7 @@
 ** A plain backward is one fused pass (tanh_sums_kernel.h).  The pointwise MLP's
 ** higher-order backward is built on these (ops_pointwise_mlp.c).
 */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
-#endif
+#include "simd.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +26,6 @@
 /* As in ops_pointwise_mlp.c: also built for AVX-512 and AVX2, chosen at load time;
    elementwise loops and fixed-order sums, so the vector width changes no result (the
    clones were checked to give the same bits). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KERNEL
-#endif
 
 #define BLOCK 256                  /* elements per pass over the hidden units (fits in L1) */
 #define MAXORDER M1D_TANH_MAXORDER /* orders a caller may ask for */
@@ -173,7 +166,6 @@ static m1d_Tensor *tanh_sum (int xsum, m1d_Tensor *x, m1d_Tensor *a, m1d_Tensor 
     p.outN = out;
     if (run_pass(op, &p) < 0) { DROP(out); goto done; }
   }
-  if (m1d_check_anomaly(op, out) < 0) { DROP(out); goto done; }
   if (m1d_needs_grad(NIN, in)) {
     m1d_Node *node = m1d_record(op, xsum ? bw_xsum : bw_hsum, out, NIN, in);
     int *ord = node ? malloc((size_t)R * sizeof *ord) : NULL;

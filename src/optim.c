@@ -9,9 +9,7 @@
 */
 /* GCC vectorises at -O2 only loops it can prove need no epilogue; these elementwise
    loops pay off with the dynamic cost model (no reassociation: results unchanged). */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
-#endif
+#include "simd.h"
 #include <math.h>
 #include "optim.h"
 

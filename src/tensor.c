@@ -222,32 +222,16 @@ static int64_t offset_of (const m1d_Tensor *t, const int64_t *idx) {
   return o;
 }
 
-static double load (const void *base, m1d_DType dt, int64_t o) {
-  switch (dt) {
-    case M1D_F32: return ((const float *)base)[o];
-    case M1D_F64: return ((const double *)base)[o];
-    default: return (double)((const int64_t *)base)[o];
-  }
-}
-
-static void store (void *base, m1d_DType dt, int64_t o, double v) {
-  switch (dt) {
-    case M1D_F32: ((float *)base)[o] = (float)v; break;
-    case M1D_F64: ((double *)base)[o] = v; break;
-    default: ((int64_t *)base)[o] = m1d_d2i(v); break;
-  }
-}
-
 double m1d_get (const m1d_Tensor *t, const int64_t *idx) {
-  return load(t->storage->data, t->dtype, offset_of(t, idx));
+  return m1d_load(t->storage->data, t->dtype, offset_of(t, idx));
 }
 
 void m1d_set (m1d_Tensor *t, const int64_t *idx, double v) {
-  store(t->storage->data, t->dtype, offset_of(t, idx), v);
+  m1d_store(t->storage->data, t->dtype, offset_of(t, idx), v);
 }
 
 double m1d_item (const m1d_Tensor *t) {
-  return load(t->storage->data, t->dtype, t->offset);
+  return m1d_load(t->storage->data, t->dtype, t->offset);
 }
 
 /* ---------------------------------------------------------------- iteration */
@@ -476,7 +460,7 @@ int m1d_copy_into (m1d_Tensor *dst, const m1d_Tensor *src) {
       ((int64_t *)db)[it.o0] = ((const int64_t *)sb)[it.o1];
   } else {
     for (int64_t i = 0; i < n; i++, m1d_iter_next(&it))
-      store(db, dst->dtype, it.o0, load(sb, src->dtype, it.o1));
+      m1d_store(db, dst->dtype, it.o0, m1d_load(sb, src->dtype, it.o1));
   }
   return 0;
 }
@@ -509,6 +493,6 @@ int m1d_fill (m1d_Tensor *t, double v) {
   }
   m1d_Iter it;
   m1d_iter_init(&it, t->ndim, t->shape, t, NULL, NULL);
-  for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) store(t->storage->data, t->dtype, it.o0, v);
+  for (int64_t i = 0; i < n; i++, m1d_iter_next(&it)) m1d_store(t->storage->data, t->dtype, it.o0, v);
   return 0;
 }

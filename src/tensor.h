@@ -90,6 +90,21 @@ static inline void *m1d_data (const m1d_Tensor *t) {
 static inline int64_t m1d_d2i (double v) {
   return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t)v : INT64_MIN;
 }
+/* element o of a buffer of dtype dt, as double, and back (int64 rounded by m1d_d2i) */
+static inline double m1d_load (const void *base, m1d_DType dt, int64_t o) {
+  switch (dt) {
+    case M1D_F32: return ((const float *)base)[o];
+    case M1D_F64: return ((const double *)base)[o];
+    default: return (double)((const int64_t *)base)[o];
+  }
+}
+static inline void m1d_store (void *base, m1d_DType dt, int64_t o, double v) {
+  switch (dt) {
+    case M1D_F32: ((float *)base)[o] = (float)v; break;
+    case M1D_F64: ((double *)base)[o] = v; break;
+    default: ((int64_t *)base)[o] = m1d_d2i(v); break;
+  }
+}
 double m1d_get (const m1d_Tensor *t, const int64_t *idx);   /* any dtype, as double */
 void m1d_set (m1d_Tensor *t, const int64_t *idx, double v);
 double m1d_item (const m1d_Tensor *t);                     /* needs numel == 1 */

@@ -1,6 +1,9 @@
 """tools/make_layer_fixtures.py -- PyTorch references for m1d.nn's BatchNorm1d, LayerNorm,
 Embedding, Softmax, LogSoftmax and Dropout, written into tests/fixtures/layers/<case>/
-(read by tests/lua/layers_test.lua).
+(read by tests/lua/layers_test.lua), and for the elementwise ops of
+src/ops_elementwise_table.h that have no case in tests/fixtures/torch/ (sin, cos, log1p,
+expm1, floor, ceil, round), written into tests/fixtures/elementwise/<op>/ (read by
+tests/lua/elementwise_ops_test.lua).
 
     /usr/bin/python3 tools/make_layer_fixtures.py        (from the repository root)
 
@@ -21,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 OUT = os.path.join("tests", "fixtures", "layers")
+OUT_ELEMENTWISE = os.path.join("tests", "fixtures", "elementwise")
 rng = np.random.default_rng(20261203)
 
 
@@ -33,8 +37,8 @@ def tnp(t):
     return t.detach().clone().numpy()
 
 
-def write(case, what, files):
-    d = os.path.join(OUT, case)
+def write(case, what, files, out=OUT):
+    d = os.path.join(out, case)
     os.makedirs(d, exist_ok=True)
     lines = []
     for name, arr, meaning in files:
@@ -59,7 +63,9 @@ def derivative_files(fn, inputs, names, extra=()):
     grads = torch.autograd.grad((out * gout).sum(), inputs, create_graph=True)
     vs = [torch.tensor(rng.normal(size=x.shape), dtype=torch.float64) for x in inputs]
     s = sum((g * v).sum() for g, v in zip(grads, vs))
-    gg = torch.autograd.grad(s, list(inputs) + [gout], allow_unused=True)
+    # floor's gradient is constant zeros in torch (no graph): every second-order term is 0
+    gg = (torch.autograd.grad(s, list(inputs) + [gout], allow_unused=True) if s.requires_grad
+          else [None] * (len(inputs) + 1))
     gg = [torch.zeros_like(x) if g is None else g for g, x in zip(gg, list(inputs) + [gout])]
     files = [(n, tnp(x), "input") for n, x in zip(names, inputs)]
     files += list(extra)
@@ -151,6 +157,30 @@ def dropout(case, p, n):
            ("kept_scale", np.array(kept[0].item()), "out / x where out is not zero (1 / (1 - p))")])
 
 
+def elementwise(name, fn, x, what):
+    """out = fn(x) with its first and second derivatives, x [3, 5]"""
+    files = derivative_files(fn, (x,), ["x"])
+    write(name, "torch.%s on x [3, 5]: %s" % (name, what), files, OUT_ELEMENTWISE)
+
+
+def elementwise_ops():
+    # its own generator: these cases do not move the layers' random draws
+    global rng
+    rng, layers_rng = np.random.default_rng(20261204), rng
+    # away from the integers and the halves, where floor, ceil and round jump (finite
+    # differences there would see the jump); round's halves are tested in Lua
+    steps = t64(rng.integers(-4, 5, size=(3, 5)) + rng.uniform(0.1, 0.4, size=(3, 5))
+                * rng.choice([-1, 1], size=(3, 5)))
+    elementwise("sin", torch.sin, t64(rng.normal(size=(3, 5)) * 2), "sine (radians)")
+    elementwise("cos", torch.cos, t64(rng.normal(size=(3, 5)) * 2), "cosine (radians)")
+    elementwise("log1p", torch.log1p, t64(rng.uniform(-0.9, 3, size=(3, 5))), "log(1 + x), x in (-0.9, 3)")
+    elementwise("expm1", torch.expm1, t64(rng.normal(size=(3, 5))), "exp(x) - 1")
+    elementwise("floor", torch.floor, steps, "largest integer <= x (zero gradient)")
+    elementwise("ceil", torch.ceil, steps, "smallest integer >= x (zero gradient)")
+    elementwise("round", torch.round, steps, "nearest integer, halves to even (zero gradient)")
+    rng = layers_rng
+
+
 def main():
     batchnorm_train("batchnorm_train_2d", (6, 4), 0.1)
     batchnorm_train("batchnorm_train_3d", (5, 3, 7), 0.3)
@@ -161,6 +191,7 @@ def main():
     softmax("softmax_dim1", (3, 4, 5), 1, False)
     softmax("log_softmax_dim0", (4, 3), 0, True)
     dropout("dropout", 0.3, 5000)
+    elementwise_ops()
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ m1d_Tensor *m1d_totensor (lua_State *L, int i, m1d_DType dt);
 /* Pushes an empty handle (t == NULL) with the tensor metatable: create the Lua
    object first, then fill it, so an allocation error in Lua cannot leak C memory. */
 LTensor *m1d_newhandle (lua_State *L);
-/* Pushes t (taking its reference) or, if t is NULL, raises m1d_errmsg() as a Lua error. */
+/* Pushes t (taking its reference) or, if t is NULL, raises m1d_errmsg() as a Lua error.
+   t is an op's result: in anomaly mode, one that recorded nothing is checked here, named
+   by the function Lua called (a recorded op was checked by m1d_record). */
 int m1d_pushtensor (lua_State *L, m1d_Tensor *t);
+/* The same for a tensor made from data (creation, a stored gradient): never checked. */
+int m1d_pushdata (lua_State *L, m1d_Tensor *t);
 /* Tell the collector about storage allocated since the last call (never call from __gc). */
 void m1d_reportmem (lua_State *L);
 /* Lua 1-based dim (negative counts from the end) -> C 0-based; raises on out of range. */

@@ -43,36 +43,80 @@ void m1d_reportmem (lua_State *L) {
   lua_gc(L, LUA_GCSTEP, (int)(delta / 1024 > 1000000 ? 1000000 : delta / 1024));
 }
 
-LTensor *m1d_newhandle (lua_State *L) {
-  LTensor *h = lua_newuserdatauv(L, sizeof *h, 0);
-  h->t = NULL;
-  luaL_setmetatable(L, M1D_TENSOR_MT);
+/* The tensor metatable and its method table, also kept in the registry under these
+   addresses: the hot paths (a handle per result, a type check per argument, a method
+   lookup per call) fetch them with lua_rawgetp.  By name (luaL_setmetatable,
+   luaL_checkudata, lua_getfield) each fetch re-interned a C string through Lua's string
+   cache, whose hits depend on where the literals lie in memory: one build made 60 % more
+   strcmp calls than the next, 1.5 % of a training step's instructions. */
+static const char tensor_mt_key = 0, methods_key = 0;
+
+static void set_tensor_mt (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+  lua_setmetatable(L, -2);
+}
+
+/* the handle at index i if it is a tensor's, else NULL (luaL_testudata) */
+static LTensor *test_handle (lua_State *L, int i) {
+  LTensor *h = lua_touserdata(L, i);
+  if (h == NULL || !lua_getmetatable(L, i)) return NULL;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? h : NULL;
+}
+
+static LTensor *check_handle (lua_State *L, int i) {
+  LTensor *h = test_handle(L, i);
+  if (h == NULL) luaL_typeerror(L, i, M1D_TENSOR_MT);
   return h;
 }
 
+LTensor *m1d_newhandle (lua_State *L) {
+  LTensor *h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->t = NULL;
+  set_tensor_mt(L);
+  return h;
+}
+
+/* anomaly mode: a fresh result (its storage its own: not a view) that recorded nothing,
+   named by the Lua function running (x:log(), a / b -> "div", m1d.matmul) */
+static int unrecorded_anomaly (lua_State *L, m1d_Tensor *t) {
+  if (t->grad_fn || t->storage->refs != 1) return 0;
+  lua_Debug ar;
+  const char *name = NULL;
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar)) name = ar.name;
+  return m1d_check_anomaly(name ? name : "an op", t);
+}
+
 int m1d_pushtensor (lua_State *L, m1d_Tensor *t) {
+  if (t && m1d_anomaly_enabled() && unrecorded_anomaly(L, t) < 0) { m1d_decref(t); t = NULL; }
+  return m1d_pushdata(L, t);
+}
+
+int m1d_pushdata (lua_State *L, m1d_Tensor *t) {
   if (t == NULL) return luaL_error(L, "%s", m1d_errmsg());
   LTensor *h = lua_newuserdatauv(L, sizeof *h, 0);
   h->t = t;
-  luaL_setmetatable(L, M1D_TENSOR_MT);
+  set_tensor_mt(L);
   m1d_reportmem(L);
   return 1;
 }
 
 m1d_Tensor *m1d_testtensor (lua_State *L, int i) {
-  LTensor *h = luaL_testudata(L, i, M1D_TENSOR_MT);
+  LTensor *h = test_handle(L, i);
   if (h && h->t == NULL) luaL_argerror(L, i, "tensor was released");
   return h ? h->t : NULL;
 }
 
 m1d_Tensor *m1d_checktensor (lua_State *L, int i) {
-  LTensor *h = luaL_checkudata(L, i, M1D_TENSOR_MT);
+  LTensor *h = check_handle(L, i);
   if (h->t == NULL) luaL_argerror(L, i, "tensor was released");
   return h->t;
 }
 
 static int t_release (lua_State *L) {
-  LTensor *h = luaL_checkudata(L, 1, M1D_TENSOR_MT);
+  LTensor *h = check_handle(L, 1);
   m1d_decref(h->t);
   h->t = NULL;
   return 0;
@@ -171,7 +215,7 @@ static m1d_DType opt_dtype (lua_State *L, int i, m1d_DType def, int *requires_gr
 
 static int push_with_opts (lua_State *L, m1d_Tensor *t, int requires_grad) {
   if (t && requires_grad && m1d_set_requires_grad(t, 1) < 0) { m1d_decref(t); t = NULL; }
-  return m1d_pushtensor(L, t);
+  return m1d_pushdata(L, t);
 }
 
 /* ---------------------------------------------------------------- element values */
@@ -312,13 +356,13 @@ static int l_arange (lua_State *L) {
   else { b = a; a = 0; }
   if (lua_type(L, next) == LUA_TNUMBER) s = lua_tonumber(L, next++);
   m1d_DType dt = opt_dtype(L, next, M1D_F32, NULL);
-  return m1d_pushtensor(L, m1d_arange(dt, a, b, s));
+  return m1d_pushdata(L, m1d_arange(dt, a, b, s));
 }
 
 static int l_linspace (lua_State *L) {
   double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
   int64_t n = checksize(L, 3, "linspace");
-  return m1d_pushtensor(L, m1d_linspace(opt_dtype(L, 4, M1D_F32, NULL), a, b, n));
+  return m1d_pushdata(L, m1d_linspace(opt_dtype(L, 4, M1D_F32, NULL), a, b, n));
 }
 
 static int random_tensor (lua_State *L, const char *op, int normal) {
@@ -352,7 +396,7 @@ static int l_dropout_mask (lua_State *L) {
   if (m1d_check_shape("dropout_mask", n, shape) < 0) return luaL_error(L, "%s", m1d_errmsg());
   m1d_Tensor *t = m1d_empty(dt, n, shape);
   if (t) m1d_rng_keep_mask(m1d_global_rng(), m1d_numel(t), p, 1.0 / (1.0 - p), dt == M1D_F64, m1d_data(t));
-  return m1d_pushtensor(L, t);
+  return m1d_pushdata(L, t);
 }
 
 static int l_rand (lua_State *L) { return random_tensor(L, "rand", 0); }
@@ -373,7 +417,7 @@ static int l_randint (lua_State *L) {
     for (int64_t i = 0; i < cnt; i++)
       ((int64_t *)m1d_data(t))[i] = (int64_t)((uint64_t)lo + m1d_rng_interval(m1d_global_rng(), span - 1));
   }
-  return m1d_pushtensor(L, t);
+  return m1d_pushdata(L, t);
 }
 
 /* randperm(n) : a permutation of 1..n (int64): the order of np.random.permutation(n),
@@ -387,7 +431,7 @@ static int l_randperm (lua_State *L) {
     m1d_rng_permutation(m1d_global_rng(), n, p);
     for (int64_t i = 0; i < n; i++) p[i] += 1;
   }
-  return m1d_pushtensor(L, t);
+  return m1d_pushdata(L, t);
 }
 
 static int l_manual_seed (lua_State *L) {
@@ -828,86 +872,69 @@ static int l_stack (lua_State *L) {
 
 /* ---------------------------------------------------------------- math */
 
+/* the elementwise ops, from their rows in ops_elementwise_table.h: x:<name>() for every
+   PLAIN unary row, a:<name>(b) (b a tensor or a number, either side) for every binary one */
 #define UNARY(name, call) \
   static int t_##name (lua_State *L) { m1d_Tensor *x = m1d_checktensor(L, 1); return m1d_pushtensor(L, call); }
-
-UNARY(neg, m1d_neg(x))
-UNARY(exp, m1d_exp(x))
-UNARY(log, m1d_log(x))
-UNARY(tanh, m1d_tanh(x))
-UNARY(sigmoid, m1d_sigmoid(x))
-UNARY(relu, m1d_relu(x))
-UNARY(sqrt, m1d_sqrt(x))
-UNARY(abs, m1d_abs(x))
-UNARY(sign, m1d_sign(x))
-UNARY(erf, m1d_erf(x))
-UNARY(silu, m1d_silu(x))
-UNARY(gelu, m1d_gelu(x))
+#define UNARY_PLAIN(name) UNARY(name, m1d_##name(x))
+#define UNARY_CUSTOM(name)
+#define UNARY_BINDING(name, api, ...) UNARY_##api(name)
+M1D_UNARY_OPS(UNARY_BINDING)
 UNARY(elu, m1d_elu(x, luaL_optnumber(L, 2, 1.0)))
 UNARY(softplus, m1d_softplus(x, luaL_optnumber(L, 2, 1.0), luaL_optnumber(L, 3, 20.0)))
 UNARY(clamp, m1d_clamp(x, luaL_optnumber(L, 2, -HUGE_VAL), luaL_optnumber(L, 3, HUGE_VAL)))
 
+/* maximum(t, c) (scalar_left 0) or maximum(c, t) (1) for a number c */
+static m1d_Tensor *with_scalar (m1d_Tensor *(*op) (m1d_Tensor *, m1d_Tensor *), m1d_Tensor *t, double c,
+                                int scalar_left) {
+  m1d_Tensor *s = m1d_scalar(t->dtype, c), *r = NULL;
+  if (s) r = scalar_left ? op(s, t) : op(t, s);
+  m1d_decref(s);
+  return r;
+}
+
 /* a op b where either side may be a number */
-typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MAX, OP_MIN } ArOp;
+#define AS_ENUM(name, ...) OP_##name,
+typedef enum { M1D_BINARY_OPS(AS_ENUM) } ArOp;
+#undef AS_ENUM
 
 static m1d_Tensor *arith (lua_State *L, ArOp op) {
-  m1d_Tensor *a = m1d_testtensor(L, 1), *b = m1d_testtensor(L, 2);
+  m1d_Tensor *a = m1d_testtensor(L, 1), *b = m1d_testtensor(L, 2), *t;
+  double c;
   if (a && b) {
     switch (op) {
-      case OP_ADD: return m1d_add(a, b);
-      case OP_SUB: return m1d_sub(a, b);
-      case OP_MUL: return m1d_mul(a, b);
-      case OP_DIV: return m1d_div(a, b);
-      case OP_POW: return m1d_pow(a, b);
-      case OP_MAX: return m1d_maximum(a, b);
-      default: return m1d_minimum(a, b);
+#define TENSORS(name, ...) case OP_##name: return m1d_##name(a, b);
+      M1D_BINARY_OPS(TENSORS)
+#undef TENSORS
     }
   }
   if (a && lua_type(L, 2) == LUA_TNUMBER) {
-    double c = lua_tonumber(L, 2);
+    t = a, c = lua_tonumber(L, 2);
     switch (op) {
-      case OP_ADD: return m1d_affine(a, 1, c);
-      case OP_SUB: return m1d_affine(a, 1, -c);
-      case OP_MUL: return m1d_affine(a, c, 0);
-      case OP_DIV: return m1d_affine(a, 1 / c, 0);
-      case OP_POW: return m1d_pow_scalar(a, c);
-      default: {
-        m1d_Tensor *s = m1d_scalar(a->dtype, c), *r = NULL;
-        if (s) r = op == OP_MAX ? m1d_maximum(a, s) : m1d_minimum(a, s);
-        m1d_decref(s);
-        return r;
-      }
+#define NUMBER_RIGHT(name, i64, f32, f64, sa, sb, so, ga, gb, num_r, num_l) case OP_##name: return num_r;
+      M1D_BINARY_OPS(NUMBER_RIGHT)
+#undef NUMBER_RIGHT
     }
   }
   if (b && lua_type(L, 1) == LUA_TNUMBER) {
-    double c = lua_tonumber(L, 1);
+    t = b, c = lua_tonumber(L, 1);
     switch (op) {
-      case OP_ADD: return m1d_affine(b, 1, c);
-      case OP_SUB: return m1d_affine(b, -1, c);
-      case OP_MUL: return m1d_affine(b, c, 0);
-      case OP_DIV: return m1d_rdiv(b, c);
-      case OP_POW: return m1d_rpow_scalar(b, c);
-      default: {
-        m1d_Tensor *s = m1d_scalar(b->dtype, c), *r = NULL;
-        if (s) r = op == OP_MAX ? m1d_maximum(s, b) : m1d_minimum(s, b);
-        m1d_decref(s);
-        return r;
-      }
+#define NUMBER_LEFT(name, i64, f32, f64, sa, sb, so, ga, gb, num_r, num_l) case OP_##name: return num_l;
+      M1D_BINARY_OPS(NUMBER_LEFT)
+#undef NUMBER_LEFT
     }
   }
-  static const char *const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"};
+#define AS_NAME(name, ...) #name,
+  static const char *const names[] = {M1D_BINARY_OPS(AS_NAME)};
+#undef AS_NAME
   luaL_error(L, "%s: expected tensors or numbers, got %s and %s", names[op], luaL_typename(L, 1),
              luaL_typename(L, 2));
   return NULL;
 }
 
-static int t_add (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_ADD)); }
-static int t_sub (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_SUB)); }
-static int t_mul (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MUL)); }
-static int t_div (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_DIV)); }
-static int t_pow (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_POW)); }
-static int t_maximum (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MAX)); }
-static int t_minimum (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_MIN)); }
+#define BINARY_BINDING(name, ...) \
+  static int t_##name (lua_State *L) { return m1d_pushtensor(L, arith(L, OP_##name)); }
+M1D_BINARY_OPS(BINARY_BINDING)
 static int t_unm (lua_State *L) { return m1d_pushtensor(L, m1d_neg(m1d_checktensor(L, 1))); }
 
 static int compare (lua_State *L, m1d_Cmp op) {
@@ -1118,11 +1145,11 @@ static int t_index (lua_State *L) {
       m1d_Tensor *t = m1d_checktensor(L, 1);
       if (t->grad == NULL) { lua_pushnil(L); return 1; }
       m1d_incref(t->grad);
-      return m1d_pushtensor(L, t->grad);
+      return m1d_pushdata(L, t->grad);
     }
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_getfield(L, -1, k);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &methods_key);   /* see tensor_mt_key */
+    lua_pushvalue(L, 2);
+    lua_gettable(L, -2);
     return 1;
   }
   m1d_Tensor *t = m1d_checktensor(L, 1);
@@ -1212,11 +1239,12 @@ static const luaL_Reg methods[] = {
   {"long", t_long}, {"type", t_type}, {"flip", t_flip},
   {"index_select", t_index_select}, {"gather", t_gather}, {"index_add", t_index_add},
   {"scatter_add", t_scatter_add},
-  {"neg", t_neg}, {"exp", t_exp}, {"log", t_log}, {"tanh", t_tanh}, {"sigmoid", t_sigmoid},
-  {"relu", t_relu}, {"sqrt", t_sqrt}, {"abs", t_abs}, {"sign", t_sign}, {"erf", t_erf},
-  {"silu", t_silu}, {"swish", t_silu}, {"gelu", t_gelu}, {"elu", t_elu}, {"softplus", t_softplus},
-  {"clamp", t_clamp}, {"add", t_add}, {"sub", t_sub}, {"mul", t_mul}, {"div", t_div},
-  {"pow", t_pow}, {"maximum", t_maximum}, {"minimum", t_minimum},
+#define METHOD_PLAIN(name) {#name, t_##name},
+#define METHOD_CUSTOM(name)
+#define UNARY_METHOD(name, api, ...) METHOD_##api(name)
+#define BINARY_METHOD(name, ...) {#name, t_##name},
+  M1D_UNARY_OPS(UNARY_METHOD) M1D_BINARY_OPS(BINARY_METHOD)
+  {"swish", t_silu}, {"elu", t_elu}, {"softplus", t_softplus}, {"clamp", t_clamp},
   {"eq", t_eq}, {"ne", t_ne}, {"lt", t_lt}, {"le", t_le}, {"gt", t_gt}, {"ge", t_ge},
   {"matmul", t_matmul}, {"sum", t_sum}, {"mean", t_mean}, {"var", t_var}, {"std", t_std},
   {"max", t_max}, {"min", t_min}, {"argmax", t_argmax}, {"argmin", t_argmin},
@@ -1245,8 +1273,12 @@ static const luaL_Reg functions[] = {
 
 void m1d_open_tensor (lua_State *L) {
   luaL_newmetatable(L, M1D_TENSOR_MT);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
   luaL_setfuncs(L, metamethods, 0);
   luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__methods");      /* metatable.__methods: for __index and completion */
   lua_setfield(L, -3, "Tensor");         /* module.Tensor = the method table (Lua adds methods) */

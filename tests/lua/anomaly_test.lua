@@ -14,6 +14,15 @@ T.lives(function() return m1d.tensor({1, 2}):log() end, "finite results pass")
 local x = m1d.tensor({0, 1}, "float64"):requires_grad()
 local y = x:sqrt():sum()
 T.raises(function() return m1d.grad(y, x) end, "an infinite gradient is reported in backward", "anomaly", "sqrt")
+-- every op's output is checked, not only the elementwise ones: a float32 overflow in
+-- matmul is named as matmul (recorded or not), in a reduction as the reduction
+local big = m1d.full({3, 3}, 1e30)
+T.raises(function() return m1d.matmul(big, big) end, "a float32 matmul overflow is named as matmul", "anomaly: matmul", "Inf")
+T.raises(function() return big:requires_grad():matmul(big) end, "and when it records", "anomaly: matmul", "Inf")
+T.raises(function() return m1d.full({4}, 3e38):sum() end, "a sum that overflows is named as sum", "anomaly: sum", "Inf")
+T.raises(function() return m1d.linear(big, big) end, "linear too", "anomaly: linear", "Inf")
+T.lives(function() return m1d.tensor({math.huge}), m1d.full({2}, 0 / 0), big:t() end,
+        "made from data, or a view, is no op's result")
 m1d.detect_anomaly(false)
 local g = m1d.grad(x:sqrt():sum(), x)
 T.is(g:getflat(1), math.huge, "anomaly mode off again: the infinite gradient comes through")

@@ -97,10 +97,11 @@ m1d.set_grad_enabled(prev)]=],
      "Turn anomaly detection on or off and return the previous setting (without an " ..
      "argument, only return it). When on, an op that produces NaN or Inf raises an " ..
      "error naming the op (\"anomaly: log produced NaN ...\"), and so does a backward rule " ..
-     "whose gradient has one (\"in the backward of sqrt: anomaly: rdiv produced Inf ...\"). Checked are the outputs " ..
-     "of the elementwise ops (unary, binary, where), conv1d, cross_entropy and " ..
-     "pointwise_mlp, and every gradient in backward; not matmul, linear, the " ..
-     "reductions or gru. Off by default (it costs a pass over every checked output).",
+     "whose gradient has one (\"in the backward of sqrt: anomaly: rdiv produced Inf ...\"). Checked is the " ..
+     "output of every op (elementwise, matmul, linear, reductions, conv1d, gru, ...: where the op " ..
+     "records, and where it returns to Lua; a view, which produces nothing, and tensors made from " ..
+     "data are not), every gradient in backward and every sum of gradients. Off by default (on, it " ..
+     "costs a pass over every output; off, nothing measurable).",
      ex = [=[m1d.detect_anomaly(true)
 local ok, err = pcall(function() return m1d.tensor{-1}:log() end)
 print(ok, err:match("anomaly: .*"))

@@ -399,6 +399,44 @@ print(x:relu(), x:sigmoid()[2], x:tanh()[2])]=],
      ex = [=[local x = m1d.tensor{-2, 0.5, 2}
 print(x:clamp(-1, 1), x:clamp(0))]=],
      out = [=[tensor([-1.0000,  0.5000,  1.0000], float32 [3])	tensor([0.0000, 0.5000, 2.0000], float32 [3])]=]},
+    {"Tensor:sin", "t:sin() -> Tensor",
+     "Elementwise sine (radians), in t's float dtype; int64 tensors raise. Differentiable " ..
+     "to any order (gradient cos(t)).",
+     ex = [=[local x = m1d.tensor{0, math.pi / 2}
+print(x:sin(), x:cos())]=],
+     out = [=[tensor([0.0000, 1.0000], float32 [2])	tensor([ 1.0000e+00, -4.3711e-08], float32 [2])]=]},
+    {"Tensor:cos", "t:cos() -> Tensor",
+     "Elementwise cosine (radians), in t's float dtype; int64 tensors raise. Differentiable " ..
+     "to any order (gradient -sin(t)).",
+     ex = [=[print(m1d.tensor({0, math.pi}, "float64"):cos())]=],
+     out = [=[tensor([ 1.0000, -1.0000], float64 [2])]=]},
+    {"Tensor:log1p", "t:log1p() -> Tensor",
+     "Elementwise log(1 + t), exact for small t where log(1 + t) rounds 1 + t first; " ..
+     "float dtypes only. Differentiable to any order (gradient 1 / (1 + t)).",
+     ex = [=[print(m1d.tensor({1e-10, 1}, "float64"):log1p())]=],
+     out = [=[tensor([1.0000e-10, 6.9315e-01], float64 [2])]=]},
+    {"Tensor:expm1", "t:expm1() -> Tensor",
+     "Elementwise e^t - 1, exact for small t; float dtypes only. Differentiable to any " ..
+     "order (gradient e^t, from the output: expm1(t) + 1).",
+     ex = [=[print(m1d.tensor({1e-10, 1}, "float64"):expm1())]=],
+     out = [=[tensor([1.0000e-10, 1.7183e+00], float64 [2])]=]},
+    {"Tensor:floor", "t:floor() -> Tensor",
+     "Elementwise largest integer <= t, in t's float dtype (int64 tensors raise). Its " ..
+     "gradient is zero (as torch.floor's): the result requires grad when t does, and " ..
+     "gradients through it vanish.",
+     ex = [=[local x = m1d.tensor({0.25, -1.75}, "float64"):requires_grad()
+print(x:floor(), m1d.grad(x:floor():sum(), x))]=],
+     out = [=[tensor([ 0.0000, -2.0000], float64 [2], grad_fn)	tensor([0.0000, 0.0000], float64 [2])]=]},
+    {"Tensor:ceil", "t:ceil() -> Tensor",
+     "Elementwise smallest integer >= t, in t's float dtype (int64 tensors raise). Zero " ..
+     "gradient, as floor.",
+     ex = [=[print(m1d.tensor{-1.5, 0.5}:ceil())]=],
+     out = [=[tensor([-1.0000,  1.0000], float32 [2])]=]},
+    {"Tensor:round", "t:round() -> Tensor",
+     "Elementwise nearest integer, halves to the even one (as torch.round: 0.5 -> 0, " ..
+     "2.5 -> 2, -1.5 -> -2), in t's float dtype (int64 tensors raise). Zero gradient, as floor.",
+     ex = [=[print(m1d.tensor{-1.5, 0.5, 1.5, 2.5}:round())]=],
+     out = [=[tensor([-2.0000,  0.0000,  2.0000,  2.0000], float32 [4])]=]},
 
     -- ------------------------------------------------------------ comparisons
     {"Tensor:eq", "t:eq(u) | t:ne(u) | t:lt(u) | t:le(u) | t:gt(u) | t:ge(u) -> Tensor",

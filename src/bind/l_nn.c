@@ -120,6 +120,21 @@ static int l_gru_backward (lua_State *L) {
   return 6;
 }
 
+/* lstm(x, h0|nil, c0|nil, w_ih, w_hh, b_ih|nil, b_hh|nil [, reverse]) -> [B, T, 2H];
+   lstm_composed(...) the same made of ops */
+static int lstm (lua_State *L, int composed) {
+  m1d_Tensor *in[7];
+  for (int i = 0; i < 7; i++) {
+    int optional = i == 1 || i == 2 || i == 5 || i == 6;
+    in[i] = optional && lua_isnoneornil(L, i + 1) ? NULL : m1d_checktensor(L, i + 1);
+  }
+  int rev = lua_toboolean(L, 8);
+  return m1d_pushtensor(L, (composed ? m1d_lstm_composed : m1d_lstm)(in[0], in[1], in[2], in[3], in[4], in[5],
+                                                                      in[6], rev));
+}
+static int l_lstm (lua_State *L) { return lstm(L, 0); }
+static int l_lstm_composed (lua_State *L) { return lstm(L, 1); }
+
 /* pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> [nder + 1, x...]: g(x) and its derivatives */
 static int l_pointwise_mlp (lua_State *L) {
   m1d_Tensor *x = m1d_checktensor(L, 1);
@@ -294,7 +309,7 @@ void m1d_open_nn (lua_State *L) {
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"max_pool1d_composed", l_max_pool1d_composed},
     {"avg_pool1d_composed", l_avg_pool1d_composed}, {"lp_pool1d_composed", l_lp_pool1d_composed}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"layer_norm", l_layer_norm}, {"batch_norm", l_batch_norm},
-    {"gru_backward", l_gru_backward},
+    {"gru_backward", l_gru_backward}, {"lstm", l_lstm}, {"lstm_composed", l_lstm_composed},
     {"pointwise_mlp", l_pointwise_mlp},
     {"tanh_hsum", l_tanh_hsum}, {"tanh_xsum", l_tanh_xsum},
     {"cross_entropy", l_cross_entropy}, {"cross_entropy_backward", l_cross_entropy_backward},

@@ -91,27 +91,32 @@ static M1D_ALWAYS_INLINE void tanh_inplace (double *v, int64_t n, int f32) {
 
 /* ---------------------------------------------------------------- one step, feature-major */
 
-/* Forward step.  In: q ([4H][L]) holding W_hh h (the step's GEMM), the input x ([F][L]),
-   the cell state cp ([H][L]).  Out: q's first 4H rows become i, f, g, o, its fifth block
-   tanh(c'); the new state (h' rows, then c' rows) in hn ([2H][L]).  The pre-activations
-   are (W_ih x + b_ih) + (W_hh h + b_hh), as the composite adds them; W_ih x is a loop
-   into the scratch row gi (a GEMM call per step cost more for the paper's one feature). */
-KERNEL static void step_forward (int64_t H, int64_t F, int64_t L, int f32, const double *restrict wih,
-                                 const double *restrict bih, const double *restrict bhh,
-                                 const double *restrict x, const double *restrict cp, double *restrict q,
-                                 double *restrict gi, double *restrict hn) {
-  int64_t HL = H * L;
+/* Forward, the input's part of a step's pre-activations: (W_ih x + b_ih) + b_hh into q
+   ([4H][L]), from the input x ([F][L]); the step's GEMM then adds W_hh h (beta 1: with
+   beta 0 OpenBLAS first clears the block, 12 % of an LSTM step's instructions).  A loop,
+   not a GEMM: for the paper's one feature a cblas_dgemm call per step cost more. */
+KERNEL static void step_input (int64_t H, int64_t F, int64_t L, const double *restrict wih,
+                               const double *restrict bih, const double *restrict bhh,
+                               const double *restrict x, double *restrict q) {
   for (int64_t k = 0; k < 4 * H; k++) {
     const double *w = wih + k * F;
     double *o = q + k * L, bi = bih[k], bh = bhh[k];
-    for (int64_t b = 0; b < L; b++) gi[b] = 0;
+    for (int64_t b = 0; b < L; b++) o[b] = 0;
     for (int64_t f = 0; f < F; f++) {
       const double *xf = x + f * L;
       double wf = w[f];
-      for (int64_t b = 0; b < L; b++) gi[b] += wf * xf[b];
+      for (int64_t b = 0; b < L; b++) o[b] += wf * xf[b];
     }
-    for (int64_t b = 0; b < L; b++) o[b] = (gi[b] + bi) + (o[b] + bh);
+    for (int64_t b = 0; b < L; b++) o[b] = (o[b] + bi) + bh;
   }
+}
+
+/* Forward, the rest of a step.  In: q ([4H][L]) holding the pre-activations, the cell
+   state cp ([H][L]).  Out: q's first 4H rows become i, f, g, o, its fifth block
+   tanh(c'); the new state (h' rows, then c' rows) in hn ([2H][L]). */
+KERNEL static void step_forward (int64_t H, int64_t L, int f32, const double *restrict cp, double *restrict q,
+                                 double *restrict hn) {
+  int64_t HL = H * L;
   sigmoid_inplace(q, 2 * HL, f32);                  /* i and f */
   tanh_inplace(q + 2 * HL, HL, f32);                /* g */
   sigmoid_inplace(q + 3 * HL, HL, f32);             /* o */
@@ -208,14 +213,14 @@ static int run_forward (LstmSaved *s, int f32) {
   int64_t T = s->T, F = s->F, H = s->H, G = 4 * H, L = lanes_of(s->B), HL = H * L;
   size_t wbytes, sbytes;
   double *cur, *scur;
-  double *w = workspace((size_t)(L + G * F + G * H + 2 * G), &wbytes, &cur);
+  double *w = workspace((size_t)(G * F + G * H + 2 * G), &wbytes, &cur);
   double *saved = workspace((size_t)(T * F * L + (T + 1) * 2 * HL + T * 5 * HL), &sbytes, &scur);
   int rc = -1;
   if (w == NULL || saved == NULL) {
     m1d_pool_data_free(w, wbytes); m1d_pool_data_free(saved, sbytes);
     return m1d_failcode("lstm: out of memory");
   }
-  double *gi = carve(&cur, L), *wih = carve(&cur, G * F), *whh = carve(&cur, G * H), *bih = carve(&cur, G),
+  double *wih = carve(&cur, G * F), *whh = carve(&cur, G * H), *bih = carve(&cur, G),
          *bhh = carve(&cur, G);
   s->block = saved; s->bytes = sbytes;
   s->xs = carve(&scur, T * F * L); s->hc = carve(&scur, (T + 1) * 2 * HL); s->gates = carve(&scur, T * 5 * HL);
@@ -231,8 +236,9 @@ static int run_forward (LstmSaved *s, int f32) {
   }
   for (int64_t st = 0; st < T; st++) {
     double *q = s->gates + st * 5 * HL, *hp = s->hc + st * 2 * HL;
-    gemm(CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hp, L, 0.0, q, L);     /* all four gates */
-    step_forward(H, F, L, f32, wih, bih, bhh, s->xs + st * F * L, hp + HL, q, gi, hp + 2 * HL);
+    step_input(H, F, L, wih, bih, bhh, s->xs + st * F * L, q);
+    gemm(CblasNoTrans, CblasNoTrans, G, L, H, whh, H, hp, L, 1.0, q, L);     /* all four gates */
+    step_forward(H, L, f32, hp + HL, q, hp + 2 * HL);
   }
   rc = 0;
 done:

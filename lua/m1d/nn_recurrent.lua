@@ -2,7 +2,8 @@
 -- layout (weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, then the same with
 -- _reverse; the LSTM's gates i, f, g, o), its default initialisation U(-1/sqrt(hidden),
 -- 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output, both directions
--- concatenated).  Like nn.GRU, batch_first defaults to true (MNIST-1D's [batch, time]).
+-- concatenated, with dropout between layers in train mode).  Like nn.GRU, batch_first
+-- defaults to true (MNIST-1D's [batch, time]).
 -- The LSTM runs one fused op per layer and direction (m1d.lstm, src/ops_lstm.c); the RNN,
 -- one GEMM and one tanh or relu a step, is composed of ops: the input projection of all
 -- steps in one linear, then linear + add + activation per step.  Loaded by nn.lua, which
@@ -34,6 +35,11 @@ return function(nn)
     c.bidir = want_flag(kind, "bidirectional", opts.bidirectional, false)
     c.batch_first = want_flag(kind, "batch_first", opts.batch_first, true)
     c.bias = want_flag(kind, "bias", opts.bias, true)
+    local p = opts.dropout == nil and 0 or opts.dropout
+    if type(p) ~= "number" or not (p >= 0 and p <= 1) then
+      error(("%s: dropout must be a number in [0, 1], got %s"):format(kind, tostring(p)), 3)
+    end
+    c.dropout = p
     local nl = opts.nonlinearity == nil and "tanh" or opts.nonlinearity
     if nl ~= "tanh" and nl ~= "relu" then
       error(("RNN: nonlinearity must be \"tanh\" or \"relu\", got %s"):format(tostring(nl)), 3)
@@ -64,8 +70,9 @@ return function(nn)
                                                             c.batch_first, c.bias
     local dirs = bidir and 2 or 1
     local bound = 1 / math.sqrt(H)
-    local mod = nn.Module{_name = ("%s(%d -> %d%s%s)"):format(kind, n_in, H,
-      layers > 1 and (", %d layers"):format(layers) or "", bidir and ", bidirectional" or "")}
+    local mod = nn.Module{_name = ("%s(%d -> %d%s%s%s)"):format(kind, n_in, H,
+      layers > 1 and (", %d layers"):format(layers) or "", bidir and ", bidirectional" or "",
+      c.dropout > 0 and (", dropout %g"):format(c.dropout) or "")}
     mod._order = {}
     local names = {}               -- names[layer][direction] = {w_ih, w_hh, b_ih, b_hh}
     for l = 0, layers - 1 do
@@ -131,6 +138,10 @@ return function(nn)
           if cell then cs[k] = cell:select(2, last) end
         end
         x = dirs == 1 and outs[1] or m1d.cat(outs, 3)
+        -- PyTorch's dropout: on every layer's output but the last, in train mode
+        if l < layers and self.training and c.dropout > 0 then
+          x = c.dropout == 1 and x * 0 or x * m1d.dropout_mask(c.dropout, x:size(), x:dtype())
+        end
       end
       local out = batch_first and x or x:transpose(1, 2)
       if kind == "LSTM" then return out, {m1d.stack(hs, 1), m1d.stack(cs, 1)} end
@@ -140,9 +151,10 @@ return function(nn)
   end
 
   -- nn.RNN(input, hidden, {nonlinearity = "tanh", bias, num_layers, bidirectional,
-  -- batch_first = true}): forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n
+  -- batch_first = true, dropout = 0}): forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n
   function nn.RNN(n_in, H, opts)
-    local c = config("RNN", n_in, H, opts, {"nonlinearity", "bias", "num_layers", "bidirectional", "batch_first"})
+    local c = config("RNN", n_in, H, opts, {"nonlinearity", "bias", "num_layers", "bidirectional", "batch_first",
+                                            "dropout"})
     local act = c.nonlinearity == "tanh" and function(t) return t:tanh() end or function(t) return t:relu() end
     local mod = recurrent(c, 1, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
       return rnn_direction(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, act)
@@ -151,10 +163,10 @@ return function(nn)
     return mod
   end
 
-  -- nn.LSTM(input, hidden, {bias, num_layers, bidirectional, batch_first = true}):
+  -- nn.LSTM(input, hidden, {bias, num_layers, bidirectional, batch_first = true, dropout = 0}):
   -- forward(x [, {h0, c0}]) -> out [B, T, dirs*H], {h_n, c_n} (each [layers*dirs, B, H])
   function nn.LSTM(n_in, H, opts)
-    local c = config("LSTM", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first"})
+    local c = config("LSTM", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first", "dropout"})
     return recurrent(c, 4, function(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
       local y = m1d.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)    -- [B, T, 2H]: h, c
       local Hh = w_hh:size(2)

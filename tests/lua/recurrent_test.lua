@@ -209,6 +209,29 @@ do
        ("range [%g, %g]"):format(lo, hi))
 end
 
+-- dropout between layers: train mode only, never after the last layer
+do
+  local x = m1d.randn(3, 5, 2)
+  local plain = nn.LSTM(2, 4, {num_layers = 2})
+  local drop = nn.LSTM(2, 4, {num_layers = 2, dropout = 0.5})
+  drop:set_parameters(plain:parameters())
+  T.ok((drop(x) - plain(x)):abs():max():item() > 1e-3, "LSTM dropout 0.5 changes the train-mode output")
+  drop:eval()
+  T.is((drop(x) - plain(x)):abs():max():item(), 0.0, "LSTM dropout: eval mode is the plain LSTM")
+  local one = nn.RNN(2, 4, {dropout = 0.5})
+  local ref = nn.RNN(2, 4)
+  ref:set_parameters(one:parameters())
+  T.is((one(x) - ref(x)):abs():max():item(), 0.0, "RNN dropout with one layer: nothing after the last layer")
+  local all = nn.RNN(2, 4, {num_layers = 2, dropout = 1})
+  local _, h = all(x)
+  local ref2 = nn.RNN(4, 4)
+  ref2:set_parameters({all.weight_ih_l1, all.weight_hh_l1, all.bias_ih_l1, all.bias_hh_l1})
+  local _, h2 = ref2(m1d.zeros(3, 5, 4))
+  T.ok((h:select(1, 2) - h2:select(1, 1)):abs():max():item() < 1e-6, "RNN dropout 1: layer 2 reads zeros")
+  T.is(drop._name, "LSTM(2 -> 4, 2 layers, dropout 0.5)", "the name shows the dropout")
+  T.raises(function() nn.LSTM(2, 4, {dropout = 1.5}) end, "dropout 1.5", "LSTM: dropout must be a number in [0, 1]")
+end
+
 -- ---------------------------------------------------------------- the model, save/load, training
 
 do
@@ -249,7 +272,10 @@ do
   local lstm, rnn = nn.LSTM(3, 4), nn.RNN(3, 4, {num_layers = 2})
   T.raises(function() nn.LSTM(3, 4, {num_layer = 2}) end, "unknown option", "LSTM: unknown option 'num_layer'",
            "num_layers")
-  T.raises(function() nn.RNN(3, 4, {dropout = 0.5}) end, "RNN unknown option", "RNN: unknown option 'dropout'")
+  T.raises(function() nn.RNN(3, 4, {nonlinearty = "relu"}) end, "RNN misspelt option", "RNN: unknown option 'nonlinearty'",
+           "did you mean 'nonlinearity'")
+  T.raises(function() nn.LSTM(3, 4, {proj_size = 2}) end, "LSTM proj_size (not supported)",
+           "LSTM: unknown option 'proj_size'")
   T.raises(function() nn.RNN(3, 4, {nonlinearity = "sigmoid"}) end, "bad nonlinearity", "RNN: nonlinearity",
            "sigmoid")
   T.raises(function() nn.LSTM(0, 4) end, "input_size 0", "LSTM: input_size must be an integer >= 1")

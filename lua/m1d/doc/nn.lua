@@ -80,7 +80,7 @@ print(table.concat(c(m1d.randn(8, 1, 40)):shape(), "x"))]],
 print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      out = "4x40x12\t2x4x6"},
     {"m1d.nn.LSTM", "nn.LSTM(in, hidden [, {num_layers = 1, bidirectional = false, bias = true, " ..
-     "batch_first = true}]) -> Module; lstm(x [, {h0, c0}]) -> out, {h_n, c_n}",
+     "batch_first = true, dropout = 0}]) -> Module; lstm(x [, {h0, c0}]) -> out, {h_n, c_n}",
      "Long short-term memory with PyTorch's gates (i, f, g, o stacked in that order), parameter " ..
      "names and init (U(+-1/sqrt(hidden))): c' = f c + i g, h' = o tanh(c'). x is [batch, time, " ..
      "in] (batch_first, the default, as nn.GRU; PyTorch's default is false) or [time, batch, " ..
@@ -89,17 +89,18 @@ print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      "directions concatenated) and {h_n, c_n}, the last state of every layer and direction in " ..
      "PyTorch's order (layer-major, forward before reverse). Parameters weight_ih_l<k> [4H, " ..
      "in] (layer k > 0 reads dirs*H features), weight_hh_l<k> [4H, H], bias_ih_l<k>, " ..
-     "bias_hh_l<k> [4H] (not with bias = false), then the same with _reverse. One fused op " ..
+     "bias_hh_l<k> [4H] (not with bias = false), then the same with _reverse. dropout: as " ..
+     "PyTorch's, on every layer's output but the last, in train mode only. One fused op " ..
      "per layer and direction (m1d.lstm). An input that is not 3-D or has the wrong feature " ..
      "count, a malformed state or an unknown option raises an error. Differentiable to any order.",
      ex = [[local out, st = m1d.nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})(m1d.randn(4, 40, 1))
 print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))]],
      out = "4x40x12\t4x4x6\t4x4x6"},
     {"m1d.nn.RNN", "nn.RNN(in, hidden [, {nonlinearity = \"tanh\", num_layers = 1, bidirectional = false, " ..
-     "bias = true, batch_first = true}]) -> Module; rnn(x [, h0]) -> out, h_n",
+     "bias = true, batch_first = true, dropout = 0}]) -> Module; rnn(x [, h0]) -> out, h_n",
      "The Elman RNN, h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu, with " ..
      "PyTorch's parameter names (weight_ih_l<k> [H, in], weight_hh_l<k> [H, H], bias_ih_l<k>, " ..
-     "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes as " ..
+     "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes and dropout as " ..
      "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (batch_first defaults to " ..
      "true, as nn.GRU). Composed of ops: the input projection of every step in one linear, " ..
      "then linear, add and the activation a step. Bad input raises an error as nn.LSTM's. " ..

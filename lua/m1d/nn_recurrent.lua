@@ -111,6 +111,9 @@ return function(nn)
       if x:size(3) ~= n_in then
         error(("%s: input has %d features, the layer takes input_size = %d"):format(kind, x:size(3), n_in), 0)
       end
+      if x:size(2) == 0 then                             -- as PyTorch: no last step to return
+        error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
+      end
       local B = x:size(1)
       local h0, c0
       if kind == "LSTM" then

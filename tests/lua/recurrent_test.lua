@@ -285,6 +285,10 @@ do
   T.raises(function() lstm(m1d.randn(2, 3)) end, "2-D input", "LSTM: input must be a 3-D tensor", "[2,3]")
   T.raises(function() lstm(m1d.randn(2, 5, 2)) end, "wrong feature size", "LSTM: input has 2 features",
            "input_size = 3")
+  T.raises(function() lstm(m1d.randn(2, 0, 3)) end, "an empty sequence", "LSTM: the sequence is empty")
+  T.raises(function() nn.RNN(3, 4, {batch_first = false})(m1d.randn(0, 2, 3)) end, "an empty sequence, time first",
+           "RNN: the sequence is empty")
+  T.is(shape_str((lstm(m1d.randn(0, 5, 3)))), "[0,5,4]", "an empty batch gives an empty output")
   T.raises(function() lstm(m1d.randn(2, 5, 3), m1d.randn(1, 2, 4)) end, "a tensor for the LSTM's state",
            "LSTM: the initial state must be a table {h0, c0}")
   T.raises(function() lstm(m1d.randn(2, 5, 3), {m1d.randn(1, 2, 4), m1d.randn(1, 3, 4)}) end, "wrong c0",

@@ -5,7 +5,7 @@
 ** and the first-order backward (backpropagation through time) are loops in double
 ** precision over feature-major [rows][L] blocks, the batch along the row; each step is
 ** one GEMM for all four gates (W_hh h) plus elementwise loops.  The op records one
-** node where the composed LSTM records ~25 a step.  Under create_graph its backward
+** node where the composed LSTM records 18 a step.  Under create_graph its backward
 ** is rebuilt from ops (lstm_composite differentiated by autograd, ops_rebuild.c):
 ** second and higher orders, equal in value to the fused path up to rounding.
 **

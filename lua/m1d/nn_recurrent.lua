@@ -4,10 +4,8 @@
 -- 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output, both directions
 -- concatenated, with dropout between layers in train mode).  Like nn.GRU, batch_first
 -- defaults to true (MNIST-1D's [batch, time]).
--- The LSTM runs one fused op per layer and direction (m1d.lstm, src/ops_lstm.c); the RNN,
--- one GEMM and one tanh or relu a step, is composed of ops: the input projection of all
--- steps in one linear, then linear + add + activation per step.  Loaded by nn.lua, which
--- passes the helpers it shares with its other layers.
+-- Each runs one fused op per layer and direction (m1d.lstm, src/ops_lstm.c; m1d.rnn,
+-- src/ops_rnn.c).  Loaded by nn.lua.
 local m1d = require "m1d"
 local util = require "m1d.util"
 
@@ -46,20 +44,6 @@ return function(nn)
     end
     c.nonlinearity = nl
     return c
-  end
-
-  -- One RNN direction, composed: x [B, T, F] -> [B, T, H].
-  local function rnn_direction(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, act)
-    local B, T, H = x:size(1), x:size(2), w_hh:size(2)
-    local xw = m1d.linear(x, w_ih, b_ih)                 -- every step's input projection at once
-    local hid = h0 or m1d.zeros({B, H}, x:dtype())
-    local outs = {}
-    for s = 1, T do
-      local t = reverse and T - s + 1 or s
-      hid = act(xw:select(2, t) + m1d.linear(hid, w_hh, b_hh))
-      outs[t] = hid
-    end
-    return m1d.stack(outs, 2)
   end
 
   -- The module both layers share.  c: config's table; gates: rows per hidden unit in the
@@ -158,9 +142,8 @@ return function(nn)
   function nn.RNN(n_in, H, opts)
     local c = config("RNN", n_in, H, opts, {"nonlinearity", "bias", "num_layers", "bidirectional", "batch_first",
                                             "dropout"})
-    local act = c.nonlinearity == "tanh" and function(t) return t:tanh() end or function(t) return t:relu() end
     local mod = recurrent(c, 1, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
-      return rnn_direction(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, act)
+      return m1d.rnn(x, h0, w_ih, w_hh, b_ih, b_hh, c.nonlinearity, reverse)
     end)
     if c.nonlinearity == "relu" then mod._name = mod._name:gsub("%)$", ", relu)") end
     return mod

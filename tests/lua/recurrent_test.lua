@@ -1,4 +1,4 @@
--- recurrent_test.lua — nn.RNN, nn.LSTM, the fused m1d.lstm and nn.models.lstm: values and
+-- recurrent_test.lua — nn.RNN, nn.LSTM, the fused m1d.rnn and m1d.lstm, nn.models.lstm: values and
 -- first and second derivatives against PyTorch 1.13 (tests/fixtures/recurrent/, made by
 -- tools/make_layer_fixtures.py; tolerance max|a - b| <= 1e-9 (1 + max|b|)), float64
 -- gradient checks against central differences, the fused op against its composed form
@@ -122,6 +122,18 @@ do
   T.grad_orders("lstm batch 9, strided input, reverse",
                 function(a, d, e, f, g) return m1d.lstm(a:transpose(2, 3), nil, nil, d, e, f, g, true) end,
                 {randn(9, In, 3), wi, wh, bi, bh})
+  local wri, wrh, bri, brh = randn(H, In) * 0.5, randn(H, H) * 0.5, randn(H), randn(H)
+  for _, nl in ipairs{"tanh", "relu"} do
+    for _, rev in ipairs{false, true} do
+      T.grad_orders(("rnn %s%s"):format(nl, rev and " reverse" or ""),
+                    function(a, b, d, e, f, g) return m1d.rnn(a, b, d, e, f, g, nl, rev) end,
+                    {x, h0, wri, wrh, bri, brh})
+    end
+  end
+  T.grad_orders("rnn without state or biases", function(a, d, e) return m1d.rnn(a, nil, d, e) end, {x, wri, wrh})
+  T.grad_orders("rnn batch 9, strided input, reverse",
+                function(a, d, e, f) return m1d.rnn(a:transpose(2, 3), nil, d, e, f, nil, "tanh", true) end,
+                {randn(9, In, 3), wri, wrh, bri})
   -- the layers as modules, through their parameter lists
   local function module_case(name, mod, xin, state)
     local params = mod:parameters()
@@ -140,14 +152,24 @@ end
 
 -- values, first-order gradients (the fused BPTT) and a second order (the fused forward's
 -- rebuild against the composed graph's own), for float64 and float32
-local function agree(name, dt, tol, B, Tn, In, H, with_state, rev)
+-- cell "lstm" or "rnn tanh" / "rnn relu"
+local function agree(name, cell, dt, tol, B, Tn, In, H, with_state, rev)
   local function r(...) return m1d.randn({...}, dt) end
-  local ins = {r(B, Tn, In), with_state and r(B, H) or false, with_state and r(B, H) or false,
-               r(4 * H, In) * 0.5, r(4 * H, H) * 0.5, r(4 * H), r(4 * H)}
+  local G = cell == "lstm" and 4 * H or H
+  local ins = {r(B, Tn, In), with_state and r(B, H) or false, with_state and cell == "lstm" and r(B, H) or false,
+               r(G, In) * 0.5, r(G, H) * 0.5, r(G), r(G)}
   local live = {}
   for i = 1, 7 do if ins[i] then ins[i] = ins[i]:requires_grad(); live[#live + 1] = ins[i] end end
+  local fused, composed = m1d.lstm, m1d.lstm_composed
+  if cell ~= "lstm" then
+    local nl = cell:match("rnn (%a+)")
+    fused = function(x, h0, _, ...) return m1d.rnn(x, h0, select(1, ...), select(2, ...), select(3, ...),
+                                                   select(4, ...), nl, rev) end
+    composed = function(x, h0, _, ...) return m1d.rnn_composed(x, h0, select(1, ...), select(2, ...),
+                                                               select(3, ...), select(4, ...), nl, rev) end
+  end
   local function call(fn) return fn(ins[1], ins[2] or nil, ins[3] or nil, ins[4], ins[5], ins[6], ins[7], rev) end
-  local yf, yc = call(m1d.lstm), call(m1d.lstm_composed)
+  local yf, yc = call(fused), call(composed)
   compare(yf, yc, name .. ": forward", tol)
   local gout = m1d.randn(yf:size(), dt)
   local gf = m1d.grad({yf}, live, {grad_outputs = {gout}})
@@ -166,7 +188,7 @@ local function agree(name, dt, tol, B, Tn, In, H, with_state, rev)
       for i = 1, #live do local t = (g[i] * g[i]):sum(); s = s and s + t or t end
       return m1d.grad(s, live)
     end
-    local sf, sc = second(m1d.lstm), second(m1d.lstm_composed)
+    local sf, sc = second(fused), second(composed)
     worst = 0
     for i = 1, #live do
       worst = math.max(worst, (sf[i] - sc[i]):abs():max():item() / (1 + sc[i]:abs():max():item()))
@@ -174,9 +196,13 @@ local function agree(name, dt, tol, B, Tn, In, H, with_state, rev)
     T.ok(worst <= tol, name .. ": second order", ("worst relative %.3g"):format(worst))
   end
 end
-agree("fused = composed, float64", F, 1e-12, 5, 7, 3, 4, true, false)
-agree("fused = composed, float64, reverse, no state", F, 1e-12, 9, 6, 1, 6, false, true)
-agree("fused = composed, float32 (the paper's sizes)", "float32", 1e-5, 100, 40, 1, 6, false, true)
+agree("lstm fused = composed, float64", "lstm", F, 1e-12, 5, 7, 3, 4, true, false)
+agree("lstm fused = composed, float64, reverse, no state", "lstm", F, 1e-12, 9, 6, 1, 6, false, true)
+agree("lstm fused = composed, float32 (the paper's sizes)", "lstm", "float32", 1e-5, 100, 40, 1, 6, false, true)
+agree("rnn tanh fused = composed, float64", "rnn tanh", F, 1e-12, 5, 7, 3, 4, true, false)
+agree("rnn relu fused = composed, float64, reverse", "rnn relu", F, 1e-12, 9, 6, 2, 5, true, true)
+agree("rnn tanh fused = composed, float32 (the paper's sizes)", "rnn tanh", "float32", 1e-5, 100, 40, 1, 6, false,
+      true)
 
 -- an LSTM's h_n and c_n: the last step of each direction, and the state carries over
 do
@@ -303,6 +329,16 @@ do
            "lstm: h0 [3,2] must be [2, 2]")
   T.raises(function() m1d.lstm(randn(2, 3, 4), nil, nil, m1d.randn(8, 4), randn(8, 2)) end, "mixed dtypes",
            "lstm: all inputs must have one dtype")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 5), randn(2, 2)) end, "m1d.rnn shapes",
+           "rnn: input [2,3,4]", "[2,5]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), randn(2, 3), randn(2, 4), randn(2, 2)) end, "m1d.rnn h0",
+           "rnn: h0 [2,3] must be [2, 2]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 4), randn(2, 2), randn(3)) end, "m1d.rnn bias",
+           "rnn: bias_ih [3] must be [2]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 4), randn(2, 2), nil, nil, "sigmoid") end,
+           "m1d.rnn nonlinearity", "rnn: nonlinearity (argument 7) must be \"tanh\" or \"relu\"")
+  T.raises(function() m1d.rnn_composed(randn(2, 3, 4), nil, randn(2, 5), randn(2, 2)) end,
+           "m1d.rnn_composed shapes", "rnn_composed: input [2,3,4]")
   T.raises(function() m1d.lstm_composed(randn(2, 3, 4), nil, nil, randn(8, 5), randn(8, 2)) end,
            "m1d.lstm_composed shapes", "lstm_composed: input [2,3,4]")
   T.is(tostring(nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})._name),

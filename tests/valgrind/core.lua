@@ -101,7 +101,7 @@ do
   local out, h = gru(m1d.randn({2, 5, 1}))
   T.ok(out:size(3) == 6 and h:size(1) == 2, "bidirectional GRU")
   -- the fused LSTM (src/ops_lstm.c): forward, first-order BPTT, the rebuilt second order,
-  -- optional states and biases, a padded batch; the composed RNN
+  -- optional states and biases, a padded batch; the fused RNN (src/ops_rnn.c)
   local lstm = nn.LSTM(2, 3, {bidirectional = true, num_layers = 2}):double()
   local xl = m1d.randn({3, 4, 2}, "float64")
   local lout, lst = lstm(xl, {m1d.randn({4, 3, 3}, "float64"), m1d.randn({4, 3, 3}, "float64")})

@@ -100,7 +100,7 @@ m1d.set_grad_enabled(prev)]=],
      "whose gradient has one (\"in the backward of sqrt: anomaly: rdiv produced Inf ...\"). Checked are the outputs " ..
      "of the elementwise ops (unary, binary, where), conv1d, cross_entropy and " ..
      "pointwise_mlp, and every gradient in backward; not matmul, linear, the " ..
-     "reductions, gru or lstm. Off by default (it costs a pass over every checked output).",
+     "reductions, gru, lstm or rnn. Off by default (it costs a pass over every checked output).",
      ex = [=[m1d.detect_anomaly(true)
 local ok, err = pcall(function() return m1d.tensor{-1}:log() end)
 print(ok, err:match("anomaly: .*"))

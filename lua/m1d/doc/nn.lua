@@ -102,8 +102,8 @@ print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.co
      "PyTorch's parameter names (weight_ih_l<k> [H, in], weight_hh_l<k> [H, H], bias_ih_l<k>, " ..
      "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes and dropout as " ..
      "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (batch_first defaults to " ..
-     "true, as nn.GRU). Composed of ops: the input projection of every step in one linear, " ..
-     "then linear, add and the activation a step. Bad input raises an error as nn.LSTM's. " ..
+     "true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
+     "error as nn.LSTM's. " ..
      "Differentiable to any order.",
      ex = [[local rnn = m1d.nn.RNN(3, 5, {nonlinearity = "relu", batch_first = false})
 local out, h = rnn(m1d.randn(7, 2, 3))

@@ -47,8 +47,9 @@ return function(nn)
   end
 
   -- The module both layers share.  c: config's table; gates: rows per hidden unit in the
-  -- weights (1 or 4); run(self, x, names, h0, c0, reverse) -> out [B, T, H], and for
-  -- the LSTM the cell states [B, T, H].
+  -- weights (1 or 4); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
+  -- direction (x [B, T, F] batch first; h0, c0 [B, H] or nil; the biases nil without bias)
+  -- -> out [B, T, H], and for the LSTM the cell states [B, T, H].
   local function recurrent(c, gates, run)
     local kind, n_in, H, layers, bidir, batch_first, bias = c.kind, c.n_in, c.H, c.layers, c.bidir,
                                                             c.batch_first, c.bias

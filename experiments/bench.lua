@@ -1,6 +1,7 @@
 -- experiments/bench.lua — how fast is one training step, and how close to the limits?
 -- Per-step median (after warm-up) of a batch-100 training step (forward, cross-entropy,
--- backward, Adam) for the paper's logistic, MLP, CNN and GRU models and the lottery MLP
+-- backward, Adam) for the paper's logistic, MLP, CNN and GRU models, the GRU baseline with
+-- an LSTM in its place (section lstm: nn.models.lstm), and the lottery MLP
 -- (40-500-500-10); the lottery step's GFLOP/s against raw cblas_sgemm on the same GEMM
 -- shapes in the same run; ops/s of a tiny add from Lua; storage mallocs per step in
 -- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
@@ -22,7 +23,7 @@
 local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
-local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
+local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lstm", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
                   "baselines", "pooling", "tsne"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
@@ -38,7 +39,7 @@ local cfg = util.parse_args(arg, {
    type = "string"},
 }, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
 cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
-cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300}
+cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lstm = 200, lottery = 300}
 for _, kind in ipairs(nn.models.POOL_KINDS) do cfg.steps[kind] = 500 end   -- section pooling
 local only
 if cfg.only ~= "" then
@@ -74,8 +75,8 @@ local function lottery_mlp()
 end
 
 local builders = {logistic = nn.models.logistic, mlp = nn.models.mlp, cnn = nn.models.cnn,
-                  gru = nn.models.gru, lottery = lottery_mlp}
-local order = {"logistic", "mlp", "cnn", "gru", "lottery"}
+                  gru = nn.models.gru, lstm = nn.models.lstm, lottery = lottery_mlp}
+local order = {"logistic", "mlp", "cnn", "gru", "lstm", "lottery"}
 -- section pooling: the pooling study's five models (nn.models.conv_pool)
 for _, kind in ipairs(nn.models.POOL_KINDS) do
   builders[kind] = function() return nn.models.conv_pool(kind) end

@@ -164,6 +164,24 @@ m1d_Tensor *m1d_gru (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor
 int m1d_gru_backward (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh, m1d_Tensor *b_ih,
                       m1d_Tensor *b_hh, m1d_Tensor *gy, int reverse, m1d_Tensor *grads[6]);
 
+/* One LSTM direction over a sequence (ops_lstm.c): x [B,T,I], h0, c0 [B,H] or NULL,
+   w_ih [4H,I], w_hh [4H,H] (gates i, f, g, o), b_ih, b_hh [4H] or NULL -> [B,T,2H], the
+   hidden state then the cell state of every step.  Fused, its first-order backward too;
+   higher orders through m1d_lstm_composed, the same made of differentiable ops. */
+m1d_Tensor *m1d_lstm (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *c0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
+                      m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse);
+m1d_Tensor *m1d_lstm_composed (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *c0, m1d_Tensor *w_ih,
+                               m1d_Tensor *w_hh, m1d_Tensor *b_ih, m1d_Tensor *b_hh, int reverse);
+
+/* One Elman RNN direction over a sequence (ops_rnn.c): h' = act(W_ih x + b_ih + W_hh h + b_hh),
+   act tanh (relu = 0) or relu; x [B,T,I], h0 [B,H] or NULL, w_ih [H,I], w_hh [H,H], b_ih,
+   b_hh [H] or NULL -> every state [B,T,H].  Fused, its first-order backward too; higher
+   orders through m1d_rnn_composed, the same made of differentiable ops. */
+m1d_Tensor *m1d_rnn (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh, m1d_Tensor *b_ih,
+                     m1d_Tensor *b_hh, int relu, int reverse);
+m1d_Tensor *m1d_rnn_composed (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *w_ih, m1d_Tensor *w_hh,
+                              m1d_Tensor *b_ih, m1d_Tensor *b_hh, int relu, int reverse);
+
 /* A 1 -> H -> 1 tanh MLP on every element of x and its first nder (0..3) derivatives
    (ops_pointwise_mlp.c): out[k] = sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j), shape [nder+1, x...];
    w1, b1, w2 hold H elements each (e.g. Linear(1, H) and Linear(H, 1) weights). */

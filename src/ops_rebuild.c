@@ -4,7 +4,8 @@
 ** A fused op computes in loops of its own, which autograd cannot see into.  Most
 ** fused ops have differentiable rules made of fused ops again (conv1d, cross_entropy,
 ** pointwise_mlp: every order stays fused).  Where one has none for some order (today
-** the GRU's third and higher: the backward of gru_backward under create_graph), the
+** the GRU's third and higher: the backward of gru_backward under create_graph; the
+** LSTM's and the RNN's second and higher: their backward under create_graph), the
 ** rule instead rebuilds the op's output from differentiable ops, on identity stand-ins
 ** of its inputs, and backpropagates through that: every further order, equal in value
 ** to the fused path up to rounding.  This is that common part; the op supplies the

@@ -1,9 +1,10 @@
 """tools/make_layer_fixtures.py -- PyTorch references for m1d.nn's BatchNorm1d, LayerNorm,
-Embedding, Softmax, LogSoftmax and Dropout, written into tests/fixtures/layers/<case>/
-(read by tests/lua/layers_test.lua), and for the elementwise ops of
-src/ops_elementwise_table.h that have no case in tests/fixtures/torch/ (sin, cos, log1p,
-expm1, floor, ceil, round), written into tests/fixtures/elementwise/<op>/ (read by
-tests/lua/elementwise_ops_test.lua).
+Embedding, Softmax, LogSoftmax, Dropout, RNN and LSTM, written into
+tests/fixtures/layers/<case>/ (read by tests/lua/layers_test.lua), the recurrent layers into
+tests/fixtures/recurrent/<case>/ (read by tests/lua/recurrent_test.lua), and for the
+elementwise ops of src/ops_elementwise_table.h that have no case in tests/fixtures/torch/
+(sin, cos, log1p, expm1, floor, ceil, round), written into tests/fixtures/elementwise/<op>/
+(read by tests/lua/elementwise_ops_test.lua).
 
     /usr/bin/python3 tools/make_layer_fixtures.py        (from the repository root)
 
@@ -25,6 +26,7 @@ import torch.nn.functional as F
 
 OUT = os.path.join("tests", "fixtures", "layers")
 OUT_ELEMENTWISE = os.path.join("tests", "fixtures", "elementwise")
+OUT_RECURRENT = os.path.join("tests", "fixtures", "recurrent")
 rng = np.random.default_rng(20261203)
 
 
@@ -37,8 +39,8 @@ def tnp(t):
     return t.detach().clone().numpy()
 
 
-def write(case, what, files, out=OUT):
-    d = os.path.join(out, case)
+def write(case, what, files, root=OUT):
+    d = os.path.join(root, case)
     os.makedirs(d, exist_ok=True)
     lines = []
     for name, arr, meaning in files:
@@ -181,6 +183,38 @@ def elementwise_ops():
     rng = layers_rng
 
 
+def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
+    """nn.RNN / nn.LSTM run functionally on the module's own initial parameters (as float64
+    inputs, named as torch names them): out is the flattened output, h_n (and c_n) in one
+    vector, so that one upstream gradient covers all of them."""
+    torch.manual_seed(len(case))
+    mod = getattr(torch.nn, kind)(n_in, H, **kw).double()
+    pnames = [n for n, _ in mod.named_parameters()]
+    params = [t64(p.detach().numpy()) for _, p in mod.named_parameters()]
+    bf = kw.get("batch_first", False)
+    dirs = 2 if kw.get("bidirectional", False) else 1
+    layers = kw.get("num_layers", 1)
+    x = t64(rng.normal(size=(B, T, n_in) if bf else (T, B, n_in)))
+    snames = (["h0", "c0"] if kind == "LSTM" else ["h0"]) if with_state else []
+    states = [t64(rng.normal(size=(layers * dirs, B, H)) * 0.5) for _ in snames]
+    ns = len(states)
+
+    def fn(x, *rest):
+        st, ps = rest[:ns], rest[ns:]
+        hx = None if ns == 0 else (tuple(st) if kind == "LSTM" else st[0])
+        # the forward reads _flat_weights (functional_call in 1.13 does not reach it)
+        mod._flat_weights = list(ps)
+        out, hn = mod(x, hx)
+        finals = list(hn) if kind == "LSTM" else [hn]
+        return torch.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
+
+    files = derivative_files(fn, tuple([x] + states + params), ["x"] + snames + pnames)
+    write(case, "nn.%s(%d, %d, %s) (torch's initial parameters) on x %s%s; out is the output, h_n%s "
+          "flattened and concatenated." % (kind, n_in, H, kw, list(x.shape),
+                                           " with initial state " + ", ".join(snames) if ns else "",
+                                           " and c_n" if kind == "LSTM" else ""), files, OUT_RECURRENT)
+
+
 def main():
     batchnorm_train("batchnorm_train_2d", (6, 4), 0.1)
     batchnorm_train("batchnorm_train_3d", (5, 3, 7), 0.3)
@@ -191,6 +225,12 @@ def main():
     softmax("softmax_dim1", (3, 4, 5), 1, False)
     softmax("log_softmax_dim0", (4, 3), 0, True)
     dropout("dropout", 0.3, 5000)
+    recurrent("lstm_uni_state", "LSTM", 2, 3, 3, 4, True, batch_first=True)
+    recurrent("lstm_bi_2layers", "LSTM", 2, 3, 2, 3, False, batch_first=True, bidirectional=True, num_layers=2)
+    recurrent("lstm_nobias_seqfirst_state", "LSTM", 3, 2, 2, 3, True, bias=False, bidirectional=True)
+    recurrent("rnn_tanh_bi_2layers_state", "RNN", 2, 3, 2, 4, True, batch_first=True, bidirectional=True,
+              num_layers=2)
+    recurrent("rnn_relu_nobias_seqfirst", "RNN", 3, 4, 3, 3, False, nonlinearity="relu", bias=False)
     elementwise_ops()
 
 

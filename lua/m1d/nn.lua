@@ -506,6 +506,8 @@ end
 
 -- Dropout, the normalisations, Embedding, Softmax and LogSoftmax (lua/m1d/nn_layers.lua)
 require("m1d.nn_layers")(nn, {check_size = check_size, leaf_module = leaf_module})
+-- RNN and LSTM (lua/m1d/nn_recurrent.lua); the GRU is below
+require("m1d.nn_recurrent")(nn)
 
 -- ---------------------------------------------------------------- GRU
 
@@ -624,6 +626,21 @@ function nn.models.gru(hidden, time_steps)
   return nn.Module{
     _name = "gru", _order = {"rnn", "fc"},
     rnn = nn.GRU(1, hidden, {bidirectional = true, batch_first = true}),
+    fc = nn.Linear(2 * hidden * time_steps, 10),
+    forward = function(self, x)
+      local out = self.rnn(x:reshape(x:size(1), x:size(2), 1))
+      return self.fc(out:flatten(2))
+    end,
+  }
+end
+
+-- The GRU baseline with an LSTM in its place (issue #19: "LSTM or GRU?"): the same
+-- sequence [batch, 40, 1], bidirectional LSTM(1, hidden), all outputs flattened, Linear.
+function nn.models.lstm(hidden, time_steps)
+  hidden, time_steps = hidden or 6, time_steps or 40
+  return nn.Module{
+    _name = "lstm", _order = {"rnn", "fc"},
+    rnn = nn.LSTM(1, hidden, {bidirectional = true, batch_first = true}),
     fc = nn.Linear(2 * hidden * time_steps, 10),
     forward = function(self, x)
       local out = self.rnn(x:reshape(x:size(1), x:size(2), 1))

@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include "blas_kernels.h"
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "bind.h"
 #include "ops.h"
@@ -129,6 +130,40 @@ static int l_gru_backward (lua_State *L) {
   }
   return 6;
 }
+
+/* lstm(x, h0|nil, c0|nil, w_ih, w_hh, b_ih|nil, b_hh|nil [, reverse]) -> [B, T, 2H];
+   lstm_composed(...) the same made of ops */
+static int lstm (lua_State *L, int composed) {
+  m1d_Tensor *in[7];
+  for (int i = 0; i < 7; i++) {
+    int optional = i == 1 || i == 2 || i == 5 || i == 6;
+    in[i] = optional && lua_isnoneornil(L, i + 1) ? NULL : m1d_checktensor(L, i + 1);
+  }
+  int rev = lua_toboolean(L, 8);
+  return m1d_pushtensor(L, (composed ? m1d_lstm_composed : m1d_lstm)(in[0], in[1], in[2], in[3], in[4], in[5],
+                                                                      in[6], rev));
+}
+static int l_lstm (lua_State *L) { return lstm(L, 0); }
+static int l_lstm_composed (lua_State *L) { return lstm(L, 1); }
+
+/* rnn(x, h0|nil, w_ih, w_hh, b_ih|nil, b_hh|nil [, nonlinearity = "tanh" [, reverse]]) -> [B, T, H];
+   rnn_composed(...) the same made of ops */
+static int rnn (lua_State *L, int composed) {
+  m1d_Tensor *in[6];
+  for (int i = 0; i < 6; i++) {
+    int optional = i == 1 || i == 4 || i == 5;
+    in[i] = optional && lua_isnoneornil(L, i + 1) ? NULL : m1d_checktensor(L, i + 1);
+  }
+  const char *nl = luaL_optstring(L, 7, "tanh");
+  if (strcmp(nl, "tanh") != 0 && strcmp(nl, "relu") != 0)
+    return luaL_error(L, "%s: nonlinearity (argument 7) must be \"tanh\" or \"relu\", got \"%s\"",
+                      composed ? "rnn_composed" : "rnn", nl);
+  int relu = strcmp(nl, "relu") == 0, rev = lua_toboolean(L, 8);
+  return m1d_pushtensor(L, (composed ? m1d_rnn_composed : m1d_rnn)(in[0], in[1], in[2], in[3], in[4], in[5], relu,
+                                                                    rev));
+}
+static int l_rnn (lua_State *L) { return rnn(L, 0); }
+static int l_rnn_composed (lua_State *L) { return rnn(L, 1); }
 
 /* pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> [nder + 1, x...]: g(x) and its derivatives */
 static int l_pointwise_mlp (lua_State *L) {
@@ -304,7 +339,8 @@ void m1d_open_nn (lua_State *L) {
     {"avg_pool1d", l_avg_pool1d}, {"lp_pool1d", l_lp_pool1d}, {"max_pool1d_composed", l_max_pool1d_composed},
     {"avg_pool1d_composed", l_avg_pool1d_composed}, {"lp_pool1d_composed", l_lp_pool1d_composed}, {"unfold1d", l_unfold1d}, {"gru", l_gru},
     {"layer_norm", l_layer_norm}, {"batch_norm", l_batch_norm},
-    {"gru_backward", l_gru_backward},
+    {"gru_backward", l_gru_backward}, {"lstm", l_lstm}, {"lstm_composed", l_lstm_composed},
+    {"rnn", l_rnn}, {"rnn_composed", l_rnn_composed},
     {"pointwise_mlp", l_pointwise_mlp},
     {"tanh_hsum", l_tanh_hsum}, {"tanh_xsum", l_tanh_xsum},
     {"cross_entropy", l_cross_entropy}, {"cross_entropy_backward", l_cross_entropy_backward},

@@ -117,6 +117,20 @@ do
   local gru = nn.GRU(1, 3, {bidirectional = true})
   local out, h = gru(m1d.randn({2, 5, 1}))
   T.ok(out:size(3) == 6 and h:size(1) == 2, "bidirectional GRU")
+  -- the fused LSTM (src/ops_lstm.c): forward, first-order BPTT, the rebuilt second order,
+  -- optional states and biases, a padded batch; the fused RNN (src/ops_rnn.c)
+  local lstm = nn.LSTM(2, 3, {bidirectional = true, num_layers = 2}):double()
+  local xl = m1d.randn({3, 4, 2}, "float64")
+  local lout, lst = lstm(xl, {m1d.randn({4, 3, 3}, "float64"), m1d.randn({4, 3, 3}, "float64")})
+  local gl = m1d.grad((lout:pow(2):sum() + lst[2]:sum()), lstm:parameters(), {create_graph = true})
+  m1d.grad(gl[2]:pow(2):sum(), {lstm.weight_ih_l0})
+  local lm = nn.models.lstm(3)
+  nn.cross_entropy(lm(m1d.randn({9, 40})), m1d.tensor({0, 1, 2, 3, 4, 5, 6, 7, 8}, "int64")):backward()
+  fails(function() m1d.lstm(m1d.zeros(2, 3, 4), nil, nil, m1d.zeros(8, 5), m1d.zeros(8, 2)) end, "lstm shapes raise")
+  local rnn = nn.RNN(2, 3, {nonlinearity = "relu", bidirectional = true})
+  local rout = rnn(m1d.randn({2, 5, 2}))
+  rout:sum():backward()
+  T.ok(lout:size(3) == 6 and lst[1]:size(1) == 4 and rout:size(3) == 6, "LSTM and RNN")
   -- the fused normalisations (src/ops_norm.c) with their running statistics, the rebuilt
   -- second order, and their error paths
   local bnet = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(0.2), nn.LayerNorm(6))

@@ -6,14 +6,15 @@ return {
           "forward function, called as `model(x)`; `model:parameters()` lists its parameters in " ..
           "a fixed order that optimizers, masks and the functional `model:apply(params, x)` share. " ..
           "Inputs are batched: [batch, features] for Linear, [batch, channels, length] for " ..
-          "convolutions and pooling, [batch, time, features] for the GRU. Labels are int64 " ..
+          "convolutions and pooling, [batch, time, features] for the recurrent layers (RNN, LSTM, " ..
+          "GRU). Labels are int64 " ..
           "0-based class indices (0..9 for MNIST-1D); `nn.accuracy` returns a percentage. Every " ..
           "module has a mode, `model.training`: train (the default) or eval, set for the " ..
           "whole tree by `model:train()` / `model:eval()`; Dropout and BatchNorm1d read it, " ..
           "and `train.evaluate` runs a model in eval mode.",
   entries = {
     {"m1d.nn", "m1d.nn",
-     "Layers (Linear, Conv1d, GRU, pooling, activations, Dropout, BatchNorm1d, LayerNorm, " ..
+     "Layers (Linear, Conv1d, RNN, LSTM, GRU, pooling, activations, Dropout, BatchNorm1d, LayerNorm, " ..
      "Embedding, Softmax), containers (Sequential, nn.Module), " ..
      "losses (cross_entropy, nll, mse, mse_onehot), nn.accuracy, and the paper's models in " ..
      "`nn.models`. Loaded on first use of `m1d.nn`.",
@@ -80,6 +81,36 @@ print(table.concat(c(m1d.randn(8, 1, 40)):shape(), "x"))]],
      ex = [[local out, h = m1d.nn.GRU(1, 6, {bidirectional = true})(m1d.randn(4, 40, 1))
 print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      out = "4x40x12\t2x4x6"},
+    {"m1d.nn.LSTM", "nn.LSTM(in, hidden [, {num_layers = 1, bidirectional = false, bias = true, " ..
+     "batch_first = true, dropout = 0}]) -> Module; lstm(x [, {h0, c0}]) -> out, {h_n, c_n}",
+     "Long short-term memory with PyTorch's gates (i, f, g, o stacked in that order), parameter " ..
+     "names and init (U(+-1/sqrt(hidden))): c' = f c + i g, h' = o tanh(c'). x is [batch, time, " ..
+     "in] (batch_first, the default, as nn.GRU; PyTorch's default is false) or [time, batch, " ..
+     "in]; the optional initial state is a table {h0, c0}, each [num_layers*dirs, batch, " ..
+     "hidden] (zeros otherwise). Returns out [batch, time, dirs*hidden] (the last layer, both " ..
+     "directions concatenated) and {h_n, c_n}, the last state of every layer and direction in " ..
+     "PyTorch's order (layer-major, forward before reverse). Parameters weight_ih_l<k> [4H, " ..
+     "in] (layer k > 0 reads dirs*H features), weight_hh_l<k> [4H, H], bias_ih_l<k>, " ..
+     "bias_hh_l<k> [4H] (not with bias = false), then the same with _reverse. dropout: as " ..
+     "PyTorch's, on every layer's output but the last, in train mode only. One fused op " ..
+     "per layer and direction (m1d.lstm). An input that is not 3-D or has the wrong feature " ..
+     "count, a malformed state or an unknown option raises an error. Differentiable to any order.",
+     ex = [[local out, st = m1d.nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})(m1d.randn(4, 40, 1))
+print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))]],
+     out = "4x40x12\t4x4x6\t4x4x6"},
+    {"m1d.nn.RNN", "nn.RNN(in, hidden [, {nonlinearity = \"tanh\", num_layers = 1, bidirectional = false, " ..
+     "bias = true, batch_first = true, dropout = 0}]) -> Module; rnn(x [, h0]) -> out, h_n",
+     "The Elman RNN, h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu, with " ..
+     "PyTorch's parameter names (weight_ih_l<k> [H, in], weight_hh_l<k> [H, H], bias_ih_l<k>, " ..
+     "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes and dropout as " ..
+     "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (batch_first defaults to " ..
+     "true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
+     "error as nn.LSTM's. " ..
+     "Differentiable to any order.",
+     ex = [[local rnn = m1d.nn.RNN(3, 5, {nonlinearity = "relu", batch_first = false})
+local out, h = rnn(m1d.randn(7, 2, 3))
+print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"), #rnn:parameters())]],
+     out = "7x2x5\t1x2x5\t4"},
     {"m1d.nn.Sequential", "nn.Sequential(mod1, mod2, ...) | nn.Sequential{mod1, mod2, ...} -> Module",
      "Calls the modules in order, each on the previous one's output. Children are stored at " ..
      "positions 1..n (`seq[2]`), parameters in that order. An argument that is not a module " ..
@@ -300,6 +331,13 @@ cnn(
      ex = [[local m = m1d.nn.models.gru()
 print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      out = "5134\t2x10"},
+    {"m1d.nn.models.lstm", "nn.models.lstm([hidden = 6 [, time_steps = 40]]) -> Module",
+     "nn.models.gru with an LSTM in its place: the [batch, 40] input as a sequence [batch, " ..
+     "40, 1] through a bidirectional LSTM(1, hidden), all outputs flattened, Linear(.., 10). " ..
+     "time_steps must equal the input length.",
+     ex = [[local m = m1d.nn.models.lstm()
+print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
+     out = "5242\t2x10"},
     {"m1d.nn.models.conv_pool", "nn.models.conv_pool(kind [, channels = 20]) -> Module;  nn.models.POOL_KINDS",
      "The pooling study's model (the notebook's ConvPool): Conv1d(1, C, 3, padding 1), ReLU, " ..
      "pool, Conv1d(C, C, 3, padding 1), ReLU, pool, Linear. kind: \"no_pool\", \"stride_2\" " ..

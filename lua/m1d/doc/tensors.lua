@@ -9,7 +9,7 @@ return {
           "dim counts from the end), but labels and class indices are 0-based (digits 0..9). " ..
           "Elementwise operators and ops broadcast as NumPy does and promote two tensors' " ..
           "dtypes to the wider (int64 < float32 < float64), while a number takes the " ..
-          "tensor's dtype; the GEMM ops (matmul, linear, conv1d, gru) want one float dtype. " ..
+          "tensor's dtype; the GEMM ops (matmul, linear, conv1d, gru, lstm, rnn) want one float dtype. " ..
           "The ops below are differentiable unless their entry says otherwise.",
   entries = {
     -- ------------------------------------------------------------ creation
@@ -314,6 +314,44 @@ local b = m1d.zeros(6)
 local dx, dh0, dwih = m1d.gru_backward(x, nil, w_ih, w_hh, b, b, m1d.ones(2, 3, 2))
 print(table.concat(dx:shape(), "x"), dh0, table.concat(dwih:shape(), "x"))]=],
      out = "2x3x1\tnil\t6x1"},
+    {"m1d.lstm", "m1d.lstm(x, h0|nil, c0|nil, w_ih, w_hh, b_ih|nil, b_hh|nil [, reverse = false]) " ..
+     "-> Tensor [B, T, 2H];  m1d.lstm_composed(same) -> Tensor",
+     "One LSTM layer in one direction over a whole sequence, fused (the op behind nn.LSTM): " ..
+     "x [B, T, F] (batch first), h0 and c0 [B, H] or nil (zeros), w_ih [4H, F], w_hh [4H, H], " ..
+     "b_ih and b_hh [4H] or nil. PyTorch's gates i, f, g, o in that order: c' = f c + i g, " ..
+     "h' = o tanh(c'). Returns every step's hidden state and cell state, [B, T, 2H]: h in " ..
+     "[..., 1..H], c in [..., H+1..2H] (one output carries both, so that c_n and its gradient " ..
+     "pass). With reverse the sequence is read from t = T down to 1. All float of one dtype " ..
+     "(computed in float64 inside); raises, naming the argument, on shapes that do not fit. " ..
+     "The forward and the first-order backward are fused loops, all four gates one GEMM a " ..
+     "step; second and higher orders are rebuilt from ops. m1d.lstm_composed computes the " ..
+     "same from differentiable ops (the reference the tests compare with).",
+     also = {"m1d.lstm_composed"},
+     ex = [=[local H, F = 3, 2
+local y = m1d.lstm(m1d.randn(4, 5, F), nil, nil, m1d.randn(4 * H, F), m1d.randn(4 * H, H))
+print(table.concat(y:shape(), "x"))
+print(m1d.lstm(m1d.zeros(1, 2, 1), nil, m1d.ones(1, 1), m1d.zeros(4, 1), m1d.zeros(4, 1)))]=],
+     out = [=[4x5x6
+tensor([[[0.2311, 0.5000],
+         [0.1225, 0.2500]]], float32 [1,2,2])]=]},
+    {"m1d.rnn", "m1d.rnn(x, h0|nil, w_ih, w_hh, b_ih|nil, b_hh|nil [, nonlinearity = \"tanh\" " ..
+     "[, reverse = false]]) -> Tensor [B, T, H];  m1d.rnn_composed(same) -> Tensor",
+     "One Elman RNN layer in one direction over a whole sequence, fused (the op behind " ..
+     "nn.RNN): h' = act(W_ih x + b_ih + W_hh h + b_hh), act \"tanh\" or \"relu\"; x [B, T, F] " ..
+     "(batch first), h0 [B, H] or nil (zeros), w_ih [H, F], w_hh [H, H], b_ih and b_hh [H] or " ..
+     "nil. Returns every step's state in time order; with reverse the sequence is read from " ..
+     "t = T down to 1. All float of one dtype (computed in float64 inside); raises, naming " ..
+     "the argument, on shapes that do not fit or another nonlinearity. The forward and the " ..
+     "first-order backward are fused loops, one GEMM a step; second and higher orders are " ..
+     "rebuilt from ops. m1d.rnn_composed computes the same from differentiable ops.",
+     also = {"m1d.rnn_composed"},
+     ex = [=[local y = m1d.rnn(m1d.randn(4, 5, 2), nil, m1d.randn(3, 2), m1d.randn(3, 3))
+print(table.concat(y:shape(), "x"))
+print(m1d.rnn(m1d.ones(1, 3, 1), nil, m1d.ones(1, 1), m1d.full({1, 1}, 0.5), nil, nil, "relu"))]=],
+     out = [=[4x5x3
+tensor([[[1.0000],
+         [1.5000],
+         [1.7500]]], float32 [1,3,1])]=]},
     {"m1d.pointwise_mlp", "m1d.pointwise_mlp(x, w1, b1, w2 [, nder = 0]) -> Tensor [nder + 1, x's shape]",
      "A 1 -> H -> 1 tanh MLP applied to every element of x, fused, with its first nder (0 " ..
      "to 3) derivatives in x: row k + 1 is sum_j w2_j w1_j^k tanh^(k)(w1_j x + b1_j). w1, b1 " ..

@@ -1,0 +1,360 @@
+-- recurrent_test.lua — nn.RNN, nn.LSTM, the fused m1d.rnn and m1d.lstm, nn.models.lstm: values and
+-- first and second derivatives against PyTorch 1.13 (tests/fixtures/recurrent/, made by
+-- tools/make_layer_fixtures.py; tolerance max|a - b| <= 1e-9 (1 + max|b|)), float64
+-- gradient checks against central differences, the fused op against its composed form
+-- (values, gradients, second order; float32 too), save/load and bad input.
+local T = dofile("tests/lua/tap.lua")
+local m1d = require "m1d"
+local nn = require "m1d.nn"
+
+local F = "float64"
+local TOL = 1e-9
+local DIR = "tests/fixtures/recurrent/"
+m1d.manual_seed(19)
+
+local function randn(...) return m1d.randn({...}, F) end
+local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
+
+local used = {}          -- used[case][file] = true once loaded: every fixture must be compared
+local function load(case, name)
+  used[case] = used[case] or {}
+  used[case][name .. ".npy"] = true
+  return m1d.load_npy(DIR .. case .. "/" .. name .. ".npy")
+end
+
+local function compare(got, want, name, tol)
+  tol = tol or TOL
+  if not m1d.is_tensor(got) then return T.ok(false, name, "result is " .. type(got)) end
+  got = got:detach()
+  if shape_str(got) ~= shape_str(want) then
+    return T.ok(false, name, ("shape %s, want %s"):format(shape_str(got), shape_str(want)))
+  end
+  local diff, scale = (got:double() - want:double()):abs():max():item(), want:abs():max():item()
+  return T.ok(diff <= tol * (1 + scale), name, ("max|a-b| %.3g (max|b| %.3g)"):format(diff, scale))
+end
+
+-- out, h_n (and c_n) flattened into one vector, as the fixtures store them
+local function flat_all(out, state)
+  local parts = {out:reshape(-1)}
+  if m1d.is_tensor(state) then parts[2] = state:reshape(-1)
+  else parts[2], parts[3] = state[1]:reshape(-1), state[2]:reshape(-1) end
+  return m1d.cat(parts, 1)
+end
+
+-- ---------------------------------------------------------------- against PyTorch
+
+-- A fixture case: the module (built with opts) run functionally on the fixture's
+-- parameters, against out, the gradients for gout and the second order ggrad_* of
+-- s = sum_i sum(grad_i * v_i).  The module's parameter names must be torch's, in its order.
+local function torch_case(case, ctor, n_in, H, opts, states, pnames)
+  local mod = ctor(n_in, H, opts)
+  local _, names = mod:named_parameters()
+  T.is(table.concat(names, " "), table.concat(pnames, " "), case .. ": parameter names and order as torch's")
+  local names_all = {"x"}
+  for _, s in ipairs(states) do names_all[#names_all + 1] = s end
+  for _, p in ipairs(pnames) do names_all[#names_all + 1] = p end
+  local ins = {}
+  for i, nm in ipairs(names_all) do ins[i] = load(case, nm):requires_grad() end
+  local function run(x, ...)
+    local rest = {...}
+    local st = {}
+    for i = 1, #states do st[i] = table.remove(rest, 1) end
+    local state = #states == 2 and st or st[1]
+    return flat_all(mod:apply(rest, x, state))
+  end
+  local out = run(table.unpack(ins))
+  compare(out, load(case, "out"), case .. ": out")
+  local gout = load(case, "gout"):requires_grad()
+  local grads = m1d.grad({out}, ins, {grad_outputs = {gout}, create_graph = true})
+  local s
+  for i, nm in ipairs(names_all) do
+    compare(grads[i], load(case, "grad_" .. nm), case .. ": grad_" .. nm)
+    local term = (grads[i] * load(case, "v_" .. nm)):sum()
+    s = s and s + term or term
+  end
+  local targets = {table.unpack(ins)}
+  targets[#targets + 1] = gout
+  local gg = m1d.grad(s, targets)
+  for i, nm in ipairs(names_all) do
+    local want = load(case, "ggrad_" .. nm)
+    compare(gg[i] or m1d.zeros(want:size(), F), want, case .. ": ggrad_" .. nm)
+  end
+  compare(gg[#targets], load(case, "ggrad_gout"), case .. ": ggrad_gout")
+end
+
+local function pnames_of(layers, bidir, bias)
+  local out = {}
+  for l = 0, layers - 1 do
+    for _, sfx in ipairs(bidir and {"", "_reverse"} or {""}) do
+      for _, p in ipairs(bias and {"weight_ih", "weight_hh", "bias_ih", "bias_hh"} or {"weight_ih", "weight_hh"}) do
+        out[#out + 1] = p .. "_l" .. l .. sfx
+      end
+    end
+  end
+  return out
+end
+
+torch_case("lstm_uni_state", nn.LSTM, 2, 3, nil, {"h0", "c0"}, pnames_of(1, false, true))
+torch_case("lstm_bi_2layers", nn.LSTM, 2, 3, {bidirectional = true, num_layers = 2}, {}, pnames_of(2, true, true))
+torch_case("lstm_nobias_seqfirst_state", nn.LSTM, 3, 2, {bias = false, bidirectional = true, batch_first = false},
+           {"h0", "c0"}, pnames_of(1, true, false))
+torch_case("rnn_tanh_bi_2layers_state", nn.RNN, 2, 3, {bidirectional = true, num_layers = 2}, {"h0"},
+           pnames_of(2, true, true))
+torch_case("rnn_relu_nobias_seqfirst", nn.RNN, 3, 4, {nonlinearity = "relu", bias = false, batch_first = false},
+           {}, pnames_of(1, false, false))
+
+-- ---------------------------------------------------------------- gradient checks (float64)
+
+do
+  local B, Tn, In, H = 3, 4, 2, 3
+  local x, h0, c0 = randn(B, Tn, In), randn(B, H), randn(B, H)
+  local wi, wh, bi, bh = randn(4 * H, In) * 0.5, randn(4 * H, H) * 0.5, randn(4 * H), randn(4 * H)
+  for _, rev in ipairs{false, true} do
+    T.grad_orders("lstm" .. (rev and " reverse" or ""),
+                  function(a, b, c, d, e, f, g) return m1d.lstm(a, b, c, d, e, f, g, rev) end,
+                  {x, h0, c0, wi, wh, bi, bh})
+  end
+  T.grad_orders("lstm without state or biases", function(a, d, e) return m1d.lstm(a, nil, nil, d, e) end,
+                {x, wi, wh})
+  T.grad_orders("lstm with c0 only", function(a, c, d, e, f) return m1d.lstm(a, nil, c, d, e, f, nil) end,
+                {x, c0, wi, wh, bi})
+  -- a batch of 9 (padded to 16 lanes) and a strided [B, T, F] view
+  T.grad_orders("lstm batch 9, strided input, reverse",
+                function(a, d, e, f, g) return m1d.lstm(a:transpose(2, 3), nil, nil, d, e, f, g, true) end,
+                {randn(9, In, 3), wi, wh, bi, bh})
+  local wri, wrh, bri, brh = randn(H, In) * 0.5, randn(H, H) * 0.5, randn(H), randn(H)
+  for _, nl in ipairs{"tanh", "relu"} do
+    for _, rev in ipairs{false, true} do
+      T.grad_orders(("rnn %s%s"):format(nl, rev and " reverse" or ""),
+                    function(a, b, d, e, f, g) return m1d.rnn(a, b, d, e, f, g, nl, rev) end,
+                    {x, h0, wri, wrh, bri, brh})
+    end
+  end
+  T.grad_orders("rnn without state or biases", function(a, d, e) return m1d.rnn(a, nil, d, e) end, {x, wri, wrh})
+  T.grad_orders("rnn batch 9, strided input, reverse",
+                function(a, d, e, f) return m1d.rnn(a:transpose(2, 3), nil, d, e, f, nil, "tanh", true) end,
+                {randn(9, In, 3), wri, wrh, bri})
+  -- the layers as modules, through their parameter lists
+  local function module_case(name, mod, xin, state)
+    local params = mod:parameters()
+    local inputs = {xin}
+    for _, p in ipairs(params) do inputs[#inputs + 1] = p:detach():double() end
+    T.grad_orders(name, function(a, ...) return flat_all(mod:apply({...}, a, state)) end, inputs)
+  end
+  module_case("nn.LSTM 2 layers, bidirectional", nn.LSTM(2, 2, {num_layers = 2, bidirectional = true}),
+              randn(2, 3, 2))
+  module_case("nn.RNN tanh, bidirectional, h0", nn.RNN(2, 3, {bidirectional = true}), randn(2, 3, 2),
+              randn(2, 2, 3))
+  module_case("nn.RNN relu, 2 layers", nn.RNN(2, 3, {nonlinearity = "relu", num_layers = 2}), randn(2, 3, 2))
+end
+
+-- ---------------------------------------------------------------- fused vs composed
+
+-- values, first-order gradients (the fused BPTT) and a second order (the fused forward's
+-- rebuild against the composed graph's own), for float64 and float32
+-- cell "lstm" or "rnn tanh" / "rnn relu"
+local function agree(name, cell, dt, tol, B, Tn, In, H, with_state, rev)
+  local function r(...) return m1d.randn({...}, dt) end
+  local G = cell == "lstm" and 4 * H or H
+  local ins = {r(B, Tn, In), with_state and r(B, H) or false, with_state and cell == "lstm" and r(B, H) or false,
+               r(G, In) * 0.5, r(G, H) * 0.5, r(G), r(G)}
+  local live = {}
+  for i = 1, 7 do if ins[i] then ins[i] = ins[i]:requires_grad(); live[#live + 1] = ins[i] end end
+  local fused, composed = m1d.lstm, m1d.lstm_composed
+  if cell ~= "lstm" then
+    local nl = cell:match("rnn (%a+)")
+    fused = function(x, h0, _, ...) return m1d.rnn(x, h0, select(1, ...), select(2, ...), select(3, ...),
+                                                   select(4, ...), nl, rev) end
+    composed = function(x, h0, _, ...) return m1d.rnn_composed(x, h0, select(1, ...), select(2, ...),
+                                                               select(3, ...), select(4, ...), nl, rev) end
+  end
+  local function call(fn) return fn(ins[1], ins[2] or nil, ins[3] or nil, ins[4], ins[5], ins[6], ins[7], rev) end
+  local yf, yc = call(fused), call(composed)
+  compare(yf, yc, name .. ": forward", tol)
+  local gout = m1d.randn(yf:size(), dt)
+  local gf = m1d.grad({yf}, live, {grad_outputs = {gout}})
+  local gc = m1d.grad({yc}, live, {grad_outputs = {gout}})
+  local worst, worst_i = 0, 0
+  for i = 1, #live do
+    local d = (gf[i]:double() - gc[i]:double()):abs():max():item() / (1 + gc[i]:abs():max():item())
+    if d > worst then worst, worst_i = d, i end
+  end
+  T.ok(worst <= tol, name .. ": first-order gradients", ("worst relative %.3g (input %d)"):format(worst, worst_i))
+  if dt == F then
+    local function second(fn)
+      local y = call(fn)
+      local g = m1d.grad({y}, live, {grad_outputs = {gout}, create_graph = true})
+      local s
+      for i = 1, #live do local t = (g[i] * g[i]):sum(); s = s and s + t or t end
+      return m1d.grad(s, live)
+    end
+    local sf, sc = second(fused), second(composed)
+    worst = 0
+    for i = 1, #live do
+      worst = math.max(worst, (sf[i] - sc[i]):abs():max():item() / (1 + sc[i]:abs():max():item()))
+    end
+    T.ok(worst <= tol, name .. ": second order", ("worst relative %.3g"):format(worst))
+  end
+end
+agree("lstm fused = composed, float64", "lstm", F, 1e-12, 5, 7, 3, 4, true, false)
+agree("lstm fused = composed, float64, reverse, no state", "lstm", F, 1e-12, 9, 6, 1, 6, false, true)
+agree("lstm fused = composed, float32 (the paper's sizes)", "lstm", "float32", 1e-5, 100, 40, 1, 6, false, true)
+agree("rnn tanh fused = composed, float64", "rnn tanh", F, 1e-12, 5, 7, 3, 4, true, false)
+agree("rnn relu fused = composed, float64, reverse", "rnn relu", F, 1e-12, 9, 6, 2, 5, true, true)
+agree("rnn tanh fused = composed, float32 (the paper's sizes)", "rnn tanh", "float32", 1e-5, 100, 40, 1, 6, false,
+      true)
+
+-- an LSTM's h_n and c_n: the last step of each direction, and the state carries over
+do
+  local lstm = nn.LSTM(2, 3, {bidirectional = true})
+  local x = m1d.randn(4, 5, 2)
+  local out, st = lstm(x)
+  T.is(shape_str(out) .. " " .. shape_str(st[1]) .. " " .. shape_str(st[2]), "[4,5,6] [2,4,3] [2,4,3]",
+       "LSTM returns out [B, T, 2H] and {h_n, c_n} [2, B, H]")
+  T.is((st[1][1] - out:select(2, 5):narrow(2, 1, 3)):abs():max():item(), 0.0, "h_n forward = the last output")
+  T.is((st[1][2] - out:select(2, 1):narrow(2, 4, 3)):abs():max():item(), 0.0, "h_n reverse = the first output")
+  -- running two halves with the state carried equals one run (forward direction)
+  local uni = nn.LSTM(2, 3)
+  local whole = uni(x)
+  local a, sa = uni(x:narrow(2, 1, 2))
+  local b = uni(x:narrow(2, 3, 3), sa)
+  T.ok((m1d.cat({a, b}, 2) - whole):abs():max():item() < 1e-6, "the state {h_n, c_n} continues a sequence")
+  local rnn = nn.RNN(2, 3)
+  local rw = rnn(x)
+  local ra, rs = rnn(x:narrow(2, 1, 2))
+  T.ok((m1d.cat({ra, (rnn(x:narrow(2, 3, 3), rs))}, 2) - rw):abs():max():item() < 1e-6,
+       "the RNN's h_n continues a sequence")
+  -- batch_first = false takes and gives [T, B, F]
+  local sf = nn.LSTM(2, 3, {batch_first = false})
+  T.is(shape_str((sf(m1d.randn(5, 4, 2)))), "[5,4,3]", "batch_first = false: [T, B, H] out")
+  -- default initialisation U(-1/sqrt(H), 1/sqrt(H))
+  local big = nn.LSTM(4, 16)
+  local lo, hi = math.huge, -math.huge
+  for _, p in ipairs(big:parameters()) do lo, hi = math.min(lo, p:min():item()), math.max(hi, p:max():item()) end
+  T.ok(lo >= -0.25 and hi <= 0.25 and lo < -0.2 and hi > 0.2, "parameters drawn from U(-1/4, 1/4) for H = 16",
+       ("range [%g, %g]"):format(lo, hi))
+end
+
+-- dropout between layers: train mode only, never after the last layer
+do
+  local x = m1d.randn(3, 5, 2)
+  local plain = nn.LSTM(2, 4, {num_layers = 2})
+  local drop = nn.LSTM(2, 4, {num_layers = 2, dropout = 0.5})
+  drop:set_parameters(plain:parameters())
+  T.ok((drop(x) - plain(x)):abs():max():item() > 1e-3, "LSTM dropout 0.5 changes the train-mode output")
+  drop:eval()
+  T.is((drop(x) - plain(x)):abs():max():item(), 0.0, "LSTM dropout: eval mode is the plain LSTM")
+  local one = nn.RNN(2, 4, {dropout = 0.5})
+  local ref = nn.RNN(2, 4)
+  ref:set_parameters(one:parameters())
+  T.is((one(x) - ref(x)):abs():max():item(), 0.0, "RNN dropout with one layer: nothing after the last layer")
+  local all = nn.RNN(2, 4, {num_layers = 2, dropout = 1})
+  local _, h = all(x)
+  local ref2 = nn.RNN(4, 4)
+  ref2:set_parameters({all.weight_ih_l1, all.weight_hh_l1, all.bias_ih_l1, all.bias_hh_l1})
+  local _, h2 = ref2(m1d.zeros(3, 5, 4))
+  T.ok((h:select(1, 2) - h2:select(1, 1)):abs():max():item() < 1e-6, "RNN dropout 1: layer 2 reads zeros")
+  T.is(drop._name, "LSTM(2 -> 4, 2 layers, dropout 0.5)", "the name shows the dropout")
+  T.raises(function() nn.LSTM(2, 4, {dropout = 1.5}) end, "dropout 1.5", "LSTM: dropout must be a number in [0, 1]")
+end
+
+-- ---------------------------------------------------------------- the model, save/load, training
+
+do
+  local m = nn.models.lstm()
+  T.is(m:n_params(), 2 * (24 + 144 + 48) + 480 * 10 + 10, "nn.models.lstm has PyTorch's parameter count")
+  local x = m1d.randn(8, 40)
+  local path = os.tmpname()
+  m:save(path)
+  local m2 = nn.models.lstm()
+  m2:load(path)
+  os.remove(path)
+  T.is((m(x) - m2(x)):abs():max():item(), 0.0, "nn.models.lstm: a loaded model computes the same")
+  local r = nn.Sequential(nn.RNN(3, 4, {num_layers = 2}))
+  local r2 = nn.Sequential(nn.RNN(3, 4, {num_layers = 2}))
+  path = os.tmpname()
+  r:save(path)
+  r2:load(path)
+  os.remove(path)
+  local xr = m1d.randn(2, 5, 3)
+  T.is((r(xr) - r2(xr)):abs():max():item(), 0.0, "nn.RNN (2 layers): a loaded model computes the same")
+  -- a few SGD steps on a fixed batch lower the loss
+  local y = m1d.tensor({0, 1, 2, 3, 4, 5, 6, 7}, "int64")
+  local optim = require "m1d.optim"
+  local opt = optim.Adam(m:parameters(), {lr = 1e-2})
+  local first, last
+  for i = 1, 20 do
+    local loss = nn.cross_entropy(m(x), y)
+    opt:zero_grad(); loss:backward(); opt:step()
+    if i == 1 then first = loss:item() end
+    last = loss:item()
+  end
+  T.ok(last < first, "nn.models.lstm trains", ("loss %.4f -> %.4f"):format(first, last))
+end
+
+-- ---------------------------------------------------------------- bad input
+
+do
+  local lstm, rnn = nn.LSTM(3, 4), nn.RNN(3, 4, {num_layers = 2})
+  T.raises(function() nn.LSTM(3, 4, {num_layer = 2}) end, "unknown option", "LSTM: unknown option 'num_layer'",
+           "num_layers")
+  T.raises(function() nn.RNN(3, 4, {nonlinearty = "relu"}) end, "RNN misspelt option", "RNN: unknown option 'nonlinearty'",
+           "did you mean 'nonlinearity'")
+  T.raises(function() nn.LSTM(3, 4, {proj_size = 2}) end, "LSTM proj_size (not supported)",
+           "LSTM: unknown option 'proj_size'")
+  T.raises(function() nn.RNN(3, 4, {nonlinearity = "sigmoid"}) end, "bad nonlinearity", "RNN: nonlinearity",
+           "sigmoid")
+  T.raises(function() nn.LSTM(0, 4) end, "input_size 0", "LSTM: input_size must be an integer >= 1")
+  T.raises(function() nn.LSTM(3, 2.5) end, "hidden_size 2.5", "LSTM: hidden_size")
+  T.raises(function() nn.RNN(3, 4, {num_layers = 0}) end, "num_layers 0", "RNN: num_layers")
+  T.raises(function() nn.LSTM(3, 4, {bidirectional = 1}) end, "non-boolean flag", "LSTM: bidirectional must be a boolean")
+  T.raises(function() lstm(m1d.randn(2, 3)) end, "2-D input", "LSTM: input must be a 3-D tensor", "[2,3]")
+  T.raises(function() lstm(m1d.randn(2, 5, 2)) end, "wrong feature size", "LSTM: input has 2 features",
+           "input_size = 3")
+  T.raises(function() lstm(m1d.randn(2, 0, 3)) end, "an empty sequence", "LSTM: the sequence is empty")
+  T.raises(function() nn.RNN(3, 4, {batch_first = false})(m1d.randn(0, 2, 3)) end, "an empty sequence, time first",
+           "RNN: the sequence is empty")
+  T.is(shape_str((lstm(m1d.randn(0, 5, 3)))), "[0,5,4]", "an empty batch gives an empty output")
+  T.raises(function() lstm(m1d.randn(2, 5, 3), m1d.randn(1, 2, 4)) end, "a tensor for the LSTM's state",
+           "LSTM: the initial state must be a table {h0, c0}")
+  T.raises(function() lstm(m1d.randn(2, 5, 3), {m1d.randn(1, 2, 4), m1d.randn(1, 3, 4)}) end, "wrong c0",
+           "LSTM: c0 must be a [1, 2, 4] tensor", "[1,3,4]")
+  T.raises(function() rnn(m1d.randn(2, 5, 3), m1d.randn(1, 2, 4)) end, "h0 for one layer of two",
+           "RNN: h0 must be a [2, 2, 4] tensor", "[1,2,4]")
+  T.raises(function() m1d.lstm(randn(2, 3, 4), nil, nil, randn(8, 5), randn(8, 2)) end, "m1d.lstm shapes",
+           "lstm: input [2,3,4]", "[8,5]")
+  T.raises(function() m1d.lstm(randn(2, 3, 4), nil, nil, randn(8, 4), randn(8, 2), randn(6)) end,
+           "m1d.lstm bias", "lstm: bias_ih [6] must be [8]")
+  T.raises(function() m1d.lstm(randn(2, 3, 4), randn(3, 2), nil, randn(8, 4), randn(8, 2)) end, "m1d.lstm h0",
+           "lstm: h0 [3,2] must be [2, 2]")
+  T.raises(function() m1d.lstm(randn(2, 3, 4), nil, nil, m1d.randn(8, 4), randn(8, 2)) end, "mixed dtypes",
+           "lstm: all inputs must have one dtype")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 5), randn(2, 2)) end, "m1d.rnn shapes",
+           "rnn: input [2,3,4]", "[2,5]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), randn(2, 3), randn(2, 4), randn(2, 2)) end, "m1d.rnn h0",
+           "rnn: h0 [2,3] must be [2, 2]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 4), randn(2, 2), randn(3)) end, "m1d.rnn bias",
+           "rnn: bias_ih [3] must be [2]")
+  T.raises(function() m1d.rnn(randn(2, 3, 4), nil, randn(2, 4), randn(2, 2), nil, nil, "sigmoid") end,
+           "m1d.rnn nonlinearity", "rnn: nonlinearity (argument 7) must be \"tanh\" or \"relu\"")
+  T.raises(function() m1d.rnn_composed(randn(2, 3, 4), nil, randn(2, 5), randn(2, 2)) end,
+           "m1d.rnn_composed shapes", "rnn_composed: input [2,3,4]")
+  T.raises(function() m1d.lstm_composed(randn(2, 3, 4), nil, nil, randn(8, 5), randn(8, 2)) end,
+           "m1d.lstm_composed shapes", "lstm_composed: input [2,3,4]")
+  T.is(tostring(nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})._name),
+       "LSTM(1 -> 6, 2 layers, bidirectional)", "the LSTM's name says its shape")
+end
+
+-- every case directory and every .npy file in it was used above
+do
+  local missing = {}
+  local p = io.popen("cd " .. DIR .. " && ls */*.npy")
+  for path in p:lines() do
+    local case, file = path:match("^([^/]+)/(.+)$")
+    if not (used[case] and used[case][file]) then missing[#missing + 1] = path end
+  end
+  p:close()
+  T.is(table.concat(missing, " "), "", "every fixture file in " .. DIR .. " is compared or used")
+end
+
+T.done()

@@ -7,184 +7,190 @@
 local m1d = require "m1d"
 local util = require "m1d.util"
 
-return function(nn, h)
-  local check_size, leaf_module = h.check_size, h.leaf_module
+-- nn and the shared helpers, set by the installer at the end when nn.lua loads this file;
+-- the layers go into M and the installer copies them into nn.
+local nn, check_size, leaf_module
+local M = {}
 
-  local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
+local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
 
-  -- a number in [lo, hi] (lo excluded when open_lo), else an error at the user's line
-  local function check_number(who, what, v, lo, hi, open_lo)
-    if type(v) ~= "number" or v ~= v or v < lo or v > hi or (open_lo and v == lo) then
-      error(("%s: %s must be a number in %s%g, %g], got %s"):format(who, what, open_lo and "(" or "[",
-            lo, hi, tostring(v)), 3)
+-- a number in [lo, hi] (lo excluded when open_lo), else an error at the user's line
+local function check_number(who, what, v, lo, hi, open_lo)
+  if type(v) ~= "number" or v ~= v or v < lo or v > hi or (open_lo and v == lo) then
+    error(("%s: %s must be a number in %s%g, %g], got %s"):format(who, what, open_lo and "(" or "[",
+          lo, hi, tostring(v)), 3)
+  end
+  return v
+end
+
+local function check_flag(who, what, v, default)
+  if v == nil then return default end
+  if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 3) end
+  return v
+end
+
+local function want_tensor(who, x)
+  if not m1d.is_tensor(x) then error(("%s: input must be a tensor, got %s"):format(who, type(x)), 0) end
+end
+
+-- ------------------------------------------------------------ Dropout
+
+-- Train mode: each element is zeroed with probability p and the others scaled by
+-- 1/(1-p), so the expected output is the input; eval mode: the identity.  The mask is
+-- drawn from m1d's seeded generator (m1d.dropout_mask), a fresh one per call.
+function M.Dropout(p)
+  p = check_number("Dropout", "p", p == nil and 0.5 or p, 0, 1)
+  return leaf_module(("Dropout(p %g)"):format(p), function(self, x)
+    want_tensor("Dropout", x)
+    if not self.training or p == 0 then return x end
+    if p == 1 then return x * 0 end
+    return x * m1d.dropout_mask(p, x:size(), x:dtype())  -- 1/(1-p) with probability 1 - p, else 0
+  end)
+end
+
+-- ------------------------------------------------------------ BatchNorm1d
+
+-- Per channel over the batch (and length): y = (x - mean) / sqrt(var + eps) * weight + bias.
+-- Train mode normalises with the batch's mean and biased variance and moves the running
+-- statistics towards the batch's mean and unbiased variance by `momentum`; eval mode
+-- normalises with the running statistics (the batch's when track_running_stats = false).
+function M.BatchNorm1d(C, opts)
+  opts = util.check_options("BatchNorm1d", opts, {"eps", "momentum", "affine", "track_running_stats"})
+  C = check_size("BatchNorm1d", "num_features", C)
+  local eps = check_number("BatchNorm1d", "eps", opts.eps or 1e-5, 0, math.huge, true)
+  local momentum = check_number("BatchNorm1d", "momentum", opts.momentum or 0.1, 0, 1)
+  local affine = check_flag("BatchNorm1d", "affine", opts.affine, true)
+  local track = check_flag("BatchNorm1d", "track_running_stats", opts.track_running_stats, true)
+  local name = ("BatchNorm1d(%d, eps %g, momentum %g%s%s)"):format(C, eps, momentum,
+    affine and "" or ", affine false", track and "" or ", no running stats")
+  local mod = leaf_module(name, function(self, x)
+    want_tensor("BatchNorm1d", x)
+    local d3 = x:dim() == 3
+    if not (x:dim() == 2 or d3) or x:size(2) ~= C then
+      error(("BatchNorm1d: input must be [N, %d] or [N, %d, L], got %s"):format(C, C, shape_str(x)), 0)
     end
-    return v
+    local bshape = d3 and {1, C, 1} or {1, C}     -- a per-channel vector, broadcastable to x
+    local y
+    if self.training or not track then
+      local n = x:size(1) * (d3 and x:size(3) or 1)
+      if self.training and n < 2 then
+        error(("BatchNorm1d: training needs more than 1 value per channel, got input %s"):format(shape_str(x)), 0)
+      end
+      -- fused (src/ops_norm.c): the batch's mean and biased variance normalise
+      local mean, var
+      y, mean, var = m1d.batch_norm(x, eps)
+      if self.training and track then
+        local rm, rv = self.running_mean, self.running_var
+        m1d.no_grad(function()
+          rm:mul_(1 - momentum):add_(mean:type(rm:dtype()) * momentum)
+          rv:mul_(1 - momentum):add_(var:type(rv:dtype()) * (momentum * n / (n - 1)))
+        end)
+      end
+    else
+      y = (x - self.running_mean:reshape(bshape)) / (self.running_var:reshape(bshape) + eps):sqrt()
+    end
+    if affine then y = y * self.weight:reshape(bshape) + self.bias:reshape(bshape) end
+    return y
+  end)
+  mod._order = {}
+  if affine then
+    mod:register("weight", m1d.ones(C):requires_grad())
+    mod:register("bias", m1d.zeros(C):requires_grad())
+    mod._order = {"weight", "bias"}
   end
-
-  local function check_flag(who, what, v, default)
-    if v == nil then return default end
-    if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 3) end
-    return v
+  if track then
+    mod:register_buffer("running_mean", m1d.zeros(C))
+    mod:register_buffer("running_var", m1d.ones(C))
   end
+  return mod
+end
 
-  local function want_tensor(who, x)
-    if not m1d.is_tensor(x) then error(("%s: input must be a tensor, got %s"):format(who, type(x)), 0) end
+-- ------------------------------------------------------------ LayerNorm
+
+-- Over the trailing dims given by `shape` of each sample: y = (x - mean) / sqrt(var + eps)
+-- (biased variance) * weight + bias, weight ones and bias zeros of that shape.
+function M.LayerNorm(shape, opts)
+  opts = util.check_options("LayerNorm", opts, {"eps", "elementwise_affine"})
+  if type(shape) == "number" then shape = {shape} end
+  if type(shape) ~= "table" or #shape == 0 then
+    error(("LayerNorm: normalized_shape must be a size or a non-empty list of sizes, got %s")
+          :format(type(shape)), 2)
   end
+  local dims = {}
+  for i, d in ipairs(shape) do dims[i] = check_size("LayerNorm", "normalized_shape", d) end
+  local eps = check_number("LayerNorm", "eps", opts.eps or 1e-5, 0, math.huge, true)
+  local affine = check_flag("LayerNorm", "elementwise_affine", opts.elementwise_affine, true)
+  local k, want = #dims, "[..., " .. table.concat(dims, ",") .. "]"
+  local mod = leaf_module(("LayerNorm([%s], eps %g%s)"):format(table.concat(dims, ","), eps,
+                          affine and "" or ", no affine"), function(self, x)
+    want_tensor("LayerNorm", x)
+    local nd, ok = x:dim(), x:dim() >= k
+    for i = 1, k do ok = ok and x:size(nd - k + i) == dims[i] end
+    if not ok then error(("LayerNorm: input must be %s, got %s"):format(want, shape_str(x)), 0) end
+    local y = m1d.layer_norm(x, k, eps)            -- fused (src/ops_norm.c)
+    if affine then y = y * self.weight + self.bias end
+    return y
+  end)
+  mod._order = {}
+  if affine then
+    mod:register("weight", m1d.ones(dims):requires_grad())
+    mod:register("bias", m1d.zeros(dims):requires_grad())
+    mod._order = {"weight", "bias"}
+  end
+  return mod
+end
 
-  -- ------------------------------------------------------------ Dropout
+-- ------------------------------------------------------------ Embedding
 
-  -- Train mode: each element is zeroed with probability p and the others scaled by
-  -- 1/(1-p), so the expected output is the input; eval mode: the identity.  The mask is
-  -- drawn from m1d's seeded generator (m1d.dropout_mask), a fresh one per call.
-  function nn.Dropout(p)
-    p = check_number("Dropout", "p", p == nil and 0.5 or p, 0, 1)
-    return leaf_module(("Dropout(p %g)"):format(p), function(self, x)
-      want_tensor("Dropout", x)
-      if not self.training or p == 0 then return x end
-      if p == 1 then return x * 0 end
-      return x * m1d.dropout_mask(p, x:size(), x:dtype())  -- 1/(1-p) with probability 1 - p, else 0
+-- A lookup table: idx (int64, any shape, 1-based like every index of the Lua API) ->
+-- [idx's shape..., d], rows of weight [n, d] ~ N(0, 1) (PyTorch's init).
+function M.Embedding(n, d, opts)
+  util.check_options("Embedding", opts, {})
+  n = check_size("Embedding", "num_embeddings", n)
+  d = check_size("Embedding", "embedding_dim", d)
+  local mod = leaf_module(("Embedding(%d, %d)"):format(n, d), function(self, idx)
+    if type(idx) == "table" and not m1d.is_tensor(idx) then idx = m1d.tensor(idx, "int64") end
+    if not m1d.is_tensor(idx) or idx:dtype() ~= "int64" then
+      error(("Embedding: indices must be an int64 tensor (1-based ids 1..%d), got %s"):format(n,
+            m1d.is_tensor(idx) and idx:dtype() .. " tensor" or type(idx)), 0)
+    end
+    if idx:numel() > 0 then
+      local lo, hi = idx:min():item(), idx:max():item()
+      local bad = lo < 1 and lo or hi > n and hi or nil
+      if bad then
+        error(("Embedding: index %d out of range 1..%d (indices are 1-based, as index_select's; " ..
+               "add 1 to 0-based ids)"):format(bad, n), 0)
+      end
+    end
+    local out_shape = idx:size()
+    out_shape[#out_shape + 1] = d
+    return self.weight:index_select(1, idx:reshape(-1)):reshape(out_shape)
+  end)
+  mod:register("weight", m1d.randn(n, d):requires_grad())
+  mod._order = {"weight"}
+  return mod
+end
+
+-- ------------------------------------------------------------ Softmax, LogSoftmax
+
+local function softmax_layer(name, method)
+  M[name] = function(dim)
+    if dim == nil then dim = -1 end
+    local d = type(dim) == "number" and math.tointeger(dim)
+    if not d or d == 0 then
+      error(("%s: dim must be a non-zero integer (1-based, -1 the last), got %s"):format(name, tostring(dim)), 2)
+    end
+    dim = d
+    return leaf_module(("%s(dim %d)"):format(name, dim), function(_, x)
+      want_tensor(name, x)
+      return x[method](x, dim)
     end)
   end
+end
+softmax_layer("Softmax", "softmax")
+softmax_layer("LogSoftmax", "log_softmax")
 
-  -- ------------------------------------------------------------ BatchNorm1d
-
-  -- Per channel over the batch (and length): y = (x - mean) / sqrt(var + eps) * weight + bias.
-  -- Train mode normalises with the batch's mean and biased variance and moves the running
-  -- statistics towards the batch's mean and unbiased variance by `momentum`; eval mode
-  -- normalises with the running statistics (the batch's when track_running_stats = false).
-  function nn.BatchNorm1d(C, opts)
-    opts = util.check_options("BatchNorm1d", opts, {"eps", "momentum", "affine", "track_running_stats"})
-    C = check_size("BatchNorm1d", "num_features", C)
-    local eps = check_number("BatchNorm1d", "eps", opts.eps or 1e-5, 0, math.huge, true)
-    local momentum = check_number("BatchNorm1d", "momentum", opts.momentum or 0.1, 0, 1)
-    local affine = check_flag("BatchNorm1d", "affine", opts.affine, true)
-    local track = check_flag("BatchNorm1d", "track_running_stats", opts.track_running_stats, true)
-    local name = ("BatchNorm1d(%d, eps %g, momentum %g%s%s)"):format(C, eps, momentum,
-      affine and "" or ", affine false", track and "" or ", no running stats")
-    local mod = leaf_module(name, function(self, x)
-      want_tensor("BatchNorm1d", x)
-      local d3 = x:dim() == 3
-      if not (x:dim() == 2 or d3) or x:size(2) ~= C then
-        error(("BatchNorm1d: input must be [N, %d] or [N, %d, L], got %s"):format(C, C, shape_str(x)), 0)
-      end
-      local bshape = d3 and {1, C, 1} or {1, C}     -- a per-channel vector, broadcastable to x
-      local y
-      if self.training or not track then
-        local n = x:size(1) * (d3 and x:size(3) or 1)
-        if self.training and n < 2 then
-          error(("BatchNorm1d: training needs more than 1 value per channel, got input %s"):format(shape_str(x)), 0)
-        end
-        -- fused (src/ops_norm.c): the batch's mean and biased variance normalise
-        local mean, var
-        y, mean, var = m1d.batch_norm(x, eps)
-        if self.training and track then
-          local rm, rv = self.running_mean, self.running_var
-          m1d.no_grad(function()
-            rm:mul_(1 - momentum):add_(mean:type(rm:dtype()) * momentum)
-            rv:mul_(1 - momentum):add_(var:type(rv:dtype()) * (momentum * n / (n - 1)))
-          end)
-        end
-      else
-        y = (x - self.running_mean:reshape(bshape)) / (self.running_var:reshape(bshape) + eps):sqrt()
-      end
-      if affine then y = y * self.weight:reshape(bshape) + self.bias:reshape(bshape) end
-      return y
-    end)
-    mod._order = {}
-    if affine then
-      mod:register("weight", m1d.ones(C):requires_grad())
-      mod:register("bias", m1d.zeros(C):requires_grad())
-      mod._order = {"weight", "bias"}
-    end
-    if track then
-      mod:register_buffer("running_mean", m1d.zeros(C))
-      mod:register_buffer("running_var", m1d.ones(C))
-    end
-    return mod
-  end
-
-  -- ------------------------------------------------------------ LayerNorm
-
-  -- Over the trailing dims given by `shape` of each sample: y = (x - mean) / sqrt(var + eps)
-  -- (biased variance) * weight + bias, weight ones and bias zeros of that shape.
-  function nn.LayerNorm(shape, opts)
-    opts = util.check_options("LayerNorm", opts, {"eps", "elementwise_affine"})
-    if type(shape) == "number" then shape = {shape} end
-    if type(shape) ~= "table" or #shape == 0 then
-      error(("LayerNorm: normalized_shape must be a size or a non-empty list of sizes, got %s")
-            :format(type(shape)), 2)
-    end
-    local dims = {}
-    for i, d in ipairs(shape) do dims[i] = check_size("LayerNorm", "normalized_shape", d) end
-    local eps = check_number("LayerNorm", "eps", opts.eps or 1e-5, 0, math.huge, true)
-    local affine = check_flag("LayerNorm", "elementwise_affine", opts.elementwise_affine, true)
-    local k, want = #dims, "[..., " .. table.concat(dims, ",") .. "]"
-    local mod = leaf_module(("LayerNorm([%s], eps %g%s)"):format(table.concat(dims, ","), eps,
-                            affine and "" or ", no affine"), function(self, x)
-      want_tensor("LayerNorm", x)
-      local nd, ok = x:dim(), x:dim() >= k
-      for i = 1, k do ok = ok and x:size(nd - k + i) == dims[i] end
-      if not ok then error(("LayerNorm: input must be %s, got %s"):format(want, shape_str(x)), 0) end
-      local y = m1d.layer_norm(x, k, eps)            -- fused (src/ops_norm.c)
-      if affine then y = y * self.weight + self.bias end
-      return y
-    end)
-    mod._order = {}
-    if affine then
-      mod:register("weight", m1d.ones(dims):requires_grad())
-      mod:register("bias", m1d.zeros(dims):requires_grad())
-      mod._order = {"weight", "bias"}
-    end
-    return mod
-  end
-
-  -- ------------------------------------------------------------ Embedding
-
-  -- A lookup table: idx (int64, any shape, 1-based like every index of the Lua API) ->
-  -- [idx's shape..., d], rows of weight [n, d] ~ N(0, 1) (PyTorch's init).
-  function nn.Embedding(n, d, opts)
-    util.check_options("Embedding", opts, {})
-    n = check_size("Embedding", "num_embeddings", n)
-    d = check_size("Embedding", "embedding_dim", d)
-    local mod = leaf_module(("Embedding(%d, %d)"):format(n, d), function(self, idx)
-      if type(idx) == "table" and not m1d.is_tensor(idx) then idx = m1d.tensor(idx, "int64") end
-      if not m1d.is_tensor(idx) or idx:dtype() ~= "int64" then
-        error(("Embedding: indices must be an int64 tensor (1-based ids 1..%d), got %s"):format(n,
-              m1d.is_tensor(idx) and idx:dtype() .. " tensor" or type(idx)), 0)
-      end
-      if idx:numel() > 0 then
-        local lo, hi = idx:min():item(), idx:max():item()
-        local bad = lo < 1 and lo or hi > n and hi or nil
-        if bad then
-          error(("Embedding: index %d out of range 1..%d (indices are 1-based, as index_select's; " ..
-                 "add 1 to 0-based ids)"):format(bad, n), 0)
-        end
-      end
-      local out_shape = idx:size()
-      out_shape[#out_shape + 1] = d
-      return self.weight:index_select(1, idx:reshape(-1)):reshape(out_shape)
-    end)
-    mod:register("weight", m1d.randn(n, d):requires_grad())
-    mod._order = {"weight"}
-    return mod
-  end
-
-  -- ------------------------------------------------------------ Softmax, LogSoftmax
-
-  local function softmax_layer(name, method)
-    nn[name] = function(dim)
-      if dim == nil then dim = -1 end
-      local d = type(dim) == "number" and math.tointeger(dim)
-      if not d or d == 0 then
-        error(("%s: dim must be a non-zero integer (1-based, -1 the last), got %s"):format(name, tostring(dim)), 2)
-      end
-      dim = d
-      return leaf_module(("%s(dim %d)"):format(name, dim), function(_, x)
-        want_tensor(name, x)
-        return x[method](x, dim)
-      end)
-    end
-  end
-  softmax_layer("Softmax", "softmax")
-  softmax_layer("LogSoftmax", "log_softmax")
+return function(nn_, h)
+  nn, check_size, leaf_module = nn_, h.check_size, h.leaf_module
+  for name, layer in pairs(M) do nn[name] = layer end
 end

@@ -9,155 +9,163 @@
 local m1d = require "m1d"
 local util = require "m1d.util"
 
-return function(nn)
-  local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
+-- nn, set by the installer at the end when nn.lua loads this file; the layers go into M
+-- and the installer copies them into nn.
+local nn
+local M = {}
 
-  -- The constructors' argument checks, called from config (so level 4 is the user's line).
-  local function want_size(who, what, v)
-    local iv = type(v) == "number" and math.tointeger(v) or nil
-    if iv == nil or iv < 1 then error(("%s: %s must be an integer >= 1, got %s"):format(who, what, tostring(v)), 4) end
-    return iv
+local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
+
+-- The constructors' argument checks, called from config (so level 4 is the user's line).
+local function want_size(who, what, v)
+  local iv = type(v) == "number" and math.tointeger(v) or nil
+  if iv == nil or iv < 1 then error(("%s: %s must be an integer >= 1, got %s"):format(who, what, tostring(v)), 4) end
+  return iv
+end
+
+local function want_flag(who, what, v, default)
+  if v == nil then return default end
+  if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 4) end
+  return v
+end
+
+-- The checked arguments of nn.RNN / nn.LSTM (called by them directly).
+local function config(kind, n_in, H, opts, known)
+  opts = util.check_options(kind, opts, known, 3)
+  local c = {kind = kind, n_in = want_size(kind, "input_size", n_in), H = want_size(kind, "hidden_size", H)}
+  c.layers = opts.num_layers == nil and 1 or want_size(kind, "num_layers", opts.num_layers)
+  c.bidir = want_flag(kind, "bidirectional", opts.bidirectional, false)
+  c.batch_first = want_flag(kind, "batch_first", opts.batch_first, true)
+  c.bias = want_flag(kind, "bias", opts.bias, true)
+  local p = opts.dropout == nil and 0 or opts.dropout
+  if type(p) ~= "number" or not (p >= 0 and p <= 1) then
+    error(("%s: dropout must be a number in [0, 1], got %s"):format(kind, tostring(p)), 3)
   end
-
-  local function want_flag(who, what, v, default)
-    if v == nil then return default end
-    if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 4) end
-    return v
+  c.dropout = p
+  local nl = opts.nonlinearity == nil and "tanh" or opts.nonlinearity
+  if nl ~= "tanh" and nl ~= "relu" then
+    error(("RNN: nonlinearity must be \"tanh\" or \"relu\", got %s"):format(tostring(nl)), 3)
   end
+  c.nonlinearity = nl
+  return c
+end
 
-  -- The checked arguments of nn.RNN / nn.LSTM (called by them directly).
-  local function config(kind, n_in, H, opts, known)
-    opts = util.check_options(kind, opts, known, 3)
-    local c = {kind = kind, n_in = want_size(kind, "input_size", n_in), H = want_size(kind, "hidden_size", H)}
-    c.layers = opts.num_layers == nil and 1 or want_size(kind, "num_layers", opts.num_layers)
-    c.bidir = want_flag(kind, "bidirectional", opts.bidirectional, false)
-    c.batch_first = want_flag(kind, "batch_first", opts.batch_first, true)
-    c.bias = want_flag(kind, "bias", opts.bias, true)
-    local p = opts.dropout == nil and 0 or opts.dropout
-    if type(p) ~= "number" or not (p >= 0 and p <= 1) then
-      error(("%s: dropout must be a number in [0, 1], got %s"):format(kind, tostring(p)), 3)
+-- The module both layers share.  c: config's table; gates: rows per hidden unit in the
+-- weights (1 or 4); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
+-- direction (x [B, T, F] batch first; h0, c0 [B, H] or nil; the biases nil without bias)
+-- -> out [B, T, H], and for the LSTM the cell states [B, T, H].
+local function recurrent(c, gates, run)
+  local kind, n_in, H, layers, bidir, batch_first, bias = c.kind, c.n_in, c.H, c.layers, c.bidir,
+                                                          c.batch_first, c.bias
+  local dirs = bidir and 2 or 1
+  local bound = 1 / math.sqrt(H)
+  local mod = nn.Module{_name = ("%s(%d -> %d%s%s%s)"):format(kind, n_in, H,
+    layers > 1 and (", %d layers"):format(layers) or "", bidir and ", bidirectional" or "",
+    c.dropout > 0 and (", dropout %g"):format(c.dropout) or "")}
+  mod._order = {}
+  local names = {}               -- names[layer][direction] = {w_ih, w_hh, b_ih, b_hh}
+  for l = 0, layers - 1 do
+    names[l + 1] = {}
+    for d = 1, dirs do
+      local sfx = "_l" .. l .. (d == 2 and "_reverse" or "")
+      local specs = {{"weight_ih", gates * H, l == 0 and n_in or dirs * H}, {"weight_hh", gates * H, H}}
+      if bias then specs[3], specs[4] = {"bias_ih", gates * H}, {"bias_hh", gates * H} end
+      local set = {}
+      for i, spec in ipairs(specs) do
+        local name = spec[1] .. sfx
+        mod:register(name, nn.init_uniform(bound, table.unpack(spec, 2)))
+        mod._order[#mod._order + 1] = name
+        set[i] = name
+      end
+      names[l + 1][d] = set
     end
-    c.dropout = p
-    local nl = opts.nonlinearity == nil and "tanh" or opts.nonlinearity
-    if nl ~= "tanh" and nl ~= "relu" then
-      error(("RNN: nonlinearity must be \"tanh\" or \"relu\", got %s"):format(tostring(nl)), 3)
+  end
+  local n_states = layers * dirs
+
+  local function check_state(what, s, B)
+    if not m1d.is_tensor(s) or s:dim() ~= 3 or s:size(1) ~= n_states or s:size(2) ~= B or s:size(3) ~= H then
+      error(("%s: %s must be a [%d, %d, %d] tensor (num_layers * directions, batch, hidden), got %s")
+            :format(kind, what, n_states, B, H, m1d.is_tensor(s) and shape_str(s) or type(s)), 0)
     end
-    c.nonlinearity = nl
-    return c
+    return s
   end
 
-  -- The module both layers share.  c: config's table; gates: rows per hidden unit in the
-  -- weights (1 or 4); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
-  -- direction (x [B, T, F] batch first; h0, c0 [B, H] or nil; the biases nil without bias)
-  -- -> out [B, T, H], and for the LSTM the cell states [B, T, H].
-  local function recurrent(c, gates, run)
-    local kind, n_in, H, layers, bidir, batch_first, bias = c.kind, c.n_in, c.H, c.layers, c.bidir,
-                                                            c.batch_first, c.bias
-    local dirs = bidir and 2 or 1
-    local bound = 1 / math.sqrt(H)
-    local mod = nn.Module{_name = ("%s(%d -> %d%s%s%s)"):format(kind, n_in, H,
-      layers > 1 and (", %d layers"):format(layers) or "", bidir and ", bidirectional" or "",
-      c.dropout > 0 and (", dropout %g"):format(c.dropout) or "")}
-    mod._order = {}
-    local names = {}               -- names[layer][direction] = {w_ih, w_hh, b_ih, b_hh}
-    for l = 0, layers - 1 do
-      names[l + 1] = {}
+  mod.forward = function(self, x, state)
+    if not m1d.is_tensor(x) or x:dim() ~= 3 then
+      error(("%s: input must be a 3-D tensor [%s], got %s"):format(kind,
+            batch_first and "batch, time, features" or "time, batch, features",
+            m1d.is_tensor(x) and shape_str(x) or type(x)), 0)
+    end
+    if not batch_first then x = x:transpose(1, 2) end
+    if x:size(3) ~= n_in then
+      error(("%s: input has %d features, the layer takes input_size = %d"):format(kind, x:size(3), n_in), 0)
+    end
+    if x:size(2) == 0 then                             -- as PyTorch: no last step to return
+      error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
+    end
+    local B = x:size(1)
+    local h0, c0
+    if kind == "LSTM" then
+      if state ~= nil then
+        if type(state) ~= "table" or m1d.is_tensor(state) then
+          error("LSTM: the initial state must be a table {h0, c0}, got " ..
+                (m1d.is_tensor(state) and "a tensor" or type(state)), 0)
+        end
+        h0, c0 = check_state("h0", state[1], B), check_state("c0", state[2], B)
+      end
+    elseif state ~= nil then
+      h0 = check_state("h0", state, B)
+    end
+    local hs, cs = {}, {}
+    for l = 1, layers do
+      local outs = {}
       for d = 1, dirs do
-        local sfx = "_l" .. l .. (d == 2 and "_reverse" or "")
-        local specs = {{"weight_ih", gates * H, l == 0 and n_in or dirs * H}, {"weight_hh", gates * H, H}}
-        if bias then specs[3], specs[4] = {"bias_ih", gates * H}, {"bias_hh", gates * H} end
-        local set = {}
-        for i, spec in ipairs(specs) do
-          local name = spec[1] .. sfx
-          mod:register(name, nn.init_uniform(bound, table.unpack(spec, 2)))
-          mod._order[#mod._order + 1] = name
-          set[i] = name
-        end
-        names[l + 1][d] = set
+        local k = (l - 1) * dirs + d                    -- the state's index: PyTorch's layer-major order
+        local n = names[l][d]
+        local out, cell = run(x, h0 and h0:select(1, k), c0 and c0:select(1, k), self[n[1]], self[n[2]],
+                              n[3] and self[n[3]], n[4] and self[n[4]], d == 2)
+        local last = d == 2 and 1 or x:size(2)          -- the last step each direction reached
+        outs[d] = out
+        hs[k] = out:select(2, last)
+        if cell then cs[k] = cell:select(2, last) end
+      end
+      x = dirs == 1 and outs[1] or m1d.cat(outs, 3)
+      -- PyTorch's dropout: on every layer's output but the last, in train mode
+      if l < layers and self.training and c.dropout > 0 then
+        x = c.dropout == 1 and x * 0 or x * m1d.dropout_mask(c.dropout, x:size(), x:dtype())
       end
     end
-    local n_states = layers * dirs
-
-    local function check_state(what, s, B)
-      if not m1d.is_tensor(s) or s:dim() ~= 3 or s:size(1) ~= n_states or s:size(2) ~= B or s:size(3) ~= H then
-        error(("%s: %s must be a [%d, %d, %d] tensor (num_layers * directions, batch, hidden), got %s")
-              :format(kind, what, n_states, B, H, m1d.is_tensor(s) and shape_str(s) or type(s)), 0)
-      end
-      return s
-    end
-
-    mod.forward = function(self, x, state)
-      if not m1d.is_tensor(x) or x:dim() ~= 3 then
-        error(("%s: input must be a 3-D tensor [%s], got %s"):format(kind,
-              batch_first and "batch, time, features" or "time, batch, features",
-              m1d.is_tensor(x) and shape_str(x) or type(x)), 0)
-      end
-      if not batch_first then x = x:transpose(1, 2) end
-      if x:size(3) ~= n_in then
-        error(("%s: input has %d features, the layer takes input_size = %d"):format(kind, x:size(3), n_in), 0)
-      end
-      if x:size(2) == 0 then                             -- as PyTorch: no last step to return
-        error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
-      end
-      local B = x:size(1)
-      local h0, c0
-      if kind == "LSTM" then
-        if state ~= nil then
-          if type(state) ~= "table" or m1d.is_tensor(state) then
-            error("LSTM: the initial state must be a table {h0, c0}, got " ..
-                  (m1d.is_tensor(state) and "a tensor" or type(state)), 0)
-          end
-          h0, c0 = check_state("h0", state[1], B), check_state("c0", state[2], B)
-        end
-      elseif state ~= nil then
-        h0 = check_state("h0", state, B)
-      end
-      local hs, cs = {}, {}
-      for l = 1, layers do
-        local outs = {}
-        for d = 1, dirs do
-          local k = (l - 1) * dirs + d                    -- the state's index: PyTorch's layer-major order
-          local n = names[l][d]
-          local out, cell = run(x, h0 and h0:select(1, k), c0 and c0:select(1, k), self[n[1]], self[n[2]],
-                                n[3] and self[n[3]], n[4] and self[n[4]], d == 2)
-          local last = d == 2 and 1 or x:size(2)          -- the last step each direction reached
-          outs[d] = out
-          hs[k] = out:select(2, last)
-          if cell then cs[k] = cell:select(2, last) end
-        end
-        x = dirs == 1 and outs[1] or m1d.cat(outs, 3)
-        -- PyTorch's dropout: on every layer's output but the last, in train mode
-        if l < layers and self.training and c.dropout > 0 then
-          x = c.dropout == 1 and x * 0 or x * m1d.dropout_mask(c.dropout, x:size(), x:dtype())
-        end
-      end
-      local out = batch_first and x or x:transpose(1, 2)
-      if kind == "LSTM" then return out, {m1d.stack(hs, 1), m1d.stack(cs, 1)} end
-      return out, m1d.stack(hs, 1)
-    end
-    return mod
+    local out = batch_first and x or x:transpose(1, 2)
+    if kind == "LSTM" then return out, {m1d.stack(hs, 1), m1d.stack(cs, 1)} end
+    return out, m1d.stack(hs, 1)
   end
+  return mod
+end
 
-  -- nn.RNN(input, hidden, {nonlinearity = "tanh", bias, num_layers, bidirectional,
-  -- batch_first = true, dropout = 0}): forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n
-  function nn.RNN(n_in, H, opts)
-    local c = config("RNN", n_in, H, opts, {"nonlinearity", "bias", "num_layers", "bidirectional", "batch_first",
-                                            "dropout"})
-    local mod = recurrent(c, 1, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
-      return m1d.rnn(x, h0, w_ih, w_hh, b_ih, b_hh, c.nonlinearity, reverse)
-    end)
-    if c.nonlinearity == "relu" then mod._name = mod._name:gsub("%)$", ", relu)") end
-    return mod
-  end
+-- nn.RNN(input, hidden, {nonlinearity = "tanh", bias, num_layers, bidirectional,
+-- batch_first = true, dropout = 0}): forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n
+function M.RNN(n_in, H, opts)
+  local c = config("RNN", n_in, H, opts, {"nonlinearity", "bias", "num_layers", "bidirectional", "batch_first",
+                                          "dropout"})
+  local mod = recurrent(c, 1, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
+    return m1d.rnn(x, h0, w_ih, w_hh, b_ih, b_hh, c.nonlinearity, reverse)
+  end)
+  if c.nonlinearity == "relu" then mod._name = mod._name:gsub("%)$", ", relu)") end
+  return mod
+end
 
-  -- nn.LSTM(input, hidden, {bias, num_layers, bidirectional, batch_first = true, dropout = 0}):
-  -- forward(x [, {h0, c0}]) -> out [B, T, dirs*H], {h_n, c_n} (each [layers*dirs, B, H])
-  function nn.LSTM(n_in, H, opts)
-    local c = config("LSTM", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first", "dropout"})
-    return recurrent(c, 4, function(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
-      local y = m1d.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)    -- [B, T, 2H]: h, c
-      local Hh = w_hh:size(2)
-      return y:narrow(3, 1, Hh), y:narrow(3, Hh + 1, Hh)
-    end)
-  end
+-- nn.LSTM(input, hidden, {bias, num_layers, bidirectional, batch_first = true, dropout = 0}):
+-- forward(x [, {h0, c0}]) -> out [B, T, dirs*H], {h_n, c_n} (each [layers*dirs, B, H])
+function M.LSTM(n_in, H, opts)
+  local c = config("LSTM", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first", "dropout"})
+  return recurrent(c, 4, function(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    local y = m1d.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)    -- [B, T, 2H]: h, c
+    local Hh = w_hh:size(2)
+    return y:narrow(3, 1, Hh), y:narrow(3, Hh + 1, Hh)
+  end)
+end
+
+return function(nn_)
+  nn = nn_
+  for name, layer in pairs(M) do nn[name] = layer end
 end

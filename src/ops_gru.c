@@ -55,6 +55,7 @@
 #include <string.h>
 #include <math.h>
 #include "ops_impl.h"
+#include "ops_rule.h"
 #include "fastmath.h"
 #include "pool.h"
 #include "seq_fm.h"
@@ -195,20 +196,14 @@ static m1d_Tensor *gru_composite (m1d_Tensor **in, int reverse, int64_t T, int64
     if ((h = m1d_zeros(in[X]->dtype, 2, shape)) == NULL) { free(outs); return NULL; }
   }
   int ok = 1;
-  for (int64_t s = 0; s < T && ok; s++) {
+  for (int64_t s = 0; s < T && ok; s++) {     /* one step: a scope owns its temporaries */
     int64_t t = reverse ? T - 1 - s : s;
-    m1d_Tensor *xt = NULL, *gi = NULL, *gh = NULL, *a = NULL, *rz = NULL, *rr = NULL, *zz = NULL,
-               *gin_ = NULL, *ghn = NULL, *rg = NULL, *pre = NULL, *n = NULL, *d = NULL, *zd = NULL, *hn = NULL;
-    m1d_Tensor *gi2 = NULL, *gh2 = NULL;
-    ok = (xt = m1d_select(in[X], 1, t)) && (gi = m1d_linear(xt, in[WIH], in[BIH])) &&
-         (gh = m1d_linear(h, in[WHH], in[BHH])) && (gi2 = m1d_narrow(gi, 1, 0, 2 * H)) &&
-         (gh2 = m1d_narrow(gh, 1, 0, 2 * H)) && (a = m1d_add(gi2, gh2)) && (rz = m1d_sigmoid(a)) &&
-         (rr = m1d_narrow(rz, 1, 0, H)) && (zz = m1d_narrow(rz, 1, H, H)) &&
-         (gin_ = m1d_narrow(gi, 1, 2 * H, H)) && (ghn = m1d_narrow(gh, 1, 2 * H, H)) &&
-         (rg = m1d_mul(rr, ghn)) && (pre = m1d_add(gin_, rg)) && (n = m1d_tanh(pre)) &&
-         (d = m1d_sub(h, n)) && (zd = m1d_mul(zz, d)) && (hn = m1d_add(n, zd));
-    m1d_Tensor *tmp[] = {xt, gi, gh, gi2, gh2, a, rz, rr, zz, gin_, ghn, rg, pre, n, d, zd};
-    for (size_t k = 0; k < sizeof tmp / sizeof *tmp; k++) m1d_decref(tmp[k]);
+    M1D_RULE_SCOPE(S);
+    m1d_Tensor *gi = LINEAR(SELECT(in[X], 1, t), in[WIH], in[BIH]), *gh = LINEAR(h, in[WHH], in[BHH]);
+    m1d_Tensor *rz = SIGMOID(ADD(NARROW(gi, 1, 0, 2 * H), NARROW(gh, 1, 0, 2 * H)));
+    m1d_Tensor *n = TANH(ADD(NARROW(gi, 1, 2 * H, H), MUL(NARROW(rz, 1, 0, H), NARROW(gh, 1, 2 * H, H))));
+    m1d_Tensor *hn = m1d_rule_result(S, ADD(n, MUL(NARROW(rz, 1, H, H), SUB(h, n))));
+    ok = m1d_rule_close(S) == 0;
     m1d_decref(h);
     h = hn;
     if (ok) { outs[t] = hn; m1d_incref(hn); }

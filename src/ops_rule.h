@@ -84,6 +84,16 @@ static inline m1d_Tensor *m1d_rule_where (m1d_RuleScope *s, m1d_Tensor *m, m1d_T
 static inline m1d_Tensor *m1d_rule_fit (m1d_RuleScope *s, m1d_Tensor *a, const m1d_Edge *e) {
   return a ? m1d_rule_keep(s, m1d_grad_fit(a, e)) : m1d_rule_absent(s);
 }
+static inline m1d_Tensor *m1d_rule_narrow (m1d_RuleScope *s, m1d_Tensor *a, int dim, int64_t start, int64_t len) {
+  return a ? m1d_rule_keep(s, m1d_narrow(a, dim, start, len)) : m1d_rule_absent(s);
+}
+static inline m1d_Tensor *m1d_rule_select (m1d_RuleScope *s, m1d_Tensor *a, int dim, int64_t i) {
+  return a ? m1d_rule_keep(s, m1d_select(a, dim, i)) : m1d_rule_absent(s);
+}
+/* b may be NULL (no bias) */
+static inline m1d_Tensor *m1d_rule_linear (m1d_RuleScope *s, m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b) {
+  return x && w ? m1d_rule_keep(s, m1d_linear(x, w, b)) : m1d_rule_absent(s);
+}
 
 #define KEEP(e) m1d_rule_keep(S, (e))
 #define NEG(a) m1d_rule1(S, m1d_neg, (a))
@@ -95,6 +105,7 @@ static inline m1d_Tensor *m1d_rule_fit (m1d_RuleScope *s, m1d_Tensor *a, const m
 #define RELU(a) m1d_rule1(S, m1d_relu, (a))
 #define ERF(a) m1d_rule1(S, m1d_erf, (a))
 #define SIGMOID(a) m1d_rule1(S, m1d_sigmoid, (a))
+#define TANH(a) m1d_rule1(S, m1d_tanh, (a))
 #define ADD(a, b) m1d_rule2(S, m1d_add, (a), (b))
 #define SUB(a, b) m1d_rule2(S, m1d_sub, (a), (b))
 #define MUL(a, b) m1d_rule2(S, m1d_mul, (a), (b))
@@ -107,6 +118,9 @@ static inline m1d_Tensor *m1d_rule_fit (m1d_RuleScope *s, m1d_Tensor *a, const m
 #define CMP(a, b, op) m1d_rule_cmp(S, (a), (b), (op))
 #define WHERE(m, a, b) m1d_rule_where(S, (m), (a), (b))
 #define SCALAR(dt, v) KEEP(m1d_scalar((dt), (v)))
+#define NARROW(a, dim, start, len) m1d_rule_narrow(S, (a), (dim), (start), (len))
+#define SELECT(a, dim, i) m1d_rule_select(S, (a), (dim), (i))
+#define LINEAR(x, w, b) m1d_rule_linear(S, (x), (w), (b))
 /* a gradient summed over broadcast dims and cast to input i's edge (of the node n) */
 #define FIT(a, i) m1d_rule_fit(S, (a), &n->edges[i])
 

@@ -6,8 +6,9 @@ return {
           "forward function, called as `model(x)`; `model:parameters()` lists its parameters in " ..
           "a fixed order that optimizers, masks and the functional `model:apply(params, x)` share. " ..
           "Inputs are batched: [batch, features] for Linear, [batch, channels, length] for " ..
-          "convolutions and pooling, [batch, time, features] for the recurrent layers (RNN, LSTM, " ..
-          "GRU). Labels are int64 " ..
+          "convolutions and pooling (or, with layout = \"CLN\", [channels, length, batch], " ..
+          "faster between convolutions: nn.ToCLN, nn.models.cnn), [batch, time, features] for " ..
+          "the recurrent layers (RNN, LSTM, GRU). Labels are int64 " ..
           "0-based class indices (0..9 for MNIST-1D); `nn.accuracy` returns a percentage. Every " ..
           "module has a mode, `model.training`: train (the default) or eval, set for the " ..
           "whole tree by `model:train()` / `model:eval()`; Dropout and BatchNorm1d read it, " ..

@@ -140,16 +140,19 @@ local function analyse(rows, n)
              widest_train_err = last and last.train_err, interpolates = last ~= nil and last.train_err == 0}
   if a.peak_params then a.peak_over_n, a.peak_over_nK = a.peak_params / n, a.peak_params / (n * K) end
   if a.threshold_params then a.threshold_over_n, a.threshold_over_nK = a.threshold_params / n, a.threshold_params / (n * K) end
+  if a.mse_threshold_params then a.mse_threshold_over_nK = a.mse_threshold_params / (n * K) end
   return a
 end
 
 local function within2(a, b) return a and b and math.max(a, b) <= 2 * math.min(a, b) or false end
 
 local function describe(name, a)
-  return ("%s: peak %s (height %.1f); train error < 1 %% from %s; widest train error %.2f %%"):format(name,
+  return ("%s: peak %s (height %.1f); train error < 1 %% from %s%s; widest train error %.2f %%"):format(name,
     a.peak_params and ("%.1f%% at h = %d, %d params = %.2f n = %.2f nK"):format(a.peak_test_err, a.peak_width,
       a.peak_params, a.peak_over_n, a.peak_over_nK) or "none",
     a.peak_height, a.threshold_params and ("h = %d (%d params)"):format(a.threshold_width, a.threshold_params) or "no width",
+    a.mse_threshold_params and ("; train MSE < 1 %% of the constant predictor's from h = %d (%d params = %.2f nK)"):format(
+      a.mse_threshold_width, a.mse_threshold_params, a.mse_threshold_over_nK) or "",
     a.widest_train_err or -1)
 end
 
@@ -303,7 +306,8 @@ sweep.main{
         print(("\n%s (%s; mean of %d seed(s)); n = %d, nK = %d"):format(p.name, p.title, #per, n, n * K))
         local trows = {}
         for _, r in ipairs(rows) do
-          trows[#trows + 1] = {r.size, r.params, r.train_err, r.test_err, r.train_mse_rel or -1}
+          trows[#trows + 1] = {r.size, math.tointeger(r.params) or r.params, r.train_err, r.test_err,
+                               r.train_mse_rel and ("%.2e"):format(r.train_mse_rel) or "-"}
         end
         sweep.print_table({"width", "params", "train_err", "test_err", "train_mse_rel"}, trows)
         print(describe(p.name, a))
@@ -321,6 +325,7 @@ sweep.main{
             per_seed[k][p.name .. "/train/" .. h] = r.train_err
             per_seed[k][p.name .. "/test/" .. h] = r.test_err
             per_seed[k][p.name .. "/params/" .. h] = r.params
+            per_seed[k][p.name .. "/mse/" .. h] = r.train_mse_rel
           end
         end
       end
@@ -328,7 +333,9 @@ sweep.main{
     local function keys_of(name)
       local ks = {}
       for _, h in ipairs(widths) do
-        for _, f in ipairs{"train", "test", "params"} do ks[#ks + 1] = name .. "/" .. f .. "/" .. h end
+        for _, f in ipairs{"train", "test", "params", BY_NAME[name].loss == "mse" and "mse" or nil} do
+          ks[#ks + 1] = name .. "/" .. f .. "/" .. h
+        end
       end
       return ks
     end
@@ -336,7 +343,7 @@ sweep.main{
       local rows = {}
       for i, h in ipairs(widths) do
         rows[i] = {size = h, params = v[name .. "/params/" .. h], train_err = v[name .. "/train/" .. h],
-                   test_err = v[name .. "/test/" .. h]}
+                   test_err = v[name .. "/test/" .. h], train_mse_rel = v[name .. "/mse/" .. h]}
       end
       return rows
     end

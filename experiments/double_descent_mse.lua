@@ -424,7 +424,7 @@ sweep.main{
         fig:panel{title = p.title .. ": not run", hlines = {{y = 0}}}
       end
     end
-    fig:panel{title = "test error, every protocol (dashed: cross-entropy)", xlabel = "parameters",
+    fig:panel{title = "test error, all protocols (dashed: CE)", xlabel = "parameters",
               ylabel = "test error (%)", logx = true, series = #all > 0 and all or nil,
               hlines = #all == 0 and {{y = 0}} or nil, vlines = vl}
     fig:save(cfg.figure, {pdf = true})

@@ -22,7 +22,7 @@
 --                    at n·K; the target rescaling (true class to M, its term weighted k)
 --                    is from Hui & Belkin (ICLR 2021), for K >= 42 classes.  Here it tests
 --                    whether the peak's place depends on the target's scale.
---   mse_adam_clean   mse_adam on clean labels (Belkin et al.'s setting: no label noise)
+--   mse_adam_clean   mse_adam on clean labels (no added noise, as in Belkin et al.'s MNIST networks)
 --   ce_sgd_clean     ce_sgd on clean labels (the reference for mse_adam_clean)
 --
 -- Why n = 1,000 (not double_descent.lua's 4,000): n·K must lie inside a sweep that also

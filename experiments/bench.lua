@@ -364,11 +364,13 @@ if not only or only.metalearn then
   local exe = arg and arg[-1] or "./m1d"
   local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."   -- from any working directory
   local tmp = os.tmpname()
+  os.remove(tmp)              -- metalearn_afunc is a sweep: its run files go to <tmp>/runs/
   local function run(script, opts)
     local cmd = ("%s %s/%s.lua %s --out %s.json > %s.log 2>&1"):format(exe, here, script, opts, tmp, tmp)
     if not os.execute(cmd) then error(("bench: %s failed (see %s.log)"):format(script, tmp), 0) end
     local r = util.read_json(tmp .. ".json")
-    os.remove(tmp .. ".json"); os.remove(tmp .. ".png"); os.remove(tmp .. ".log")
+    os.remove(tmp .. ".json"); os.remove(tmp .. ".png"); os.remove(tmp .. ".pdf"); os.remove(tmp .. ".log")
+    os.execute("rm -rf '" .. tmp .. "'")
     return r
   end
   local lr = run("metalearn_lr", cfg.quick and "--quick" or "")

@@ -20,7 +20,9 @@
 --    put the CNN's peak at c = 24, another at c = 18 with the threshold at 24).
 --  * double_descent: either of the two holds.
 --  * mse_peak_at_more_params_than_ce: the MSE sweep's peak lies at more parameters than the
---    cross-entropy sweep's (the nK-vs-n observation); no tolerance: a direction.
+--    cross-entropy sweep's (the nK-vs-n observation); no tolerance: a direction.  Its MSE
+--    models do not interpolate in 500 epochs at lr 0.01; experiments/double_descent_mse.lua
+--    studies the observation under protocols that train them to interpolation.
 --
 --   ./m1d experiments/double_descent.lua [--quick] [--seeds 3] [--list | --run N | --merge ...]   (m1d.sweep)
 local m1d = require "m1d"

@@ -19,6 +19,14 @@
 -- Then relu, swish, elu, softplus, tanh, sigmoid, the learned f and a piecewise-linear
 -- fit of it each train once per evaluation seed through the same inner loop.
 --
+-- Over seeds (--seeds N): the script is a sweep (m1d.sweep) with one run per seed, key
+-- "seed=S": seed S meta-trains its own activation (its inner loops reseeded with S) and
+-- evaluates it, its fit and the baselines on evaluation seeds S .. S+E-1 (E =
+-- --eval_seeds).  The merge decides the claims on the means over the meta-training seeds
+-- ("holds in k of n seeds"); the figure draws the curves' mean with a ±1 sd band and each
+-- seed's learned activation, light, with their mean.  Seeds run in parallel on the cores
+-- (--jobs), on a cluster (--list-commands) or resume after an interruption.
+--
 -- How it is computed:
 --  * The meta MLP runs as one fused op, m1d.pointwise_mlp, which never stores the
 --    [12800, 100] hidden layer; the [1, 100] noise after its tanh only adds the constant
@@ -32,12 +40,14 @@
 --  * Memory: the whole unrolled graph costs under 1 MB per inner step, so by default
 --    nothing is recomputed.  --segment k wraps every k inner steps in an m1d.checkpoint.
 --  * --grad_out FILE writes every outer step's meta-loss and meta-gradient (17 digits).
---   ./m1d experiments/metalearn_afunc.lua [--quick] [--outer 301] [--inner 301] [--eval_seeds 3]
+--   ./m1d experiments/metalearn_afunc.lua [--quick] [--seeds 3] [--outer 301] [--inner 301] [--eval_seeds 3]
+--                                         [--list | --run N | --merge ...]   (m1d.sweep)
 local m1d = require "m1d"
-local nn, optim, util, plot = m1d.nn, m1d.optim, m1d.util, m1d.plot
+local nn, optim, util, plot, sweep = m1d.nn, m1d.optim, m1d.util, m1d.plot, m1d.sweep
 
-local cfg = util.parse_args(arg, {
-  {"seed", 0, "seed of the inner loops' noise and initialisation"},
+local OPTIONS = {
+  {"seeds", 1, "meta-training seeds: each meta-trains its own activation (one sweep run each)", min = 1},
+  {"seed", 0, "the first seed (of the inner loops' noise and initialisation; seed s evaluates with seeds s..s+E-1)"},
   {"outer", 301, "outer (meta) steps", min = 1},
   {"inner", 301, "unrolled inner RMSprop steps per outer step", min = 1},
   {"batch", 100, "inner minibatch size", min = 1},
@@ -51,7 +61,7 @@ local cfg = util.parse_args(arg, {
   {"hidden", 128, "hidden units of the inner MLP 40-H-10", min = 1},
   {"meta_hidden", 100, "hidden units of the activation's MLP 1-H-1", min = 1},
   {"test_k", 500, "test accuracy per outer step: on the first K test examples", min = 1},
-  {"eval_seeds", 3, "seeds of the final comparison of the activations", min = 1},
+  {"eval_seeds", 3, "evaluation seeds E of the final comparison of the activations, per meta-training seed", min = 1},
   {"eval_inner", 0, "inner steps of the final comparison (0: --inner)"},
   {"segment", 0, "checkpoint every N inner steps (0: keep the whole graph; at most 56)"},
   {"dtype", "float32", "precision of everything", choices = {"float32", "float64"}},
@@ -60,22 +70,42 @@ local cfg = util.parse_args(arg, {
   {"snapshots", 12, "snapshots of the learned activation drawn in the figure", min = 1},
   {"quick", false, "a smoke test: 6 outer x 12 inner steps, one evaluation seed (--out *_quick.json)"},
   {"threads", 1, "OpenBLAS threads", min = 1},
-  {"out", "results/metalearn_afunc.json", "results file (JSON)"},
+  {"out", "results/metalearn_afunc.json", "results file (JSON); run files go to OUT/runs/"},
   {"figure", "", "figure file (default: --out with .png; a .pdf beside it)"},
-  {"grad_out", "", "write every outer step's meta-loss and meta-gradient (17 digits) to this file"},
-}, "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop")
-if cfg.quick then
-  cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6
-  if cfg.out == "results/metalearn_afunc.json" then cfg.out = "results/metalearn_afunc_quick.json" end
-end
-if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
-if cfg.figure == "" then cfg.figure = cfg.out:gsub("%.json$", "") .. ".png" end
-assert(cfg.segment >= 0 and cfg.segment <= 56, "--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)")
-m1d.set_num_threads(cfg.threads)
-local dtype, H, MH = cfg.dtype, cfg.hidden, cfg.meta_hidden
+  {"grad_out", "", "write every outer step's meta-loss and meta-gradient (17 digits) to this file (one seed only)"},
+}
 
-local data = m1d.mnist1d.dataset(m1d.mnist1d.args{num_samples = 10000}, {dtype = dtype})
-local x_test500, y_test500 = data.x_test:narrow(1, 1, cfg.test_k), data.y_test:narrow(1, 1, cfg.test_k)
+-- The configuration and the data every function below reads; set by setup() in the
+-- process that performs a run (sweep.main calls configure first, then run or merge).
+local cfg, dtype, H, MH, data, x_test500, y_test500
+
+local function configure(c)
+  cfg = c
+  if cfg.quick then
+    cfg.outer, cfg.inner, cfg.last, cfg.eval_seeds, cfg.snapshots = 6, 12, 8, 1, 6
+    if cfg.out == "results/metalearn_afunc.json" then cfg.out = "results/metalearn_afunc_quick.json" end
+  end
+  if cfg.eval_inner == 0 then cfg.eval_inner = cfg.inner end
+  if cfg.segment < 0 or cfg.segment > 56 then
+    error("--segment: 0 (no checkpoints) to 56 steps (m1d.checkpoint returns at most 64 tensors)", 0)
+  end
+  if cfg.grad_out ~= "" and cfg.seeds ~= 1 then
+    error("--grad_out: the meta-gradients of one meta-training run; use it with --seeds 1", 0)
+  end
+  for name in cfg.baselines:gmatch("[^,]+") do
+    if not ({relu = 1, swish = 1, elu = 1, softplus = 1, tanh = 1, sigmoid = 1})[name] then
+      error(("--baselines: unknown baseline '%s'"):format(name), 0)
+    end
+  end
+  dtype, H, MH = cfg.dtype, cfg.hidden, cfg.meta_hidden
+end
+
+local function load_data()
+  m1d.set_num_threads(cfg.threads)
+  data = m1d.mnist1d.dataset(m1d.mnist1d.args{num_samples = 10000}, {dtype = dtype})
+  x_test500, y_test500 = data.x_test:narrow(1, 1, cfg.test_k), data.y_test:narrow(1, 1, cfg.test_k)
+end
+
 
 local function linear_params(n_in, n_out)     -- PyTorch's default init, in dtype
   local l = nn.Linear(n_in, n_out)
@@ -222,97 +252,84 @@ end
 
 -- ---------------------------------------------------------------- the outer loop
 
-m1d.manual_seed(cfg.seed)
-local mw1, mb1 = linear_params(1, MH)
-local mw2, mb2 = linear_params(MH, 1)
-local mp = {mw1, mb1, mw2, mb2}
-local grid = {}
-for i = 1, 201 do grid[i] = -5 + (i - 1) * 0.05 end
-local res = {meta_loss = {}, test_acc = {}, final_inner_loss = {}, grad_norm = {}, outer_seconds = {},
-             outer_cpu_seconds = {}, snapshots = {}}
-local snap_every = math.max(1, cfg.outer // cfg.snapshots)
-res.snapshots[1] = {outer = 0, y = sample_learned(mp, grid)}
-local t_all, c_all = m1d.clock(), os.clock()
-local grads_out = {}                                   -- --grad_out: every outer step's meta-gradient
-for k = 1, cfg.outer do
-  local t0, c0 = m1d.clock(), os.clock()
-  local w1, b1 = linear_params(40, H)                  -- a fresh inner network
-  local w2, b2 = linear_params(H, 10)
-  local losses, p = unrolled({w1, b1, w2, b2}, cfg.inner, cfg.seed, mp)
-  local first = math.max(1, #losses - cfg.last + 1)
-  local total = losses[first]
-  for s = first + 1, #losses do total = total + losses[s] end
-  local meta_loss = total / (#losses - first + 1)
-  local g = m1d.grad(meta_loss, mp)
-  if cfg.grad_out ~= "" then
-    grads_out[k] = {meta_loss = meta_loss:item()}
-    for i, name in ipairs{"w1", "b1", "w2", "b2"} do grads_out[k][name] = g[i]:reshape(-1):totable() end
-  end
-  -- test accuracy of this inner run (first 500 test examples), with this step's meta params
-  local mn = noise(MH)
-  local acc = accuracy(p, function(a) return learned(a, mp, mn) end, x_test500, y_test500)
-  local gn = 0
-  for i = 1, 4 do
-    gn = gn + (g[i] * g[i]):sum():item()
-    mp[i] = (mp[i] - cfg.meta_lr * g[i]:clamp(-cfg.clamp, cfg.clamp)):detach():requires_grad()
-  end
-  local dt = m1d.clock() - t0
-  res.meta_loss[k], res.test_acc[k], res.final_inner_loss[k] = meta_loss:item(), acc, losses[#losses]:item()
-  res.grad_norm[k], res.outer_seconds[k], res.outer_cpu_seconds[k] = math.sqrt(gn), dt, os.clock() - c0
-  if k % snap_every == 0 or k == cfg.outer then res.snapshots[#res.snapshots + 1] = {outer = k, y = sample_learned(mp, grid)} end
-  print(("outer %3d/%d  meta-loss %.4f  final inner loss %.4f  test acc %5.1f%%  |grad| %.3g  %.2f s (cpu %.2f)  RSS %.0f MB"):format(
-    k, cfg.outer, res.meta_loss[k], res.final_inner_loss[k], acc, res.grad_norm[k], dt, res.outer_cpu_seconds[k], m1d.rss_mb()))
-  io.stdout:flush()
-end
-local meta_seconds, meta_cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
-if cfg.grad_out ~= "" then                             -- JSON with every digit (write_json keeps 14)
-  local rows = {}
-  for k, r in ipairs(grads_out) do
-    local f = {("\"meta_loss\": %.17g"):format(r.meta_loss)}
-    for _, name in ipairs{"w1", "b1", "w2", "b2"} do
-      local v = {}
-      for i, x in ipairs(r[name]) do v[i] = ("%.17g"):format(x) end
-      f[#f + 1] = ("\"%s\": [%s]"):format(name, table.concat(v, ", "))
+local GRID = {}                                        -- where the learned f is sampled
+for i = 1, 201 do GRID[i] = -5 + (i - 1) * 0.05 end
+
+-- Meta-train an activation from `seed` (inner loops reseeded with it), recording every
+-- outer step; returns the final meta params and the record.
+local function meta_train(seed)
+  m1d.manual_seed(seed)
+  local mw1, mb1 = linear_params(1, MH)
+  local mw2, mb2 = linear_params(MH, 1)
+  local mp = {mw1, mb1, mw2, mb2}
+  local res = {meta_loss = {}, test_acc = {}, final_inner_loss = {}, grad_norm = {}, outer_seconds = {},
+               outer_cpu_seconds = {}, snapshots = {}}
+  local snap_every = math.max(1, cfg.outer // cfg.snapshots)
+  res.snapshots[1] = {outer = 0, y = sample_learned(mp, GRID)}
+  local grads_out = {}                                 -- --grad_out: every outer step's meta-gradient
+  for k = 1, cfg.outer do
+    local t0, c0 = m1d.clock(), os.clock()
+    local w1, b1 = linear_params(40, H)                -- a fresh inner network
+    local w2, b2 = linear_params(H, 10)
+    local losses, p = unrolled({w1, b1, w2, b2}, cfg.inner, seed, mp)
+    local first = math.max(1, #losses - cfg.last + 1)
+    local total = losses[first]
+    for s = first + 1, #losses do total = total + losses[s] end
+    local meta_loss = total / (#losses - first + 1)
+    local g = m1d.grad(meta_loss, mp)
+    if cfg.grad_out ~= "" then
+      grads_out[k] = {meta_loss = meta_loss:item()}
+      for i, name in ipairs{"w1", "b1", "w2", "b2"} do grads_out[k][name] = g[i]:reshape(-1):totable() end
     end
-    rows[k] = "  {" .. table.concat(f, ",\n   ") .. "}"
+    -- test accuracy of this inner run (first test_k test examples), with this step's meta params
+    local mn = noise(MH)
+    local acc = accuracy(p, function(a) return learned(a, mp, mn) end, x_test500, y_test500)
+    local gn = 0
+    for i = 1, 4 do
+      gn = gn + (g[i] * g[i]):sum():item()
+      mp[i] = (mp[i] - cfg.meta_lr * g[i]:clamp(-cfg.clamp, cfg.clamp)):detach():requires_grad()
+    end
+    local dt = m1d.clock() - t0
+    res.meta_loss[k], res.test_acc[k], res.final_inner_loss[k] = meta_loss:item(), acc, losses[#losses]:item()
+    res.grad_norm[k], res.outer_seconds[k], res.outer_cpu_seconds[k] = math.sqrt(gn), dt, os.clock() - c0
+    if k % snap_every == 0 or k == cfg.outer then res.snapshots[#res.snapshots + 1] = {outer = k, y = sample_learned(mp, GRID)} end
+    print(("seed %d outer %3d/%d  meta-loss %.4f  final inner loss %.4f  test acc %5.1f%%  |grad| %.3g  %.2f s (cpu %.2f)  RSS %.0f MB"):format(
+      seed, k, cfg.outer, res.meta_loss[k], res.final_inner_loss[k], acc, res.grad_norm[k], dt, res.outer_cpu_seconds[k], m1d.rss_mb()))
+    io.stdout:flush()
   end
-  util.write_atomic(cfg.grad_out, ("{\"dtype\": \"%s\", \"outer\": [\n%s\n]}\n"):format(cfg.dtype, table.concat(rows, ",\n")))
+  if cfg.grad_out ~= "" then                           -- JSON with every digit (write_json keeps 14)
+    local rows = {}
+    for k, r in ipairs(grads_out) do
+      local f = {("\"meta_loss\": %.17g"):format(r.meta_loss)}
+      for _, name in ipairs{"w1", "b1", "w2", "b2"} do
+        local v = {}
+        for i, x in ipairs(r[name]) do v[i] = ("%.17g"):format(x) end
+        f[#f + 1] = ("\"%s\": [%s]"):format(name, table.concat(v, ", "))
+      end
+      rows[k] = "  {" .. table.concat(f, ",\n   ") .. "}"
+    end
+    util.write_atomic(cfg.grad_out, ("{\"dtype\": \"%s\", \"outer\": [\n%s\n]}\n"):format(cfg.dtype, table.concat(rows, ",\n")))
+  end
+  for i = 1, 4 do mp[i] = mp[i]:detach() end
+  return mp, res
 end
 
 -- ---------------------------------------------------------------- evaluation
 
-local function eval_all(name, act_fn)
+-- One activation trained afresh on the evaluation seeds seed .. seed + E - 1.
+local function eval_all(name, act_fn, seed)
   local accs, accs500, losses, te = {}, {}, {}, m1d.clock()
   for s = 0, cfg.eval_seeds - 1 do
-    local r = evaluate(act_fn, cfg.seed + s)
+    local r = evaluate(act_fn, seed + s)
     accs[#accs + 1], accs500[#accs500 + 1], losses[#losses + 1] = r.test_acc, r.test_acc_500, r.final_loss
   end
   local e = {test_acc = util.mean(accs), test_acc_sd = util.sd(accs), test_acc_500 = util.mean(accs500),
              per_seed = accs, per_seed_500 = accs500, final_loss = losses, seconds = m1d.clock() - te}
   local spread = cfg.eval_seeds > 1 and (" ± %.1f"):format(e.test_acc_sd) or ""   -- none for one seed
-  print(("eval %-9s test acc %5.1f%s %%  (first 500: %5.1f %%)  over %d seed(s)  %.1f s"):format(
-    name, e.test_acc, spread, e.test_acc_500, cfg.eval_seeds, e.seconds))
+  print(("seed %d eval %-9s test acc %5.1f%s %%  (first %d: %5.1f %%)  over %d evaluation seed(s)  %.1f s"):format(
+    seed, name, e.test_acc, spread, cfg.test_k, e.test_acc_500, cfg.eval_seeds, e.seconds))
   return e
 end
-
-local t_eval = m1d.clock()
-local evals = {}
-local final_mp = {}
-for i = 1, 4 do final_mp[i] = mp[i]:detach() end
-evals.learned = eval_all("learned", function(a, mn) return learned(a, final_mp, mn) end)
-local pwl, pwl_knots = pwl_fit(final_mp)
-evals.pwl = eval_all("pwl fit", pwl)
-local baselines, baselines_500 = {}, {}
-local names = {}
-for name in cfg.baselines:gmatch("[^,]+") do
-  local f = BASELINES[name]
-  if not f then error(("unknown baseline '%s'"):format(name), 0) end
-  names[#names + 1] = name
-  evals[name] = eval_all(name, f)
-  baselines[name], baselines_500[name] = evals[name].test_acc, evals[name].test_acc_500
-end
-local eval_seconds = m1d.clock() - t_eval
-local seconds, cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
 
 local function median(xs)
   local c = {}
@@ -320,99 +337,198 @@ local function median(xs)
   table.sort(c)
   return c[(#c + 1) // 2]
 end
-local per_outer, per_outer_cpu = median(res.outer_seconds), median(res.outer_cpu_seconds)
-local paper_s = per_outer * (301 / cfg.inner) * 301
-local peak = m1d.peak_rss_mb()
-local beats = {}
-for _, n in ipairs{"relu", "elu", "swish"} do
-  if baselines[n] then beats[n] = evals.learned.test_acc > baselines[n] end
+
+-- One sweep run: meta-train from r.seed, then compare the learned activation, its
+-- piecewise-linear fit and the baselines, each trained afresh on the evaluation seeds.
+local function run(r)
+  load_data()
+  local t_all, c_all = m1d.clock(), os.clock()
+  local mp, res = meta_train(r.seed)
+  local meta_seconds, meta_cpu_seconds = m1d.clock() - t_all, os.clock() - c_all
+  local t_eval = m1d.clock()
+  local evals = {}
+  evals.learned = eval_all("learned", function(a, mn) return learned(a, mp, mn) end, r.seed)
+  local pwl, pwl_knots = pwl_fit(mp)
+  evals.pwl = eval_all("pwl fit", pwl, r.seed)
+  for name in cfg.baselines:gmatch("[^,]+") do evals[name] = eval_all(name, BASELINES[name], r.seed) end
+  local per_outer = median(res.outer_seconds)
+  res.evals, res.pwl = evals, pwl_knots
+  res.learned_function = {x = GRID, y = res.snapshots[#res.snapshots].y}
+  res.meta_seconds, res.meta_cpu_seconds, res.eval_seconds = meta_seconds, meta_cpu_seconds, m1d.clock() - t_eval
+  res.seconds_per_outer_step, res.cpu_seconds_per_outer_step = per_outer, median(res.outer_cpu_seconds)
+  res.paper_scale_seconds_estimate = per_outer * (301 / cfg.inner) * 301
+  res.peak_rss_mb = m1d.peak_rss_mb()
+  print(("seed %d: meta-training %.1f s (%.2f s per outer step of %d inner steps; 301 x 301 would take ~%.0f s), "
+         .. "evaluation %.1f s, peak RSS %.0f MB"):format(r.seed, meta_seconds, per_outer, cfg.inner,
+         res.paper_scale_seconds_estimate, res.eval_seconds, res.peak_rss_mb))
+  return res
 end
--- Claims over the evaluation seeds (each trains the inner MLP afresh with the activation
--- fixed; decided on the seed means, reported per seed):
---  * learned_beats_relu_elu_swish: the learned activation's final test accuracy beats the
---    best of relu, elu and swish by >= 2 points.  The paper: "learns faster" than them; its
---    gap is ~10 points; 2 points is above the ~1.5-point seed sd of these accuracies.
---  * pwl_fit_as_good: its piecewise-linear fit is within 2 points of it (the paper: "a
---    piecewise-linear fit does about as well").
-local per_eval_seed = {}
-for s = 1, cfg.eval_seeds do
-  local v = {learned = evals.learned.per_seed[s], pwl = evals.pwl.per_seed[s]}
-  for _, n in ipairs(names) do v[n] = evals[n].per_seed[s] end
-  per_eval_seed[s] = v
-end
-local claims = {}
-if baselines.relu and baselines.elu and baselines.swish then
-  claims.learned_beats_relu_elu_swish = m1d.sweep.seed_claim{
-    criterion = "the learned activation beats the best of relu, elu and swish by >= 2 points (final test accuracy)",
-    per_seed = per_eval_seed,
+
+-- ---------------------------------------------------------------- merge: claims, results, figure
+
+local function merge(done)
+  local names = {}
+  for name in cfg.baselines:gmatch("[^,]+") do names[#names + 1] = name end
+  table.sort(done, function(a, b) return a.params.seed < b.params.seed end)
+  local seeds, runs = {}, {}
+  for i, d in ipairs(done) do seeds[i], runs[i] = d.params.seed, d.result end
+  if #runs == 0 then
+    return {claims = {learned_beats_relu_elu_swish = sweep.unmeasured("no meta-training run finished"),
+                      pwl_fit_as_good = sweep.unmeasured("no meta-training run finished")}}
+  end
+  -- Claims over the meta-training seeds (each seed's value: the mean over its evaluation
+  -- seeds of the final test accuracy, every activation trained afresh with it fixed);
+  -- decided on the means over seeds, reported per seed:
+  --  * learned_beats_relu_elu_swish: the learned activation's final test accuracy beats the
+  --    best of relu, elu and swish by >= 2 points.  The paper: "learns faster" than them; its
+  --    gap is ~10 points; 2 points is above the ~1.5-point sd of these accuracies over
+  --    evaluation seeds.
+  --  * pwl_fit_as_good: its piecewise-linear fit is within 2 points of it (the paper: "a
+  --    piecewise-linear fit does about as well").
+  local per_seed = {}
+  for i, res in ipairs(runs) do
+    local v = {}
+    for name, e in pairs(res.evals) do v[name] = e.test_acc end
+    per_seed[i] = v
+  end
+  local claims = {}
+  local have = {}
+  for _, n in ipairs(names) do have[n] = true end
+  if have.relu and have.elu and have.swish then
+    claims.learned_beats_relu_elu_swish = sweep.seed_claim{
+      criterion = "the learned activation beats the best of relu, elu and swish by >= 2 points (final test accuracy)",
+      per_seed = per_seed, keys = {"learned", "relu", "elu", "swish"},
+      test = function(v)
+        local best = math.max(v.relu, v.elu, v.swish)
+        return v.learned >= best + 2, ("learned %.1f%%; relu %.1f, elu %.1f, swish %.1f"):format(v.learned, v.relu,
+          v.elu, v.swish)
+      end}
+  else
+    claims.learned_beats_relu_elu_swish = sweep.unmeasured("needs the relu, elu and swish baselines")
+  end
+  claims.pwl_fit_as_good = sweep.seed_claim{
+    criterion = "the piecewise-linear fit of the learned activation is within 2 points of it",
+    per_seed = per_seed, keys = {"learned", "pwl"},
     test = function(v)
-      local best = math.max(v.relu, v.elu, v.swish)
-      return v.learned >= best + 2, ("learned %.1f%%; relu %.1f, elu %.1f, swish %.1f"):format(v.learned, v.relu,
-        v.elu, v.swish)
+      return math.abs(v.pwl - v.learned) <= 2, ("pwl fit %.1f%% vs learned %.1f%%"):format(v.pwl, v.learned)
     end}
-else
-  claims.learned_beats_relu_elu_swish = m1d.sweep.unmeasured("needs the relu, elu and swish baselines")
-end
-claims.pwl_fit_as_good = m1d.sweep.seed_claim{
-  criterion = "the piecewise-linear fit of the learned activation is within 2 points of it",
-  per_seed = per_eval_seed,
-  test = function(v)
-    return math.abs(v.pwl - v.learned) <= 2, ("pwl fit %.1f%% vs learned %.1f%%"):format(v.pwl, v.learned)
-  end}
-for _, k in ipairs{"learned_beats_relu_elu_swish", "pwl_fit_as_good"} do
-  local c = claims[k]
-  print(("claim %-30s %s %s"):format(k, c.measured == false and "n/a   " or (c.holds and "HOLDS " or "FAILS "), c.evidence))
-end
-print(("\nlearned %.1f %%, pwl fit %.1f %%, %s  (mean test acc over %d seed(s))"):format(evals.learned.test_acc,
-  evals.pwl.test_acc, table.concat((function()
-    local s = {}
-    for i, n in ipairs(names) do s[i] = ("%s %.1f"):format(n, baselines[n]) end
-    return s end)(), ", "), cfg.eval_seeds))
-print(("meta-training %.1f s (%.2f s per outer step of %d inner steps, cpu %.2f s; 301 x 301 would take ~%.0f s), "
-       .. "evaluation %.1f s, total %.1f s (cpu %.1f s), peak RSS %.0f MB"):format(meta_seconds, per_outer, cfg.inner,
-       per_outer_cpu, paper_s, eval_seconds, seconds, cpu_seconds, peak))
 
-util.write_json(cfg.out, {
-  experiment = "metalearn_afunc", version = m1d.version, args = cfg, threads = m1d.get_num_threads(),
-  meta_loss = res.meta_loss, test_acc = res.test_acc, final_inner_loss = res.final_inner_loss,
-  grad_norm = res.grad_norm, outer_seconds = res.outer_seconds, outer_cpu_seconds = res.outer_cpu_seconds,
-  learned_test_acc = evals.learned.test_acc, pwl_test_acc = evals.pwl.test_acc,
-  baselines = baselines, baselines_500 = baselines_500, evals = evals,
-  eval_note = ("test_acc: mean over %d evaluation seed(s) of the accuracy on all %d test examples "
-               .. "after %d inner steps; *_500: the first %d test examples (as the peer)"):format(
-               cfg.eval_seeds, data.y_test:numel(), cfg.eval_inner, cfg.test_k),
-  learned_beats = beats, claims = claims,
-  learned_function = {x = grid, y = res.snapshots[#res.snapshots].y}, snapshots = res.snapshots,
-  pwl = pwl_knots,
-  seconds = seconds, cpu_seconds = cpu_seconds, meta_seconds = meta_seconds, meta_cpu_seconds = meta_cpu_seconds,
-  eval_seconds = eval_seconds, seconds_per_outer_step = per_outer, cpu_seconds_per_outer_step = per_outer_cpu, paper_scale_seconds_estimate = paper_s, peak_rss_mb = peak,
-})
-print("wrote " .. cfg.out)
+  -- means over seeds of every curve and accuracy
+  local function stats(key)
+    local curves = {}
+    for i, res in ipairs(runs) do curves[i] = res[key] end
+    return util.curve_stats(curves)
+  end
+  local function mean_of(f)
+    local xs = {}
+    for i, res in ipairs(runs) do xs[i] = f(res) end
+    return util.mean(xs), util.sd(xs)
+  end
+  local evals, baselines, baselines_500 = {}, {}, {}
+  for name in pairs(runs[1].evals) do
+    local m, sd = mean_of(function(res) return res.evals[name].test_acc end)
+    local m500 = mean_of(function(res) return res.evals[name].test_acc_500 end)
+    local each = {}
+    for i, res in ipairs(runs) do each[i] = res.evals[name].test_acc end
+    evals[name] = {test_acc = m, test_acc_sd_over_seeds = sd, test_acc_500 = m500, per_seed = each}
+    if name ~= "learned" and name ~= "pwl" then baselines[name], baselines_500[name] = m, m500 end
+  end
+  local beats = {}
+  for _, n in ipairs{"relu", "elu", "swish"} do
+    if baselines[n] then beats[n] = evals.learned.test_acc > baselines[n] end
+  end
+  local ml, ta, lf = stats("meta_loss"), stats("test_acc"), nil
+  do
+    local ys = {}
+    for i, res in ipairs(runs) do ys[i] = res.learned_function.y end
+    lf = util.curve_stats(ys)
+  end
+  local seconds, cpu = 0, 0
+  for _, d in ipairs(done) do seconds, cpu = seconds + (d.seconds or 0), cpu + (d.cpu_seconds or 0) end
+  local peak = 0
+  for _, res in ipairs(runs) do peak = math.max(peak, res.peak_rss_mb) end
+  local per_outer = mean_of(function(res) return res.seconds_per_outer_step end)
+  print(("\nlearned %.1f %%, pwl fit %.1f %%, %s  (mean test accuracy over %d meta-training seed(s) x %d evaluation seed(s))")
+        :format(evals.learned.test_acc, evals.pwl.test_acc, table.concat((function()
+          local s = {}
+          for i, n in ipairs(names) do s[i] = ("%s %.1f"):format(n, baselines[n]) end
+          return s end)(), ", "), #runs, cfg.eval_seeds))
+  print(("runs: %.1f s (cpu %.1f s), %.2f s per outer step (mean of the seeds' medians), peak RSS %.0f MB"):format(
+    seconds, cpu, per_outer, peak))
 
--- ---------------------------------------------------------------- figure
+  -- figure: meta-loss and test accuracy per outer step (mean, band ±1 sd over seeds), the
+  -- learned activation (one seed: its snapshots over the outer steps; several: each seed's
+  -- final f, light, and their mean)
+  local fig = plot.figure{layout = "1x3", size = {1700, 560},
+                          title = ("Meta-learning an activation function (%d outer x %d inner steps, %s)"):format(
+                            cfg.outer, cfg.inner, #runs > 1 and ("mean ± sd of %d seeds"):format(#runs) or "1 seed")}
+  local steps = {}
+  for k = 1, cfg.outer do steps[k] = k end
+  fig:panel{title = ("meta-loss (mean of the last %d inner losses)"):format(math.min(cfg.last, cfg.inner)),
+            xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = ml.mean, band = ml.lo and {ml.lo, ml.hi}}}}
+  local hl = {}
+  for i, n in ipairs(names) do hl[i] = {y = baselines_500[n], name = n, color = plot.colors[(i % #plot.colors) + 1]} end
+  fig:panel{title = ("test accuracy, first %d test examples"):format(cfg.test_k), xlabel = "outer step",
+            ylabel = "accuracy (%)", series = {{x = steps, y = ta.mean, band = ta.lo and {ta.lo, ta.hi},
+                                               name = "learned (meta-training)", color = "#000000"}},
+            hlines = hl}
+  local series = {}
+  if #runs == 1 then
+    local snaps = runs[1].snapshots
+    for i, snap in ipairs(snaps) do
+      local t = #snaps > 1 and (i - 1) / (#snaps - 1) or 1
+      local color = ("#%02x%02x%02x"):format(math.floor(40 + 200 * t), 60, math.floor(220 - 180 * t))
+      series[i] = {x = GRID, y = snap.y, color = color,
+                   name = (i == 1 or i == #snaps) and ("outer step %d"):format(snap.outer) or nil}
+    end
+  else
+    for i, res in ipairs(runs) do
+      series[i] = {x = GRID, y = res.learned_function.y, color = "#e8a0a0", width = 1,
+                   name = i == 1 and "each seed" or nil}
+    end
+    series[#series + 1] = {x = GRID, y = lf.mean, color = "#d62728", name = "mean of the seeds"}
+  end
+  local elu_y = {}
+  for i, x in ipairs(GRID) do elu_y[i] = x > 0 and x or math.exp(x) - 1 end
+  series[#series + 1] = {x = GRID, y = elu_y, name = "elu", color = "#888888", dash = true}
+  fig:panel{title = #runs == 1 and "learned activation (blue: early, red: late)" or "learned activation, final",
+            xlabel = "x", ylabel = "f(x)", series = series}
+  fig:save(cfg.figure, {pdf = true})
+  fig:close()
+  print("wrote " .. cfg.figure)
 
-local fig = plot.figure{layout = "1x3", size = {1700, 560},
-                        title = ("Meta-learning an activation function (%d outer x %d inner steps)"):format(cfg.outer, cfg.inner)}
-local steps = {}
-for k = 1, cfg.outer do steps[k] = k end
-fig:panel{title = ("meta-loss (mean of the last %d inner losses)"):format(math.min(cfg.last, cfg.inner)),
-          xlabel = "outer step", ylabel = "loss", series = {{x = steps, y = res.meta_loss}}}
-local hl = {}
-for i, n in ipairs(names) do hl[i] = {y = baselines_500[n], name = n, color = plot.colors[(i % #plot.colors) + 1]} end
-fig:panel{title = ("test accuracy, first %d test examples"):format(cfg.test_k), xlabel = "outer step",
-          ylabel = "accuracy (%)", series = {{x = steps, y = res.test_acc, name = "learned (this run)", color = "#000000"}},
-          hlines = hl}
-local series = {}
-for i, snap in ipairs(res.snapshots) do
-  local t = #res.snapshots > 1 and (i - 1) / (#res.snapshots - 1) or 1
-  local color = ("#%02x%02x%02x"):format(math.floor(40 + 200 * t), 60, math.floor(220 - 180 * t))
-  series[i] = {x = grid, y = snap.y, color = color,
-               name = (i == 1 or i == #res.snapshots) and ("outer step %d"):format(snap.outer) or nil}
+  return {
+    threads = cfg.threads, seeds = seeds, per_seed = runs,
+    meta_loss = ml.mean, meta_loss_sd = ml.sd, test_acc = ta.mean, test_acc_sd = ta.sd,
+    learned_test_acc = evals.learned.test_acc, pwl_test_acc = evals.pwl.test_acc,
+    baselines = baselines, baselines_500 = baselines_500, evals = evals,
+    eval_note = ("test_acc: mean over %d meta-training seed(s), each the mean over %d evaluation seed(s) of the "
+                 .. "accuracy on all test examples after %d inner steps; *_500: the first %d test examples (as the peer)"):format(
+                 #runs, cfg.eval_seeds, cfg.eval_inner, cfg.test_k),
+    learned_beats = beats, claims = claims,
+    learned_function = {x = GRID, y = lf.mean, sd = lf.sd},
+    seconds = seconds, cpu_seconds = cpu, seconds_per_outer_step = per_outer, peak_rss_mb = peak,
+    figure = cfg.figure,
+  }
 end
-local elu_y = {}
-for i, x in ipairs(grid) do elu_y[i] = x > 0 and x or math.exp(x) - 1 end
-series[#series + 1] = {x = grid, y = elu_y, name = "elu", color = "#888888", dash = true}
-fig:panel{title = "learned activation (blue: early, red: late)", xlabel = "x", ylabel = "f(x)", series = series}
-fig:save(cfg.figure, {pdf = true})
-fig:close()
-print("wrote " .. cfg.figure)
+
+sweep.main{
+  name = "metalearn_afunc", argv = arg, options = OPTIONS,
+  usage = "metalearn_afunc.lua: meta-learn an activation function through unrolled RMSprop, one meta-training per seed",
+  configure = configure,
+  runs = function(c)
+    local runs = {}
+    for k = 0, c.seeds - 1 do
+      local r = {key = ("seed=%d"):format(c.seed + k), seed = c.seed + k, grad_out = c.grad_out ~= "" and c.grad_out or nil}
+      -- every option that changes a run's result, so a run file of other options is redone
+      for _, o in ipairs{"outer", "inner", "batch", "lr", "mu", "eps", "last", "meta_lr", "clamp", "noise", "hidden",
+                         "meta_hidden", "test_k", "eval_seeds", "eval_inner", "dtype", "baselines", "knots", "snapshots"} do
+        r[o] = c[o]
+      end
+      runs[#runs + 1] = r
+    end
+    return runs
+  end,
+  run = function(r) return run(r) end,
+  merge = function(done) return merge(done) end,
+}

@@ -19,6 +19,7 @@ local OUTPUTS = {
   benchmark       = {json = "results/benchmark_quick.json", png = "results/benchmark_quick.png"},
   dataset         = {png = "results/dataset.png"},
   double_descent  = {json = "results/double_descent_quick.json", png = "results/double_descent_quick.png"},
+  double_descent_mse = {json = "results/double_descent_mse_quick.json", png = "results/double_descent_mse_quick.png"},
   lottery         = {json = "results/lottery_quick.json", png = "results/lottery_quick.png"},
   metalearn_afunc = {json = "results/metalearn_afunc_quick.json", png = "results/metalearn_afunc_quick.png"},
   metalearn_lr    = {json = "results/metalearn_lr_quick.json", png = "results/metalearn_lr_quick.png"},

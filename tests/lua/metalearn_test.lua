@@ -1,6 +1,7 @@
 -- metalearn_test.lua — the meta-learning experiments' quick modes run end to end, write
 -- their documented results and figures, and move the right way: the two learned
--- learning rates approach each other, the activation's meta-loss goes down.  Also: the
+-- learning rates approach each other, the activation's meta-loss goes down; the activation
+-- over 2 seeds (one meta-training each, claims over seeds, a missing seed left out).  Also: the
 -- activation experiment's meta-gradient (its inner gradient is m1d.grad with create_graph,
 -- through the fused pointwise MLP) equals, in float64, the one its earlier hand-derived
 -- inner gradient gave (tests/fixtures/metalearn_afunc, made by make.sh there).
@@ -53,8 +54,8 @@ end
 T.ok(T.png_size(dir .. "/metalearn_lr.png"), "metalearn_lr figure written as PNG")
 
 -- ---------------------------------------------------------------- metalearn_afunc
-ok, res = run("metalearn_afunc", "--quick", "metalearn_afunc")
-T.ok(ok, "metalearn_afunc --quick exits 0")
+ok, res = run("metalearn_afunc", "--quick --seeds 2", "metalearn_afunc")
+T.ok(ok, "metalearn_afunc --quick --seeds 2 exits 0")
 res = res or {}
 T.is(res.experiment, "metalearn_afunc", "results name the experiment")
 local n = res.args and res.args.outer
@@ -75,6 +76,36 @@ else
   T.ok(false, "meta-loss decreases")
 end
 T.ok(T.png_size(dir .. "/metalearn_afunc.png"), "metalearn_afunc figure written as PNG")
+-- over seeds: each seed meta-trains its own activation (a sweep run with the seed in its
+-- key), the curves carry their sd (the figure's band), the claims say in how many seeds
+-- they hold, and a missing seed is left out of them (none left: not measured)
+local per = res.per_seed or {}
+T.ok(#per == 2 and numbers(per[1].meta_loss, n) and numbers(per[2].meta_loss, n) and
+     numbers((per[1].learned_function or {}).y, 201) and numbers((per[2].learned_function or {}).y, 201),
+     "two meta-training seeds, each with its own meta-loss curve and learned activation")
+T.ok(per[1] and per[2] and per[1].meta_loss[1] ~= per[2].meta_loss[1], "the two seeds meta-train differently")
+T.ok(math.abs(util.mean({per[1] and per[1].meta_loss[n] or 0, per[2] and per[2].meta_loss[n] or 0})
+            - ((res.meta_loss or {})[n] or math.huge)) < 1e-12, "the results' meta-loss is the mean over the seeds")
+T.ok(numbers(res.meta_loss_sd, n) and numbers(res.test_acc_sd, n) and res.meta_loss_sd[n] > 0,
+     "the curves' sd over seeds (the figure's band)")
+local c1, c2 = (res.claims or {}).learned_beats_relu_elu_swish or {}, (res.claims or {}).pwl_fit_as_good or {}
+T.ok(c1.measured and c2.measured and c1.seeds == 2 and c2.seeds == 2 and #c1.per_seed == 2
+     and (c1.evidence or ""):find("of 2 seeds$") and (c2.evidence or ""):find("of 2 seeds$"),
+     "both claims decided over the 2 seeds", c1.evidence)
+local runs_dir = dir .. "/metalearn_afunc/runs"
+os.remove(runs_dir .. "/seed=1.json")
+local merge = ("%s experiments/metalearn_afunc.lua --quick --seeds 2 --out %s/metalearn_afunc.json --merge > %s/m.log 2>&1")
+  :format(bin, dir, dir)
+T.ok(os.execute(merge), "--merge with seed 1's run missing exits 0")
+local part = util.read_json(dir .. "/metalearn_afunc.json")
+T.ok(part.complete == false and part.missing[1] == "seed=1" and part.claims.pwl_fit_as_good.seeds == 1
+     and part.claims.pwl_fit_as_good.evidence:find("of 1 seed$"),
+     "the missing seed is listed and left out of the claims", part.claims.pwl_fit_as_good.evidence)
+os.remove(runs_dir .. "/seed=0.json")
+T.ok(os.execute(merge), "--merge with no run finished exits 0")
+part = util.read_json(dir .. "/metalearn_afunc.json")
+T.ok(part.claims.pwl_fit_as_good.measured == false and part.claims.learned_beats_relu_elu_swish.measured == false,
+     "with no seed left, both claims are not measured")
 
 -- the meta-gradient against the fixture, in the configuration make.sh recorded it with:
 -- every meta-loss and meta-gradient entry to float64 rounding

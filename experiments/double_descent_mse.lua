@@ -400,7 +400,7 @@ sweep.main{
     local cols = math.min(4, np + 1)
     local rows_n = math.ceil((np + 1) / cols)
     local fig = plot.figure{layout = ("%dx%d"):format(rows_n, cols), size = {430 * cols, 470 * rows_n},
-                            title = ("MSE vs cross-entropy double descent: MLP 40-h-h-10, n = %d, nK = %d, %d epochs, %s"):format(
+                            title = ("MSE vs cross-entropy double descent: MLP 40-h-h-10, n = %d, nK = %d, %d epochs, %s; train error blue, test red"):format(
                               n, n * K, cfg.epochs, #seeds > 1 and ("mean ± sd of %d seeds"):format(#seeds) or "1 seed")}
     local vl = {{x = n, name = "n"}, {x = n * K, name = "n K", dash = true}}
     local all = {}
@@ -417,15 +417,18 @@ sweep.main{
                   series = {{x = xs, y = tr, name = "train", marker = "circle", color = "#1f77b4", band = banded and trb or nil},
                             {x = xs, y = te, name = "test", marker = "circle", color = "#d62728",
                              band = banded and {s.band.lo, s.band.hi} or nil}},
-                  vlines = vl}
+                  vlines = vl, legend = false}   -- the figure title names the colours
         all[#all + 1] = {x = xs, y = te, name = p.name, color = plot.colors[(i - 1) % #plot.colors + 1],
                          dash = p.loss == "ce" or nil}
       else
         fig:panel{title = p.title .. ": not run", hlines = {{y = 0}}}
       end
     end
+    local lo, hi = math.huge, -math.huge      -- every curve inside the panel
+    for _, c in ipairs(all) do for _, v in ipairs(c.y) do lo, hi = math.min(lo, v), math.max(hi, v) end end
     fig:panel{title = "test error, all protocols (dashed: CE)", xlabel = "parameters",
               ylabel = "test error (%)", logx = true, series = #all > 0 and all or nil,
+              yrange = #all > 0 and {math.floor(lo / 5) * 5, math.ceil(hi / 5) * 5} or nil,
               hlines = #all == 0 and {{y = 0}} or nil, vlines = vl}
     fig:save(cfg.figure, {pdf = true})
     fig:close()

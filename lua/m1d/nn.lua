@@ -472,6 +472,8 @@ end
 
 -- Dropout, the normalisations, Embedding, Softmax and LogSoftmax (lua/m1d/nn_layers.lua)
 require("m1d.nn_layers")(nn, {check_size = check_size, leaf_module = leaf_module})
+-- MultiheadAttention and TransformerEncoderLayer (lua/m1d/nn_attention.lua)
+require("m1d.nn_attention")(nn, {check_size = check_size, uniform = uniform})
 
 -- ---------------------------------------------------------------- GRU
 

@@ -23,7 +23,7 @@ local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
-                  "baselines", "pooling", "tsne"}
+                  "baselines", "pooling", "tsne", "transformer", "mlp_bn"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
   {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
@@ -38,7 +38,7 @@ local cfg = util.parse_args(arg, {
    type = "string"},
 }, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
 cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
-cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300}
+cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lottery = 300, transformer = 100, mlp_bn = 1000}
 for _, kind in ipairs(nn.models.POOL_KINDS) do cfg.steps[kind] = 500 end   -- section pooling
 local only
 if cfg.only ~= "" then
@@ -73,9 +73,12 @@ local function lottery_mlp()
   return m
 end
 
+-- sections transformer and mlp_bn: the extended benchmark's models (nn.models.transformer,
+-- 2 encoder layers of width 32 over the 40 positions; nn.models.mlp_bn)
 local builders = {logistic = nn.models.logistic, mlp = nn.models.mlp, cnn = nn.models.cnn,
-                  gru = nn.models.gru, lottery = lottery_mlp}
-local order = {"logistic", "mlp", "cnn", "gru", "lottery"}
+                  gru = nn.models.gru, lottery = lottery_mlp, transformer = nn.models.transformer,
+                  mlp_bn = nn.models.mlp_bn}
+local order = {"logistic", "mlp", "cnn", "gru", "lottery", "transformer", "mlp_bn"}
 -- section pooling: the pooling study's five models (nn.models.conv_pool)
 for _, kind in ipairs(nn.models.POOL_KINDS) do
   builders[kind] = function() return nn.models.conv_pool(kind) end
@@ -403,12 +406,12 @@ end
 -- table
 print(("m1d bench  (OpenBLAS %s kernels, chosen by %s; %d thread(s); batch %d)"):format(
   blas.core, blas.chosen_by, blas.threads, cfg.batch))
-print(("%-9s %8s %10s %10s %9s %12s %10s %9s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss",
+print(("%-11s %8s %10s %10s %9s %12s %10s %9s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss",
                                                      "sgemm ms", "of limit"))
 for _, name in ipairs(order) do
   local r = results.models[name]
   if r then
-    print(("%-9s %8d %10.4f %10.4f %9.2f %12.6f %10s %9s"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step,
+    print(("%-11s %8d %10.4f %10.4f %9.2f %12.6f %10s %9s"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step,
       r.loss, r.sgemm_ms and ("%.4f"):format(r.sgemm_ms) or "-",
       r.fraction_of_sgemm and ("%.0f%%"):format(100 * r.fraction_of_sgemm) or "-"))
   end

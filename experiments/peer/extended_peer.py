@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of bench.lua's extended sections (transformer, mlp_bn; written here, for make
 bench-peer): the training step of each model of models.EXTENDED named by --models, batch 100
-from the frozen training set in order, Adam lr 1e-2, 50 warm-up steps, then the median over
+from the frozen training set in order (extended_models.py), Adam lr 1e-2, 50 warm-up steps, then the median over
 --reps of the mean time of --steps steps.  Prints one JSON line {model: ms per step}.  Run by
 bench_peer.py --only extended.
 """
@@ -12,7 +12,7 @@ sys.path.insert(0, HERE)
 import numpy as np
 import torch
 import torch.nn.functional as F
-from models import EXTENDED
+from extended_models import EXTENDED
 
 
 def main():

@@ -648,6 +648,47 @@ function nn.models.transformer(opts)
   return mod
 end
 
+function nn.models.transformer_nopos(opts)
+  opts = m1d.util.check_options("nn.models.transformer_nopos", opts, {"d_model", "heads", "dim_feedforward",
+                                "layers", "dropout", "length", "norm_first"})
+  local o = {positional = false}
+  for k, v in pairs(opts) do o[k] = v end
+  return nn.models.transformer(o)
+end
+
+-- Named lists of models for the studies (benchmark.lua, spatial_priors.lua --models NAME):
+-- "paper", the paper's four, and "extended", those and the layers beyond the paper.  A
+-- model of a set whose constructor does not exist (lstm, before it lands) is left out.
+nn.models.SETS = {
+  paper = {"logistic", "mlp", "cnn", "gru"},
+  extended = {"logistic", "mlp", "cnn", "gru", "lstm", "mlp_bn", "transformer", "transformer_nopos"},
+}
+
+-- "extended" or "mlp,cnn" or "paper,transformer" -> a list of model names (sets expanded,
+-- each name once, in order); an unknown name raises naming the known ones.
+function nn.models.expand(list)
+  if type(list) ~= "string" then
+    error(("nn.models.expand: list must be a string of comma-separated names, got %s"):format(type(list)), 2)
+  end
+  local out, seen = {}, {}
+  local function add(name)
+    if not seen[name] then seen[name] = true; out[#out + 1] = name end
+  end
+  for name in list:gmatch("[^,%s]+") do
+    if nn.models.SETS[name] then
+      for _, m in ipairs(nn.models.SETS[name]) do if type(nn.models[m]) == "function" then add(m) end end
+    elseif type(nn.models[name]) == "function" and name ~= "expand" then add(name)
+    else
+      local known = {}
+      for k, v in pairs(nn.models) do if type(v) == "function" and k ~= "expand" then known[#known + 1] = k end end
+      table.sort(known)
+      error(("unknown model '%s' (models: %s; sets: extended, paper)"):format(name, table.concat(known, ", ")), 2)
+    end
+  end
+  if #out == 0 then error("nn.models.expand: no model named in '" .. list .. "'", 2) end
+  return out
+end
+
 -- The pooling study's ConvPool (the notebook's benchmark-pooling): pool(relu(conv(x)))
 -- twice, then Linear; kind: no_pool, stride_2 (the convolutions stride 2 instead),
 -- max_pool, avg_pool or l2_pool (window 2).

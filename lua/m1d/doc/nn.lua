@@ -341,6 +341,25 @@ local x = m1d.randn(4, 40)
 local shuffled = x:index_select(2, m1d.randperm(40))
 print(m:n_params(), (m(x) - m(shuffled)):abs():max():item() < 1e-5)]],
      out = "17546\ttrue"},
+    {"m1d.nn.models.transformer_nopos", "nn.models.transformer_nopos([opts]) -> Module",
+     "nn.models.transformer{positional = false, ...}: the transformer without a position " ..
+     "embedding, exactly permutation-invariant (the model the studies name " ..
+     "transformer_nopos). opts as nn.models.transformer's, without positional.",
+     ex = [[print(m1d.nn.models.transformer_nopos():n_params(), m1d.nn.models.transformer_nopos().pos)]],
+     out = "17546\tnil"},
+    {"m1d.nn.models.expand", "nn.models.expand(list) -> {name, ...};  nn.models.SETS",
+     "The model names of a comma-separated list, where the names of nn.models.SETS expand: " ..
+     "\"paper\" (logistic, mlp, cnn, gru) and \"extended\" (those, lstm, mlp_bn, transformer, " ..
+     "transformer_nopos). Each model once, in order; a set member without a constructor in " ..
+     "nn.models (lstm until it exists) is left out; an unknown name raises, listing the " ..
+     "known ones. benchmark.lua and spatial_priors.lua read --models with it (`--models " ..
+     "extended`); adding a model to a study is adding its name to a set.",
+     also = {"m1d.nn.models.SETS"},
+     ex = [[print(table.concat(m1d.nn.models.expand("paper,transformer"), " "))
+local ok, err = pcall(m1d.nn.models.expand, "vit")
+print(ok, err:match("unknown model '%w+'"), err:match("sets: [%w, ]+"))]],
+     out = [[logistic mlp cnn gru transformer
+false	unknown model 'vit'	sets: extended, paper]]},
     {"m1d.nn.models.conv_pool", "nn.models.conv_pool(kind [, channels = 20]) -> Module;  nn.models.POOL_KINDS",
      "The pooling study's model (the notebook's ConvPool): Conv1d(1, C, 3, padding 1), ReLU, " ..
      "pool, Conv1d(C, C, 3, padding 1), ReLU, pool, Linear. kind: \"no_pool\", \"stride_2\" " ..

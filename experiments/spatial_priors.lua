@@ -26,7 +26,9 @@
 -- transformer_nopos_invariant (the permuted test set changes its accuracy by < 0.1 points,
 -- and shuffling the training data by < 3, the seed noise) and transformer_between_mlp_cnn
 -- (with positions, the transformer loses more than the MLP and less than the CNN from
--- w = 1 to 40).
+-- w = 1 to 40: the issue's expectation; learned positions start i.i.d., so a fixed
+-- permutation is as learnable as the original order, as for the MLP, and the data may well
+-- say no).
 --
 --   ./m1d experiments/spatial_priors.lua [--quick] [--seeds 3] [--models extended] [--list | --run N | --merge ...]
 local m1d = require "m1d"

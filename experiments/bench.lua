@@ -151,6 +151,22 @@ local MODEL_LAYERS = {
 for _, kind in ipairs{"max_pool", "avg_pool", "l2_pool"} do
   MODEL_LAYERS[kind] = function(B) return {{B * 40, 3, 20}, {B * 20, 60, 20}, {B, 200, 10}} end
 end
+-- nn.models.transformer (width 32, 4 heads of 8, feed-forward 64, 2 layers) over B * 40
+-- tokens: the token embedding, per layer q, k, v, the output projection and the two
+-- feed-forward products, the head; and its batched attention products ({m, n, k, count}:
+-- per layer and head q k^T and, backward, g v^T, [40, 40, 8]; a v and, backward, a^T g,
+-- g k and g^T q, [40, 8, 40])
+MODEL_LAYERS.transformer = function(B)
+  local T, layers = B * 40, {{B * 40, 1, 32}}
+  for _ = 1, 2 do
+    for _ = 1, 4 do layers[#layers + 1] = {T, 32, 32} end
+    layers[#layers + 1] = {T, 32, 64}
+    layers[#layers + 1] = {T, 64, 32}
+  end
+  layers[#layers + 1] = {B, 32, 10}
+  return layers
+end
+local MODEL_BATCHED = {transformer = function(B) return {{40, 40, 8, 2 * 2 * 4 * B}, {40, 8, 40, 4 * 2 * 4 * B}} end}
 
 local blas = m1d.blas_info()
 local results = {models = {}, env = {
@@ -168,9 +184,12 @@ for name, layers in pairs(MODEL_LAYERS) do
   local r = results.models[name]
   if r then
     local flop, sgemm_s = 0, 0
-    for _, g in ipairs(step_gemms(layers(cfg.batch))) do
-      flop = flop + 2 * g[1] * g[2] * g[3]
-      sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+    local gemms = step_gemms(layers(cfg.batch))
+    for _, g in ipairs(MODEL_BATCHED[name] and MODEL_BATCHED[name](cfg.batch) or {}) do gemms[#gemms + 1] = g end
+    for _, g in ipairs(gemms) do
+      local count = g[4] or 1
+      flop = flop + 2 * g[1] * g[2] * g[3] * count
+      sgemm_s = sgemm_s + count * m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
     end
     r.gemm_mflop = flop / 1e6
     r.gflops = flop / (r.ms * 1e-3) / 1e9

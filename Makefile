@@ -134,7 +134,7 @@ bench: all
 # Both run the same OpenBLAS kernels (OPENBLAS_CORETYPE: yours, else the family m1d picked).
 # Debian's python3 (where python3-torch lives), not a pyenv/venv python3 earlier on PATH
 PEER_PY ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-# PEER_ARGS: rounds and/or --only train|meta|baselines|pooling, e.g. make bench-peer PEER_ARGS="3 --only meta"
+# PEER_ARGS: rounds and/or --only train|meta|baselines|pooling|extended, e.g. make bench-peer PEER_ARGS="3 --only meta"
 bench-peer: all
 	$(PEER_PY) experiments/peer/bench_peer.py $(PEER_ARGS)
 
@@ -215,10 +215,10 @@ check-asan:
 	@. ./env.sh && env $(ASAN_ENV) M1D_LUA=$(ASAN_B)/m1d M1D_BIN=$(ASAN_B)/m1d \
 	  prove $(PROVEFLAGS) --exec tests/run $(ASAN_TESTS)
 
-# The sanitizer run CI makes: every test but the long ones (experiments, any_cwd, load,
+# The sanitizer run CI makes: every test but the long ones (experiments, extended_models, any_cwd, load,
 # metalearn: most of check-asan's time) and build_test, install_test and luarocks_test
 # (they build or install with the normal flags), about 20 s after the build.
-ASAN_CI_SKIP  := experiments any_cwd load metalearn build install luarocks
+ASAN_CI_SKIP  := experiments extended_models any_cwd load metalearn build install luarocks
 ASAN_CI_TESTS = $(CTESTS:$(B)/%=$(ASAN_B)/%) \
   $(filter-out $(ASAN_CI_SKIP:%=tests/lua/%_test.lua),$(LUATESTS))
 check-asan-ci:

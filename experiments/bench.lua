@@ -24,7 +24,7 @@ local m1d = require "m1d"
 local nn, optim, util = m1d.nn, m1d.optim, m1d.util
 
 local SECTIONS = {"logistic", "mlp", "cnn", "gru", "lstm", "lottery", "metalearn", "meta_mlp", "meta_cnn", "meta_gru",
-                  "baselines", "pooling", "tsne"}
+                  "baselines", "pooling", "tsne", "transformer", "mlp_bn"}
 local cfg = util.parse_args(arg, {
   {"quick", false, "short runs (the tests use it)"},
   {"only", "", "sections, comma-separated: " .. table.concat(SECTIONS, ",") ..
@@ -39,7 +39,8 @@ local cfg = util.parse_args(arg, {
    type = "string"},
 }, "bench.lua: m1d's step times, GEMM efficiency, tiny-op cost, allocations and memory")
 cfg.seed, cfg.batch, cfg.lr, cfg.warmup, cfg.tiny_ops = 0, 100, 1e-2, 50, 200000
-cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lstm = 200, lottery = 300}
+cfg.steps = {logistic = 2000, mlp = 2000, cnn = 1000, gru = 200, lstm = 200, lottery = 300, transformer = 100,
+             mlp_bn = 1000}
 for _, kind in ipairs(nn.models.POOL_KINDS) do cfg.steps[kind] = 500 end   -- section pooling
 local only
 if cfg.only ~= "" then
@@ -74,9 +75,12 @@ local function lottery_mlp()
   return m
 end
 
+-- sections transformer and mlp_bn: the extended benchmark's models (nn.models.transformer,
+-- 2 encoder layers of width 32 over the 40 positions; nn.models.mlp_bn)
 local builders = {logistic = nn.models.logistic, mlp = nn.models.mlp, cnn = nn.models.cnn,
-                  gru = nn.models.gru, lstm = nn.models.lstm, lottery = lottery_mlp}
-local order = {"logistic", "mlp", "cnn", "gru", "lstm", "lottery"}
+                  gru = nn.models.gru, lstm = nn.models.lstm, lottery = lottery_mlp,
+                  transformer = nn.models.transformer, mlp_bn = nn.models.mlp_bn}
+local order = {"logistic", "mlp", "cnn", "gru", "lstm", "lottery", "transformer", "mlp_bn"}
 -- section pooling: the pooling study's five models (nn.models.conv_pool)
 for _, kind in ipairs(nn.models.POOL_KINDS) do
   builders[kind] = function() return nn.models.conv_pool(kind) end
@@ -149,6 +153,22 @@ local MODEL_LAYERS = {
 for _, kind in ipairs{"max_pool", "avg_pool", "l2_pool"} do
   MODEL_LAYERS[kind] = function(B) return {{B * 40, 3, 20}, {B * 20, 60, 20}, {B, 200, 10}} end
 end
+-- nn.models.transformer (width 32, 4 heads of 8, feed-forward 64, 2 layers) over B * 40
+-- tokens: the token embedding, per layer q, k, v, the output projection and the two
+-- feed-forward products, the head; and its batched attention products ({m, n, k, count}:
+-- per layer and head q k^T and, backward, g v^T, [40, 40, 8]; a v and, backward, a^T g,
+-- g k and g^T q, [40, 8, 40])
+MODEL_LAYERS.transformer = function(B)
+  local T, layers = B * 40, {{B * 40, 1, 32}}
+  for _ = 1, 2 do
+    for _ = 1, 4 do layers[#layers + 1] = {T, 32, 32} end
+    layers[#layers + 1] = {T, 32, 64}
+    layers[#layers + 1] = {T, 64, 32}
+  end
+  layers[#layers + 1] = {B, 32, 10}
+  return layers
+end
+local MODEL_BATCHED = {transformer = function(B) return {{40, 40, 8, 2 * 2 * 4 * B}, {40, 8, 40, 4 * 2 * 4 * B}} end}
 
 local blas = m1d.blas_info()
 local results = {models = {}, env = {
@@ -166,9 +186,12 @@ for name, layers in pairs(MODEL_LAYERS) do
   local r = results.models[name]
   if r then
     local flop, sgemm_s = 0, 0
-    for _, g in ipairs(step_gemms(layers(cfg.batch))) do
-      flop = flop + 2 * g[1] * g[2] * g[3]
-      sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+    local gemms = step_gemms(layers(cfg.batch))
+    for _, g in ipairs(MODEL_BATCHED[name] and MODEL_BATCHED[name](cfg.batch) or {}) do gemms[#gemms + 1] = g end
+    for _, g in ipairs(gemms) do
+      local count = g[4] or 1
+      flop = flop + 2 * g[1] * g[2] * g[3] * count
+      sgemm_s = sgemm_s + count * m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
     end
     r.gemm_mflop = flop / 1e6
     r.gflops = flop / (r.ms * 1e-3) / 1e9
@@ -406,12 +429,12 @@ end
 -- table
 print(("m1d bench  (OpenBLAS %s kernels, chosen by %s; %d thread(s); batch %d)"):format(
   blas.core, blas.chosen_by, blas.threads, cfg.batch))
-print(("%-9s %8s %10s %10s %9s %12s %10s %9s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss",
+print(("%-11s %8s %10s %10s %9s %12s %10s %9s"):format("model", "params", "median ms", "min ms", "mallocs", "last loss",
                                                      "sgemm ms", "of limit"))
 for _, name in ipairs(order) do
   local r = results.models[name]
   if r then
-    print(("%-9s %8d %10.4f %10.4f %9.2f %12.6f %10s %9s"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step,
+    print(("%-11s %8d %10.4f %10.4f %9.2f %12.6f %10s %9s"):format(name, r.params, r.ms, r.min_ms, r.mallocs_per_step,
       r.loss, r.sgemm_ms and ("%.4f"):format(r.sgemm_ms) or "-",
       r.fraction_of_sgemm and ("%.0f%%"):format(100 * r.fraction_of_sgemm) or "-"))
   end

@@ -1,7 +1,9 @@
 -- experiments/benchmark.lua — the paper's model benchmark and spatial-prior ablation.
 --
 -- Question: how well do a linear model, an MLP, a CNN and a GRU classify MNIST-1D,
--- and how much of that rests on spatial structure?  Expect (paper, Table 1):
+-- and how much of that rests on spatial structure?  (--models extended adds the MLP with
+-- batch norm, the transformer with and without positions, and the LSTM where m1d has it;
+-- the paper's columns are "-" for them.)  Expect (paper, Table 1):
 -- logistic 32% / MLP 68% / CNN 94% / GRU 91% test accuracy; with the 40 positions
 -- shuffled by one fixed permutation: 32 / 68 / 56 / 57.  Human: 96%.
 --
@@ -19,21 +21,22 @@
 -- (--jobs; each run seeds the generator itself, so the accuracies are the same with any
 -- number of jobs; ms/step is measured with the other jobs running beside it).
 --
---   ./m1d experiments/benchmark.lua [--seeds 3] [--quick] [--jobs N] [--out results/benchmark.json]
+--   ./m1d experiments/benchmark.lua [--seeds 3] [--quick] [--jobs N] [--models extended]
+--        [--out results/benchmark.json]
 local m1d = require "m1d"
 local nn, train, util, plot, sweep = m1d.nn, m1d.train, m1d.util, m1d.plot, m1d.sweep
 
 local PAPER = {normal = {logistic = 32, mlp = 68, cnn = 94, gru = 91},
                shuffled = {logistic = 32, mlp = 68, cnn = 56, gru = 57}, human = 96}
 local KINDS = {"normal", "shuffled"}
-local COLORS = {logistic = "#1f77b4", mlp = "#ff7f0e", cnn = "#2ca02c", gru = "#d62728"}
+local COLORS = {logistic = "#1f77b4", mlp = "#ff7f0e", cnn = "#2ca02c", gru = "#d62728", lstm = "#8c564b",
+                mlp_bn = "#9467bd", transformer = "#17becf", transformer_nopos = "#7f7f7f"}
 
+-- --models: names in m1d.nn.models and sets (nn.models.SETS: "paper", "extended" adds the
+-- models beyond the paper); the default is the paper's four, the paper's table
 local function models_of(cfg)
-  local models = {}
-  for name in cfg.models:gmatch("[^,]+") do
-    if not nn.models[name] then error(("unknown model '%s' (logistic, mlp, cnn, gru)"):format(name), 0) end
-    models[#models + 1] = name
-  end
+  local ok, models = pcall(nn.models.expand, cfg.models)
+  if not ok then error("benchmark.lua: --models: " .. tostring(models):gsub("^[^\n]-:%d+: ", ""), 0) end
   return models
 end
 
@@ -58,7 +61,7 @@ local function summarize(done, cfg)
     return util.mean(accs), util.sd(accs), #accs
   end
   print(("\nTest accuracy (%%), %d seed(s), %d steps — m1d vs the paper"):format(cfg.seeds, cfg.steps))
-  print(("%-9s %16s %6s %18s %6s"):format("model", "normal", "paper", "shuffled", "paper"))
+  print(("%-17s %16s %6s %18s %6s"):format("model", "normal", "paper", "shuffled", "paper"))
   -- with one seed there is no spread to show: "68.0", not "68.0 ± 0.0"
   local function cell(m, sd, n, w)
     if not m then return ("%" .. (w + 7) .. "s"):format("-") end
@@ -68,12 +71,13 @@ local function summarize(done, cfg)
   for _, name in ipairs(models) do
     local mn, sn, nn_ = stats(name, "normal")
     local ms, ss, ns = stats(name, "shuffled")
-    print(("%-9s %s %6d %s %6d"):format(name, cell(mn, sn, nn_, 9), PAPER.normal[name], cell(ms, ss, ns, 11),
-                                        PAPER.shuffled[name]))
+    local function paper(v) return v and ("%6d"):format(v) or ("%6s"):format("-") end
+    print(("%-17s %s %s %s %s"):format(name, cell(mn, sn, nn_, 9), paper(PAPER.normal[name]), cell(ms, ss, ns, 11),
+                                      paper(PAPER.shuffled[name])))
     rows[#rows + 1] = {model = name, normal_mean = mn, normal_sd = sn, shuffled_mean = ms, shuffled_sd = ss,
                        seeds = nn_, paper_normal = PAPER.normal[name], paper_shuffled = PAPER.shuffled[name]}
   end
-  print(("%-9s %16s %6d"):format("human", "", PAPER.human))
+  print(("%-17s %16s %6d"):format("human", "", PAPER.human))
   return rows
 end
 
@@ -119,7 +123,8 @@ sweep.main{
     {"batch", 100, "minibatch size", min = 1},
     {"lr", 1e-2, "Adam learning rate"},
     {"eval_every", 250, "evaluate train and test accuracy every N steps", min = 1},
-    {"models", "logistic,mlp,cnn,gru", "models to train, comma-separated (names in m1d.nn.models)"},
+    {"models", "logistic,mlp,cnn,gru", "models to train, comma-separated: names in m1d.nn.models, or the " ..
+     "sets paper and extended (the paper's four and mlp_bn, transformer, transformer_nopos, lstm)"},
     {"quick", false, "a smoke test: 200 steps, evaluated every 100 (--out *_quick.json)"},
     {"threads", 1, "OpenBLAS threads per run", min = 1},
     {"progress", true, "a live progress line per run on a terminal (with --jobs 1)"},
@@ -136,7 +141,7 @@ sweep.main{
   runs = function(cfg)
     -- the slowest models first, so that the jobs finish together (GRU 6000 steps ~3 s, CNN
     -- ~2.4 s, MLP ~0.7 s, logistic ~0.1 s on this machine)
-    local COST = {gru = 4, cnn = 3, mlp = 2, logistic = 1}
+    local COST = {transformer = 9, transformer_nopos = 8, lstm = 5, gru = 4, cnn = 3, mlp_bn = 2.5, mlp = 2, logistic = 1}
     local models = models_of(cfg)
     table.sort(models, function(a, b) return (COST[a] or 0) > (COST[b] or 0) end)
     local runs = {}
@@ -156,7 +161,7 @@ sweep.main{
     local model = nn.models[r.model]()               -- sweep.main seeded the generator with r.seed
     local res = train.fit{model = model, data = dataset(r.data), steps = r.steps, batch = r.batch, lr = r.lr,
                           eval_every = r.eval_every, label = ("%s/%s"):format(r.model, r.data), progress = cfg.progress}
-    print(("%-8s %-8s seed %d  test %5.1f%%  train %5.1f%%  %.3f ms/step  %.1f s"):format(
+    print(("%-17s %-8s seed %d  test %5.1f%%  train %5.1f%%  %.3f ms/step  %.1f s"):format(
       r.model, r.data, r.seed, res.final_test_acc, res.final_train_acc, res.ms_per_step, res.seconds))
     return {test_acc = res.final_test_acc, train_acc = res.final_train_acc, seconds = res.seconds,
             ms_per_step = res.ms_per_step, params = model:n_params(),

@@ -106,6 +106,7 @@ m1d_Tensor *m1d_fold1d (m1d_Tensor *cols, int64_t L, int64_t k, int64_t stride, 
 
 /* ---- linear algebra (ops_linalg.c) ---- */
 m1d_Tensor *m1d_matmul (m1d_Tensor *a, m1d_Tensor *b);   /* 2-D or batched, broadcast */
+m1d_Tensor *m1d_bmm (m1d_Tensor *a, m1d_Tensor *b);      /* [B,n,k] @ [B,k,m], same B */
 m1d_Tensor *m1d_linear (m1d_Tensor *x, m1d_Tensor *w, m1d_Tensor *b);  /* x W^T + b; b may be NULL */
 
 /* ---- layers and losses (ops_nn.c) ---- */

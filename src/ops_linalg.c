@@ -168,6 +168,22 @@ m1d_Tensor *m1d_matmul (m1d_Tensor *a, m1d_Tensor *b) {
   return out;
 }
 
+/* torch.bmm: [B, n, k] @ [B, k, m] -> [B, n, m], no broadcasting (a strict matmul: the same
+   batched GEMM loop, the same rule, whose gradients g b^T and a^T g are bmm's again). */
+m1d_Tensor *m1d_bmm (m1d_Tensor *a, m1d_Tensor *b) {
+  if (check_dims("bmm", a, b) < 0) return NULL;
+  if (a->ndim != 3 || b->ndim != 3)
+    return m1d_fail("bmm: needs 3-D operands [B, n, k] and [B, k, m], got %s and %s",
+                    m1d_shapestr(a).s, m1d_shapestr(b).s);
+  if (a->shape[0] != b->shape[0])
+    return m1d_fail("bmm: batch sizes differ: %s and %s (bmm does not broadcast; matmul does)",
+                    m1d_shapestr(a).s, m1d_shapestr(b).s);
+  if (a->shape[2] != b->shape[1])
+    return m1d_fail("bmm: shapes %s and %s are not aligned (%lld != %lld)", m1d_shapestr(a).s,
+                    m1d_shapestr(b).s, (long long)a->shape[2], (long long)b->shape[1]);
+  return m1d_matmul(a, b);
+}
+
 /* ---------------------------------------------------------------- linear */
 
 static int bw_linear (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {

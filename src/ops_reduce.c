@@ -400,6 +400,45 @@ m1d_Tensor *m1d_logsumexp (m1d_Tensor *x, int dim, int keepdim) {
   return r ? squeeze_dim(r, dim, keepdim) : NULL;
 }
 
+/* softmax of one float32 row: e = exp(p - max), one exp per element (attention's scores are
+   rows of 40: computing the log-sum-exp first took a second exp pass and a log), then e / sum
+   with the sum in double.  A row of -Inf or holding NaN or +Inf gives NaN, as before. */
+static KERNEL void softmax_row_f32 (const float *p, float *o, int64_t len) {
+  /* the max and the sum in 8 lanes: one serial chain of 40 double adds cost more than the exps */
+  float m8[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t j = 0;
+  for (; j + 8 <= len; j += 8)
+    for (int u = 0; u < 8; u++) m8[u] = p[j + u] > m8[u] ? p[j + u] : m8[u];
+  float mx = -INFINITY;
+  for (int u = 0; u < 8; u++) mx = m8[u] > mx ? m8[u] : mx;
+  for (; j < len; j++) mx = p[j] > mx ? p[j] : mx;
+  for (j = 0; j < len; j++) o[j] = fast_expf(p[j] - mx);
+  double s8[8] = {0}, s = 0;
+  for (j = 0; j + 8 <= len; j += 8)
+    for (int u = 0; u < 8; u++) s8[u] += o[j + u];
+  for (int u = 0; u < 8; u++) s += s8[u];
+  for (; j < len; j++) s += o[j];
+  float inv = (float)(1.0 / s);
+  for (j = 0; j < len; j++) o[j] *= inv;
+}
+
+/* softmax's backward on one row (first order): gx = y * (g - sum(g * y)), the composed rule's
+   arithmetic (products in the dtype, their sum in double, here in 8 lanes) in one pass
+   instead of four ops */
+#define SOFTMAX_BW_ROW(NAME, T)                                                           \
+  static KERNEL void NAME (const T *y, const T *g, T *o, int64_t len) {                   \
+    double s8[8] = {0}, s = 0;                                                            \
+    int64_t j = 0;                                                                        \
+    for (; j + 8 <= len; j += 8)                                                          \
+      for (int u = 0; u < 8; u++) s8[u] += (double)(T)(g[j + u] * y[j + u]);              \
+    for (int u = 0; u < 8; u++) s += s8[u];                                               \
+    for (; j < len; j++) s += (double)(T)(g[j] * y[j]);                                   \
+    T st = (T)s;                                                                          \
+    for (j = 0; j < len; j++) o[j] = y[j] * (g[j] - st);                                  \
+  }
+SOFTMAX_BW_ROW(softmax_bw_row_f32, float)
+SOFTMAX_BW_ROW(softmax_bw_row_f64, double)
+
 /* fused forward over rows of the dim-last contiguous copy; log=1 log_softmax, 0 softmax */
 static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
   m1d_Tensor *xc = dim_last(x, dim);
@@ -410,9 +449,11 @@ static m1d_Tensor *softmax_raw (m1d_Tensor *x, int dim, int log_) {
   for (int64_t r = 0; r < rows; r++) {
     if (xc->dtype == M1D_F32) {
       const float *p = (const float *)m1d_data(xc) + r * len;   /* fastmath.h's exp, as the exp op */
-      float *o = (float *)m1d_data(oc) + r * len, lse = (float)lse_row_f32(p, len, 1);
-      if (log_) for (int64_t j = 0; j < len; j++) o[j] = p[j] - lse;
-      else for (int64_t j = 0; j < len; j++) o[j] = fast_expf(p[j] - lse);
+      float *o = (float *)m1d_data(oc) + r * len;
+      if (log_) {
+        float lse = (float)lse_row_f32(p, len, 1);
+        for (int64_t j = 0; j < len; j++) o[j] = p[j] - lse;
+      } else softmax_row_f32(p, o, len);
     } else {
       const double *p = (const double *)m1d_data(xc) + r * len;
       double *o = (double *)m1d_data(oc) + r * len, lse = lse_row_f64(p, len, 1);
@@ -445,11 +486,35 @@ fail:
   return -1;
 }
 
+/* softmax's first-order backward over the last dim, fused: gx = y * (g - sum(g y)) row by
+   row; NULL with nothing set when it does not apply (another dim, another dtype) */
+static m1d_Tensor *softmax_bw_fused (m1d_Tensor *y, m1d_Tensor *g, int dim) {
+  if (dim != y->ndim - 1 || !m1d_is_contiguous(y) || g->dtype != y->dtype || y->dtype == M1D_I64) return NULL;
+  m1d_Tensor *gc = m1d_contiguous_raw(g), *out = gc ? m1d_empty_like(y) : NULL;
+  if (out) {
+    int64_t len = y->shape[dim], rows = len ? m1d_numel(y) / len : 0;
+    for (int64_t r = 0; r < rows; r++) {
+      if (y->dtype == M1D_F32)
+        softmax_bw_row_f32((const float *)m1d_data(y) + r * len, (const float *)m1d_data(gc) + r * len,
+                           (float *)m1d_data(out) + r * len, len);
+      else
+        softmax_bw_row_f64((const double *)m1d_data(y) + r * len, (const double *)m1d_data(gc) + r * len,
+                           (double *)m1d_data(out) + r * len, len);
+    }
+  }
+  m1d_decref(gc);
+  return out;
+}
+
 static int bw_softmax (m1d_Node *n, m1d_Tensor *g, m1d_Tensor **gin, int create_graph) {
   /* y * (g - sum(g y, dim)) */
   m1d_Tensor *y = NULL, *gy = NULL, *s = NULL, *d = NULL;
   int dim = (int)n->ip[0];
-  TRY(y, m1d_node_output(n)); TRY(gy, m1d_mul(g, y)); TRY(s, m1d_sum_dim(gy, dim, 1));
+  TRY(y, m1d_node_output(n));
+  if (!create_graph && m1d_same_shape(g, y) && (gin[0] = softmax_bw_fused(y, g, dim)) != NULL) {
+    m1d_decref(y);
+    return 0;
+  } TRY(gy, m1d_mul(g, y)); TRY(s, m1d_sum_dim(gy, dim, 1));
   TRY(d, m1d_sub(g, s)); TRY(gin[0], m1d_mul(y, d));
   m1d_decref(y); m1d_decref(gy); m1d_decref(s); m1d_decref(d);
   return 0;

@@ -3,7 +3,7 @@
 per inner step of the unrolled meta-gradient step (K = 30 inner steps with create_graph,
 then the gradient of a validation loss with respect to the learning rate).
 
-    bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling]   (default 5 rounds, every part)
+    bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling|extended]   (default 5 rounds, every part)
 
 Each round runs, back to back, experiments/bench.lua (m1d) and exp_micro.py --worker
 (PyTorch) for the training steps, then for each of the MLP, CNN and GRU one process of
@@ -18,7 +18,10 @@ and baselines_peer.py (scikit-learn: 10-NN euclidean and cosine, the standardise
 regression at the notebook's tol 1e-2 and converged to tol 1e-6) each round and reports the
 time of each whole call side by side (needs python3-sklearn; skipped without it).  Writes
 results/bench_peer.json.  The part `pooling` runs bench.lua --only pooling and pool_peer.py
-(the pooling study's five models, one training step each) back to back each round.
+(the pooling study's five models, one training step each) back to back each round.  The part
+`extended` runs bench.lua --only EXTENDED and extended_peer.py (the extended benchmark's models:
+the transformer and the MLP with batch norm of extended_models.py, one training step each) back
+to back each round.
 """
 import json, os, shutil, statistics, subprocess, sys, tempfile
 
@@ -30,6 +33,10 @@ META = ["mlp", "cnn", "gru"]
 META_TARGET = {"mlp": 4.0, "cnn": 3.0, "gru": 8.0}   # wanted speed-up of m1d over PyTorch
 POOL_KINDS = ["no_pool", "stride_2", "max_pool", "avg_pool", "l2_pool"]
 POOL_TARGET = 3.0
+# the extended benchmark's models: bench.lua sections of these names, models.EXTENDED on the
+# PyTorch side (extended_peer.py); one more model is one more name here and there
+EXTENDED = ["transformer", "mlp_bn"]
+EXTENDED_TARGET = 5.0
 
 
 def run_child(cmd, env):
@@ -142,6 +149,34 @@ def pooling_round(data, env, pool, out):
     return "pooling " + "  ".join("%s %.3f/%.3f" % (k, pool["m1d"][-1][k], pool["torch"][-1][k]) for k in POOL_KINDS)
 
 
+def extended_round(data, env, ext, out):
+    """bench.lua --only EXTENDED, then extended_peer.py, back to back."""
+    run_child([os.path.join(ROOT, "m1d"), os.path.join(ROOT, "experiments", "bench.lua"),
+               "--only", ",".join(EXTENDED), "--out", out], env)
+    with open(out) as f:
+        res = json.load(f)["models"]
+    ext["m1d"].append({k: res[k]["ms"] for k in EXTENDED})
+    stdout, _ = run_child([sys.executable, os.path.join(HERE, "extended_peer.py"), "--data", data,
+                           "--models", ",".join(EXTENDED)], env)
+    ext["torch"].append(json.loads(stdout.strip().splitlines()[-1]))
+    return "extended " + "  ".join("%s %.3f/%.3f" % (k, ext["m1d"][-1][k], ext["torch"][-1][k]) for k in EXTENDED)
+
+
+def extended_report(ext):
+    print("\nExtended benchmark's models (nn.models.transformer, mlp_bn / models.EXTENDED), ms per training step,"
+          " median of rounds")
+    print("%-12s %9s %11s %9s %8s %26s" % ("model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
+    summary = {}
+    for k in EXTENDED:
+        a, b = med([r[k] for r in ext["m1d"]]), med([r[k] for r in ext["torch"]])
+        per_round = [t[k] / m[k] for m, t in zip(ext["m1d"], ext["torch"])]
+        summary[k] = {"m1d_ms": a, "torch_ms": b, "speedup_per_round": per_round,
+                      "speedup_median_of_rounds": med(per_round), "target": EXTENDED_TARGET}
+        print("%-12s %9.3f %11.3f %8.1fx %7.1fx %26s" % (k, a, b, med(per_round), EXTENDED_TARGET,
+                                                        " ".join("%.1f" % r for r in per_round)))
+    return summary
+
+
 def pooling_report(pool):
     print("\nPooling study's models (nn.models.conv_pool / models.ConvPool), ms per training step, median of rounds")
     print("%-9s %9s %11s %9s %8s %26s" % ("model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
@@ -191,17 +226,19 @@ def main():
     args, rounds, only = sys.argv[1:], 5, None
     while args:
         a = args.pop(0)
-        if a == "--only" and args and args[0] in ("train", "meta", "baselines", "pooling"):
+        if a == "--only" and args and args[0] in ("train", "meta", "baselines", "pooling", "extended"):
             only = args.pop(0)
         elif a.isdigit() and int(a) > 0:
             rounds = int(a)
         else:
-            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling]", file=sys.stderr)
+            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling|extended]", file=sys.stderr)
             return 2
     do_train, do_meta = only in (None, "train"), only in (None, "meta")
     do_base = only in (None, "baselines")
     do_pool = only in (None, "pooling")
+    do_ext = only in (None, "extended")
     pool = {"m1d": [], "torch": []}
+    ext = {"m1d": [], "torch": []}
     # torch is imported in a child only: a parent holding libtorch (~220 MB) would show in
     # every child's peak RSS as wait4 reports it (the high-water mark survives exec).
     probe = subprocess.run([sys.executable, "-c", "import numpy, torch; print(torch.__version__)"],
@@ -249,6 +286,8 @@ def main():
             line.append(meta_round(data, env, meta))
         if do_pool:
             line.append(pooling_round(data, env, pool, os.path.join(data, "pool_%d.json" % r)))
+        if do_ext:
+            line.append(extended_round(data, env, ext, os.path.join(data, "ext_%d.json" % r)))
         if do_base:
             line.append(baselines_round(env, base, os.path.join(data, "base_%d.json" % r)))
         print("round %d: " % (r + 1) + "  ".join(line), flush=True)
@@ -274,13 +313,15 @@ def main():
     meta_summary = meta_report(meta, rounds) if do_meta else None
     base_summary = baselines_report(base) if do_base else None
     pool_summary = pooling_report(pool) if do_pool else None
+    ext_summary = extended_report(ext) if do_ext else None
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     name = "bench_peer.json" if only is None else "bench_peer_%s.json" % only
     with open(os.path.join(ROOT, "results", name), "w") as f:
         json.dump({"rounds": rounds, "torch": torch_version, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
                    "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta,
                    "baselines": base_summary, "baselines_rounds": base,
-                   "pooling": pool_summary, "pooling_rounds": pool},
+                   "pooling": pool_summary, "pooling_rounds": pool,
+                   "extended": ext_summary, "extended_rounds": ext},
                   f, indent=1)
     shutil.rmtree(data)
     print("wrote results/" + name)

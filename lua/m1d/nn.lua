@@ -508,6 +508,8 @@ end
 require("m1d.nn_layers")(nn, {check_size = check_size, leaf_module = leaf_module})
 -- RNN and LSTM (lua/m1d/nn_recurrent.lua); the GRU is below
 require("m1d.nn_recurrent")(nn)
+-- MultiheadAttention and TransformerEncoderLayer (lua/m1d/nn_attention.lua)
+require("m1d.nn_attention")(nn, {check_size = check_size, uniform = uniform})
 
 -- ---------------------------------------------------------------- GRU
 
@@ -647,6 +649,101 @@ function nn.models.lstm(hidden, time_steps)
       return self.fc(out:flatten(2))
     end,
   }
+end
+
+-- The residual MLP with BatchNorm1d after each hidden linear (before the ReLU).
+function nn.models.mlp_bn(hidden)
+  hidden = check_size("nn.models.mlp_bn", "hidden", hidden or 100)
+  return nn.Module{
+    _name = "mlp_bn", _order = {"l1", "bn1", "l2", "bn2", "l3"},
+    l1 = nn.Linear(40, hidden), bn1 = nn.BatchNorm1d(hidden),
+    l2 = nn.Linear(hidden, hidden), bn2 = nn.BatchNorm1d(hidden), l3 = nn.Linear(hidden, 10),
+    forward = function(self, x)
+      local h = self.bn1(self.l1(x)):relu()
+      h = h + self.bn2(self.l2(h)):relu()
+      return self.l3(h)
+    end,
+  }
+end
+
+-- A small transformer for MNIST-1D sequences: each of the `length` values a token through
+-- Linear(1 -> d_model), plus a learned position embedding [length, d_model] (none with
+-- positional = false: the model is then exactly permutation-invariant), `layers` pre-norm
+-- TransformerEncoderLayers (batch first), a final LayerNorm, the mean over positions and
+-- Linear(d_model -> 10).  Defaults: 18,826 parameters (17,546 without positions).
+function nn.models.transformer(opts)
+  local who = "nn.models.transformer"
+  opts = m1d.util.check_options(who, opts, {"d_model", "heads", "dim_feedforward", "layers", "dropout",
+                                            "positional", "length", "norm_first"})
+  local d = check_size(who, "d_model", opts.d_model or 32)
+  local heads = check_size(who, "heads", opts.heads or 4)
+  local ff = check_size(who, "dim_feedforward", opts.dim_feedforward or 64)
+  local n_layers = check_size(who, "layers", opts.layers or 2)
+  local length = check_size(who, "length", opts.length or 40)
+  local positional = opts.positional ~= false
+  local norm_first = opts.norm_first ~= false
+  local mod = nn.Module{_name = positional and "transformer" or "transformer (no positions)",
+                        embed = nn.Linear(1, d), norm = nn.LayerNorm(d), head = nn.Linear(d, 10)}
+  mod._order = positional and {"pos", "embed"} or {"embed"}
+  if positional then mod:register("pos", (m1d.randn(length, d) * 0.02):requires_grad()) end
+  for i = 1, n_layers do
+    local key = "enc" .. i
+    mod[key] = nn.TransformerEncoderLayer(d, heads, {dim_feedforward = ff, dropout = opts.dropout or 0,
+                                                      batch_first = true, norm_first = norm_first})
+    mod._order[#mod._order + 1] = key
+  end
+  table.move({"norm", "head"}, 1, 2, #mod._order + 1, mod._order)
+  mod.forward = function(self, x)
+    if not m1d.is_tensor(x) or x:dim() ~= 2 or x:size(2) ~= length then
+      error(("%s: input must be [batch, %d], got %s"):format(who, length, shape_of(x)), 0)
+    end
+    local h = self.embed(x:reshape(x:size(1), length, 1))          -- [N, length, d]
+    if positional then h = h + self.pos end
+    for i = 1, n_layers do h = self["enc" .. i](h) end
+    return self.head(self.norm(h):mean(2))
+  end
+  return mod
+end
+
+function nn.models.transformer_nopos(opts)
+  opts = m1d.util.check_options("nn.models.transformer_nopos", opts, {"d_model", "heads", "dim_feedforward",
+                                "layers", "dropout", "length", "norm_first"})
+  local o = {positional = false}
+  for k, v in pairs(opts) do o[k] = v end
+  return nn.models.transformer(o)
+end
+
+-- Named lists of models for the studies (benchmark.lua, spatial_priors.lua --models NAME):
+-- "paper", the paper's four, and "extended", those and the layers beyond the paper.  A
+-- model of a set whose constructor does not exist (lstm, before it lands) is left out.
+nn.models.SETS = {
+  paper = {"logistic", "mlp", "cnn", "gru"},
+  extended = {"logistic", "mlp", "cnn", "gru", "lstm", "mlp_bn", "transformer", "transformer_nopos"},
+}
+
+-- "extended" or "mlp,cnn" or "paper,transformer" -> a list of model names (sets expanded,
+-- each name once, in order); an unknown name raises naming the known ones.
+function nn.models.expand(list)
+  if type(list) ~= "string" then
+    error(("nn.models.expand: list must be a string of comma-separated names, got %s"):format(type(list)), 2)
+  end
+  local out, seen = {}, {}
+  local function add(name)
+    if not seen[name] then seen[name] = true; out[#out + 1] = name end
+  end
+  for name in list:gmatch("[^,%s]+") do
+    if nn.models.SETS[name] then
+      for _, m in ipairs(nn.models.SETS[name]) do if type(nn.models[m]) == "function" then add(m) end end
+    elseif type(nn.models[name]) == "function" and name ~= "expand" then add(name)
+    else
+      local known = {}
+      for k, v in pairs(nn.models) do if type(v) == "function" and k ~= "expand" then known[#known + 1] = k end end
+      table.sort(known)
+      error(("unknown model '%s' (models: %s; sets: extended, paper)"):format(name, table.concat(known, ", ")), 2)
+    end
+  end
+  if #out == 0 then error("nn.models.expand: no model named in '" .. list .. "'", 2) end
+  return out
 end
 
 -- The pooling study's ConvPool (the notebook's benchmark-pooling): pool(relu(conv(x)))

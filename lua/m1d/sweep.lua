@@ -460,6 +460,11 @@ function sweep.print_table(header, rows, fmt)
   fmt = fmt or "%8.1f"
   local w = {}
   for j, h in ipairs(header) do w[j] = math.max(#h, 8) end
+  for _, row in ipairs(rows) do                   -- a long name widens its column
+    for j = 1, #header do
+      if type(row[j]) == "string" then w[j] = math.max(w[j], #row[j]) end
+    end
+  end
   local function cell(v, j)
     local s
     if math.type(v) == "integer" then s = tostring(v)

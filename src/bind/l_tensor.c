@@ -958,6 +958,10 @@ static int t_matmul (lua_State *L) {
   return m1d_pushtensor(L, m1d_matmul(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
 }
 
+static int t_bmm (lua_State *L) {
+  return m1d_pushtensor(L, m1d_bmm(m1d_checktensor(L, 1), m1d_checktensor(L, 2)));
+}
+
 /* ---------------------------------------------------------------- reductions */
 
 static int keepdim_arg (lua_State *L, int i) { return lua_toboolean(L, i); }
@@ -1246,7 +1250,7 @@ static const luaL_Reg methods[] = {
   M1D_UNARY_OPS(UNARY_METHOD) M1D_BINARY_OPS(BINARY_METHOD)
   {"swish", t_silu}, {"elu", t_elu}, {"softplus", t_softplus}, {"clamp", t_clamp},
   {"eq", t_eq}, {"ne", t_ne}, {"lt", t_lt}, {"le", t_le}, {"gt", t_gt}, {"ge", t_ge},
-  {"matmul", t_matmul}, {"sum", t_sum}, {"mean", t_mean}, {"var", t_var}, {"std", t_std},
+  {"matmul", t_matmul}, {"bmm", t_bmm}, {"sum", t_sum}, {"mean", t_mean}, {"var", t_var}, {"std", t_std},
   {"max", t_max}, {"min", t_min}, {"argmax", t_argmax}, {"argmin", t_argmin},
   {"logsumexp", t_logsumexp}, {"log_softmax", t_log_softmax}, {"softmax", t_softmax},
   {"fill_", t_fill_}, {"zero_", t_zero_}, {"copy_", t_copy_}, {"add_", t_add_}, {"mul_", t_mul_},
@@ -1266,7 +1270,7 @@ static const luaL_Reg functions[] = {
   {"arange", l_arange}, {"linspace", l_linspace}, {"rand", l_rand}, {"randn", l_randn}, {"dropout_mask", l_dropout_mask},
   {"randint", l_randint}, {"randperm", l_randperm}, {"manual_seed", l_manual_seed},
   {"cat", l_cat}, {"stack", l_stack}, {"where", l_where}, {"maximum", t_maximum},
-  {"minimum", t_minimum}, {"matmul", t_matmul}, {"memstats", l_memstats}, {"is_tensor", l_is_tensor},
+  {"minimum", t_minimum}, {"matmul", t_matmul}, {"bmm", t_bmm}, {"memstats", l_memstats}, {"is_tensor", l_is_tensor},
   {"_printopts", l_printopts},
   {NULL, NULL}
 };

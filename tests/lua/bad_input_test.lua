@@ -50,7 +50,7 @@ do
   end
   table.sort(names)
   local other = m1d.ones(2, 3)
-  local extra = {matmul = {m1d.ones(3, 2)}}     -- (C may check argument 2 first)
+  local extra = {matmul = {m1d.ones(3, 2)}, bmm = {m1d.ones(1, 3, 2)}}   -- (C may check argument 2 first)
   for _, name in ipairs(names) do
     local r = m1d.ones(2, 3)
     r:release()

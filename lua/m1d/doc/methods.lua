@@ -614,6 +614,11 @@ print(x:gather(2, {{3}, {1}}))]=],
      ex = [=[print(m1d.tensor{{1, 2}, {3, 4}}:matmul(m1d.tensor{{1}, {1}}), table.concat(m1d.zeros(5, 2, 3):matmul(m1d.zeros(3, 4)):shape(), "x"))]=],
      out = [=[tensor([[3.0000],
         [7.0000]], float32 [2,1])	5x2x4]=]},
+    {"Tensor:bmm", "t:bmm(u) -> Tensor",
+     "The batched product [B, n, k] x [B, k, m] -> [B, n, m], without broadcasting: " ..
+     "m1d.bmm(t, u). Differentiable to any order.",
+     ex = [=[print(table.concat(m1d.zeros(3, 2, 4):bmm(m1d.zeros(3, 4, 1)):shape(), "x"))]=],
+     out = [=[3x2x1]=]},
     {"Tensor:release", "t:release()",
      "Drop this handle's reference now instead of at garbage collection (also what " ..
      "`local t <close> = ...` does at the end of the block). The storage is freed when no " ..

@@ -16,7 +16,7 @@ return {
   entries = {
     {"m1d.nn", "m1d.nn",
      "Layers (Linear, Conv1d, RNN, LSTM, GRU, pooling, activations, Dropout, BatchNorm1d, LayerNorm, " ..
-     "Embedding, Softmax), containers (Sequential, nn.Module), " ..
+     "Embedding, Softmax, MultiheadAttention, TransformerEncoderLayer), containers (Sequential, nn.Module), " ..
      "losses (cross_entropy, nll, mse, mse_onehot), nn.accuracy, and the paper's models in " ..
      "`nn.models`. Loaded on first use of `m1d.nn`.",
      ex = [[print(tostring(m1d.nn.models.mlp()))]],
@@ -210,6 +210,45 @@ print(pcall(emb, m1d.tensor({0}, "int64")))]],
      out = [=[2x2x3	3.0
 false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_select's; add 1 to 0-based ids)
   in Embedding(10, 3), given [1]]=]},
+    {"m1d.nn.MultiheadAttention", "nn.MultiheadAttention(E, heads [, {batch_first = false, dropout = 0, " ..
+     "bias = true}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
+     "need_weights = true, average_attn_weights = true}]]]) -> out, weights",
+     "Multi-head scaled dot-product attention as torch.nn.MultiheadAttention (torch 1.13's " ..
+     "arithmetic): q, k, v = the inputs through the packed in-projection in_proj_weight [3E, E] " ..
+     "(xavier-uniform) and in_proj_bias [3E] (zeros), split into `heads` heads of E/heads; " ..
+     "weights = softmax(q k^T / sqrt(E/heads) + mask) over the keys (dropout on them in train " ..
+     "mode); out = out_proj (Linear(E, E), zero bias) of the heads' weighted values side by " ..
+     "side. query [L, N, E], key and value [S, N, E] ([N, L, E] with batch_first; unbatched " ..
+     "[L, E] too). Returns out (query's layout) and the weights averaged over the heads " ..
+     "[N, L, S] ([N, heads, L, S] with average_attn_weights = false; nil with need_weights = " ..
+     "false; after dropout, as torch's). attn_mask [L, S] or [N*heads, L, S] and " ..
+     "key_padding_mask [N, S]: a float mask is added to the scores, an int64 mask is " ..
+     "boolean (non-zero = not attended, torch's True). Parameters in torch's order: " ..
+     "in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias (no biases with bias = " ..
+     "false). Composed of linear, batched matmul and softmax: differentiable to any order. " ..
+     "E must divide by heads; bad shapes and unknown options raise.",
+     ex = [[local mha = m1d.nn.MultiheadAttention(8, 2, {batch_first = true})
+local x = m1d.randn(3, 5, 8)
+local causal = m1d.tensor({{0, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {0, 0, 0, 1, 1}, {0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}}, "int64")
+local out, w = mha(x, x, x, {attn_mask = causal})
+local first = w:select(1, 1):select(1, 1)      -- batch 1, query 1: sees only key 1
+print(table.concat(out:shape(), "x"), table.concat(w:shape(), "x"), first:select(1, 2):item(), first:select(1, 1):item())]],
+     out = "3x5x8\t3x5x5\t0.0\t1.0"},
+    {"m1d.nn.TransformerEncoderLayer", "nn.TransformerEncoderLayer(d_model, nhead [, {dim_feedforward = 2048, " ..
+     "dropout = 0.1, activation = \"relu\", layer_norm_eps = 1e-5, batch_first = false, norm_first = false}]) " ..
+     "-> Module;  layer(src [, {src_mask, src_key_padding_mask}]) -> Tensor",
+     "One encoder layer as torch.nn.TransformerEncoderLayer: self-attention " ..
+     "(nn.MultiheadAttention) and a feed-forward block linear2(dropout(activation(linear1 x))), " ..
+     "each with dropout and a residual connection, and LayerNorms norm1, norm2 after each " ..
+     "sum (post-norm, the default) or before each block (norm_first = true). activation: " ..
+     "\"relu\", \"gelu\" or a function of a tensor. src [S, N, d_model] ([N, S, d_model] with " ..
+     "batch_first; unbatched [S, d_model] too) -> the same shape; src_mask and " ..
+     "src_key_padding_mask are MultiheadAttention's attn_mask and key_padding_mask. " ..
+     "Parameters in torch's order (self_attn.*, linear1, linear2, norm1, norm2), so " ..
+     "torch's state loads one for one; dropout only in train mode. Differentiable to any order.",
+     ex = [[local layer = m1d.nn.TransformerEncoderLayer(16, 4, {dim_feedforward = 32, batch_first = true})
+print(table.concat(layer(m1d.randn(2, 40, 16)):shape(), "x"), layer:n_params())]],
+     out = "2x40x16\t2224"},
     {"m1d.nn.Flatten", "nn.Flatten() -> Module",
      "[batch, ...] -> [batch, prod(...)] (x:flatten(2)).",
      ex = [[print(table.concat(m1d.nn.Flatten()(m1d.zeros(2, 3, 4)):shape(), "x"))]],
@@ -339,6 +378,48 @@ print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      ex = [[local m = m1d.nn.models.lstm()
 print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      out = "5242\t2x10"},
+    {"m1d.nn.models.mlp_bn", "nn.models.mlp_bn([hidden = 100]) -> Module",
+     "The paper's residual MLP with nn.BatchNorm1d after each hidden linear: h1 = relu(bn1(l1 " ..
+     "x)); h2 = h1 + relu(bn2(l2 h1)); logits = l3 h2. Batch statistics in train mode, the " ..
+     "running ones in eval mode (train.evaluate switches); the running statistics are buffers " ..
+     "saved with the model. Input [batch, 40] -> [batch, 10].",
+     ex = [[local m = m1d.nn.models.mlp_bn()
+print(m:n_params(), table.concat(m(m1d.randn(5, 40)):shape(), "x"), #m:named_buffers())]],
+     out = "15610\t5x10\t4"},
+    {"m1d.nn.models.transformer", "nn.models.transformer([{d_model = 32, heads = 4, dim_feedforward = 64, " ..
+     "layers = 2, dropout = 0, positional = true, length = 40, norm_first = true}]) -> Module",
+     "A small transformer for MNIST-1D sequences: each of the `length` values of x [batch, " ..
+     "length] a token through Linear(1, d_model), plus a learned position embedding `pos` " ..
+     "[length, d_model] (N(0, 0.02^2)), `layers` nn.TransformerEncoderLayer (batch first, " ..
+     "pre-norm by default), a final LayerNorm, the mean over positions and Linear(d_model, " ..
+     "10). 18,826 parameters by default. With positional = false there is no position " ..
+     "embedding and the model is exactly permutation-invariant: a shuffled input gives the " ..
+     "same logits up to float rounding of the mean. The parameter order is torch's for the " ..
+     "same model (pos, embed, enc1, enc2, norm, head; experiments/peer/models.py).",
+     ex = [[local m = m1d.nn.models.transformer{positional = false}
+local x = m1d.randn(4, 40)
+local shuffled = x:index_select(2, m1d.randperm(40))
+print(m:n_params(), (m(x) - m(shuffled)):abs():max():item() < 1e-5)]],
+     out = "17546\ttrue"},
+    {"m1d.nn.models.transformer_nopos", "nn.models.transformer_nopos([opts]) -> Module",
+     "nn.models.transformer{positional = false, ...}: the transformer without a position " ..
+     "embedding, exactly permutation-invariant (the model the studies name " ..
+     "transformer_nopos). opts as nn.models.transformer's, without positional.",
+     ex = [[print(m1d.nn.models.transformer_nopos():n_params(), m1d.nn.models.transformer_nopos().pos)]],
+     out = "17546\tnil"},
+    {"m1d.nn.models.expand", "nn.models.expand(list) -> {name, ...};  nn.models.SETS",
+     "The model names of a comma-separated list, where the names of nn.models.SETS expand: " ..
+     "\"paper\" (logistic, mlp, cnn, gru) and \"extended\" (those, lstm, mlp_bn, transformer, " ..
+     "transformer_nopos). Each model once, in order; a set member without a constructor in " ..
+     "nn.models (lstm until it exists) is left out; an unknown name raises, listing the " ..
+     "known ones. benchmark.lua and spatial_priors.lua read --models with it (`--models " ..
+     "extended`); adding a model to a study is adding its name to a set.",
+     also = {"m1d.nn.models.SETS"},
+     ex = [[print(table.concat(m1d.nn.models.expand("paper,transformer"), " "))
+local ok, err = pcall(m1d.nn.models.expand, "vit")
+print(ok, err:match("unknown model '%w+'"), err:match("sets: [%w, ]+"))]],
+     out = [[logistic mlp cnn gru transformer
+false	unknown model 'vit'	sets: extended, paper]]},
     {"m1d.nn.models.conv_pool", "nn.models.conv_pool(kind [, channels = 20]) -> Module;  nn.models.POOL_KINDS",
      "The pooling study's model (the notebook's ConvPool): Conv1d(1, C, 3, padding 1), ReLU, " ..
      "pool, Conv1d(C, C, 3, padding 1), ReLU, pool, Linear. kind: \"no_pool\", \"stride_2\" " ..

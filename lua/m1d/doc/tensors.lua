@@ -126,6 +126,17 @@ print(table.concat(m1d.matmul(m1d.ones(5, 2, 3), m1d.ones(3, 4)):shape(), "x"))]
      out = [=[tensor([[3.0000],
         [7.0000]], float32 [2,1])
 5x2x4]=]},
+    {"m1d.bmm", "m1d.bmm(a, b) -> Tensor [B, n, m]",
+     "Batched matrix product as torch.bmm: a [B, n, k] times b [B, k, m], one GEMM per batch " ..
+     "element (transposed views go to BLAS without a copy). Strict: both 3-D with the same B " ..
+     "(m1d.matmul broadcasts instead), the same float dtype, matching inner sizes; else an " ..
+     "error naming the shapes. Its gradients g b^T and a^T g are bmm's again: " ..
+     "differentiable to any order (the node is named matmul). Also `a:bmm(b)`.",
+     ex = [=[local a, b = m1d.ones(4, 2, 3), m1d.ones(4, 3, 5)
+print(table.concat(m1d.bmm(a, b):shape(), "x"), m1d.bmm(a, b):sum():item())
+print(pcall(m1d.bmm, m1d.ones(2, 2, 3), m1d.ones(1, 3, 5)))]=],
+     out = [=[4x2x5	120.0
+false	bmm: batch sizes differ: [2,2,3] and [1,3,5] (bmm does not broadcast; matmul does)]=]},
     {"m1d.cat", "m1d.cat({tensors} [, dim = 1]) -> Tensor",
      "Concatenate a non-empty list of tensors along the existing dim dim (negative " ..
      "counts from the end); the other dims must be equal. The result has the widest " ..

@@ -335,20 +335,7 @@ m1d_Tensor *m1d_lstm (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *c0, m1d_Tensor 
   if (run_forward(s, x->dtype == M1D_F32) < 0) { saved_free(s); return NULL; }
   int64_t shape[3] = {s->B, s->T, 2 * s->H}, L = lanes_of(s->B);
   m1d_Tensor *res = store_fm(s->hc + 2 * s->H * L, L, x->dtype, 3, shape, reverse);
-  if (res && m1d_needs_grad(NIN, all)) {
-    m1d_Tensor *ins[NIN];
-    int nin = 0;
-    for (int i = 0; i < NIN; i++) if (all[i]) ins[nin++] = all[i];
-    m1d_Node *node = m1d_record("lstm", bw_lstm, res, nin, ins);
-    if (node == NULL) { m1d_decref(res); res = NULL; }
-    else {
-      node->ud = s;
-      node->ud_free = saved_free;
-      s = NULL;                    /* owned by the node now */
-    }
-  }
-  if (s) saved_free(s);
-  return res;
+  return seq_record("lstm", bw_lstm, res, NIN, all, s, saved_free);
 }
 
 m1d_Tensor *m1d_lstm_composed (m1d_Tensor *x, m1d_Tensor *h0, m1d_Tensor *c0, m1d_Tensor *w_ih,

@@ -156,5 +156,32 @@ static inline m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, 
   return t;
 }
 
+/* The output res of a recurrent op (gru, lstm, rnn) recorded when an input needs a
+   gradient: the node gets the inputs present (the optional ones may be NULL in all[])
+   and owns the op's saved state from then on; otherwise the state is freed here.  res,
+   or NULL (res released) when recording fails. */
+static inline m1d_Tensor *seq_record (const char *name, m1d_BackwardFn bw, m1d_Tensor *res, int n,
+                                      m1d_Tensor *const *all, void *saved, void (*saved_free) (void *)) {
+  enum { MAX_INPUTS = 8 };          /* lstm's 7 are the most */
+  if (n > MAX_INPUTS) {
+    m1d_decref(res);
+    saved_free(saved);
+    return m1d_fail("%s: %d inputs, more than seq_record's %d", name, n, (int)MAX_INPUTS);
+  }
+  if (res && m1d_needs_grad(n, all)) {
+    m1d_Tensor *ins[MAX_INPUTS];
+    int nin = 0;
+    for (int i = 0; i < n; i++) if (all[i]) ins[nin++] = all[i];
+    m1d_Node *node = m1d_record(name, bw, res, nin, ins);
+    if (node == NULL) { m1d_decref(res); res = NULL; }
+    else {
+      node->ud = saved;
+      node->ud_free = saved_free;
+      saved = NULL;                /* owned by the node now */
+    }
+  }
+  if (saved) saved_free(saved);
+  return res;
+}
 
 #endif

@@ -162,33 +162,30 @@ def extended_round(data, env, ext, out):
     return "extended " + "  ".join("%s %.3f/%.3f" % (k, ext["m1d"][-1][k], ext["torch"][-1][k]) for k in EXTENDED)
 
 
-def extended_report(ext):
-    print("\nExtended benchmark's models (nn.models.transformer, mlp_bn / models.EXTENDED), ms per training step,"
-          " median of rounds")
-    print("%-12s %9s %11s %9s %8s %26s" % ("model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
+def group_report(title, names, runs, target, width):
+    """Per model of a group (runs["m1d"], runs["torch"]: one {name: ms} per round): the
+    medians, the speed-up of each round and their median, printed and returned."""
+    print("\n" + title + ", ms per training step, median of rounds")
+    print("%-*s %9s %11s %9s %8s %26s" % (width, "model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
     summary = {}
-    for k in EXTENDED:
-        a, b = med([r[k] for r in ext["m1d"]]), med([r[k] for r in ext["torch"]])
-        per_round = [t[k] / m[k] for m, t in zip(ext["m1d"], ext["torch"])]
+    for k in names:
+        a, b = med([r[k] for r in runs["m1d"]]), med([r[k] for r in runs["torch"]])
+        per_round = [t[k] / m[k] for m, t in zip(runs["m1d"], runs["torch"])]
         summary[k] = {"m1d_ms": a, "torch_ms": b, "speedup_per_round": per_round,
-                      "speedup_median_of_rounds": med(per_round), "target": EXTENDED_TARGET}
-        print("%-12s %9.3f %11.3f %8.1fx %7.1fx %26s" % (k, a, b, med(per_round), EXTENDED_TARGET,
-                                                        " ".join("%.1f" % r for r in per_round)))
+                      "speedup_median_of_rounds": med(per_round), "target": target}
+        print("%-*s %9.3f %11.3f %8.1fx %7.1fx %26s" % (width, k, a, b, med(per_round), target,
+                                                       " ".join("%.1f" % r for r in per_round)))
     return summary
+
+
+def extended_report(ext):
+    return group_report("Extended benchmark's models (nn.models.transformer, mlp_bn / models.EXTENDED)",
+                        EXTENDED, ext, EXTENDED_TARGET, 12)
 
 
 def pooling_report(pool):
-    print("\nPooling study's models (nn.models.conv_pool / models.ConvPool), ms per training step, median of rounds")
-    print("%-9s %9s %11s %9s %8s %26s" % ("model", "m1d ms", "PyTorch ms", "speed-up", "target", "per round"))
-    summary = {}
-    for k in POOL_KINDS:
-        a, b = med([r[k] for r in pool["m1d"]]), med([r[k] for r in pool["torch"]])
-        per_round = [t[k] / m[k] for m, t in zip(pool["m1d"], pool["torch"])]
-        summary[k] = {"m1d_ms": a, "torch_ms": b, "speedup_per_round": per_round,
-                      "speedup_median_of_rounds": med(per_round), "target": POOL_TARGET}
-        print("%-9s %9.3f %11.3f %8.1fx %7.1fx %26s" % (k, a, b, med(per_round), POOL_TARGET,
-                                                       " ".join("%.1f" % r for r in per_round)))
-    return summary
+    return group_report("Pooling study's models (nn.models.conv_pool / models.ConvPool)", POOL_KINDS, pool,
+                        POOL_TARGET, 9)
 
 
 def baselines_report(base):

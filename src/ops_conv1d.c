@@ -5,7 +5,10 @@
 ** x [N,C,L], w [O,C,k], b [O] -> y [N,O,Lout].  The columns are laid out
 ** cols[C*k, N*Lout] (row c*k + j holds x[n, c, l*stride + j - pad] at column
 ** n*Lout + l), so the batch is one GEMM, W[O, C*k] @ cols -> [O, N*Lout], and so
-** are the weight and the column gradients in the backward.
+** are the weight and the column gradients in the backward.  In the batch-last layout
+** ("CLN": x [C,L,N] -> y [O,Lout,N]) the columns are ordered l*N + n instead, so the
+** product [O, Lout*N] is y itself and a gradient is its own gathered form (see "the two
+** layouts").
 **
 ** Built from ops (unfold1d, permute, reshape, matmul, add, contiguous), a CNN
 ** step spent half its time copying between those ops' layouts and running their

@@ -175,14 +175,7 @@ KERNEL static void step_backward (int64_t H, int64_t L, const double *restrict g
     daz[i] = dz * zk * (1 - zk);
     dgn[i] = da * rk;
   }
-  for (int64_t k = 0; k < 4 * H; k++) {
-    const double *row = dga + k * L;
-    double a[8], *acc = db + 8 * k;
-    for (int l = 0; l < 8; l++) a[l] = acc[l];
-    for (int64_t b = 0; b < L; b += 8)
-      for (int l = 0; l < 8; l++) a[l] += row[b + l];
-    for (int l = 0; l < 8; l++) acc[l] = a[l];
-  }
+  add_lanes(dga, 4 * H, L, db);
 }
 
 /* ---------------------------------------------------------------- composite (for higher orders) */
@@ -337,17 +330,8 @@ static int bw_gru (m1d_Node *node, m1d_Tensor *g, m1d_Tensor **gin, int create_g
   double *w, *bufs[NIN];
   size_t wbytes;
   int rc = bptt(s, g, need, &w, &wbytes, bufs);
-  for (int i = 0, e = 0; i < NIN && rc == 0; i++) {
-    if (s->in[i] == NULL) continue;
-    m1d_Edge *ed = &node->edges[e];
-    if (ed->needs) {
-      if (i == X || i == H0) gin[e] = store_fm(bufs[i], lanes_of(s->B), ed->dtype, ed->ndim, ed->shape,
-                                               i == X && s->reverse);
-      else gin[e] = from_double(bufs[i], ed->dtype, ed->ndim, ed->shape);
-      if (gin[e] == NULL) rc = -1;
-    }
-    e++;
-  }
+  if (rc == 0)
+    rc = seq_hand_out(node, s->in, NIN, (const double *const *)bufs, 1u << X | 1u << H0, lanes_of(s->B), s->reverse, gin);
   m1d_pool_data_free(w, wbytes);
   return rc;
 }
@@ -498,19 +482,6 @@ static m1d_Tensor *rebuild_gru_grad (m1d_Tensor **in, const m1d_Node *node) {
   for (int i = 0; i < NIN; i++) { m1d_decref(t[i]); m1d_decref(res[i]); m1d_decref(flat[i]); }
   m1d_decref(out);
   return P;
-}
-
-/* Row sums of a [rows][L] block added to eight lanes a row in db ([rows][8]; lane b % 8),
-   as step_backward does. */
-static M1D_ALWAYS_INLINE void add_lanes (const double *restrict blk, int64_t rows, int64_t L, double *restrict db) {
-  for (int64_t k = 0; k < rows; k++) {
-    const double *row = blk + k * L;
-    double a[8], *acc = db + 8 * k;
-    for (int l = 0; l < 8; l++) a[l] = acc[l];
-    for (int64_t b = 0; b < L; b += 8)
-      for (int l = 0; l < 8; l++) a[l] += row[b + l];
-    for (int l = 0; l < 8; l++) acc[l] = a[l];
-  }
 }
 
 /* Tangent step (the forward derivative in direction v).  In: x, and its tangent xd or

@@ -130,14 +130,7 @@ KERNEL static void step_backward (int64_t H, int64_t L, const double *restrict g
     dg[k] = dck * ii * (1 - g * g);
     dcp[k] = dck * ff;
   }
-  for (int64_t k = 0; k < 4 * H; k++) {
-    const double *row = dga + k * L;
-    double a[8], *acc = db + 8 * k;
-    for (int l = 0; l < 8; l++) a[l] = acc[l];
-    for (int64_t b = 0; b < L; b += 8)
-      for (int l = 0; l < 8; l++) a[l] += row[b + l];
-    for (int l = 0; l < 8; l++) acc[l] = a[l];
-  }
+  add_lanes(dga, 4 * H, L, db);
 }
 
 /* ---------------------------------------------------------------- composite */
@@ -265,18 +258,7 @@ static int bptt (const LstmSaved *s, const m1d_Tensor *g, const int *need, m1d_N
     dbias[k] = sum;
   }
   const double *bufs[NIN] = {dx, dh, dc, dwih, dwhh, dbias, dbias};
-  rc = 0;
-  for (int i = 0, e = 0; i < NIN && rc == 0; i++) {
-    if (s->in[i] == NULL) continue;
-    m1d_Edge *ed = &node->edges[e];
-    if (ed->needs) {
-      if (i == X || i == H0 || i == C0)
-        gin[e] = store_fm(bufs[i], L, ed->dtype, ed->ndim, ed->shape, i == X && s->reverse);
-      else gin[e] = from_double(bufs[i], ed->dtype, ed->ndim, ed->shape);
-      if (gin[e] == NULL) rc = -1;
-    }
-    e++;
-  }
+  rc = seq_hand_out(node, s->in, NIN, bufs, 1u << X | 1u << H0 | 1u << C0, L, s->reverse, gin);
 done:
   m1d_pool_data_free(w, wbytes);
   return rc;

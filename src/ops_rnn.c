@@ -79,14 +79,7 @@ KERNEL static void step_backward (int64_t H, int64_t L, int relu, const double *
   int64_t HL = H * L;
   if (relu) for (int64_t k = 0; k < HL; k++) da[k] = hn[k] > 0 ? dh[k] + go[k] : 0;
   else for (int64_t k = 0; k < HL; k++) da[k] = (dh[k] + go[k]) * (1 - hn[k] * hn[k]);
-  for (int64_t k = 0; k < H; k++) {
-    const double *row = da + k * L;
-    double a[8], *acc = db + 8 * k;
-    for (int l = 0; l < 8; l++) a[l] = acc[l];
-    for (int64_t b = 0; b < L; b += 8)
-      for (int l = 0; l < 8; l++) a[l] += row[b + l];
-    for (int l = 0; l < 8; l++) acc[l] = a[l];
-  }
+  add_lanes(da, H, L, db);
 }
 
 /* ---------------------------------------------------------------- composite */
@@ -192,17 +185,7 @@ static int bptt (const RnnSaved *s, const m1d_Tensor *g, const int *need, m1d_No
     dbias[k] = sum;
   }
   const double *bufs[NIN] = {dx, dh, dwih, dwhh, dbias, dbias};
-  rc = 0;
-  for (int i = 0, e = 0; i < NIN && rc == 0; i++) {
-    if (s->in[i] == NULL) continue;
-    m1d_Edge *ed = &node->edges[e];
-    if (ed->needs) {
-      if (i == X || i == H0) gin[e] = store_fm(bufs[i], L, ed->dtype, ed->ndim, ed->shape, i == X && s->reverse);
-      else gin[e] = from_double(bufs[i], ed->dtype, ed->ndim, ed->shape);
-      if (gin[e] == NULL) rc = -1;
-    }
-    e++;
-  }
+  rc = seq_hand_out(node, s->in, NIN, bufs, 1u << X | 1u << H0, L, s->reverse, gin);
 done:
   m1d_pool_data_free(w, wbytes);
   return rc;

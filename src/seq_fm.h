@@ -1,6 +1,6 @@
 /*
 ** seq_fm.h — the feature-major sequence layout shared by the fused recurrent ops
-** (ops_gru.c, ops_lstm.c): [T][rows][L] blocks of doubles, one row per feature, the
+** (ops_gru.c, ops_lstm.c, ops_rnn.c): [T][rows][L] blocks of doubles, one row per feature, the
 ** batch along the row padded to L lanes (see ops_gru.c's header for why), and the
 ** conversions between it and [B][T][K] tensors.  Included after each op file's
 ** vectorisation pragma, so these loops are compiled like the op's own.
@@ -12,6 +12,7 @@
 #include <string.h>
 #include "ops_impl.h"
 #include "pool.h"
+#include "fastmath.h"
 
 /* the lanes of a batch of B: B rounded up to a multiple of 8 (whole vectors) */
 static inline int64_t lanes_of (int64_t B) { return (B + 7) / 8 * 8; }
@@ -154,6 +155,41 @@ static inline m1d_Tensor *from_double (const double *d, m1d_DType dt, int ndim, 
   if (t == NULL) return NULL;
   from_double_raw(d, dt, m1d_data(t), m1d_numel(t));
   return t;
+}
+
+/* Row sums of a [rows][L] block added to eight lanes a row in db ([rows][8]; lane b % 8):
+   the bias gradients, summed over the batch in eight running sums (a serial chain of adds
+   was the slowest loop of a step).  Inlined into each op's KERNEL step, so it vectorises
+   for that clone's target. */
+static M1D_ALWAYS_INLINE void add_lanes (const double *restrict blk, int64_t rows, int64_t L, double *restrict db) {
+  for (int64_t k = 0; k < rows; k++) {
+    const double *row = blk + k * L;
+    double a[8], *acc = db + 8 * k;
+    for (int l = 0; l < 8; l++) a[l] = acc[l];
+    for (int64_t b = 0; b < L; b += 8)
+      for (int l = 0; l < 8; l++) a[l] += row[b + l];
+    for (int l = 0; l < 8; l++) acc[l] = a[l];
+  }
+}
+
+/* A recurrent op's first-order gradients into gin: bufs[i] is input i's, and the node's
+   edges are the inputs present in in[] (the optional ones may be NULL), in order.  Inputs
+   whose bit is set in seq (x, h0, c0) are in the step-major layout with L lanes (x's
+   steps reversed for a reverse direction); the others (weights, biases) plain row-major
+   doubles.  0, or -1 with a message. */
+static inline int seq_hand_out (const m1d_Node *node, m1d_Tensor *const *in, int n, const double *const *bufs,
+                                unsigned seq, int64_t L, int reverse, m1d_Tensor **gin) {
+  for (int i = 0, e = 0; i < n; i++) {
+    if (in[i] == NULL) continue;
+    const m1d_Edge *ed = &node->edges[e];
+    if (ed->needs) {
+      gin[e] = (seq >> i) & 1 ? store_fm(bufs[i], L, ed->dtype, ed->ndim, ed->shape, reverse)
+                              : from_double(bufs[i], ed->dtype, ed->ndim, ed->shape);
+      if (gin[e] == NULL) return -1;
+    }
+    e++;
+  }
+  return 0;
 }
 
 /* The output res of a recurrent op (gru, lstm, rnn) recorded when an input needs a

@@ -10,12 +10,8 @@ local F = "float64"
 local TOL = 1e-9
 local DIR = "tests/fixtures/elementwise/"
 
-local used = {}          -- used[case][file] = true once loaded: every fixture must be compared
-local function load(case, name)
-  used[case] = used[case] or {}
-  used[case][name .. ".npy"] = true
-  return m1d.load_npy(DIR .. case .. "/" .. name .. ".npy")
-end
+local fixtures = dofile("tests/lua/fixtures.lua")(T, DIR)   -- every fixture must be compared
+local load = fixtures.load
 
 local function compare(got, want, name)
   if not m1d.is_tensor(got) then return T.ok(false, name, "result is " .. type(got)) end
@@ -82,15 +78,6 @@ T.close(m1d.tensor({1e-12}, F):expm1():item(), 1e-12 + 5e-25, 1e-30, "expm1(1e-1
 T.is(m1d.tensor({-1}, F):log1p():item(), -math.huge, "log1p(-1) = -inf")
 
 -- every case directory and every .npy file in it was used above
-do
-  local missing = {}
-  local p = io.popen("cd " .. DIR .. " && ls */*.npy")
-  for path in p:lines() do
-    local case, file = path:match("^([^/]+)/(.+)$")
-    if not (used[case] and used[case][file]) then missing[#missing + 1] = path end
-  end
-  p:close()
-  T.is(table.concat(missing, " "), "", "every fixture file in " .. DIR .. " is compared or used")
-end
+fixtures.check_all_used()
 
 T.done()

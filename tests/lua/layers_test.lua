@@ -12,12 +12,8 @@ local TOL = 1e-9
 local DIR = "tests/fixtures/layers/"
 m1d.manual_seed(11)
 
-local used = {}          -- used[case][file] = true once loaded: every fixture must be compared
-local function load(case, name)
-  used[case] = used[case] or {}
-  used[case][name .. ".npy"] = true
-  return m1d.load_npy(DIR .. case .. "/" .. name .. ".npy")
-end
+local fixtures = dofile("tests/lua/fixtures.lua")(T, DIR)   -- every fixture must be compared
+local load = fixtures.load
 local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
 
 local function compare(got, want, name)
@@ -397,15 +393,6 @@ do
 end
 
 -- every case directory and every .npy file in it was used above
-do
-  local missing = {}
-  local p = io.popen("cd " .. DIR .. " && ls */*.npy")
-  for path in p:lines() do
-    local case, file = path:match("^([^/]+)/(.+)$")
-    if not (used[case] and used[case][file]) then missing[#missing + 1] = path end
-  end
-  p:close()
-  T.is(table.concat(missing, " "), "", "every fixture file in " .. DIR .. " is compared or used")
-end
+fixtures.check_all_used()
 
 T.done()

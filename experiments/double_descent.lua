@@ -170,16 +170,7 @@ sweep.main{
     local n = x:size(1)
     local t0, steps = m1d.clock(), 0
     for _ = 1, r.epochs do
-      local perm = m1d.randperm(n)                     -- a fresh order every epoch, from the seeded generator
-      local xs, ys = x:index_select(1, perm), y:index_select(1, perm)
-      for s = 1, n, r.batch do
-        local len = math.min(r.batch, n - s + 1)
-        local loss = lossf(model(xs:narrow(1, s, len)), ys:narrow(1, s, len))
-        opt:zero_grad()
-        loss:backward()
-        opt:step()
-        steps = steps + 1
-      end
+      steps = steps + m1d.train.epoch(model, opt, x, y, {batch = r.batch, loss = lossf})
     end
     local train_s = m1d.clock() - t0
     local train_err, train_loss = error_and_loss(model, x, y, lossf)

@@ -219,16 +219,7 @@ sweep.main{
     local t0, steps = m1d.clock(), 0
     local curve, every = {}, math.max(1, r.epochs // 10)     -- training error at 10 points: still falling?
     for e = 1, r.epochs do
-      local perm = m1d.randperm(n)                         -- a fresh order every epoch, from the seeded generator
-      local xs, ys = x:index_select(1, perm), y:index_select(1, perm)
-      for s = 1, n, r.batch do
-        local len = math.min(r.batch, n - s + 1)
-        local loss = lossf(model(xs:narrow(1, s, len)), ys:narrow(1, s, len))
-        opt:zero_grad()
-        loss:backward()
-        opt:step()
-        steps = steps + 1
-      end
+      steps = steps + m1d.train.epoch(model, opt, x, y, {batch = r.batch, loss = lossf})
       if e % every == 0 then curve[#curve + 1] = {epoch = e, train_err = (error_and_loss(model, x, y, lossf))} end
     end
     local train_s = m1d.clock() - t0

@@ -39,6 +39,30 @@ function train.evaluate(model, x, y, opts)
   return loss_sum / n, correct / n * 100
 end
 
+-- One epoch over x, y (the double-descent studies' protocol): the rows in a fresh random
+-- order from m1d's seeded generator, minibatches of `batch` (the last one shorter), one
+-- step of opt per minibatch on lossf(model(xb), yb).  Returns the number of steps.
+function train.epoch(model, opt, x, y, opts)
+  opts = util.check_options("train.epoch", opts, {"batch", "loss"})
+  local batch, lossf = opts.batch or 100, opts.loss or nn.cross_entropy
+  if math.type(batch) ~= "integer" or batch < 1 then
+    error(("train.epoch: batch must be an integer >= 1, got %s"):format(tostring(batch)), 2)
+  end
+  local n = x:size(1)
+  local perm = m1d.randperm(n)
+  local xs, ys = x:index_select(1, perm), y:index_select(1, perm)
+  local steps = 0
+  for s = 1, n, batch do
+    local len = math.min(batch, n - s + 1)
+    local loss = lossf(model(xs:narrow(1, s, len)), ys:narrow(1, s, len))
+    opt:zero_grad()
+    loss:backward()
+    opt:step()
+    steps = steps + 1
+  end
+  return steps
+end
+
 local function fmt_time(s)
   if s >= 3600 then return ("%dh%02dm"):format(s // 3600, (s % 3600) // 60) end
   if s >= 60 then return ("%dm%02ds"):format(s // 60, math.floor(s % 60)) end

@@ -66,4 +66,27 @@ local got = io.open(out):read("a")
 T.ok(ready and got:find("returned\ttrue\tinterrupted (Ctrl-C)\ttrue", 1, true),
      "Ctrl-C during a fit returns the curves with interrupted = true", got .. io.open(out .. ".err"):read("a"))
 os.remove(out); os.remove(out .. ".lua"); os.remove(out .. ".err"); os.remove(out .. ".pid")
+-- train.epoch: one shuffled pass, ceil(n / batch) steps, from m1d's seeded generator
+do
+  local d = m1d.mnist1d.frozen()
+  local x, y = d.x:narrow(1, 1, 250), d.y:narrow(1, 1, 250)
+  local function run()
+    m1d.manual_seed(3)
+    local model = m1d.nn.models.logistic()
+    local opt = m1d.optim.SGD(model:parameters(), {lr = 0.1})
+    local w0 = model:flat_parameters():clone()
+    return m1d.train.epoch(model, opt, x, y, {batch = 100}), model:flat_parameters(), w0
+  end
+  local s1, w1, w0 = run()
+  local s2, w2 = run()
+  T.ok(s1 == 3 and s2 == 3 and (w1 - w2):abs():max():item() == 0 and (w1 - w0):abs():max():item() > 0,
+       "train.epoch: 3 steps for 250 rows at batch 100 move the weights, the same ones from the same seed")
+  local model = m1d.nn.models.logistic()
+  local opt = m1d.optim.SGD(model:parameters(), {lr = 0.1})
+  T.raises(function() m1d.train.epoch(model, opt, x, y, {batch = 0}) end, "train.epoch with batch 0",
+           "train.epoch: batch must be an integer >= 1, got 0")
+  T.raises(function() m1d.train.epoch(model, opt, x, y, {batch_size = 10}) end, "train.epoch with an unknown key",
+           "train.epoch", "batch_size")
+end
+
 T.done()

@@ -46,5 +46,20 @@ local model = m1d.nn.Sequential(m1d.nn.Dropout(0.5), m1d.nn.models.logistic())
 local loss, acc = m1d.train.evaluate(model, d.x_test, d.y_test)
 print(loss > 0, acc >= 0 and acc <= 100, model.training)]],
      out = "true\ttrue\ttrue"},
+    {"m1d.train.epoch", "train.epoch(model, opt, x, y [, {batch = 100, loss = nn.cross_entropy}]) -> steps",
+     "One pass over x [n, ...] and labels y: the rows in a fresh random order from m1d's seeded " ..
+     "generator (m1d.randperm), minibatches of `batch` rows (the last one shorter), and per " ..
+     "minibatch `opt:zero_grad()`, `loss:backward()` and `opt:step()` on loss(model(xb), yb). " ..
+     "Returns the number of steps. The protocol of double_descent.lua and " ..
+     "double_descent_mse.lua (epochs, as the paper's notebook trains them); train.fit is the " ..
+     "step-based loop of the other studies. batch must be an integer >= 1; unknown option " ..
+     "keys raise.",
+     ex = [[local d = m1d.mnist1d.frozen()
+m1d.manual_seed(0)
+local model = m1d.nn.models.logistic()
+local opt = m1d.optim.SGD(model:parameters(), {lr = 0.1})
+local before = m1d.train.evaluate(model, d.x, d.y)
+print(m1d.train.epoch(model, opt, d.x, d.y, {batch = 512}), m1d.train.evaluate(model, d.x, d.y) < before)]],
+     out = "8\ttrue"},
   },
 }

@@ -5,14 +5,13 @@ from the frozen training set in order (extended_models.py), Adam lr 1e-2, 50 war
 --reps of the mean time of --steps steps.  Prints one JSON line {model: ms per step}.  Run by
 bench_peer.py --only extended.
 """
-import argparse, json, os, sys, time
+import argparse, json, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import numpy as np
 import torch
-import torch.nn.functional as F
 from extended_models import EXTENDED
+from pool_peer import load_frozen, median_step_ms   # the same timing loop
 
 
 def main():
@@ -23,35 +22,13 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     a = p.parse_args()
     torch.set_num_threads(1)
-    x = torch.from_numpy(np.load(os.path.join(a.data, "frozen", "x.npy")).astype(np.float32))
-    y = torch.from_numpy(np.load(os.path.join(a.data, "frozen", "y.npy")).astype(np.int64))
-    n, B = x.shape[0], 100
+    x, y = load_frozen(a.data)
     out = {}
     for name in a.models.split(","):
         torch.manual_seed(0)
         m = EXTENDED[name]()
         m.train()
-        opt = torch.optim.Adam(m.parameters(), 1e-2)
-        s = [0]
-
-        def step():
-            st = (s[0] * B) % n
-            loss = F.cross_entropy(m(x[st:st + B]), y[st:st + B])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            s[0] += 1
-
-        for _ in range(50):
-            step()
-        times = []
-        for _ in range(a.reps):
-            t0 = time.perf_counter()
-            for _ in range(a.steps):
-                step()
-            times.append((time.perf_counter() - t0) / a.steps * 1e3)
-        times.sort()
-        out[name] = times[len(times) // 2]
+        out[name] = median_step_ms(m, x, y, a.steps, a.reps)
     print(json.dumps(out))
 
 

@@ -272,7 +272,7 @@ check: check-asan valgrind fuzz
 .PHONY: check-asan check-asan-ci valgrind fuzz fuzz-tools check
 
 # ---------------------------------------------------------------- paper-scale experiments
-# make paper: the five science studies at paper scale.  Each script lists its runs
+# make paper: the seven science studies at paper scale.  Each script lists its runs
 # (--list-commands); GNU parallel runs them, JOBS at a time (default: one per core), each
 # process with single-threaded OpenBLAS; stage 2 (the lottery ablations, which read the
 # tickets of stage 1) after stage 1; then every study merges its run files into
@@ -281,7 +281,7 @@ check: check-asan valgrind fuzz
 # SEEDS=N runs every study with --seeds N (claims decided on the seed means, figures with
 # bands); unset, each study keeps its own default (the lottery 2, the others 1).
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
-PAPER    ?= lottery double_descent pooling double_descent_mse spatial_priors
+PAPER    ?= lottery double_descent pooling metalearn_afunc double_descent_mse spatial_priors metalearn_lr
 PARALLEL := OPENBLAS_NUM_THREADS=1 parallel -j $(JOBS) --joblog +results/paper_joblog.txt
 PAPER_SEEDS = $(if $(SEEDS),--seeds $(SEEDS))
 

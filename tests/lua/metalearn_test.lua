@@ -1,7 +1,7 @@
 -- metalearn_test.lua — the meta-learning experiments' quick modes run end to end, write
 -- their documented results and figures, and move the right way: the two learned
--- learning rates approach each other, the activation's meta-loss goes down; the activation
--- over 2 seeds (one meta-training each, claims over seeds, a missing seed left out).  Also: the
+-- learning rates approach each other, the activation's meta-loss goes down; both studies
+-- over 2 seeds (a sweep run per seed, claims over seeds, a missing seed left out).  Also: the
 -- activation experiment's meta-gradient (its inner gradient is m1d.grad with create_graph,
 -- through the fused pointwise MLP) equals, in float64, the one its earlier hand-derived
 -- inner gradient gave (tests/fixtures/metalearn_afunc, made by make.sh there).
@@ -52,6 +52,26 @@ if a and b then
        "meta-loss decreases in both trials")
 end
 T.ok(T.png_size(dir .. "/metalearn_lr.png"), "metalearn_lr figure written as PNG")
+-- over seeds: one sweep run per start and seed (the seed in its key); claims over seeds;
+-- a missing run leaves its seed out of the claims
+ok, res = run("metalearn_lr", "--quick --seeds 2", "metalearn_lr2")
+T.ok(ok, "metalearn_lr --quick --seeds 2 exits 0")
+res = res or {trials = {}, claims = {}}
+local keys = {}
+for _, tr in ipairs(res.trials) do keys[#keys + 1] = ("%g/%d"):format(tr.init_lr, tr.seed) end
+T.is(table.concat(keys, " "), "1.5/0 0.15/0 1.5/1 0.15/1", "four runs: each start with seeds 0 and 1")
+T.ok(res.trials[1] and res.trials[3] and res.trials[1].final_lr ~= res.trials[3].final_lr,
+     "the two seeds initialise differently")
+local sc = res.claims.starts_converge or {}
+T.ok(sc.measured and sc.seeds == 2 and #sc.per_seed == 2 and (sc.evidence or ""):find("of 2 seeds$"),
+     "starts_converge decided over the 2 seeds", sc.evidence)
+os.remove(dir .. "/metalearn_lr2/runs/lr0=0.15,seed=1.json")
+T.ok(os.execute(("%s experiments/metalearn_lr.lua --quick --seeds 2 --out %s/metalearn_lr2.json --merge > %s/m.log 2>&1")
+                :format(bin, dir, dir)), "--merge with one run of seed 1 missing exits 0")
+local part = util.read_json(dir .. "/metalearn_lr2.json")
+T.ok(part.complete == false and part.missing[1] == "lr0=0.15,seed=1" and part.claims.starts_converge.seeds == 1
+     and part.claims.learned_lr_near_paper.evidence:find("of 1 seed$"),
+     "the missing run is listed and its seed left out of the claims", part.claims.starts_converge.evidence)
 
 -- ---------------------------------------------------------------- metalearn_afunc
 ok, res = run("metalearn_afunc", "--quick --seeds 2", "metalearn_afunc")

@@ -7,7 +7,8 @@
 -- steady state; peak RSS; and an outer step of each meta-learning experiment (run as the
 -- experiment scripts themselves, in a child process); and the unrolled meta-gradient step
 -- of the MLP, CNN and GRU (sections meta_mlp, meta_cnn, meta_gru; defined below, run
--- identically by peer/meta_peer.py); and the pixel-space baselines (section baselines:
+-- identically by peer/meta_peer.py), the MLP's and CNN's against raw sgemm on the GEMMs an
+-- unrolled step must do (meta_step_gemms); and the pixel-space baselines (section baselines:
 -- 10-NN and the standardised logistic-regression probe on the frozen data, as
 -- peer/baselines_peer.py runs them in scikit-learn); and section tsne: m1d.tsne of the
 -- 5,000 frozen signals with scikit-learn's TSNE defaults (perplexity 30, PCA init,
@@ -168,6 +169,27 @@ MODEL_LAYERS.transformer = function(B)
   layers[#layers + 1] = {B, 32, 10}
   return layers
 end
+-- The GEMMs of one unrolled inner step of the meta sections (below): the forward and the
+-- inner gradient (with create_graph) of every layer are recorded GEMMs, and the outer
+-- backward differentiates each one with respect to both of its operands that need it (the
+-- data x does not; the weights, activations and gradients do).  A layer other than the
+-- first: forward, weight and input gradient (3), then 2 each in the outer backward (6);
+-- the first layer: forward and weight gradient, then 1 each (4).  The shapes are the
+-- layer's three GEMM shapes (step_gemms), each product's derivatives having the other two.
+local function meta_step_gemms(layers)
+  local g = {}
+  for l, d in ipairs(layers) do
+    local rows, fin, fout = d[1], d[2], d[3]
+    local fwd, wgrad, igrad = {rows, fout, fin}, {fout, fin, rows}, {rows, fin, fout}
+    if l == 1 then
+      for _, s in ipairs{fwd, wgrad, wgrad, fwd} do g[#g + 1] = s end   -- x needs no gradient
+    else
+      for _, s in ipairs{fwd, wgrad, igrad, fwd, wgrad, igrad, fwd, wgrad, igrad} do g[#g + 1] = s end
+    end
+  end
+  return g
+end
+
 local MODEL_BATCHED = {transformer = function(B) return {{40, 40, 8, 2 * 2 * 4 * B}, {40, 8, 40, 4 * 2 * 4 * B}} end}
 
 local blas = m1d.blas_info()
@@ -345,7 +367,17 @@ end
 for _, name in ipairs(meta_models) do
   if not only or only["meta_" .. name] then
     results.meta = results.meta or {}
-    results.meta[name] = time_meta(name)
+    local r = time_meta(name)
+    results.meta[name] = r
+    if MODEL_LAYERS[name] and cfg.dtype == "float32" then   -- the limit: raw sgemm on the inner step's GEMMs
+      local flop, sgemm_s = 0, 0
+      for _, g in ipairs(meta_step_gemms(MODEL_LAYERS[name](cfg.batch))) do
+        flop = flop + 2 * g[1] * g[2] * g[3]
+        sgemm_s = sgemm_s + m1d.core.bench_sgemm(g[1], g[2], g[3], cfg.quick and 20 or 200)
+      end
+      r.gemm_mflop, r.sgemm_ms = flop / 1e6, sgemm_s * 1e3
+      r.fraction_of_sgemm = r.sgemm_ms / r.inner_step_ms   -- 1 is the machine's limit
+    end
   end
 end
 
@@ -396,7 +428,7 @@ if not only or only.metalearn then
     os.execute("rm -rf '" .. tmp .. "'")
     return r
   end
-  local lr = run("metalearn_lr", cfg.quick and "--quick" or "")
+  local lr = run("metalearn_lr", (cfg.quick and "--quick" or "") .. " --jobs 1")   -- both starts in this process
   results.metalearn_lr = {seconds = lr.seconds, outer_step_ms = 1e3 * lr.seconds_per_outer_step,
                           inner_steps = lr.args.inner, outer_steps = 2 * lr.args.outer, peak_rss_mb = lr.peak_rss_mb}
   local af = run("metalearn_afunc", (cfg.quick and "--outer 2 --inner 31" or "--outer 3 --inner 301")
@@ -451,15 +483,17 @@ if results.meta then
     cfg.dtype, cfg.meta_lr, cfg.batch))
   print("  (user/sys ms per inner step: warm repeats, then the first meta-step; RSS in MB, the process's:")
   print("   memory earlier sections kept counts too, --only meta_NAME gives a section's own; MB/step does not)")
-  print(("%-5s %4s %8s %8s %7s %7s %6s %8s %7s %7s %7s %8s %12s"):format("meta", "K", "ms/step", "user",
-    "sys", "user1", "sys1", "minflt", "base", "peak K", "pk 2K", "MB/step", "dmeta/dlr"))
+  print(("%-5s %4s %8s %8s %7s %7s %6s %8s %7s %7s %7s %8s %12s %9s %9s"):format("meta", "K", "ms/step", "user",
+    "sys", "user1", "sys1", "minflt", "base", "peak K", "pk 2K", "MB/step", "dmeta/dlr", "sgemm ms", "of limit"))
   for _, name in ipairs(meta_models) do
     local r = results.meta[name]
     if r then
-      print(("%-5s %4d %8.3f %8.3f %7.3f %7.3f %6.3f %8.0f %7.1f %7.1f %7.1f %8.3f %12.6g"):format(name, r.K,
+      print(("%-5s %4d %8.3f %8.3f %7.3f %7.3f %6.3f %8.0f %7.1f %7.1f %7.1f %8.3f %12.6g %9s %9s"):format(name, r.K,
         r.inner_step_ms, r.user_ms_per_step or -1, r.sys_ms_per_step or -1, r.cold_user_ms_per_step or -1,
         r.cold_sys_ms_per_step or -1, r.minflt_per_step or -1, r.rss_base_mb or -1, r.peak_rss_mb_K or -1,
-        r.peak_rss_mb_2K or -1, r.rss_mb_per_step or -1, r.dmeta_dlr))
+        r.peak_rss_mb_2K or -1, r.rss_mb_per_step or -1, r.dmeta_dlr,
+        r.sgemm_ms and ("%.4f"):format(r.sgemm_ms) or "-",
+        r.fraction_of_sgemm and ("%.0f%%"):format(100 * r.fraction_of_sgemm) or "-"))
     end
   end
 end

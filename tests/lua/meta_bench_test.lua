@@ -31,6 +31,20 @@ local function finite(x) return type(x) == "number" and x == x and x ~= math.hug
 -- float32, as timed
 local f32, log = bench("")
 T.ok(log:find("unrolled meta-step", 1, true), "the meta table is printed")
+-- the machine's limit: raw sgemm on the GEMMs of an unrolled step.  Counted by hand, in
+-- multiply-adds at batch 100 (a layer [rows, fin] -> fout costs rows*fin*fout per GEMM;
+-- the first layer does 4 GEMMs, every later one 9): MLP 40-100-100-10:
+-- 4*100*40*100 + 9*100*100*100 + 9*100*100*10 = 11.5 M, i.e. 23.0 MFLOP; the CNN's
+-- convolutions as GEMMs (rows = batch * output length, fin = channels * kernel):
+-- 4*1900*5*25 + 9*1000*75*25 + 9*500*75*25 + 9*100*125*10 = 27.3875 M, 54.775 MFLOP.
+for m, mflop in pairs{mlp = 23.0, cnn = 54.775} do
+  local r = f32.meta[m] or {}
+  T.ok(r.gemm_mflop and math.abs(r.gemm_mflop - mflop) < 1e-9, ("%s: %.3f MFLOP of GEMMs per unrolled step"):format(m, mflop),
+       r.gemm_mflop)
+  T.ok(finite(r.sgemm_ms) and r.sgemm_ms > 0 and finite(r.fraction_of_sgemm) and r.fraction_of_sgemm > 0,
+       m .. ": its raw sgemm time and fraction of the limit are reported")
+end
+T.ok(f32.meta.gru and f32.meta.gru.sgemm_ms == nil, "gru: no limit (its GEMMs are a recurrence of tiny products)")
 for _, m in ipairs(MODELS) do
   local r = f32.meta[m] or {}
   T.is(r.K, 3, m .. ": --quick unrolls 3 inner steps")

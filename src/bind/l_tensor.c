@@ -898,9 +898,18 @@ static m1d_Tensor *with_scalar (m1d_Tensor *(*op) (m1d_Tensor *, m1d_Tensor *), 
 typedef enum { M1D_BINARY_OPS(AS_ENUM) } ArOp;
 #undef AS_ENUM
 
+#define AS_NAME(name, ...) #name,
+static const char *const arith_names[] = {M1D_BINARY_OPS(AS_NAME)};
+#undef AS_NAME
+
 static m1d_Tensor *arith (lua_State *L, ArOp op) {
   m1d_Tensor *a = m1d_testtensor(L, 1), *b = m1d_testtensor(L, 2), *t;
   double c;
+  /* a third argument is an error, not ignored: torch's t.add(u, alpha) would read
+     t:add(u, 2) here and silently drop the 2 */
+  if (lua_gettop(L) > 2)
+    luaL_error(L, "%s: expected two operands, a:%s(b), got %d arguments; for torch's alpha scale the "
+               "operand: a + alpha * b", arith_names[op], arith_names[op], lua_gettop(L));
   if (a && b) {
     switch (op) {
 #define TENSORS(name, ...) case OP_##name: return m1d_##name(a, b);
@@ -924,10 +933,7 @@ static m1d_Tensor *arith (lua_State *L, ArOp op) {
 #undef NUMBER_LEFT
     }
   }
-#define AS_NAME(name, ...) #name,
-  static const char *const names[] = {M1D_BINARY_OPS(AS_NAME)};
-#undef AS_NAME
-  luaL_error(L, "%s: expected tensors or numbers, got %s and %s", names[op], luaL_typename(L, 1),
+  luaL_error(L, "%s: expected tensors or numbers, got %s and %s", arith_names[op], luaL_typename(L, 1),
              luaL_typename(L, 2));
   return NULL;
 }

@@ -91,8 +91,10 @@ do
                    "requires_grad", "detach", "fill_", "copy_", "t", "float", "flip", "expand"}
   local arith = {add = true}
   for _, name in ipairs(methods) do
-    -- m1d.Tensor.<name>(s, 1, 1) written out, so the error can name the function
-    local call = assert(load(("local m1d, s = ...; local _ = m1d.Tensor.%s(s, 1, 1)"):format(name)))
+    -- m1d.Tensor.<name>(s, 1, 1) written out, so the error can name the function (the
+    -- binary ops take two operands: (s, 1))
+    local call = assert(load(("local m1d, s = ...; local _ = m1d.Tensor.%s(s, 1%s)"):format(name,
+                                                                                           arith[name] and "" or ", 1")))
     local want = arith[name] and "expected tensors or numbers" or "m1d.Tensor expected"
     for _, s in ipairs(selfs) do
       bad(("%s on a %s self"):format(name, type(s)), function() call(m1d, s) end, name, want)
@@ -100,6 +102,10 @@ do
     bad(name .. " with no self", function() call(m1d, nil) end, name, want)
   end
   local x = m1d.ones(2, 3)
+  -- torch's t.add(u, alpha) must not become a silently ignored argument
+  for _, name in ipairs{"add", "sub", "mul", "div", "maximum"} do
+    bad(("t:%s(u, 2)"):format(name), function() local _ = x[name](x, x, 2) end, name, "expected two operands")
+  end
   for _, v in ipairs{"abc", {}, true, print} do
     local tv = type(v)
     bad("tensor + " .. tv, function() local _ = x + v end, "add", tv)

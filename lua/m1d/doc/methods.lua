@@ -260,8 +260,9 @@ print(x:long(), x:double():dtype(), x:float():storage_id() == x:storage_id())]=]
     {"Tensor:add", "t:add(u) -> Tensor   (also t + u, u + t)",
      "Elementwise sum; u is a tensor (NumPy broadcasting; dtypes promote int64 < float32 " ..
      "< float64) or a number (the result keeps t's dtype: on int64 the sum is truncated " ..
-     "toward zero). There is no alpha argument (a third argument is ignored; add_ takes " ..
-     "one). Raises when the shapes do not broadcast. Differentiable.",
+     "toward zero). There is no alpha argument: a third argument raises, here and in every " ..
+     "binary op (for torch's add(u, alpha = a) write t + a * u; add_ takes the factor). " ..
+     "Raises when the shapes do not broadcast. Differentiable.",
      ex = [=[local x = m1d.tensor{{1, 2, 3}, {4, 5, 6}}
 print(x:add(m1d.tensor{10, 20, 30}):sum(1), (m1d.tensor({1, 2}, "int64") + 0.5))]=],
      out = [=[tensor([25.0000, 47.0000, 69.0000], float32 [3])	tensor([1, 2], int64 [2])]=]},

@@ -215,10 +215,10 @@ check-asan:
 	@. ./env.sh && env $(ASAN_ENV) M1D_LUA=$(ASAN_B)/m1d M1D_BIN=$(ASAN_B)/m1d \
 	  prove $(PROVEFLAGS) --exec tests/run $(ASAN_TESTS)
 
-# The sanitizer run CI makes: every test but the long ones (experiments, extended_models, any_cwd, load,
+# The sanitizer run CI makes: every test but the long ones (experiments, seeds, extended_models, any_cwd, load,
 # metalearn: most of check-asan's time) and build_test, install_test and luarocks_test
 # (they build or install with the normal flags), about 20 s after the build.
-ASAN_CI_SKIP  := experiments extended_models any_cwd load metalearn build install luarocks
+ASAN_CI_SKIP  := experiments seeds extended_models any_cwd load metalearn build install luarocks
 ASAN_CI_TESTS = $(CTESTS:$(B)/%=$(ASAN_B)/%) \
   $(filter-out $(ASAN_CI_SKIP:%=tests/lua/%_test.lua),$(LUATESTS))
 check-asan-ci:

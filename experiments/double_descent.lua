@@ -244,20 +244,36 @@ sweep.main{
         end
         summary[v] = analyse(rows)
         summary[v].sizes = rows
-        print(("\n%s (%d sizes, mean of %d seed(s))"):format(TITLE[v], #rows, #seeds))
+        print(("\n%s (%d sizes, %s)"):format(TITLE[v], #rows,
+              #seeds > 1 and ("mean ± sd of %d seeds"):format(#seeds) or "1 seed"))
         local trows = {}
-        for _, r in ipairs(rows) do trows[#trows + 1] = {r.size, r.params, r.train_err, r.test_err} end
+        local function cell(mu, sd) return #seeds > 1 and ("%.1f ± %.1f"):format(mu, sd) or mu end
+        for _, r in ipairs(rows) do
+          trows[#trows + 1] = {math.tointeger(r.size) or r.size, math.tointeger(r.params) or r.params,
+                               cell(r.train_err, r.train_err_sd), cell(r.test_err, r.test_err_sd)}
+        end
         sweep.print_table({"size", "params", "train_err", "test_err"}, trows)
       end
     end
 
-    -- claims (criteria and tolerances: see the header); each seed's curve as values
+    -- claims (criteria and tolerances: see the header); each seed's curve as values, over
+    -- every size any seed has, so that a seed missing a run lacks its values and is left
+    -- out of the claim (sweep.seed_claim) rather than shortening every seed's curve
+    local function all_sizes(v)
+      local seen, sizes = {}, {}
+      for _, sd in ipairs(seeds) do
+        for size in pairs((by[v] or {})[sd] or {}) do
+          if not seen[size] then seen[size] = true; sizes[#sizes + 1] = size end
+        end
+      end
+      table.sort(sizes)
+      return sizes
+    end
     local function values(v)
       local out = {}
       for k, sd in ipairs(seeds) do
         out[k] = {}
-        for _, size in ipairs(common_sizes(v)) do
-          local r = by[v][sd][size]
+        for size, r in pairs((by[v] or {})[sd] or {}) do
           out[k]["train/" .. size], out[k]["test/" .. size], out[k]["params/" .. size] = r.train_err, r.test_err, r.params
         end
       end
@@ -265,15 +281,15 @@ sweep.main{
     end
     local function rows_of(v, vals)
       local rows = {}
-      for i, size in ipairs(common_sizes(v)) do
-        rows[i] = {size = size, params = vals["params/" .. size], train_err = vals["train/" .. size],
-                   test_err = vals["test/" .. size]}
+      for _, size in ipairs(all_sizes(v)) do
+        rows[#rows + 1] = {size = size, params = vals["params/" .. size], train_err = vals["train/" .. size],
+                           test_err = vals["test/" .. size]}
       end
       return rows
     end
     local claims = {}
     local function dd_claim(v)
-      if #common_sizes(v) < 3 then return sweep.unmeasured(v .. ": fewer than 3 sizes measured") end
+      if #all_sizes(v) < 3 then return sweep.unmeasured(v .. ": fewer than 3 sizes measured") end
       return sweep.seed_claim{
         criterion = "a test-error peak >= 1 point above the minima on both sides, within a factor 2 in " ..
                     "parameters of the interpolation threshold (train error < 1 %)",
@@ -300,14 +316,38 @@ sweep.main{
           m.holds and "yes" or "no", c.holds and "yes" or "no")
       end
     end
-    local ce, mse = summary.mlp_noisy, summary.mlp_noisy_mse
-    if ce and mse and ce.peak_params and mse.peak_params then
-      claims.mse_peak_at_more_params_than_ce = sweep.claim(mse.peak_params > ce.peak_params,
-        "test-error peak: cross-entropy at %d params (%.2f n, %.3f nK), MSE at %d params (%.2f n, %.3f nK); n = %d, nK = %d",
-        ce.peak_params, ce.peak_params / n, ce.peak_params / (n * K), mse.peak_params, mse.peak_params / n,
-        mse.peak_params / (n * K), n, n * K)
+    if #all_sizes("mlp_noisy") >= 3 and #all_sizes("mlp_noisy_mse") >= 3 then
+      -- each seed's two curves side by side: keys "ce|..." and "mse|..."
+      local ce_vals, mse_vals, both = values("mlp_noisy"), values("mlp_noisy_mse"), {}
+      for k = 1, #seeds do
+        both[k] = {}
+        for key, x in pairs(ce_vals[k]) do both[k]["ce|" .. key] = x end
+        for key, x in pairs(mse_vals[k]) do both[k]["mse|" .. key] = x end
+      end
+      local function part(vals, prefix)
+        local out = {}
+        for key, x in pairs(vals) do
+          if key:sub(1, #prefix) == prefix then out[key:sub(#prefix + 1)] = x end
+        end
+        return out
+      end
+      claims.mse_peak_at_more_params_than_ce = sweep.seed_claim{
+        criterion = "the noisy MLP's test-error peak lies at more parameters with MSE than with cross-entropy " ..
+                    "(a direction, no tolerance)",
+        per_seed = both,
+        test = function(vals)
+          local ce = analyse(rows_of("mlp_noisy", part(vals, "ce|")))
+          local mse = analyse(rows_of("mlp_noisy_mse", part(vals, "mse|")))
+          if not (ce.peak_params and mse.peak_params) then
+            return false, ("no test-error peak with %s"):format(ce.peak_params and "MSE" or "cross-entropy")
+          end
+          return mse.peak_params > ce.peak_params,
+            ("test-error peak: cross-entropy at %d params (%.2f n, %.3f nK), MSE at %d params (%.2f n, %.3f nK); " ..
+             "n = %d, nK = %d"):format(ce.peak_params, ce.peak_params / n, ce.peak_params / (n * K), mse.peak_params,
+                                       mse.peak_params / n, mse.peak_params / (n * K), n, n * K)
+        end}
     else
-      claims.mse_peak_at_more_params_than_ce = sweep.unmeasured("needs peaks in the noisy MLP sweeps with both losses")
+      claims.mse_peak_at_more_params_than_ce = sweep.unmeasured("needs the noisy MLP sweeps with both losses")
     end
 
     draw_figure(cfg, summary, n, K, #seeds)

@@ -311,7 +311,7 @@ sweep.main{
     {"checkpoint_every", 1000, "the weights at this step of a retrain decide the next pruning"},
     {"levels", 100, "sparsity levels: linspace(0, 1, N)", min = 1},
     {"schedule", "", "explicit sparsity levels, comma-separated (overrides --levels)"},
-    {"seeds", 2, "independent seeds (trials) per method and ablation", min = 1},
+    {"seeds", 0, "independent seeds (trials) per method and ablation (0: 2, or 1 with --quick)", min = 0},
     {"seed", 0, "the first seed; trial t has seed + t - 1"},
     {"ticket_sparsity", 0.92, "the ablations use the masks at the level closest to this"},
     {"abl_steps", 6000, "Adam steps of each ablation run", min = 1},
@@ -320,13 +320,14 @@ sweep.main{
     {"new_data_seed", 43, "seed of the new dataset the ablations train on"},
     {"perm_seed", 42, "seed of the spatial permutation of ablation (c)"},
     {"reinit_offset", 1000, "ablation (d) re-initialises with seed + this"},
-    {"quick", false, "a smoke test: hidden 100, 150 steps, 4 levels, 1 seed (--out *_quick.json)"},
+    {"quick", false, "a smoke test: hidden 100, 150 steps, 4 levels, 1 seed unless --seeds (--out *_quick.json)"},
     {"progress", false, "a live progress line per retrain"},
   },
   configure = function(cfg)
+    if cfg.seeds == 0 then cfg.seeds = cfg.quick and 1 or 2 end   -- an explicit --seeds holds in --quick too
     if cfg.quick then
       cfg.hidden, cfg.steps, cfg.eval_every, cfg.checkpoint_every = 100, 150, 50, 150
-      cfg.schedule, cfg.seeds = "0,0.5,0.75,0.92", 1
+      cfg.schedule = "0,0.5,0.75,0.92"
       cfg.abl_steps, cfg.abl_eval_every = 100, 50
       if cfg.out == "results/lottery.json" then cfg.out = "results/lottery_quick.json" end
     end
@@ -436,12 +437,19 @@ sweep.main{
     end
     -- the sparsity sweep, mean over seeds
     local curve, dense_acc, dense_loss = sweep_curves(prune, sched)
-    print(("\nFinal test accuracy (%%) against sparsity, mean of %d seed(s)"):format(cfg.seeds))
+    print(("\nFinal test accuracy (%%) against sparsity, %s"):format(
+          cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed"))
     local rows = {}
     for i, p in ipairs(sched) do
       if i == 1 or i == #sched or #sched <= 12 or i % math.max(1, #sched // 10) == 0 then
         local function at(m)
-          for k, s in ipairs(curve[m].sparsity) do if s == p then return curve[m].test_acc[k] end end
+          local c = curve[m]
+          for k, s in ipairs(c.sparsity) do
+            if s == p then
+              return cfg.seeds > 1 and c.test_acc_sd and ("%.1f ± %.1f"):format(c.test_acc[k], c.test_acc_sd[k])
+                     or c.test_acc[k]
+            end
+          end
         end
         rows[#rows + 1] = {("%.3f"):format(p), at("magnitude"), at("random")}
       end

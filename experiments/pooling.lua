@@ -97,12 +97,12 @@ sweep.main{
     end)
     table.sort(sizes)
     for k in cfg.models:gmatch("[^,]+") do kinds[#kinds + 1] = k end
-    local function tail(n, k)                    -- mean tail test accuracy over seeds
+    local function tail(n, k)                    -- tail test accuracy: mean and sd over seeds
       local rs = at[n][k]
       if not rs then return nil end
       local xs = {}
       for i, r in ipairs(rs) do xs[i] = r.tail_test_acc end
-      return util.mean(xs)
+      return util.mean(xs), util.sd(xs)
     end
     -- pooling's advantage: mean of the pooled models minus no pooling, from one seed's values
     local function advantage(v, n)
@@ -113,24 +113,24 @@ sweep.main{
       if #pooled == 0 or not v[n .. "/no_pool"] then return nil end
       return util.mean(pooled) - v[n .. "/no_pool"]
     end
-    -- table: tail test accuracy per regime and model, and pooling's advantage
+    -- table: tail test accuracy per regime and model (mean ± sd over seeds), and pooling's advantage
     local rows, summary, means = {}, {}, {}
     for _, n in ipairs(sizes) do
-      local row = {n - cfg.test}
+      local row, entry = {n - cfg.test}, {n = n, n_train = n - cfg.test}
       for j, k in ipairs(kinds) do
-        row[j + 1] = tail(n, k)
-        means[n .. "/" .. k] = row[j + 1]
+        local mu, sd = tail(n, k)
+        means[n .. "/" .. k], entry[k], entry[k .. "_sd"] = mu, mu, sd
+        row[j + 1] = mu and (cfg.seeds > 1 and ("%.1f ± %.1f"):format(mu, sd) or mu)
       end
-      local adv = advantage(means, n)
-      row[#kinds + 2] = adv
-      rows[#rows + 1] = row
-      summary[#summary + 1] = {n = n, n_train = n - cfg.test, pool_advantage = adv}
-      for _, k in ipairs(kinds) do summary[#summary][k] = tail(n, k) end
+      entry.pool_advantage = advantage(means, n)
+      row[#kinds + 2] = entry.pool_advantage
+      rows[#rows + 1], summary[#summary + 1] = row, entry
     end
     local header = {"n_train"}
     for _, k in ipairs(kinds) do header[#header + 1] = k end
     header[#header + 1] = "pool-adv"
-    print(("\nTest accuracy (%%, mean of the last 5 evaluations), %d steps, %d seed(s)"):format(cfg.steps, cfg.seeds))
+    print(("\nTest accuracy (%%, mean of the last 5 evaluations), %d steps, %s"):format(cfg.steps,
+          cfg.seeds > 1 and ("mean ± sd of %d seeds"):format(cfg.seeds) or "1 seed"))
     sweep.print_table(header, rows)
 
     -- claims over seeds (tolerances: see the header)

@@ -458,11 +458,13 @@ end
 -- Print a table: header list and rows of values (numbers formatted with fmt).
 function sweep.print_table(header, rows, fmt)
   fmt = fmt or "%8.1f"
+  local function width(s) return utf8.len(s) or #s end   -- characters, so "±" counts once
+  local function pad(s, n) return (" "):rep(n - width(s)) .. s end
   local w = {}
-  for j, h in ipairs(header) do w[j] = math.max(#h, 8) end
+  for j, h in ipairs(header) do w[j] = math.max(width(h), 8) end
   for _, row in ipairs(rows) do                   -- a long name widens its column
     for j = 1, #header do
-      if type(row[j]) == "string" then w[j] = math.max(w[j], #row[j]) end
+      if type(row[j]) == "string" then w[j] = math.max(w[j], width(row[j])) end
     end
   end
   local function cell(v, j)
@@ -470,10 +472,10 @@ function sweep.print_table(header, rows, fmt)
     if math.type(v) == "integer" then s = tostring(v)
     elseif type(v) == "number" then s = fmt:format(v)
     else s = tostring(v == nil and "-" or v) end
-    return ("%" .. w[j] .. "s"):format(s)
+    return pad(s, w[j])
   end
   local line = {}
-  for j, h in ipairs(header) do line[j] = ("%" .. w[j] .. "s"):format(h) end
+  for j, h in ipairs(header) do line[j] = pad(h, w[j]) end
   print(table.concat(line, " "))
   for _, row in ipairs(rows) do
     local l = {}

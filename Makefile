@@ -134,7 +134,9 @@ bench: all
 # Both run the same OpenBLAS kernels (OPENBLAS_CORETYPE: yours, else the family m1d picked).
 # Debian's python3 (where python3-torch lives), not a pyenv/venv python3 earlier on PATH
 PEER_PY ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-# PEER_ARGS: rounds and/or --only train|meta|baselines|pooling|extended, e.g. make bench-peer PEER_ARGS="3 --only meta"
+# PEER_ARGS: rounds and/or --only train|meta|baselines|pooling|extended|studies, e.g. make bench-peer PEER_ARGS="3 --only meta".
+# studies: the lottery retrain, metalearn_lr (paper settings) and metalearn_afunc (3 outer x 61 inner
+# steps) run as the study scripts on both sides, results/bench_peer_studies.json; with --quick shortened
 bench-peer: all
 	$(PEER_PY) experiments/peer/bench_peer.py $(PEER_ARGS)
 

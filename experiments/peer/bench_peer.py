@@ -3,7 +3,8 @@
 per inner step of the unrolled meta-gradient step (K = 30 inner steps with create_graph,
 then the gradient of a validation loss with respect to the learning rate).
 
-    bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling|extended]   (default 5 rounds, every part)
+    bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling|extended|studies] [--quick]
+                                                        (default 5 rounds, every part)
 
 Each round runs, back to back, experiments/bench.lua (m1d) and exp_micro.py --worker
 (PyTorch) for the training steps, then for each of the MLP, CNN and GRU one process of
@@ -21,9 +22,16 @@ results/bench_peer.json.  The part `pooling` runs bench.lua --only pooling and p
 (the pooling study's five models, one training step each) back to back each round.  The part
 `extended` runs bench.lua --only EXTENDED and extended_peer.py (the extended benchmark's models:
 the transformer and the MLP with batch norm of extended_models.py, one training step each) back
-to back each round.
+to back each round.  The part `studies` (studies_peer.py) runs three studies as themselves
+on both sides each round: one lottery retrain (experiments/lottery.lua / exp_lottery.py),
+metalearn_lr at paper settings (metalearn_lr.lua --jobs 1 / exp_metalearn_lr.py) and three
+outer steps of metalearn_afunc at 61 inner steps (metalearn_afunc.lua / exp_metalearn_afunc.py),
+and reports the seconds, speed-ups, afunc's peak RSS and the results both reached; --quick
+shortens them (a smoke run of that part).
 """
 import json, os, shutil, statistics, subprocess, sys, tempfile
+
+import studies_peer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -220,20 +228,25 @@ def baselines_report(base):
 
 
 def main():
-    args, rounds, only = sys.argv[1:], 5, None
+    args, rounds, only, quick = sys.argv[1:], 5, None, False
+    groups = ("train", "meta", "baselines", "pooling", "extended", "studies")
     while args:
         a = args.pop(0)
-        if a == "--only" and args and args[0] in ("train", "meta", "baselines", "pooling", "extended"):
+        if a == "--only" and args and args[0] in groups:
             only = args.pop(0)
+        elif a == "--quick":
+            quick = True
         elif a.isdigit() and int(a) > 0:
             rounds = int(a)
         else:
-            print("usage: bench_peer.py [ROUNDS] [--only train|meta|baselines|pooling|extended]", file=sys.stderr)
+            print("usage: bench_peer.py [ROUNDS] [--only %s] [--quick]  (--quick: shortened studies)"
+                  % "|".join(groups), file=sys.stderr)
             return 2
     do_train, do_meta = only in (None, "train"), only in (None, "meta")
     do_base = only in (None, "baselines")
     do_pool = only in (None, "pooling")
     do_ext = only in (None, "extended")
+    do_studies = only in (None, "studies")
     pool = {"m1d": [], "torch": []}
     ext = {"m1d": [], "torch": []}
     # torch is imported in a child only: a parent holding libtorch (~220 MB) would show in
@@ -261,6 +274,9 @@ def main():
     torch_ms = {m: [] for m in MODELS}
     meta = {"m1d": {m: [] for m in META}, "torch": {m: [] for m in META}}
     base = {"m1d": [], "sklearn": []}
+    studies = {side: {k: [] for k in studies_peer.STUDIES} for side in ("m1d", "torch")}
+    if do_studies:
+        studies_peer.prepare(data, env)
     for r in range(rounds):
         line = []
         if do_train:
@@ -287,6 +303,8 @@ def main():
             line.append(extended_round(data, env, ext, os.path.join(data, "ext_%d.json" % r)))
         if do_base:
             line.append(baselines_round(env, base, os.path.join(data, "base_%d.json" % r)))
+        if do_studies:
+            line.append(studies_peer.studies_round(data, env, studies, run_child, quick, r))
         print("round %d: " % (r + 1) + "  ".join(line), flush=True)
     print("\nm1d vs PyTorch %s, 1 thread, OPENBLAS_CORETYPE=%s, median of %d interleaved rounds"
           % (torch_version, env["OPENBLAS_CORETYPE"], rounds))
@@ -311,14 +329,18 @@ def main():
     base_summary = baselines_report(base) if do_base else None
     pool_summary = pooling_report(pool) if do_pool else None
     ext_summary = extended_report(ext) if do_ext else None
+    studies_summary = studies_peer.studies_report(studies, quick) if do_studies else None
     os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
     name = "bench_peer.json" if only is None else "bench_peer_%s.json" % only
+    if quick:
+        name = name.replace(".json", "_quick.json")
     with open(os.path.join(ROOT, "results", name), "w") as f:
         json.dump({"rounds": rounds, "torch": torch_version, "coretype": env["OPENBLAS_CORETYPE"], "models": summary,
                    "m1d_ms": m1d_ms, "torch_ms": torch_ms, "meta": meta_summary, "meta_rounds": meta,
                    "baselines": base_summary, "baselines_rounds": base,
                    "pooling": pool_summary, "pooling_rounds": pool,
-                   "extended": ext_summary, "extended_rounds": ext},
+                   "extended": ext_summary, "extended_rounds": ext,
+                   "studies": studies_summary, "studies_rounds": studies, "quick": quick},
                   f, indent=1)
     shutil.rmtree(data)
     print("wrote results/" + name)

@@ -351,7 +351,8 @@ do
   -- mlp_bn: batch statistics in train mode, running statistics in eval mode
   local mb = nn.models.mlp_bn()
   local _, bufs = mb:named_buffers()
-  T.is(table.concat(bufs, " "), "bn1.running_mean bn1.running_var bn2.running_mean bn2.running_var",
+  T.is(table.concat(bufs, " "), "bn1.num_batches_tracked bn1.running_mean bn1.running_var " ..
+       "bn2.num_batches_tracked bn2.running_mean bn2.running_var",
        "mlp_bn keeps BatchNorm1d's running statistics")
   local xb2 = m1d.randn(16, 40)
   local before = mb.bn1.running_mean:clone()

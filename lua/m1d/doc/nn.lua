@@ -160,29 +160,39 @@ drop:eval()
 print(drop(m1d.ones(3)), drop.training)]],
      out = [[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000, 2.0000, 2.0000], float32 [8])
 tensor([1.0000, 1.0000, 1.0000], float32 [3])	false]]},
-    {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1, affine = true, " ..
+    {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1 | false, affine = true, " ..
      "track_running_stats = true}]) -> Module",
      "Batch normalisation per channel, as torch.nn.BatchNorm1d: x [N, C] or [N, C, L] -> same " ..
      "shape, y = (x - mean) / sqrt(var + eps) * weight + bias. In train mode mean and var are " ..
      "the batch's (over N, and L; the biased variance), and the buffers running_mean and " ..
      "running_var move towards the batch's mean and unbiased variance: r = (1 - momentum) r " ..
-     "+ momentum * batch value. In eval mode the running statistics normalise instead " ..
-     "(with track_running_stats = false there are none and the batch's are used in both " ..
-     "modes). Parameters weight (ones) and bias (zeros), [C] (none with affine = false). " ..
-     "The running statistics (zeros and ones at first) are buffers: saved and loaded with " ..
-     "the model and cast by double(), not in parameters(). Training on one value per channel " ..
-     "raises (as torch); so does an input that is not [N, C] or [N, C, L]. momentum must " ..
-     "be in [0, 1] (torch's momentum = None, a cumulative average, is not supported). " ..
+     "+ momentum * batch value. `momentum = false` is PyTorch's momentum=None (Lua tables " ..
+     "cannot hold nil): the factor is 1/num_batches_tracked, so the running statistics are " ..
+     "the plain average of every batch's so far. Each train-mode call counts one batch in " ..
+     "the buffer num_batches_tracked (a 0-dim int64, as torch's), whatever the momentum; " ..
+     "eval mode counts nothing. In eval mode the running statistics normalise instead " ..
+     "(with track_running_stats = false there are none, nor a count, and the batch's are " ..
+     "used in both modes). Parameters weight (ones) and bias (zeros), [C] (none with affine " ..
+     "= false). The running statistics (zeros and ones at first) and the count are buffers: " ..
+     "saved and loaded with the model, the float ones cast by double(), not in parameters(); " ..
+     "a model file written before num_batches_tracked existed loads with the count 0 (as " ..
+     "torch does with old state dicts). Training on one value per channel raises (as " ..
+     "torch); so does an input that is not [N, C] or [N, C, L]. momentum must be a number " ..
+     "in [0, 1] or false. " ..
      "The train-mode normalisation is the fused m1d.batch_norm; differentiable to any order.",
      ex = [[local bn = m1d.nn.BatchNorm1d(2)
 local x = m1d.tensor{{1, 10}, {3, 30}}
 print(bn(x))
 print(bn.running_mean, bn.running_var)
-print(bn)]],
+print(bn)
+local avg = m1d.nn.BatchNorm1d(1, {momentum = false})   -- the cumulative average
+avg(m1d.tensor{{1}, {3}}); avg(m1d.tensor{{5}, {7}})   -- batch means 2 and 6
+print(avg.running_mean:item(), avg.num_batches_tracked:item())]],
      out = [=[tensor([[-1.0000, -1.0000],
         [ 1.0000,  1.0000]], float32 [2,2], grad_fn)
 tensor([0.2000, 2.0000], float32 [2])	tensor([ 1.1000, 20.9000], float32 [2])
-BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers running_mean [2], running_var [2]  (4 parameters)]=]},
+BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers num_batches_tracked [] int64, running_mean [2], running_var [2]  (4 parameters)
+4.0	2]=]},
     {"m1d.nn.LayerNorm", "nn.LayerNorm(shape [, {eps = 1e-5, elementwise_affine = true}]) -> Module",
      "Layer normalisation, as torch.nn.LayerNorm: over the trailing dims `shape` (a size or " ..
      "a list of sizes) of each sample, y = (x - mean) / sqrt(var + eps) * weight + bias with " ..
@@ -195,21 +205,34 @@ print(ln(m1d.tensor{{1, 2, 3, 4}}))
 print(ln)]],
      out = [=[tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], float32 [1,4], grad_fn)
 LayerNorm([4], eps 1e-05)  weight [4], bias [4]  (8 parameters)]=]},
-    {"m1d.nn.Embedding", "nn.Embedding(n, d) -> Module;  emb(idx) -> Tensor [idx's shape..., d]",
+    {"m1d.nn.Embedding", "nn.Embedding(n, d [, {padding_idx, max_norm, norm_type = 2}]) -> Module;  " ..
+     "emb(idx) -> Tensor [idx's shape..., d]",
      "A table of n vectors of size d (weight [n, d] ~ N(0, 1), PyTorch's init): emb(idx) " ..
      "picks the rows at idx, an int64 tensor (or a Lua array) of any shape. The indices are " ..
      "1-based, 1..n, like every index of the Lua API (index_select, gather, argmax, " ..
      "randperm): 0-based ids such as labels need `+ 1`. An index outside 1..n raises an " ..
      "error naming it and the range (so 0-based ids fail at the first 0); float indices " ..
-     "raise. Differentiable in the weight (any order). torch's padding_idx, max_norm and " ..
-     "sparse are not supported.",
+     "raise. Differentiable in the weight (any order). `padding_idx`, as torch's: a row " ..
+     "(1-based like the indices, so torch's padding_idx=0 is 1 here; -1 is the last row, " ..
+     "-n the first, counting from the end as torch's negative values do) that starts at " ..
+     "zeros, is returned as it is when looked up, and never receives a gradient (of any " ..
+     "order), so it stays where it is set. `max_norm`, as torch's: before each lookup, every " ..
+     "row looked up whose `norm_type`-norm exceeds max_norm is scaled in place (under " ..
+     "no_grad) by max_norm / (norm + 1e-7); the weight is changed, the gradient is the " ..
+     "plain lookup's. norm_type without max_norm raises. torch's scale_grad_by_freq, sparse " ..
+     "and from_pretrained are not supported.",
      ex = [[local emb = m1d.nn.Embedding(10, 3)
 local ids = m1d.tensor({{1, 2}, {10, 1}}, "int64")
 print(table.concat(emb(ids):shape(), "x"), emb(ids)[1][1]:eq(emb.weight[1]):sum():item())
-print(pcall(emb, m1d.tensor({0}, "int64")))]],
+print(pcall(emb, m1d.tensor({0}, "int64")))
+local padded = m1d.nn.Embedding(5, 2, {padding_idx = 1})   -- id 1 is padding
+local out = padded(m1d.tensor({1, 4, 1}, "int64"))
+local g = m1d.grad(out:sum(), {padded.weight})[1]
+print(padded.weight[1], g[1], g[4])]],
      out = [=[2x2x3	3.0
 false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_select's; add 1 to 0-based ids)
-  in Embedding(10, 3), given [1]]=]},
+  in Embedding(10, 3), given [1]
+tensor([0.0000, 0.0000], float32 [2], grad_fn)	tensor([0.0000, 0.0000], float32 [2])	tensor([1.0000, 1.0000], float32 [2])]=]},
     {"m1d.nn.MultiheadAttention", "nn.MultiheadAttention(E, heads [, {batch_first = false, dropout = 0, " ..
      "bias = true}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
      "need_weights = true, average_attn_weights = true}]]]) -> out, weights",
@@ -385,7 +408,7 @@ print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      "saved with the model. Input [batch, 40] -> [batch, 10].",
      ex = [[local m = m1d.nn.models.mlp_bn()
 print(m:n_params(), table.concat(m(m1d.randn(5, 40)):shape(), "x"), #m:named_buffers())]],
-     out = "15610\t5x10\t4"},
+     out = "15610\t5x10\t6"},
     {"m1d.nn.models.transformer", "nn.models.transformer([{d_model = 32, heads = 4, dim_feedforward = 64, " ..
      "layers = 2, dropout = 0, positional = true, length = 40, norm_first = true}]) -> Module",
      "A small transformer for MNIST-1D sequences: each of the `length` values of x [batch, " ..
@@ -535,7 +558,10 @@ print(table.concat(names, ","), table.concat(map.weight:shape(), "x"))]],
      "Copy the parameters and buffers saved by model:save into this module (same " ..
      "architecture): every parameter and buffer name must be in the file with the same " ..
      "shape, and the file may hold no other names, else an error naming the parameter or " ..
-     "buffer. Values are copied in place (dtype converted to the module's).",
+     "buffer. The one exception: a buffer registered with a default (BatchNorm1d's " ..
+     "num_batches_tracked, new in this version) that the file lacks gets that default (0), " ..
+     "so model files written before it existed still load. Values are copied in place " ..
+     "(dtype converted to the module's).",
      ex = [[local path = os.tmpname()
 local a, b = m1d.nn.Linear(2, 3), m1d.nn.Linear(2, 3)
 a:save(path); b:load(path); os.remove(path)
@@ -553,12 +579,14 @@ print(b.weight:eq(a.weight):sum():item())]],
 m:eval()
 print(m.training, m[2].training, m:train() == m, m[2].training)]],
      out = "false\tfalse\ttrue\ttrue"},
-    {"Module:register_buffer", "model:register_buffer(name, tensor) -> tensor",
+    {"Module:register_buffer", "model:register_buffer(name, tensor [, {default = number}]) -> tensor",
      "Make `tensor` a buffer of the module under field `name`: state that is not trained " ..
      "(BatchNorm1d's running statistics). Buffers are saved and loaded with the parameters " ..
-     "(save, load), cast by float()/double() (float ones) and printed after the parameters, " ..
-     "but parameters() does not list them, so no optimizer updates them. Update a buffer " ..
-     "in place under m1d.no_grad.",
+     "(save, load), cast by float()/double() (float ones; int64 ones stay int64) and printed " ..
+     "after the parameters, but parameters() does not list them, so no optimizer updates " ..
+     "them. Update a buffer in place under m1d.no_grad. `default`: for a buffer added to a " ..
+     "layer after model files of it were written (BatchNorm1d's num_batches_tracked): load " ..
+     "fills it with this value when the file lacks it, instead of refusing the file.",
      ex = [[local m = m1d.nn.Module{forward = function(self, x) return x - self.center end}
 m:register_buffer("center", m1d.zeros(2))
 print(#m:parameters(), select(2, m:named_buffers())[1])]],
@@ -568,7 +596,7 @@ print(#m:parameters(), select(2, m:named_buffers())[1])]],
      "first, by sorted name, then its children's in parameter order), as save writes them.",
      ex = [[local _, names = m1d.nn.Sequential(m1d.nn.Linear(2, 3), m1d.nn.BatchNorm1d(3)):named_buffers()
 print(table.concat(names, " "))]],
-     out = "2.running_mean 2.running_var"},
+     out = "2.num_batches_tracked 2.running_mean 2.running_var"},
     {"Module:register", "model:register(name, tensor) -> tensor",
      "Make `tensor` a parameter of the module under field `name` (it then appears in " ..
      "parameters(), named_parameters(), save, ...). The only way a tensor field becomes a " ..

@@ -234,7 +234,7 @@ false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_selec
   in Embedding(10, 3), given [1]
 tensor([0.0000, 0.0000], float32 [2], grad_fn)	tensor([0.0000, 0.0000], float32 [2])	tensor([1.0000, 1.0000], float32 [2])]=]},
     {"m1d.nn.MultiheadAttention", "nn.MultiheadAttention(E, heads [, {batch_first = false, dropout = 0, " ..
-     "bias = true}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
+     "bias = true, kdim = E, vdim = E}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
      "need_weights = true, average_attn_weights = true}]]]) -> out, weights",
      "Multi-head scaled dot-product attention as torch.nn.MultiheadAttention (torch 1.13's " ..
      "arithmetic): q, k, v = the inputs through the packed in-projection in_proj_weight [3E, E] " ..
@@ -248,15 +248,22 @@ tensor([0.0000, 0.0000], float32 [2], grad_fn)	tensor([0.0000, 0.0000], float32 
      "key_padding_mask [N, S]: a float mask is added to the scores, an int64 mask is " ..
      "boolean (non-zero = not attended, torch's True). Parameters in torch's order: " ..
      "in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias (no biases with bias = " ..
-     "false). Composed of linear, batched matmul and softmax: differentiable to any order. " ..
-     "E must divide by heads; bad shapes and unknown options raise.",
+     "false). kdim/vdim, as torch's: key [S, N, kdim] and value [S, N, vdim] of other sizes " ..
+     "than the query (cross-attention to other features); unless both are E the in-projection " ..
+     "is three weights instead of the packed one, q_proj_weight [E, E], k_proj_weight [E, kdim], " ..
+     "v_proj_weight [E, vdim] (each xavier-uniform; torch's order: these three, in_proj_bias, " ..
+     "out_proj); the default key = query then fails unless kdim = E. Composed of linear, batched " ..
+     "matmul and softmax: differentiable to any order. E must divide by heads; bad shapes and " ..
+     "unknown options raise. Not supported: torch's add_bias_kv and add_zero_attn.",
      ex = [[local mha = m1d.nn.MultiheadAttention(8, 2, {batch_first = true})
 local x = m1d.randn(3, 5, 8)
 local causal = m1d.tensor({{0, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {0, 0, 0, 1, 1}, {0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}}, "int64")
 local out, w = mha(x, x, x, {attn_mask = causal})
 local first = w:select(1, 1):select(1, 1)      -- batch 1, query 1: sees only key 1
-print(table.concat(out:shape(), "x"), table.concat(w:shape(), "x"), first:select(1, 2):item(), first:select(1, 1):item())]],
-     out = "3x5x8\t3x5x5\t0.0\t1.0"},
+print(table.concat(out:shape(), "x"), table.concat(w:shape(), "x"), first:select(1, 2):item(), first:select(1, 1):item())
+local cross = m1d.nn.MultiheadAttention(8, 2, {batch_first = true, kdim = 3, vdim = 3})
+print(table.concat(cross(x, m1d.randn(3, 7, 3), m1d.randn(3, 7, 3)):shape(), "x"))]],
+     out = "3x5x8\t3x5x5\t0.0\t1.0\n3x5x8"},
     {"m1d.nn.TransformerEncoderLayer", "nn.TransformerEncoderLayer(d_model, nhead [, {dim_feedforward = 2048, " ..
      "dropout = 0.1, activation = \"relu\", layer_norm_eps = 1e-5, batch_first = false, norm_first = false}]) " ..
      "-> Module;  layer(src [, {src_mask, src_key_padding_mask}]) -> Tensor",

@@ -261,10 +261,11 @@ def elementwise_ops():
     rng = layers_rng
 
 
-def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
+def recurrent(case, kind, n_in, H, B, T, with_state, unbatched=False, **kw):
     """nn.RNN / nn.LSTM run functionally on the module's own initial parameters (as float64
     inputs, named as torch names them): out is the flattened output, h_n (and c_n) in one
-    vector, so that one upstream gradient covers all of them."""
+    vector, so that one upstream gradient covers all of them.  unbatched: x [T, n_in] and
+    the states [layers*dirs, H] (B unused), torch 1.13's unbatched input."""
     torch.manual_seed(len(case))
     mod = getattr(torch.nn, kind)(n_in, H, **kw).double()
     pnames = [n for n, _ in mod.named_parameters()]
@@ -272,9 +273,9 @@ def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
     bf = kw.get("batch_first", False)
     dirs = 2 if kw.get("bidirectional", False) else 1
     layers = kw.get("num_layers", 1)
-    x = t64(rng.normal(size=(B, T, n_in) if bf else (T, B, n_in)))
+    x = t64(rng.normal(size=(T, n_in) if unbatched else (B, T, n_in) if bf else (T, B, n_in)))
     snames = (["h0", "c0"] if kind == "LSTM" else ["h0"]) if with_state else []
-    states = [t64(rng.normal(size=(layers * dirs, B, H)) * 0.5) for _ in snames]
+    states = [t64(rng.normal(size=(layers * dirs, H) if unbatched else (layers * dirs, B, H)) * 0.5) for _ in snames]
     ns = len(states)
 
     def fn(x, *rest):
@@ -287,8 +288,8 @@ def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
         return torch.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
 
     files = derivative_files(fn, tuple([x] + states + params), ["x"] + snames + pnames)
-    write(case, "nn.%s(%d, %d, %s) (torch's initial parameters) on x %s%s; out is the output, h_n%s "
-          "flattened and concatenated." % (kind, n_in, H, kw, list(x.shape),
+    write(case, "nn.%s(%d, %d, %s) (torch's initial parameters) on %sx %s%s; out is the output, h_n%s "
+          "flattened and concatenated." % (kind, n_in, H, kw, "the unbatched " if unbatched else "", list(x.shape),
                                            " with initial state " + ", ".join(snames) if ns else "",
                                            " and c_n" if kind == "LSTM" else ""), files, OUT_RECURRENT)
 
@@ -316,6 +317,9 @@ def main():
     embedding_padding("embedding_padding_negative", 6, 3, -2)
     embedding_max_norm("embedding_max_norm", 7, 3, 1.5, 2.0)
     embedding_max_norm("embedding_max_norm_l1", 7, 3, 2.0, 1.0)
+    recurrent("lstm_unbatched_bi_2layers_state", "LSTM", 2, 3, None, 4, True, unbatched=True, batch_first=True,
+              bidirectional=True, num_layers=2)
+    recurrent("rnn_unbatched_state", "RNN", 3, 2, None, 5, True, unbatched=True)
 
 
 if __name__ == "__main__":

@@ -90,22 +90,27 @@ print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      "in]; the optional initial state is a table {h0, c0}, each [num_layers*dirs, batch, " ..
      "hidden] (zeros otherwise). Returns out [batch, time, dirs*hidden] (the last layer, both " ..
      "directions concatenated) and {h_n, c_n}, the last state of every layer and direction in " ..
-     "PyTorch's order (layer-major, forward before reverse). Parameters weight_ih_l<k> [4H, " ..
+     "PyTorch's order (layer-major, forward before reverse). An unbatched x [time, in] (2-D, " ..
+     "whatever batch_first, as torch 1.13's) takes and returns states [num_layers*dirs, hidden] " ..
+     "and gives out [time, dirs*hidden]: the batch of one, squeezed. Parameters weight_ih_l<k> [4H, " ..
      "in] (layer k > 0 reads dirs*H features), weight_hh_l<k> [4H, H], bias_ih_l<k>, " ..
      "bias_hh_l<k> [4H] (not with bias = false), then the same with _reverse. dropout: as " ..
      "PyTorch's, on every layer's output but the last, in train mode only. One fused op " ..
-     "per layer and direction (m1d.lstm). An input that is not 3-D or has the wrong feature " ..
-     "count, a malformed state or an unknown option raises an error. Differentiable to any order.",
+     "per layer and direction (m1d.lstm). An input that is not 3-D or 2-D or has the wrong feature " ..
+     "count, a malformed state or an unknown option raises an error. Differentiable to any order. " ..
+     "Not supported: torch's proj_size.",
      ex = [[local out, st = m1d.nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})(m1d.randn(4, 40, 1))
-print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))]],
-     out = "4x40x12\t4x4x6\t4x4x6"},
+print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))
+local one, st1 = m1d.nn.LSTM(1, 6)(m1d.randn(40, 1))   -- unbatched: one sequence [time, in]
+print(table.concat(one:shape(), "x"), table.concat(st1[1]:shape(), "x"))]],
+     out = "4x40x12\t4x4x6\t4x4x6\n40x6\t1x6"},
     {"m1d.nn.RNN", "nn.RNN(in, hidden [, {nonlinearity = \"tanh\", num_layers = 1, bidirectional = false, " ..
      "bias = true, batch_first = true, dropout = 0}]) -> Module; rnn(x [, h0]) -> out, h_n",
      "The Elman RNN, h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu, with " ..
      "PyTorch's parameter names (weight_ih_l<k> [H, in], weight_hh_l<k> [H, H], bias_ih_l<k>, " ..
      "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes and dropout as " ..
-     "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (batch_first defaults to " ..
-     "true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
+     "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (unbatched x [time, in]: " ..
+     "[num_layers*dirs, hidden]; batch_first defaults to true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
      "error as nn.LSTM's. " ..
      "Differentiable to any order.",
      ex = [[local rnn = m1d.nn.RNN(3, 5, {nonlinearity = "relu", batch_first = false})

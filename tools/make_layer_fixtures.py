@@ -191,6 +191,22 @@ def embedding_padding(case, n, d, padding_idx):
           "the padding row is looked up as it is and gets no gradient." % (n, d, padding_idx), files)
 
 
+def embedding_freq(case, n, d, padding_idx):
+    """F.embedding with scale_grad_by_freq (and padding_idx): each row's gradient divided by
+    the times idx looks it up.  Not gradcheck'd (the gradient is scaled by design).  torch
+    1.13's double backward ignores the scale (embedding_dense_double_backward: "the first
+    backward takes care of scaling"), so its ggrad_gout is v_weight[idx] unscaled; m1d's is
+    the derivative of its scaled gradient, v_weight[idx] / count; the test checks that relation."""
+    idx = torch.tensor([[0, 3, 3, 1], [3, 0, 5, 1], [2, 3, 1, 0]], dtype=torch.int64)
+    w = t64(rng.normal(size=(n, d)))
+    files = derivative_files(lambda w: F.embedding(idx, w, padding_idx=padding_idx, scale_grad_by_freq=True), (w,),
+                             ["weight"], [("idx", idx.numpy(), "int64 indices, 0-based (torch)"),
+                                          ("idx1", idx.numpy() + 1, "the same, 1-based (m1d)")], check=False)
+    write(case, "nn.Embedding(%d, %d, padding_idx=%d, scale_grad_by_freq=True) (weight given) at idx [3, 4];\n"
+          "ids 0 and 3 repeat.  ggrad_gout is torch's, which leaves out the 1/count scale (see the script)."
+          % (n, d, padding_idx), files)
+
+
 def embedding_max_norm(case, n, d, max_norm, norm_type):
     """F.embedding with max_norm: the rows looked up whose norm exceeds max_norm are scaled in
     place (torch.embedding_renorm_ under no_grad) before the lookup; first order only (after
@@ -320,6 +336,7 @@ def main():
     recurrent("lstm_unbatched_bi_2layers_state", "LSTM", 2, 3, None, 4, True, unbatched=True, batch_first=True,
               bidirectional=True, num_layers=2)
     recurrent("rnn_unbatched_state", "RNN", 3, 2, None, 5, True, unbatched=True)
+    embedding_freq("embedding_freq", 6, 3, 1)
 
 
 if __name__ == "__main__":

@@ -188,9 +188,10 @@ end
 -- A lookup table: idx (int64, any shape, 1-based like every index of the Lua API) ->
 -- [idx's shape..., d], rows of weight [n, d] ~ N(0, 1) (PyTorch's init).  padding_idx's
 -- row starts at zeros and never receives a gradient (its lookups are detached), but is
--- returned as it is; max_norm renormalises the rows looked up, in place, before the lookup.
+-- returned as it is; max_norm renormalises the rows looked up, in place, before the lookup;
+-- scale_grad_by_freq divides each row's gradient by the times idx looks it up.
 function M.Embedding(n, d, opts)
-  opts = util.check_options("Embedding", opts, {"padding_idx", "max_norm", "norm_type"})
+  opts = util.check_options("Embedding", opts, {"padding_idx", "max_norm", "norm_type", "scale_grad_by_freq"})
   n = check_size("Embedding", "num_embeddings", n)
   d = check_size("Embedding", "embedding_dim", d)
   local pad = padding_row(n, opts.padding_idx)
@@ -200,8 +201,10 @@ function M.Embedding(n, d, opts)
   if opts.norm_type ~= nil and max_norm == nil then
     error("Embedding: norm_type is the norm of max_norm; give max_norm too", 2)
   end
-  local name = ("Embedding(%d, %d%s%s)"):format(n, d, pad and (", padding_idx %d"):format(pad) or "",
-    max_norm and (", max_norm %g%s"):format(max_norm, norm_type ~= 2 and (" (norm %g)"):format(norm_type) or "") or "")
+  local by_freq = check_flag("Embedding", "scale_grad_by_freq", opts.scale_grad_by_freq, false)
+  local name = ("Embedding(%d, %d%s%s%s)"):format(n, d, pad and (", padding_idx %d"):format(pad) or "",
+    max_norm and (", max_norm %g%s"):format(max_norm, norm_type ~= 2 and (" (norm %g)"):format(norm_type) or "") or "",
+    by_freq and ", scale_grad_by_freq" or "")
   local mod = leaf_module(name, function(self, idx)
     if type(idx) == "table" and not m1d.is_tensor(idx) then idx = m1d.tensor(idx, "int64") end
     if not m1d.is_tensor(idx) or idx:dtype() ~= "int64" then
@@ -221,6 +224,15 @@ function M.Embedding(n, d, opts)
     local out_shape = idx:size()
     out_shape[#out_shape + 1] = d
     local rows = self.weight:index_select(1, flat)
+    if by_freq and flat:numel() > 0 then
+      -- the value stays the lookup's bits (detached rows + a zero), the gradient is scaled
+      -- by 1/count: torch's scale_grad_by_freq, at every order
+      local dt = rows:dtype()
+      local count = m1d.zeros(n, dt):index_add(1, flat, m1d.ones(flat:numel(), dt))
+      local scale = (count:index_select(1, flat) ^ -1):reshape(-1, 1)
+      local fixed = rows:detach()
+      rows = fixed + (rows - fixed) * scale
+    end
     if pad then   -- the padding lookups as constants: no gradient reaches that row, at any order
       rows = m1d.where(flat:eq(pad):reshape(-1, 1), rows:detach(), rows)
     end

@@ -385,6 +385,43 @@ do
   T.raises(function() nn.Embedding(5, 2, {padding_idx = 1.5}) end, "fractional padding_idx", "got 1.5")
 end
 
+-- scale_grad_by_freq (with padding_idx): each row's gradient divided by the times idx looks
+-- it up; the value is the plain lookup.  First order against torch; the second order: the
+-- weight's is 0 (the gradient is linear in gout) as torch's, and ds/dgout = v_weight[idx] /
+-- count, the derivative of the scaled gradient, where torch 1.13 leaves the 1/count out
+-- (its embedding_dense_double_backward), so ours is torch's times 1/count
+do
+  local case = "embedding_freq"
+  local emb = nn.Embedding(6, 3, {padding_idx = 2, scale_grad_by_freq = true}):double()
+  local idx = load(case, "idx1")
+  T.is((idx - load(case, "idx")):min():item(), 1, case .. ": m1d's indices are torch's + 1")
+  local w = load(case, "weight"):requires_grad()
+  local out = emb:apply({w}, idx)
+  compare(out, load(case, "out"), case .. ": out (the plain lookup)")
+  T.is((out - load(case, "weight"):index_select(1, idx:reshape(-1)):reshape(3, 4, 3)):abs():max():item(), 0.0,
+       case .. ": the value is exactly the lookup's")
+  local gout = load(case, "gout"):requires_grad()
+  local g = m1d.grad({out}, {w}, {grad_outputs = {gout}, create_graph = true})[1]
+  compare(g, load(case, "grad_weight"), case .. ": grad_weight (scaled by 1/count)")
+  local gg = m1d.grad((g * load(case, "v_weight")):sum(), {w, gout})
+  compare(gg[1] or m1d.zeros({6, 3}, F), load(case, "ggrad_weight"), case .. ": ggrad_weight (0)")
+  local count = m1d.zeros(6, F):index_add(1, idx:reshape(-1), m1d.ones(12, F))
+  local inv = (count:index_select(1, idx:reshape(-1)) ^ -1):reshape(3, 4, 1)
+  compare(gg[2], load(case, "ggrad_gout") * inv, case .. ": ggrad_gout = torch's / count (torch leaves the scale out)")
+  local plain = nn.Embedding(6, 3):double()
+  local gp = m1d.grad({plain:apply({w}, idx)}, {w}, {grad_outputs = {load(case, "gout")}})[1]
+  -- the padding row excepted (2), the scaled gradient is the plain one over the count
+  local keep = m1d.ones(6, 1, F); keep[2]:zero_()
+  local want = gp * keep / count:reshape(6, 1):clamp(1, math.huge)
+  T.close((g - want):abs():max():item(), 0, 1e-12, case .. ": the scaled gradient is the plain one / count")
+  T.is(tostring(nn.Embedding(4, 2, {scale_grad_by_freq = true})),
+       "Embedding(4, 2, scale_grad_by_freq)  weight [4,2]  (8 parameters)", "scale_grad_by_freq printed")
+  T.raises(function() nn.Embedding(4, 2, {scale_grad_by_freq = 1}) end, "scale_grad_by_freq not boolean",
+           "Embedding: scale_grad_by_freq must be a boolean")
+  T.is(shape_str(nn.Embedding(4, 2, {scale_grad_by_freq = true})(m1d.zeros({0}, "int64"))), "[0,2]",
+       "an empty index with scale_grad_by_freq")
+end
+
 -- max_norm / norm_type: the rows looked up whose norm exceeds max_norm are scaled to it in
 -- place before the lookup (torch's embedding_renorm_); the gradient is the plain lookup's
 for _, spec in ipairs{{"embedding_max_norm", 1.5, nil}, {"embedding_max_norm_l1", 2.0, 1}} do

@@ -210,7 +210,8 @@ print(ln(m1d.tensor{{1, 2, 3, 4}}))
 print(ln)]],
      out = [=[tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], float32 [1,4], grad_fn)
 LayerNorm([4], eps 1e-05)  weight [4], bias [4]  (8 parameters)]=]},
-    {"m1d.nn.Embedding", "nn.Embedding(n, d [, {padding_idx, max_norm, norm_type = 2}]) -> Module;  " ..
+    {"m1d.nn.Embedding", "nn.Embedding(n, d [, {padding_idx, max_norm, norm_type = 2, " ..
+     "scale_grad_by_freq = false}]) -> Module;  " ..
      "emb(idx) -> Tensor [idx's shape..., d]",
      "A table of n vectors of size d (weight [n, d] ~ N(0, 1), PyTorch's init): emb(idx) " ..
      "picks the rows at idx, an int64 tensor (or a Lua array) of any shape. The indices are " ..
@@ -224,7 +225,10 @@ LayerNorm([4], eps 1e-05)  weight [4], bias [4]  (8 parameters)]=]},
      "order), so it stays where it is set. `max_norm`, as torch's: before each lookup, every " ..
      "row looked up whose `norm_type`-norm exceeds max_norm is scaled in place (under " ..
      "no_grad) by max_norm / (norm + 1e-7); the weight is changed, the gradient is the " ..
-     "plain lookup's. norm_type without max_norm raises. torch's scale_grad_by_freq, sparse " ..
+     "plain lookup's. norm_type without max_norm raises. `scale_grad_by_freq`, as torch's: " ..
+     "each row's gradient is divided by the times idx looks it up in this call (the value is " ..
+     "the lookup's); its second order is the derivative of that scaled gradient, which torch " ..
+     "1.13's is not (its double backward leaves the 1/count out of d/dgout). torch's sparse " ..
      "and from_pretrained are not supported.",
      ex = [[local emb = m1d.nn.Embedding(10, 3)
 local ids = m1d.tensor({{1, 2}, {10, 1}}, "int64")

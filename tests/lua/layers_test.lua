@@ -307,6 +307,36 @@ do
   T.is(#b:parameters(), 6, "buffers are not parameters")
 end
 
+-- register_buffer's default: a file without that buffer loads with the default; a file
+-- without a buffer that has none is refused; bad options raise
+do
+  local function make()
+    local m = nn.Module{lin = nn.Linear(2, 2), forward = function(self, x) return self.lin(x) + self.shift end}
+    m:register_buffer("shift", m1d.zeros(2))
+    m:register_buffer("steps", m1d.zeros({}, "int64"), {default = 7})
+    return m
+  end
+  local a = make()
+  a.shift:fill_(3); a.steps:fill_(4)
+  local path = os.tmpname()
+  a:save(path)
+  local b = make()
+  b:load(path)
+  T.ok(b.steps:item() == 4 and b.shift:eq(3):sum():item() == 2, "buffers with and without a default load from the file")
+  local map = m1d.load(path)
+  m1d.save(path, {["lin.weight"] = map["lin.weight"], ["lin.bias"] = map["lin.bias"], shift = map.shift})
+  b:load(path)
+  T.is(b.steps:item(), 7, "a missing buffer with a default gets the default")
+  m1d.save(path, {["lin.weight"] = map["lin.weight"], ["lin.bias"] = map["lin.bias"], steps = map.steps})
+  T.raises(function() make():load(path) end, "a missing buffer without a default", "has no buffer 'shift'")
+  os.remove(path)
+  local m = nn.Module{forward = function(_, x) return x end}
+  T.raises(function() m:register_buffer("c", m1d.zeros(1), {default = "0"}) end, "a default that is not a number",
+           "register_buffer: default must be a number, got string")
+  T.raises(function() m:register_buffer("c", m1d.zeros(1), {defualt = 0}) end, "unknown register_buffer option",
+           "register_buffer: unknown option 'defualt'")
+end
+
 -- ---------------------------------------------------------------- LayerNorm
 
 do

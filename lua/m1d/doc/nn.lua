@@ -144,7 +144,8 @@ print(tostring(m), #m:parameters(), table.concat(m(m1d.randn(3, 40)):shape(), "x
     {"m1d.nn.Softmax", "nn.Softmax([dim = -1]) | nn.LogSoftmax([dim = -1]) -> Module",
      "x:softmax(dim) and x:log_softmax(dim) as layers: probabilities, or their logarithm " ..
      "computed stably, along dim (1-based; negative counts from the end; -1, the last, by " ..
-     "default, where torch would warn and guess). Any shape, shape kept; differentiable " ..
+     "default). torch's dim=None differs: it warns and guesses dim 0 for 0-, 1- and 3-D " ..
+     "input (the batch of [N, C, L]) and 1 otherwise; give dim when porting. Any shape, shape kept; differentiable " ..
      "to any order. dim must be a non-zero integer, else an error.",
      also = {"m1d.nn.LogSoftmax"},
      ex = [[local p = m1d.nn.Softmax(2)(m1d.tensor{{0, 0, 0, 0}})
@@ -157,7 +158,7 @@ print(p:sum():item(), m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item(), t
      "seeded generator (m1d.dropout_mask), a new one per call, so `m1d.manual_seed` makes " ..
      "them reproducible (and m1d.checkpoint replays them). p = 0 is the identity, p = 1 " ..
      "gives zeros; p outside [0, 1] raises. Any shape; differentiable to any order (a " ..
-     "product with a constant mask).",
+     "product with a constant mask). torch's inplace is not supported (the output is a new tensor).",
      ex = [[local drop = m1d.nn.Dropout(0.5)
 m1d.manual_seed(0)
 print(drop(m1d.ones(8)))

@@ -105,7 +105,10 @@ local function recurrent(c, gates, run)
     if unbatched then x = x:unsqueeze(1)
     elseif not batch_first then x = x:transpose(1, 2) end
     if x:size(3) ~= n_in then
-      error(("%s: input has %d features, the layer takes input_size = %d"):format(kind, x:size(3), n_in), 0)
+      -- a [batch, time] tensor of one feature per step is the likely mistake with a 2-D input
+      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, x:size(3), n_in,
+            unbatched and "; a 2-D input is one unbatched sequence [time, features], a batch of sequences " ..
+            "is 3-D [batch, time, features] (x:unsqueeze(3) for one feature per step)" or ""), 0)
     end
     if x:size(2) == 0 then                             -- as PyTorch: no last step to return
       error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)

@@ -107,14 +107,15 @@ def matmul_4d_case():
 
 
 def mha_case(case, E, H, q_shape, kv_shape=None, batch_first=False, bias=True, attn_mask=None, kpm=None,
-             average=True):
-    mha = torch.nn.MultiheadAttention(E, H, batch_first=batch_first, bias=bias)
+             average=True, kdim=None, vdim=None, v_shape=None):
+    """v_shape: value's shape when it differs from key's (kv_shape), with kdim/vdim."""
+    mha = torch.nn.MultiheadAttention(E, H, batch_first=batch_first, bias=bias, kdim=kdim, vdim=vdim)
     names, params = randomize(mha)
     mha.eval()
     q = t64(rng.normal(size=q_shape))
     ins, in_names = [q], ["query"]
     if kv_shape is not None:
-        ins += [t64(rng.normal(size=kv_shape)), t64(rng.normal(size=kv_shape))]
+        ins += [t64(rng.normal(size=kv_shape)), t64(rng.normal(size=v_shape or kv_shape))]
         in_names += ["key", "value"]
     masks = {}
     if attn_mask is not None:
@@ -138,9 +139,11 @@ def mha_case(case, E, H, q_shape, kv_shape=None, batch_first=False, bias=True, a
                              dict(need_weights=True, average_attn_weights=average, **masks))
     extra += [("attn_out", tnp(out), "the attention output alone"), ("attn_weights", tnp(w), "the weights alone")]
     files = derivative_files(fn, tuple(ins + params), in_names + pnames, extra)
-    desc = ("nn.MultiheadAttention(%d, %d, batch_first=%s, bias=%s) in eval mode, query %s%s%s%s%s; out is\n"
+    desc = ("nn.MultiheadAttention(%d, %d, batch_first=%s, bias=%s%s) in eval mode, query %s%s%s%s%s; out is\n"
             "cat(output.flatten(), weights.flatten()) (weights %s)."
-            % (E, H, batch_first, bias, list(q_shape), "" if kv_shape is None else ", key/value %s" % list(kv_shape),
+            % (E, H, batch_first, bias, "" if kdim is None else ", kdim=%d, vdim=%d" % (kdim, vdim), list(q_shape),
+               "" if kv_shape is None else ", key/value %s" % list(kv_shape) if v_shape is None
+               else ", key %s, value %s" % (list(kv_shape), list(v_shape)),
                " (self-attention: key = value = query)" if kv_shape is None else "",
                ", attn_mask" if attn_mask is not None else "", ", key_padding_mask" if kpm is not None else "",
                "averaged over heads" if average else "per head"))
@@ -215,6 +218,11 @@ def main():
                                                                                  [False, False, False, False]]),
                  activation="gelu", batch_first=True, norm_first=True, layer_norm_eps=1e-3)
     model_case()
+    # appended after every earlier case, so that their random draws (and files) stay the same
+    mha_case("mha_kdim_vdim", 6, 2, (3, 2, 6), (4, 2, 5), kdim=5, vdim=3, v_shape=(4, 2, 3),
+             kpm=torch.tensor([[False, True, False, False], [False, False, False, True]]))
+    mha_case("mha_kdim_vdim_nobias_bf", 4, 2, (2, 3, 4), (2, 5, 2), batch_first=True, bias=False, kdim=2, vdim=7,
+             v_shape=(2, 5, 7))
 
 
 if __name__ == "__main__":

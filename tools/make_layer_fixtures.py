@@ -15,7 +15,7 @@ gradient gout; grad_a = d sum(out * gout) / da; with s = sum_i sum(grad_i * v_i)
 ggrad_a = ds/da and ggrad_gout = ds/dgout (second order).  torch.autograd.gradcheck and
 gradgradcheck verify each function against central differences before anything is written.
 Indices are stored 0-based as torch takes them (idx.npy) and 1-based as m1d takes them
-(idx1.npy).  Dropout's masks come from different generators, so its case stores statistics:
+(idx1.npy); Embedding's padding_idx likewise (padding_idx.npy, padding_idx1.npy).  Dropout's masks come from different generators, so its case stores statistics:
 the zero fraction and the value kept elements take, and that eval mode is the identity.
 """
 import os
@@ -56,10 +56,12 @@ def write(case, what, files, root=OUT):
     print("wrote", d)
 
 
-def derivative_files(fn, inputs, names, extra=()):
-    """out, grad_*, v_*, ggrad_* and gout/ggrad_gout of fn(*inputs), verified first."""
-    assert torch.autograd.gradcheck(fn, inputs), "gradcheck"
-    assert torch.autograd.gradgradcheck(fn, inputs), "gradgradcheck"
+def derivative_files(fn, inputs, names, extra=(), check=True):
+    """out, grad_*, v_*, ggrad_* and gout/ggrad_gout of fn(*inputs), verified first (unless
+    check=False: for a gradient that differs from the function's derivative by design)."""
+    if check:
+        assert torch.autograd.gradcheck(fn, inputs), "gradcheck"
+        assert torch.autograd.gradgradcheck(fn, inputs), "gradgradcheck"
     out = fn(*inputs)
     gout = t64(rng.normal(size=out.shape))
     grads = torch.autograd.grad((out * gout).sum(), inputs, create_graph=True)
@@ -116,6 +118,39 @@ def batchnorm_eval(case, shape):
           % (C, list(shape)), files)
 
 
+def batchnorm_cumulative(case, C, shapes, eval_shape):
+    """nn.BatchNorm1d(C, momentum=None): the running statistics are the cumulative average
+    of every batch's (factor 1/num_batches_tracked); then eval mode on them."""
+    bn = torch.nn.BatchNorm1d(C, momentum=None).double()
+    ref = torch.nn.BatchNorm1d(C).double()      # momentum 0.1: it counts the batches too
+    files = []
+    for k, shape in enumerate(shapes, 1):
+        xk = rng.normal(size=shape) * k + k
+        bn(torch.tensor(xk))
+        ref(torch.tensor(xk))
+        files += [("x%d" % k, xk, "training batch %d" % k),
+                  ("running_mean%d" % k, bn.running_mean.numpy().copy(), "running mean after batch %d" % k),
+                  ("running_var%d" % k, bn.running_var.numpy().copy(), "running variance after batch %d" % k)]
+    bn.eval()
+    ref.eval()
+    x = t64(rng.normal(size=eval_shape) * 2 + 1)
+    bn(x.detach())                               # eval mode: counts nothing
+    ref(x.detach())
+    files += [("num_batches_tracked", bn.num_batches_tracked.numpy(), "int64 0-dim (stored [1]): batches counted"),
+              ("num_batches_tracked_momentum", ref.num_batches_tracked.numpy(),
+               "the same for a BatchNorm1d(%d) with momentum 0.1 on the same batches" % C)]
+    w, b = t64(rng.normal(size=C)), t64(rng.normal(size=C))
+    rm, rv = bn.running_mean.clone(), bn.running_var.clone()
+
+    def fn(x, w, b):
+        return F.batch_norm(x, rm.clone(), rv.clone(), w, b, False, 0.1, 1e-5)
+
+    files = derivative_files(fn, (x, w, b), ["x", "weight", "bias"], files)
+    write(case, "nn.BatchNorm1d(%d, momentum=None) trained on batches %s (x1, x2, ... in order), then in\n"
+          "eval mode on x %s with weight and bias given: the cumulative running statistics normalise."
+          % (C, [list(sh) for sh in shapes], list(eval_shape)), files)
+
+
 def layernorm(case, xshape, nshape):
     x = t64(rng.normal(size=xshape) * 3 - 1)
     w, b = t64(rng.normal(size=nshape)), t64(rng.normal(size=nshape))
@@ -132,6 +167,65 @@ def embedding(case):
                              [("idx", idx.numpy(), "int64 indices, 0-based (torch)"),
                               ("idx1", idx.numpy() + 1, "the same, 1-based (m1d)")])
     write(case, "nn.Embedding(7, 4) at idx [3, 5] -> out [3, 5, 4].", files)
+
+
+def embedding_padding(case, n, d, padding_idx):
+    """F.embedding with padding_idx: the row is looked up as it is (not zero here) but gets no
+    gradient; padding_idx is stored as torch takes it and as m1d does (1-based; negative the same)."""
+    idx = torch.tensor(rng.integers(0, n, size=(4, 3)), dtype=torch.int64)
+    row = padding_idx % n
+    idx[0, 1], idx[3, 0], idx[2, 2] = row, row, (row + 1) % n
+    w = t64(rng.normal(size=(n, d)))
+    # not gradcheck'd: the padding row's gradient is zero by design, not its derivative;
+    # the other rows' are the plain embedding's, which the embedding case checks
+    files = derivative_files(lambda w: F.embedding(idx, w, padding_idx=padding_idx), (w,), ["weight"],
+                             [("idx", idx.numpy(), "int64 indices, 0-based (torch)"),
+                              ("idx1", idx.numpy() + 1, "the same, 1-based (m1d)"),
+                              ("padding_idx", np.array(padding_idx, dtype=np.int64), "torch's padding_idx"),
+                              ("padding_idx1", np.array(padding_idx + 1 if padding_idx >= 0 else padding_idx,
+                                                        dtype=np.int64), "m1d's (1-based; negative: the same)")],
+                             check=False)
+    module = torch.nn.Embedding(n, d, padding_idx=padding_idx)
+    assert torch.count_nonzero(module.weight[row]) == 0, "the padding row starts at zeros"
+    write(case, "nn.Embedding(%d, %d, padding_idx=%d) (weight given, its padding row not zero) at idx [4, 3];\n"
+          "the padding row is looked up as it is and gets no gradient." % (n, d, padding_idx), files)
+
+
+def embedding_freq(case, n, d, padding_idx):
+    """F.embedding with scale_grad_by_freq (and padding_idx): each row's gradient divided by
+    the times idx looks it up.  Not gradcheck'd (the gradient is scaled by design).  torch
+    1.13's double backward ignores the scale (embedding_dense_double_backward: "the first
+    backward takes care of scaling"), so its ggrad_gout is v_weight[idx] unscaled; m1d's is
+    the derivative of its scaled gradient, v_weight[idx] / count; the test checks that relation."""
+    idx = torch.tensor([[0, 3, 3, 1], [3, 0, 5, 1], [2, 3, 1, 0]], dtype=torch.int64)
+    w = t64(rng.normal(size=(n, d)))
+    files = derivative_files(lambda w: F.embedding(idx, w, padding_idx=padding_idx, scale_grad_by_freq=True), (w,),
+                             ["weight"], [("idx", idx.numpy(), "int64 indices, 0-based (torch)"),
+                                          ("idx1", idx.numpy() + 1, "the same, 1-based (m1d)")], check=False)
+    write(case, "nn.Embedding(%d, %d, padding_idx=%d, scale_grad_by_freq=True) (weight given) at idx [3, 4];\n"
+          "ids 0 and 3 repeat.  ggrad_gout is torch's, which leaves out the 1/count scale (see the script)."
+          % (n, d, padding_idx), files)
+
+
+def embedding_max_norm(case, n, d, max_norm, norm_type):
+    """F.embedding with max_norm: the rows looked up whose norm exceeds max_norm are scaled in
+    place (torch.embedding_renorm_ under no_grad) before the lookup; first order only (after
+    the renorm it is the plain lookup, whose second order the embedding case covers)."""
+    idx = torch.tensor([[0, 2, 2], [5, 0, 3]], dtype=torch.int64)
+    w0 = rng.normal(size=(n, d)) * np.array([2.0, 0.3, 2.0, 0.1, 3.0, 1.5, 0.2])[:n, None]
+    w = t64(w0.copy())
+    out = F.embedding(idx, w, max_norm=max_norm, norm_type=norm_type)
+    gout = torch.tensor(rng.normal(size=out.shape), dtype=torch.float64)
+    grad, = torch.autograd.grad((out * gout).sum(), w)
+    norms = np.linalg.norm(w0, ord=norm_type, axis=1)
+    assert (norms[[0, 2]] > max_norm).all() and norms[4] > max_norm and norms[3] < max_norm, "rows on both sides"
+    write(case, "F.embedding(idx, weight, max_norm=%g, norm_type=%g), nn.Embedding(%d, %d)'s forward: rows 0, 2\n"
+          "(looked up) exceed max_norm and are scaled to it, row 4 does too but is not looked up (unchanged),\n"
+          "rows 3 and 5 (looked up) may be under it." % (max_norm, norm_type, n, d),
+          [("weight0", w0, "weight before the call"), ("idx", idx.numpy(), "int64 indices, 0-based (torch)"),
+           ("idx1", idx.numpy() + 1, "the same, 1-based (m1d)"), ("out", tnp(out), "forward output"),
+           ("weight", tnp(w), "weight after the call (renormalised in place)"),
+           ("gout", tnp(gout), "upstream gradient"), ("grad_weight", tnp(grad), "d sum(out * gout) / dweight")])
 
 
 def softmax(case, shape, dim, log):
@@ -183,10 +277,11 @@ def elementwise_ops():
     rng = layers_rng
 
 
-def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
+def recurrent(case, kind, n_in, H, B, T, with_state, unbatched=False, **kw):
     """nn.RNN / nn.LSTM run functionally on the module's own initial parameters (as float64
     inputs, named as torch names them): out is the flattened output, h_n (and c_n) in one
-    vector, so that one upstream gradient covers all of them."""
+    vector, so that one upstream gradient covers all of them.  unbatched: x [T, n_in] and
+    the states [layers*dirs, H] (B unused), torch 1.13's unbatched input."""
     torch.manual_seed(len(case))
     mod = getattr(torch.nn, kind)(n_in, H, **kw).double()
     pnames = [n for n, _ in mod.named_parameters()]
@@ -194,9 +289,9 @@ def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
     bf = kw.get("batch_first", False)
     dirs = 2 if kw.get("bidirectional", False) else 1
     layers = kw.get("num_layers", 1)
-    x = t64(rng.normal(size=(B, T, n_in) if bf else (T, B, n_in)))
+    x = t64(rng.normal(size=(T, n_in) if unbatched else (B, T, n_in) if bf else (T, B, n_in)))
     snames = (["h0", "c0"] if kind == "LSTM" else ["h0"]) if with_state else []
-    states = [t64(rng.normal(size=(layers * dirs, B, H)) * 0.5) for _ in snames]
+    states = [t64(rng.normal(size=(layers * dirs, H) if unbatched else (layers * dirs, B, H)) * 0.5) for _ in snames]
     ns = len(states)
 
     def fn(x, *rest):
@@ -209,8 +304,8 @@ def recurrent(case, kind, n_in, H, B, T, with_state, **kw):
         return torch.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
 
     files = derivative_files(fn, tuple([x] + states + params), ["x"] + snames + pnames)
-    write(case, "nn.%s(%d, %d, %s) (torch's initial parameters) on x %s%s; out is the output, h_n%s "
-          "flattened and concatenated." % (kind, n_in, H, kw, list(x.shape),
+    write(case, "nn.%s(%d, %d, %s) (torch's initial parameters) on %sx %s%s; out is the output, h_n%s "
+          "flattened and concatenated." % (kind, n_in, H, kw, "the unbatched " if unbatched else "", list(x.shape),
                                            " with initial state " + ", ".join(snames) if ns else "",
                                            " and c_n" if kind == "LSTM" else ""), files, OUT_RECURRENT)
 
@@ -232,6 +327,16 @@ def main():
               num_layers=2)
     recurrent("rnn_relu_nobias_seqfirst", "RNN", 3, 4, 3, 3, False, nonlinearity="relu", bias=False)
     elementwise_ops()
+    # appended after every earlier case, so that their random draws (and files) stay the same
+    batchnorm_cumulative("batchnorm_cumulative", 3, [(5, 3, 4), (7, 3, 4), (4, 3, 4)], (3, 3, 2))
+    embedding_padding("embedding_padding", 7, 4, 2)
+    embedding_padding("embedding_padding_negative", 6, 3, -2)
+    embedding_max_norm("embedding_max_norm", 7, 3, 1.5, 2.0)
+    embedding_max_norm("embedding_max_norm_l1", 7, 3, 2.0, 1.0)
+    recurrent("lstm_unbatched_bi_2layers_state", "LSTM", 2, 3, None, 4, True, unbatched=True, batch_first=True,
+              bidirectional=True, num_layers=2)
+    recurrent("rnn_unbatched_state", "RNN", 3, 2, None, 5, True, unbatched=True)
+    embedding_freq("embedding_freq", 6, 3, 1)
 
 
 if __name__ == "__main__":

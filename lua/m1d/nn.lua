@@ -7,6 +7,7 @@
 -- which gives every model one flat parameter list for optimizers, masks and
 -- the functional form meta-learning needs: model:apply(params, x).
 local m1d = require "m1d"
+local util = require "m1d.util"
 
 local nn = {}
 
@@ -136,7 +137,18 @@ end
 -- A buffer: a tensor that belongs to the module's state but is not trained (BatchNorm1d's
 -- running statistics).  Buffers are saved and loaded with the parameters and cast by
 -- float()/double(), but parameters() never lists them, so no optimizer touches them.
-function Module:register_buffer(name, tensor)
+-- opts.default: a buffer added after model files of the layer were already written
+-- (BatchNorm1d's num_batches_tracked): load fills it with this value when a file lacks it,
+-- instead of refusing the file.
+function Module:register_buffer(name, tensor, opts)
+  opts = util.check_options("register_buffer", opts, {"default"})
+  if opts.default ~= nil then
+    if type(opts.default) ~= "number" then
+      error(("register_buffer: default must be a number, got %s"):format(type(opts.default)), 2)
+    end
+    self._buffer_defaults = self._buffer_defaults or {}
+    self._buffer_defaults[name] = opts.default
+  end
   self._buffer_keys[name] = true
   self[name] = tensor
   return tensor
@@ -144,19 +156,23 @@ end
 
 -- The buffers and their dotted names, depth first (children in the order of _slots,
 -- a module's own buffers by sorted name).
+-- (A third result, for load: each buffer's default, register_buffer's opts.default, or false.)
 function Module:named_buffers()
-  local bs, names = {}, {}
+  local bs, names, defaults = {}, {}, {}
   local function walk(mod, prefix)
     local own = {}
     for k in pairs(mod._buffer_keys or {}) do own[#own + 1] = k end
     table.sort(own)
-    for _, k in ipairs(own) do bs[#bs + 1] = mod[k]; names[#names + 1] = prefix .. k end
+    for _, k in ipairs(own) do
+      bs[#bs + 1] = mod[k]; names[#names + 1] = prefix .. k
+      defaults[#bs] = mod._buffer_defaults and mod._buffer_defaults[k] or false
+    end
     for _, k in ipairs(mod:_slots()) do
       if is_module(mod[k]) then walk(mod[k], prefix .. k .. ".") end
     end
   end
   walk(self, "")
-  return bs, names
+  return bs, names, defaults
 end
 
 function Module:parameters()
@@ -256,10 +272,13 @@ end
 -- load them back into a module of the same architecture (names and shapes must match).
 local function named_state(mod)
   local ts, names = mod:named_parameters()
-  local bs, bnames = mod:named_buffers()
-  local is_buffer = {}
-  for i, b in ipairs(bs) do ts[#ts + 1] = b; names[#names + 1] = bnames[i]; is_buffer[bnames[i]] = true end
-  return ts, names, is_buffer
+  local bs, bnames, defaults = mod:named_buffers()
+  local is_buffer, default = {}, {}
+  for i, b in ipairs(bs) do
+    ts[#ts + 1] = b; names[#names + 1] = bnames[i]; is_buffer[bnames[i]] = true
+    default[bnames[i]] = defaults[i] or nil
+  end
+  return ts, names, is_buffer, default
 end
 
 function Module:save(path)
@@ -269,11 +288,12 @@ end
 
 function Module:load(path)
   local map, file_names = m1d.load(path)
-  local ts, names, is_buffer = named_state(self)
+  local ts, names, is_buffer, default = named_state(self)
   local loaded, used = {}, {}
   for i, name in ipairs(names) do
     local what = is_buffer[name] and "buffer" or "parameter"
     local t = map[name]
+    if not t and default[name] then t = m1d.full(ts[i]:size(), default[name], ts[i]:dtype()) end  -- an older file
     if not t then error(("load: %s has no %s '%s'"):format(path, what, name), 2) end
     local want, got = table.concat(ts[i]:size(), "x"), table.concat(t:size(), "x")
     if want ~= got then

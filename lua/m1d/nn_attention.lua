@@ -70,11 +70,11 @@ return function(nn, h)
 
   -- ------------------------------------------------------------ MultiheadAttention
 
-  local function check_input(who, what, x, E)
+  local function check_input(who, what, x, E, dim_name)
     if not m1d.is_tensor(x) then error(("%s: %s must be a tensor, got %s"):format(who, what, type(x)), 0) end
     if (x:dim() ~= 2 and x:dim() ~= 3) or x:size(x:dim()) ~= E then
-      error(("%s: %s must be [L, N, %d] ([N, L, %d] with batch_first) or unbatched [L, %d], got %s")
-            :format(who, what, E, E, E, shape_str(x)), 0)
+      error(("%s: %s must be [L, N, %d] ([N, L, %d] with batch_first) or unbatched [L, %d], got %s%s")
+            :format(who, what, E, E, E, shape_str(x), dim_name and (" (%d is %s)"):format(E, dim_name) or ""), 0)
     end
   end
 
@@ -88,9 +88,11 @@ return function(nn, h)
     -- three products with row blocks of the packed weight, also for self-attention: each
     -- output is contiguous, so the head split below is a view, and the backward pads only
     -- the small weight blocks (one packed product's output split in three made three
-    -- zero-padded [N, L, 3E] gradients; the step was ~10% slower)
+    -- zero-padded [N, L, 3E] gradients; the step was ~10% slower).  With kdim/vdim the
+    -- three weights are separate, as torch's q/k/v_proj_weight; the bias stays packed.
+    local separate = {self.q_proj_weight, self.k_proj_weight, self.v_proj_weight}
     local function proj(x, i)
-      return m1d.linear(x, w:narrow(1, i * E + 1, E), b and b:narrow(1, i * E + 1, E) or nil)
+      return m1d.linear(x, w and w:narrow(1, i * E + 1, E) or separate[i + 1], b and b:narrow(1, i * E + 1, E) or nil)
     end
     local q, k, v = proj(q_in, 0), proj(k_in, 1), proj(v_in, 2)
     q = q:reshape(N, L, H, dh):permute(1, 3, 2, 4) * (1 / math.sqrt(dh))   -- [N, H, L, dh]
@@ -106,27 +108,40 @@ return function(nn, h)
     return self.out_proj(out), attn
   end
 
-  -- nn.MultiheadAttention(E, heads, {batch_first = false, dropout = 0, bias = true}):
+  -- nn.MultiheadAttention(E, heads, {batch_first = false, dropout = 0, bias = true, kdim = E, vdim = E}):
   -- mha(query [, key = query [, value = key [, {key_padding_mask, attn_mask, need_weights = true,
   -- average_attn_weights = true}]]]) -> output, weights
   function nn.MultiheadAttention(E, H, opts)
     local who = "MultiheadAttention"
-    opts = util.check_options(who, opts, {"batch_first", "dropout", "bias"})
+    opts = util.check_options(who, opts, {"batch_first", "dropout", "bias", "kdim", "vdim"})
     E, H = check_size(who, "embed_dim", E), check_size(who, "num_heads", H)
     if E % H ~= 0 then error(("%s: embed_dim %d must be divisible by num_heads %d"):format(who, E, H), 2) end
     local batch_first = check_flag(who, "batch_first", opts.batch_first, false)
     local bias = check_flag(who, "bias", opts.bias, true)
     local p = check_p(who, opts.dropout or 0)
-    local mod = nn.Module{_name = ("MultiheadAttention(%d, heads %d%s%s%s)"):format(E, H,
+    local kdim = opts.kdim == nil and E or check_size(who, "kdim", opts.kdim)
+    local vdim = opts.vdim == nil and E or check_size(who, "vdim", opts.vdim)
+    local packed = kdim == E and vdim == E            -- torch's _qkv_same_embed_dim
+    local mod = nn.Module{_name = ("MultiheadAttention(%d, heads %d%s%s%s%s)"):format(E, H,
+      packed and "" or (", kdim %d, vdim %d"):format(kdim, vdim),
       p > 0 and (", dropout %g"):format(p) or "", batch_first and ", batch_first" or "", bias and "" or ", no bias")}
     mod.embed_dim, mod.num_heads, mod.dropout, mod.batch_first = E, H, p, batch_first
-    -- torch's _reset_parameters: xavier_uniform_ in_proj_weight, zero biases; out_proj keeps
-    -- Linear's init for its weight
-    mod:register("in_proj_weight", uniform(math.sqrt(6 / (E + 3 * E)), 3 * E, E))
-    mod._order = {"in_proj_weight"}
+    mod.kdim, mod.vdim = kdim, vdim
+    -- torch's _reset_parameters: xavier_uniform_ in_proj_weight (or each of q/k/v_proj_weight
+    -- when key or value have other sizes), zero biases; out_proj keeps Linear's init for its weight
+    if packed then
+      mod:register("in_proj_weight", uniform(math.sqrt(6 / (E + 3 * E)), 3 * E, E))
+      mod._order = {"in_proj_weight"}
+    else
+      mod._order = {}
+      for _, spec in ipairs{{"q_proj_weight", E}, {"k_proj_weight", kdim}, {"v_proj_weight", vdim}} do
+        mod:register(spec[1], uniform(math.sqrt(6 / (E + spec[2])), E, spec[2]))
+        mod._order[#mod._order + 1] = spec[1]
+      end
+    end
     if bias then
       mod:register("in_proj_bias", m1d.zeros(3 * E):requires_grad())
-      mod._order[2] = "in_proj_bias"
+      mod._order[#mod._order + 1] = "in_proj_bias"
     end
     mod.out_proj = nn.Linear(E, E, {bias = bias})
     if bias then mod.out_proj.bias = m1d.zeros(E):requires_grad() end
@@ -138,8 +153,8 @@ return function(nn, h)
       key = key == nil and query or key
       value = value == nil and key or value
       check_input(who, "query", query, E)
-      check_input(who, "key", key, E)
-      check_input(who, "value", value, E)
+      check_input(who, "key", key, kdim, not packed and "kdim" or nil)
+      check_input(who, "value", value, vdim, not packed and "vdim" or nil)
       local unbatched = query:dim() == 2
       if key:dim() ~= query:dim() or value:dim() ~= query:dim() then
         error(("%s: query %s, key %s and value %s must all be 3-D (batched) or all 2-D"):format(who,

@@ -51,17 +51,28 @@ end
 -- ------------------------------------------------------------ BatchNorm1d
 
 -- Per channel over the batch (and length): y = (x - mean) / sqrt(var + eps) * weight + bias.
--- Train mode normalises with the batch's mean and biased variance and moves the running
--- statistics towards the batch's mean and unbiased variance by `momentum`; eval mode
--- normalises with the running statistics (the batch's when track_running_stats = false).
+-- Train mode normalises with the batch's mean and biased variance, counts the batch in
+-- num_batches_tracked and moves the running statistics towards the batch's mean and
+-- unbiased variance by `momentum`, or with momentum = false (PyTorch's momentum=None) by
+-- 1/num_batches_tracked, so that they are the cumulative average of every batch's; eval
+-- mode normalises with the running statistics (the batch's when track_running_stats = false).
 function M.BatchNorm1d(C, opts)
   opts = util.check_options("BatchNorm1d", opts, {"eps", "momentum", "affine", "track_running_stats"})
   C = check_size("BatchNorm1d", "num_features", C)
   local eps = check_number("BatchNorm1d", "eps", opts.eps or 1e-5, 0, math.huge, true)
-  local momentum = check_number("BatchNorm1d", "momentum", opts.momentum or 0.1, 0, 1)
+  -- Lua tables cannot hold nil, so false stands for PyTorch's None (the cumulative average)
+  local momentum = opts.momentum
+  if momentum ~= false then
+    if momentum ~= nil and type(momentum) ~= "number" then
+      error(("BatchNorm1d: momentum must be a number in [0, 1] or false (the cumulative average, " ..
+             "PyTorch's None), got %s"):format(tostring(momentum)), 2)
+    end
+    momentum = check_number("BatchNorm1d", "momentum", momentum or 0.1, 0, 1)
+  end
   local affine = check_flag("BatchNorm1d", "affine", opts.affine, true)
   local track = check_flag("BatchNorm1d", "track_running_stats", opts.track_running_stats, true)
-  local name = ("BatchNorm1d(%d, eps %g, momentum %g%s%s)"):format(C, eps, momentum,
+  local name = ("BatchNorm1d(%d, eps %g, momentum %s%s%s)"):format(C, eps,
+    momentum and ("%g"):format(momentum) or "false (cumulative)",
     affine and "" or ", affine false", track and "" or ", no running stats")
   local mod = leaf_module(name, function(self, x)
     want_tensor("BatchNorm1d", x)
@@ -80,10 +91,12 @@ function M.BatchNorm1d(C, opts)
       local mean, var
       y, mean, var = m1d.batch_norm(x, eps)
       if self.training and track then
-        local rm, rv = self.running_mean, self.running_var
+        local rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
         m1d.no_grad(function()
-          rm:mul_(1 - momentum):add_(mean:type(rm:dtype()) * momentum)
-          rv:mul_(1 - momentum):add_(var:type(rv:dtype()) * (momentum * n / (n - 1)))
+          count:add_(1)
+          local f = momentum or 1 / count:item()   -- PyTorch's exponential_average_factor
+          rm:mul_(1 - f):add_(mean:type(rm:dtype()) * f)
+          rv:mul_(1 - f):add_(var:type(rv:dtype()) * (f * n / (n - 1)))
         end)
       end
     else
@@ -101,6 +114,9 @@ function M.BatchNorm1d(C, opts)
   if track then
     mod:register_buffer("running_mean", m1d.zeros(C))
     mod:register_buffer("running_var", m1d.ones(C))
+    -- int64, 0-dim, as PyTorch's; model files written before it existed load with 0
+    -- (PyTorch does the same for its state dicts of version < 2)
+    mod:register_buffer("num_batches_tracked", m1d.zeros({}, "int64"), {default = 0})
   end
   return mod
 end
@@ -142,13 +158,54 @@ end
 
 -- ------------------------------------------------------------ Embedding
 
+-- padding_idx: 1..n, or -n..-1 counting from the end (-1 the last row, as PyTorch's -1);
+-- returns the 1-based row or nil.
+local function padding_row(n, p)
+  if p == nil then return nil end
+  local i = type(p) == "number" and math.tointeger(p)
+  if not i or i == 0 or i < -n or i > n then
+    error(("Embedding: padding_idx must be an integer in 1..%d or -%d..-1 (from the end; 1-based, " ..
+           "so PyTorch's 0 is 1), got %s"):format(n, n, tostring(p)), 3)
+  end
+  return i > 0 and i or n + 1 + i
+end
+
+-- max_norm: PyTorch's embedding_renorm_, in place under no_grad: every row idx looks up whose
+-- norm_type-norm exceeds max_norm is scaled by max_norm / (norm + 1e-7).  All rows' norms
+-- are computed and the rows not looked up keep a scale of 1 (n is small next to a batch).
+local function renorm_rows(weight, idx, max_norm, norm_type)
+  m1d.no_grad(function()
+    local n = weight:size(1)
+    local w = weight:detach()
+    local used = m1d.zeros(n, w:dtype()):index_add(1, idx, m1d.ones(idx:numel(), w:dtype())):gt(0)
+    local norms = w:norm(norm_type, 2)
+    local over = m1d.where(used, norms:gt(max_norm), m1d.zeros(n, "int64"))
+    local scale = m1d.where(over, max_norm / (norms + 1e-7), m1d.ones(n, w:dtype()))
+    weight:mul_(scale:reshape(n, 1))
+  end)
+end
+
 -- A lookup table: idx (int64, any shape, 1-based like every index of the Lua API) ->
--- [idx's shape..., d], rows of weight [n, d] ~ N(0, 1) (PyTorch's init).
+-- [idx's shape..., d], rows of weight [n, d] ~ N(0, 1) (PyTorch's init).  padding_idx's
+-- row starts at zeros and never receives a gradient (its lookups are detached), but is
+-- returned as it is; max_norm renormalises the rows looked up, in place, before the lookup;
+-- scale_grad_by_freq divides each row's gradient by the times idx looks it up.
 function M.Embedding(n, d, opts)
-  util.check_options("Embedding", opts, {})
+  opts = util.check_options("Embedding", opts, {"padding_idx", "max_norm", "norm_type", "scale_grad_by_freq"})
   n = check_size("Embedding", "num_embeddings", n)
   d = check_size("Embedding", "embedding_dim", d)
-  local mod = leaf_module(("Embedding(%d, %d)"):format(n, d), function(self, idx)
+  local pad = padding_row(n, opts.padding_idx)
+  local max_norm = opts.max_norm
+  if max_norm ~= nil then max_norm = check_number("Embedding", "max_norm", max_norm, 0, math.huge, true) end
+  local norm_type = check_number("Embedding", "norm_type", opts.norm_type or 2, 0, math.huge, true)
+  if opts.norm_type ~= nil and max_norm == nil then
+    error("Embedding: norm_type is the norm of max_norm; give max_norm too", 2)
+  end
+  local by_freq = check_flag("Embedding", "scale_grad_by_freq", opts.scale_grad_by_freq, false)
+  local name = ("Embedding(%d, %d%s%s%s)"):format(n, d, pad and (", padding_idx %d"):format(pad) or "",
+    max_norm and (", max_norm %g%s"):format(max_norm, norm_type ~= 2 and (" (norm %g)"):format(norm_type) or "") or "",
+    by_freq and ", scale_grad_by_freq" or "")
+  local mod = leaf_module(name, function(self, idx)
     if type(idx) == "table" and not m1d.is_tensor(idx) then idx = m1d.tensor(idx, "int64") end
     if not m1d.is_tensor(idx) or idx:dtype() ~= "int64" then
       error(("Embedding: indices must be an int64 tensor (1-based ids 1..%d), got %s"):format(n,
@@ -162,12 +219,30 @@ function M.Embedding(n, d, opts)
                "add 1 to 0-based ids)"):format(bad, n), 0)
       end
     end
+    local flat = idx:reshape(-1)
+    if max_norm and flat:numel() > 0 then renorm_rows(self.weight, flat, max_norm, norm_type) end
     local out_shape = idx:size()
     out_shape[#out_shape + 1] = d
-    return self.weight:index_select(1, idx:reshape(-1)):reshape(out_shape)
+    local rows = self.weight:index_select(1, flat)
+    if by_freq and flat:numel() > 0 then
+      -- the value stays the lookup's bits (detached rows + a zero), the gradient is scaled
+      -- by 1/count: torch's scale_grad_by_freq, at every order
+      local dt = rows:dtype()
+      local count = m1d.zeros(n, dt):index_add(1, flat, m1d.ones(flat:numel(), dt))
+      local scale = (count:index_select(1, flat) ^ -1):reshape(-1, 1)
+      local fixed = rows:detach()
+      rows = fixed + (rows - fixed) * scale
+    end
+    if pad then   -- the padding lookups as constants: no gradient reaches that row, at any order
+      rows = m1d.where(flat:eq(pad):reshape(-1, 1), rows:detach(), rows)
+    end
+    return rows:reshape(out_shape)
   end)
-  mod:register("weight", m1d.randn(n, d):requires_grad())
+  local w = m1d.randn(n, d)
+  if pad then w[pad]:zero_() end
+  mod:register("weight", w:requires_grad())
   mod._order = {"weight"}
+  mod.padding_idx, mod.max_norm, mod.norm_type = pad, max_norm, norm_type
   return mod
 end
 

@@ -82,23 +82,33 @@ local function recurrent(c, gates, run)
   end
   local n_states = layers * dirs
 
-  local function check_state(what, s, B)
-    if not m1d.is_tensor(s) or s:dim() ~= 3 or s:size(1) ~= n_states or s:size(2) ~= B or s:size(3) ~= H then
-      error(("%s: %s must be a [%d, %d, %d] tensor (num_layers * directions, batch, hidden), got %s")
-            :format(kind, what, n_states, B, H, m1d.is_tensor(s) and shape_str(s) or type(s)), 0)
+  -- a state [layers*dirs, B, H], or [layers*dirs, H] for an unbatched input (made [.., 1, H])
+  local function check_state(what, s, B, unbatched)
+    local ok = m1d.is_tensor(s) and s:dim() == (unbatched and 2 or 3) and s:size(1) == n_states
+               and s:size(s:dim()) == H and (unbatched or s:size(2) == B)
+    if not ok then
+      error(("%s: %s must be a [%s] tensor (num_layers * directions, %shidden), got %s")
+            :format(kind, what, unbatched and ("%d, %d"):format(n_states, H) or ("%d, %d, %d"):format(n_states, B, H),
+                    unbatched and "" or "batch, ", m1d.is_tensor(s) and shape_str(s) or type(s)), 0)
     end
-    return s
+    return unbatched and s:unsqueeze(2) or s
   end
 
   mod.forward = function(self, x, state)
-    if not m1d.is_tensor(x) or x:dim() ~= 3 then
-      error(("%s: input must be a 3-D tensor [%s], got %s"):format(kind,
+    if not m1d.is_tensor(x) or (x:dim() ~= 3 and x:dim() ~= 2) then
+      error(("%s: input must be a 3-D tensor [%s] or an unbatched [time, features], got %s"):format(kind,
             batch_first and "batch, time, features" or "time, batch, features",
             m1d.is_tensor(x) and shape_str(x) or type(x)), 0)
     end
-    if not batch_first then x = x:transpose(1, 2) end
+    -- unbatched, as torch's: x [T, F] (whatever batch_first), states [layers*dirs, H]
+    local unbatched = x:dim() == 2
+    if unbatched then x = x:unsqueeze(1)
+    elseif not batch_first then x = x:transpose(1, 2) end
     if x:size(3) ~= n_in then
-      error(("%s: input has %d features, the layer takes input_size = %d"):format(kind, x:size(3), n_in), 0)
+      -- a [batch, time] tensor of one feature per step is the likely mistake with a 2-D input
+      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, x:size(3), n_in,
+            unbatched and "; a 2-D input is one unbatched sequence [time, features], a batch of sequences " ..
+            "is 3-D [batch, time, features] (x:unsqueeze(3) for one feature per step)" or ""), 0)
     end
     if x:size(2) == 0 then                             -- as PyTorch: no last step to return
       error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
@@ -111,10 +121,10 @@ local function recurrent(c, gates, run)
           error("LSTM: the initial state must be a table {h0, c0}, got " ..
                 (m1d.is_tensor(state) and "a tensor" or type(state)), 0)
         end
-        h0, c0 = check_state("h0", state[1], B), check_state("c0", state[2], B)
+        h0, c0 = check_state("h0", state[1], B, unbatched), check_state("c0", state[2], B, unbatched)
       end
     elseif state ~= nil then
-      h0 = check_state("h0", state, B)
+      h0 = check_state("h0", state, B, unbatched)
     end
     local hs, cs = {}, {}
     for l = 1, layers do
@@ -135,9 +145,14 @@ local function recurrent(c, gates, run)
         x = c.dropout == 1 and x * 0 or x * m1d.dropout_mask(c.dropout, x:size(), x:dtype())
       end
     end
-    local out = batch_first and x or x:transpose(1, 2)
-    if kind == "LSTM" then return out, {m1d.stack(hs, 1), m1d.stack(cs, 1)} end
-    return out, m1d.stack(hs, 1)
+    local out = unbatched and x:squeeze(1) or batch_first and x or x:transpose(1, 2)
+    local h_n = m1d.stack(hs, 1)                       -- [layers*dirs, B, H]
+    if unbatched then h_n = h_n:squeeze(2) end
+    if kind == "LSTM" then
+      local c_n = m1d.stack(cs, 1)
+      return out, {h_n, unbatched and c_n:squeeze(2) or c_n}
+    end
+    return out, h_n
   end
   return mod
 end

@@ -165,9 +165,47 @@ do
     return cat_out(causal:apply({...}, q, q, q, {attn_mask = cm, average_attn_weights = false}))
   end)
 
+  -- kdim/vdim: key and value of other sizes, projected by q/k/v_proj_weight (torch's
+  -- separate weights, in its order) with the packed in_proj_bias
+  local kv = nn.MultiheadAttention(6, 2, {kdim = 5, vdim = 3}):double():eval()
+  local kv_kpm = load("mha_kdim_vdim", "key_padding_mask")
+  names = {"query", "key", "value"}
+  for _, n in ipairs(param_names(kv)) do names[#names + 1] = n end
+  T.is(table.concat(names, " "), "query key value q_proj_weight k_proj_weight v_proj_weight in_proj_bias " ..
+       "out_proj_weight out_proj_bias", "kdim/vdim: torch's separate projection weights, in its order")
+  torch_case("mha_kdim_vdim", names, function(q, k, v, ...)
+    return cat_out(kv:apply({...}, q, k, v, {key_padding_mask = kv_kpm}))
+  end)
+  local kv_bf = nn.MultiheadAttention(4, 2, {kdim = 2, vdim = 7, bias = false, batch_first = true}):double():eval()
+  names = {"query", "key", "value"}
+  for _, n in ipairs(param_names(kv_bf)) do names[#names + 1] = n end
+  torch_case("mha_kdim_vdim_nobias_bf", names, function(q, k, v, ...) return cat_out(kv_bf:apply({...}, q, k, v)) end)
+  local kv_q = m1d.randn({2, 3, 4}, F)
+  T.grad_orders("MultiheadAttention kdim/vdim (key, value, k_proj_weight)", function(k, v, wk)
+    local ps = kv_bf:parameters()
+    ps[2] = wk
+    return (kv_bf:apply(ps, kv_q, k, v))
+  end, {m1d.randn({2, 5, 2}, F), m1d.randn({2, 5, 7}, F), kv_bf.k_proj_weight:detach():clone()})
+  T.is(tostring(nn.MultiheadAttention(4, 2, {kdim = 3, vdim = 5})),
+       "MultiheadAttention(4, heads 2, kdim 3, vdim 5)(\n" ..
+       "  (q_proj_weight): parameter [4,4]\n  (k_proj_weight): parameter [4,3]\n  (v_proj_weight): parameter [4,5]\n" ..
+       "  (in_proj_bias): parameter [12]\n  (out_proj): Linear(4 -> 4)  weight [4,4], bias [4]  (20 parameters)\n" ..
+       ")  (80 parameters)", "kdim/vdim printed")
+  m1d.manual_seed(3)
+  local wide = nn.MultiheadAttention(40, 2, {kdim = 200, vdim = 10})
+  local bound = math.sqrt(6 / 240)
+  T.ok(wide.k_proj_weight:abs():max():item() <= bound and wide.k_proj_weight:abs():max():item() > 0.95 * bound,
+       "k_proj_weight ~ xavier U(-sqrt(6/(E + kdim)), +)")
+  T.ok(wide.in_proj_weight == nil and wide.in_proj_bias:abs():sum():item() == 0, "no in_proj_weight; bias zeros")
+  T.raises(function() kv(m1d.randn({3, 2, 6}, F)) end, "self-attention with kdim 5",
+           "MultiheadAttention: key must be [L, N, 5] ([N, L, 5] with batch_first) or unbatched [L, 5], got [3,2,6] (5 is kdim)")
+  T.raises(function() nn.MultiheadAttention(6, 2, {kdim = 0}) end, "kdim 0", "MultiheadAttention: kdim must be")
+  T.raises(function() nn.MultiheadAttention(6, 2, {vdim = 2.5}) end, "vdim 2.5", "MultiheadAttention: vdim must be")
+
   -- the output and the weights alone, and their layout
   for _, c in ipairs{{"mha_self", self_mha, {}}, {"mha_cross_masks", cross, {attn_mask = am, key_padding_mask = kpm}},
-                     {"mha_causal_unbatched_nobias", causal, {attn_mask = cm, average_attn_weights = false}}} do
+                     {"mha_causal_unbatched_nobias", causal, {attn_mask = cm, average_attn_weights = false}},
+                     {"mha_kdim_vdim", kv, {key_padding_mask = kv_kpm}}, {"mha_kdim_vdim_nobias_bf", kv_bf, {}}} do
     local case, mod = c[1], c[2]
     local ps = {}
     for i, n in ipairs(param_names(mod)) do ps[i] = load(case, n) end
@@ -351,7 +389,8 @@ do
   -- mlp_bn: batch statistics in train mode, running statistics in eval mode
   local mb = nn.models.mlp_bn()
   local _, bufs = mb:named_buffers()
-  T.is(table.concat(bufs, " "), "bn1.running_mean bn1.running_var bn2.running_mean bn2.running_var",
+  T.is(table.concat(bufs, " "), "bn1.num_batches_tracked bn1.running_mean bn1.running_var " ..
+       "bn2.num_batches_tracked bn2.running_mean bn2.running_var",
        "mlp_bn keeps BatchNorm1d's running statistics")
   local xb2 = m1d.randn(16, 40)
   local before = mb.bn1.running_mean:clone()

@@ -760,12 +760,16 @@ do
   bad("GRU on a 2-D input", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5)) end, "GRU", "3-D")
   bad("GRU with 3 features for 2", function() local _ = nn.GRU(2, 3)(m1d.zeros(2, 5, 3)) end, "gru", "[2,5,3]")
   bad("GRU with a bad h0", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5, 1), m1d.zeros(1, 2, 4)) end, "gru", "h0")
-  bad("LSTM on a 2-D input", function() local _ = nn.LSTM(1, 3)(m1d.zeros(2, 5)) end, "LSTM", "3-D")
+  bad("LSTM on a [batch, time] input (2-D is one unbatched sequence)", function() local _ = nn.LSTM(1, 3)(m1d.zeros(2, 5)) end,
+      "LSTM: input has 5 features, the layer takes input_size = 1", "unbatched sequence [time, features]",
+      "3-D [batch, time, features]", "unsqueeze(3)")
   bad("LSTM with 3 features for 2", function() local _ = nn.LSTM(2, 3)(m1d.zeros(2, 5, 3)) end, "LSTM",
       "3 features", "input_size = 2")
   bad("LSTM with a bad state", function() local _ = nn.LSTM(1, 3)(m1d.zeros(2, 5, 1), {m1d.zeros(1, 2, 4)}) end,
       "LSTM", "h0", "[1,2,4]")
-  bad("RNN on a 2-D input", function() local _ = nn.RNN(1, 3)(m1d.zeros(2, 5)) end, "RNN", "3-D")
+  bad("RNN on a [batch, time] input (2-D is one unbatched sequence)", function() local _ = nn.RNN(1, 3)(m1d.zeros(2, 5)) end,
+      "RNN: input has 5 features, the layer takes input_size = 1", "unbatched sequence [time, features]",
+      "3-D [batch, time, features]", "unsqueeze(3)")
   bad("RNN with a bad h0", function() local _ = nn.RNN(1, 3)(m1d.zeros(2, 5, 1), m1d.zeros(2, 2, 3)) end, "RNN",
       "h0", "[2,2,3]")
   bad("Flatten of a 1-D input", function() local _ = nn.Flatten()(m1d.zeros(3)) end, "flatten", "out of range")

@@ -175,6 +175,7 @@ local function bn_train_case(case, C, momentum)
   torch_case(case, {"x", "weight", "bias"}, function(x, w, b) return bn:apply({w, b}, x) end)
   compare(bn.running_mean, load(case, "running_mean"), case .. ": running_mean after the step")
   compare(bn.running_var, load(case, "running_var"), case .. ": running_var after the step (unbiased)")
+  T.is(bn.num_batches_tracked:item(), 1, case .. ": num_batches_tracked counts the step")
 end
 bn_train_case("batchnorm_train_2d", 4, 0.1)
 bn_train_case("batchnorm_train_3d", 3, 0.3)
@@ -187,6 +188,42 @@ do
   torch_case(case, {"x", "weight", "bias"}, function(x, w, b) return bn:apply({w, b}, x) end)
   compare(bn.running_mean, load(case, "running_mean"), case .. ": eval leaves running_mean")
   compare(bn.running_var, load(case, "running_var"), case .. ": eval leaves running_var")
+  T.is(bn.num_batches_tracked:item(), 0, case .. ": eval counts no batch")
+end
+
+-- momentum = false (PyTorch's None): the running statistics are the cumulative average of
+-- every batch's, the factor 1/num_batches_tracked; then eval mode normalises with them
+do
+  local case = "batchnorm_cumulative"
+  local bn = nn.BatchNorm1d(3, {momentum = false}):double()
+  local ref = nn.BatchNorm1d(3):double()
+  for k = 1, 3 do
+    local xk = load(case, "x" .. k)
+    bn(xk); ref(xk)
+    compare(bn.running_mean, load(case, "running_mean" .. k), ("%s: running_mean after batch %d"):format(case, k))
+    compare(bn.running_var, load(case, "running_var" .. k), ("%s: running_var after batch %d"):format(case, k))
+  end
+  bn:eval(); ref:eval()
+  torch_case(case, {"x", "weight", "bias"}, function(x, w, b) return bn:apply({w, b}, x) end)
+  T.is(bn.num_batches_tracked:item(), load(case, "num_batches_tracked"):item(), case .. ": num_batches_tracked as torch's (3)")
+  T.is(ref.num_batches_tracked:item(), load(case, "num_batches_tracked_momentum"):item(),
+       case .. ": with momentum 0.1 the batches are counted too")
+  T.ok(bn.num_batches_tracked:dtype() == "int64" and bn.num_batches_tracked:dim() == 0,
+       "num_batches_tracked is a 0-dim int64 tensor, as torch's")
+  T.grad_orders("BatchNorm1d momentum false, eval", function(x, w) return bn:apply({w, bn.bias}, x) end,
+                {m1d.randn({4, 3, 2}, F), m1d.randn({3}, F)})
+  T.is(tostring(nn.BatchNorm1d(2, {momentum = false, affine = false})),
+       "BatchNorm1d(2, eps 1e-05, momentum false (cumulative), affine false)  buffers num_batches_tracked [] int64, " ..
+       "running_mean [2], running_var [2]", "momentum false prints as the cumulative average")
+  T.raises(function() nn.BatchNorm1d(3, {momentum = true}) end, "momentum true",
+           "BatchNorm1d: momentum must be a number in [0, 1] or false (the cumulative average, PyTorch's None), got true")
+  T.raises(function() nn.BatchNorm1d(3, {momentum = "none"}) end, "momentum a string", "BatchNorm1d: momentum must be")
+  T.is(nn.BatchNorm1d(3, {track_running_stats = false}).num_batches_tracked, nil,
+       "track_running_stats = false: no num_batches_tracked either")
+  -- train mode on a float32 model keeps the count int64 and float() leaves it
+  local b = nn.BatchNorm1d(2, {momentum = false})
+  b(m1d.randn(4, 2)); b:double(); b(m1d.randn({4, 2}, F))
+  T.ok(b.num_batches_tracked:dtype() == "int64" and b.num_batches_tracked:item() == 2, "double() keeps the count int64")
 end
 
 do
@@ -197,7 +234,7 @@ do
   T.ok(bn.running_mean:eq(0):sum():item() == 5 and bn.running_var:eq(1):sum():item() == 5,
        "running statistics start at 0 and 1")
   local _, bnames = nn.Sequential(nn.Linear(2, 5), bn):named_buffers()
-  T.is(table.concat(bnames, " "), "2.running_mean 2.running_var", "named_buffers: dotted names")
+  T.is(table.concat(bnames, " "), "2.num_batches_tracked 2.running_mean 2.running_var", "named_buffers: dotted names")
   T.grad_orders("BatchNorm1d train [N,C,L]", function(x, w, b)
     return nn.BatchNorm1d(3):double():apply({w, b}, x)
   end, {m1d.randn({4, 3, 5}, F), m1d.randn({3}, F), m1d.randn({3}, F)})
@@ -240,11 +277,23 @@ do
   local path = os.tmpname()
   a:save(path)
   local map, names = m1d.load(path)
-  T.ok(map["2.running_mean"] and map["2.running_var"], "save writes the buffers", table.concat(names, " "))
+  T.ok(map["2.running_mean"] and map["2.running_var"] and map["2.num_batches_tracked"], "save writes the buffers",
+       table.concat(names, " "))
   local b = make()
   b:load(path)
   T.ok(b[2].running_mean:eq(a[2].running_mean):sum():item() == 3
        and b[2].running_var:eq(a[2].running_var):sum():item() == 3, "load restores the buffers")
+  T.ok(b[2].num_batches_tracked:item() == 3 and b[2].num_batches_tracked:dtype() == "int64",
+       "load restores num_batches_tracked (int64)")
+  -- a file from before num_batches_tracked existed loads, the count at 0 (as torch's old state dicts)
+  local old = {}
+  for k, t in pairs(map) do if k ~= "2.num_batches_tracked" then old[k] = t end end
+  m1d.save(path, old)
+  local c = make()
+  c[2].num_batches_tracked:fill_(5)
+  T.lives(function() c:load(path) end, "a model file without num_batches_tracked loads")
+  T.ok(c[2].num_batches_tracked:item() == 0 and c[2].running_mean:eq(a[2].running_mean):sum():item() == 3,
+       "... with the count 0 and the running statistics of the file")
   a:eval(); b:eval()
   local x = m1d.randn(5, 4)
   T.is((a(x) - b(x)):abs():max():item(), 0.0, "the loaded model computes the same in eval mode")
@@ -256,6 +305,36 @@ do
   T.is(b[2].running_var:dtype(), "float64", "double() casts the buffers")
   T.is(b(x:double()):dtype(), "float64", "a float64 model with batch norm runs")
   T.is(#b:parameters(), 6, "buffers are not parameters")
+end
+
+-- register_buffer's default: a file without that buffer loads with the default; a file
+-- without a buffer that has none is refused; bad options raise
+do
+  local function make()
+    local m = nn.Module{lin = nn.Linear(2, 2), forward = function(self, x) return self.lin(x) + self.shift end}
+    m:register_buffer("shift", m1d.zeros(2))
+    m:register_buffer("steps", m1d.zeros({}, "int64"), {default = 7})
+    return m
+  end
+  local a = make()
+  a.shift:fill_(3); a.steps:fill_(4)
+  local path = os.tmpname()
+  a:save(path)
+  local b = make()
+  b:load(path)
+  T.ok(b.steps:item() == 4 and b.shift:eq(3):sum():item() == 2, "buffers with and without a default load from the file")
+  local map = m1d.load(path)
+  m1d.save(path, {["lin.weight"] = map["lin.weight"], ["lin.bias"] = map["lin.bias"], shift = map.shift})
+  b:load(path)
+  T.is(b.steps:item(), 7, "a missing buffer with a default gets the default")
+  m1d.save(path, {["lin.weight"] = map["lin.weight"], ["lin.bias"] = map["lin.bias"], steps = map.steps})
+  T.raises(function() make():load(path) end, "a missing buffer without a default", "has no buffer 'shift'")
+  os.remove(path)
+  local m = nn.Module{forward = function(_, x) return x end}
+  T.raises(function() m:register_buffer("c", m1d.zeros(1), {default = "0"}) end, "a default that is not a number",
+           "register_buffer: default must be a number, got string")
+  T.raises(function() m:register_buffer("c", m1d.zeros(1), {defualt = 0}) end, "unknown register_buffer option",
+           "register_buffer: unknown option 'defualt'")
 end
 
 -- ---------------------------------------------------------------- LayerNorm
@@ -297,7 +376,105 @@ do
            "Embedding: index 0 out of range 1..10", "1-based")
   T.raises(function() e(m1d.tensor({11}, "int64")) end, "index n + 1", "Embedding: index 11 out of range 1..10")
   T.raises(function() e(m1d.tensor{1, 2}) end, "float indices", "Embedding: indices must be an int64 tensor")
-  T.raises(function() nn.Embedding(10, 3, {padding_idx = 1}) end, "unknown option", "Embedding: unknown option 'padding_idx'")
+  T.raises(function() nn.Embedding(10, 3, {sparse = true}) end, "unknown option", "Embedding: unknown option 'sparse'")
+end
+
+-- padding_idx: its row starts at zeros, is looked up as it is, and gets no gradient (the
+-- fixtures give the row non-zero values, so the lookup is seen); 1-based, negative from the end
+for _, case in ipairs{"embedding_padding", "embedding_padding_negative"} do
+  local w0 = load(case, "weight")
+  local pad = load(case, "padding_idx1"):item()
+  local emb = nn.Embedding(w0:size(1), w0:size(2), {padding_idx = pad}):double()
+  local idx = load(case, "idx1")
+  T.ok(load(case, "idx"):eq(load(case, "padding_idx"):item() % w0:size(1)):sum():item() > 0,
+       case .. ": the fixture looks the padding row up")
+  T.is(load(case, "padding_idx"):item() < 0 and pad or pad - 1, load(case, "padding_idx"):item(),
+       case .. ": m1d's padding_idx is torch's + 1 (negative: the same)")
+  local row = pad > 0 and pad or w0:size(1) + 1 + pad
+  T.is(emb.weight[row]:abs():sum():item(), 0.0, case .. ": the padding row starts at zeros")
+  T.is(emb.padding_idx, row, case .. ": padding_idx is kept as the 1-based row")
+  torch_case(case, {"weight"}, function(w) return emb:apply({w}, idx) end)
+  -- central differences see the padding row's values in the output, which by design get no
+  -- gradient: the check holds that row at a constant (w's own row then enters nowhere, so
+  -- its derivative is 0 both ways) and differentiates through the other rows' lookups
+  local keep = m1d.ones(w0:size(1), 1, F)
+  keep[row]:zero_()
+  local const = w0 * (keep * -1 + 1)
+  T.grad_orders(case .. " (the other rows)", function(w) return emb:apply({w * keep + const}, idx) end,
+                {m1d.randn(w0:size(), F)})
+end
+do
+  local emb = nn.Embedding(5, 2, {padding_idx = 2})
+  T.is(tostring(emb), "Embedding(5, 2, padding_idx 2)  weight [5,2]  (10 parameters)", "padding_idx printed")
+  local g = m1d.grad(emb(m1d.tensor({2, 2, 3}, "int64")):sum(), {emb.weight})[1]
+  T.ok(g[2]:abs():sum():item() == 0 and g[3]:sum():item() == 2, "no gradient reaches the padding row, others do")
+  T.raises(function() nn.Embedding(5, 2, {padding_idx = 0}) end, "padding_idx 0",
+           "Embedding: padding_idx must be an integer in 1..5 or -5..-1", "PyTorch's 0 is 1")
+  T.raises(function() nn.Embedding(5, 2, {padding_idx = 6}) end, "padding_idx n + 1", "got 6")
+  T.raises(function() nn.Embedding(5, 2, {padding_idx = -6}) end, "padding_idx -n - 1", "got -6")
+  T.raises(function() nn.Embedding(5, 2, {padding_idx = 1.5}) end, "fractional padding_idx", "got 1.5")
+end
+
+-- scale_grad_by_freq (with padding_idx): each row's gradient divided by the times idx looks
+-- it up; the value is the plain lookup.  First order against torch; the second order: the
+-- weight's is 0 (the gradient is linear in gout) as torch's, and ds/dgout = v_weight[idx] /
+-- count, the derivative of the scaled gradient, where torch 1.13 leaves the 1/count out
+-- (its embedding_dense_double_backward), so ours is torch's times 1/count
+do
+  local case = "embedding_freq"
+  local emb = nn.Embedding(6, 3, {padding_idx = 2, scale_grad_by_freq = true}):double()
+  local idx = load(case, "idx1")
+  T.is((idx - load(case, "idx")):min():item(), 1, case .. ": m1d's indices are torch's + 1")
+  local w = load(case, "weight"):requires_grad()
+  local out = emb:apply({w}, idx)
+  compare(out, load(case, "out"), case .. ": out (the plain lookup)")
+  T.is((out - load(case, "weight"):index_select(1, idx:reshape(-1)):reshape(3, 4, 3)):abs():max():item(), 0.0,
+       case .. ": the value is exactly the lookup's")
+  local gout = load(case, "gout"):requires_grad()
+  local g = m1d.grad({out}, {w}, {grad_outputs = {gout}, create_graph = true})[1]
+  compare(g, load(case, "grad_weight"), case .. ": grad_weight (scaled by 1/count)")
+  local gg = m1d.grad((g * load(case, "v_weight")):sum(), {w, gout})
+  compare(gg[1] or m1d.zeros({6, 3}, F), load(case, "ggrad_weight"), case .. ": ggrad_weight (0)")
+  local count = m1d.zeros(6, F):index_add(1, idx:reshape(-1), m1d.ones(12, F))
+  local inv = (count:index_select(1, idx:reshape(-1)) ^ -1):reshape(3, 4, 1)
+  compare(gg[2], load(case, "ggrad_gout") * inv, case .. ": ggrad_gout = torch's / count (torch leaves the scale out)")
+  local plain = nn.Embedding(6, 3):double()
+  local gp = m1d.grad({plain:apply({w}, idx)}, {w}, {grad_outputs = {load(case, "gout")}})[1]
+  -- the padding row excepted (2), the scaled gradient is the plain one over the count
+  local keep = m1d.ones(6, 1, F); keep[2]:zero_()
+  local want = gp * keep / count:reshape(6, 1):clamp(1, math.huge)
+  T.close((g - want):abs():max():item(), 0, 1e-12, case .. ": the scaled gradient is the plain one / count")
+  T.is(tostring(nn.Embedding(4, 2, {scale_grad_by_freq = true})),
+       "Embedding(4, 2, scale_grad_by_freq)  weight [4,2]  (8 parameters)", "scale_grad_by_freq printed")
+  T.raises(function() nn.Embedding(4, 2, {scale_grad_by_freq = 1}) end, "scale_grad_by_freq not boolean",
+           "Embedding: scale_grad_by_freq must be a boolean")
+  T.is(shape_str(nn.Embedding(4, 2, {scale_grad_by_freq = true})(m1d.zeros({0}, "int64"))), "[0,2]",
+       "an empty index with scale_grad_by_freq")
+end
+
+-- max_norm / norm_type: the rows looked up whose norm exceeds max_norm are scaled to it in
+-- place before the lookup (torch's embedding_renorm_); the gradient is the plain lookup's
+for _, spec in ipairs{{"embedding_max_norm", 1.5, nil}, {"embedding_max_norm_l1", 2.0, 1}} do
+  local case = spec[1]
+  local w0 = load(case, "weight0")
+  local emb = nn.Embedding(7, 3, {max_norm = spec[2], norm_type = spec[3]}):double()
+  m1d.no_grad(function() emb.weight:copy_(w0) end)
+  T.is((load(case, "idx1") - load(case, "idx")):min():item(), 1, case .. ": m1d's indices are torch's + 1")
+  local out = emb(load(case, "idx1"))
+  compare(out, load(case, "out"), case .. ": out")
+  compare(emb.weight, load(case, "weight"), case .. ": the weight renormalised in place (rows not looked up kept)")
+  local g = m1d.grad({out}, {emb.weight}, {grad_outputs = {load(case, "gout")}})[1]
+  compare(g, load(case, "grad_weight"), case .. ": grad_weight")
+  T.ok(emb.weight:is_requiring_grad() and emb.weight:is_leaf(), case .. ": the weight stays a leaf parameter")
+end
+do
+  T.is(tostring(nn.Embedding(4, 2, {max_norm = 1, norm_type = 1})),
+       "Embedding(4, 2, max_norm 1 (norm 1))  weight [4,2]  (8 parameters)", "max_norm printed")
+  T.raises(function() nn.Embedding(4, 2, {max_norm = 0}) end, "max_norm 0", "Embedding: max_norm must be a number in (0")
+  T.raises(function() nn.Embedding(4, 2, {max_norm = 1, norm_type = -1}) end, "norm_type -1",
+           "Embedding: norm_type must be")
+  T.raises(function() nn.Embedding(4, 2, {norm_type = 1}) end, "norm_type without max_norm",
+           "Embedding: norm_type is the norm of max_norm")
 end
 
 -- ---------------------------------------------------------------- Softmax, LogSoftmax
@@ -383,12 +560,12 @@ do
   local m = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Dropout(0.2), nn.Embedding(5, 2))
   T.is(tostring(m), [[Sequential(
   (1): Linear(4 -> 3)  weight [3,4], bias [3]  (15 parameters)
-  (2): BatchNorm1d(3, eps 1e-05, momentum 0.1)  weight [3], bias [3]; buffers running_mean [3], running_var [3]  (6 parameters)
+  (2): BatchNorm1d(3, eps 1e-05, momentum 0.1)  weight [3], bias [3]; buffers num_batches_tracked [] int64, running_mean [3], running_var [3]  (6 parameters)
   (3): Dropout(p 0.2)
   (4): Embedding(5, 2)  weight [5,2]  (10 parameters)
 )  (31 parameters)]], "the module tree shows the new layers and the buffers")
   T.is(tostring(nn.BatchNorm1d(3, {affine = false})),
-       "BatchNorm1d(3, eps 1e-05, momentum 0.1, affine false)  buffers running_mean [3], running_var [3]",
+       "BatchNorm1d(3, eps 1e-05, momentum 0.1, affine false)  buffers num_batches_tracked [] int64, running_mean [3], running_var [3]",
        "a BatchNorm1d without parameters shows its buffers")
 end
 

@@ -98,6 +98,10 @@ torch_case("rnn_tanh_bi_2layers_state", nn.RNN, 2, 3, {bidirectional = true, num
            pnames_of(2, true, true))
 torch_case("rnn_relu_nobias_seqfirst", nn.RNN, 3, 4, {nonlinearity = "relu", bias = false, batch_first = false},
            {}, pnames_of(1, false, false))
+-- unbatched, as torch 1.13's: x [T, F] whatever batch_first, states [layers*dirs, H]
+torch_case("lstm_unbatched_bi_2layers_state", nn.LSTM, 2, 3, {bidirectional = true, num_layers = 2}, {"h0", "c0"},
+           pnames_of(2, true, true))
+torch_case("rnn_unbatched_state", nn.RNN, 3, 2, {batch_first = false}, {"h0"}, pnames_of(1, false, true))
 
 -- ---------------------------------------------------------------- gradient checks (float64)
 
@@ -142,6 +146,27 @@ do
   module_case("nn.RNN tanh, bidirectional, h0", nn.RNN(2, 3, {bidirectional = true}), randn(2, 3, 2),
               randn(2, 2, 3))
   module_case("nn.RNN relu, 2 layers", nn.RNN(2, 3, {nonlinearity = "relu", num_layers = 2}), randn(2, 3, 2))
+  module_case("nn.LSTM unbatched, bidirectional, {h0, c0}", nn.LSTM(2, 2, {bidirectional = true}), randn(3, 2),
+              {randn(2, 2), randn(2, 2)})
+end
+
+-- an unbatched input is the batch of one, squeezed: the same numbers and shapes as torch's
+do
+  local lstm = nn.LSTM(3, 4, {num_layers = 2, bidirectional = true, batch_first = false}):double()
+  local x, h0, c0 = randn(5, 3), randn(4, 4), randn(4, 4)
+  local out, st = lstm(x, {h0, c0})
+  local bout, bst = lstm(x:unsqueeze(2), {h0:unsqueeze(2), c0:unsqueeze(2)})
+  T.ok(shape_str(out) == "[5,8]" and shape_str(st[1]) == "[4,4]" and shape_str(st[2]) == "[4,4]",
+       "unbatched LSTM: out [T, dirs*H], h_n and c_n [layers*dirs, H]")
+  T.is((out - bout:squeeze(2)):abs():max():item() + (st[1] - bst[1]:squeeze(2)):abs():max():item()
+       + (st[2] - bst[2]:squeeze(2)):abs():max():item(), 0.0, "unbatched = the batch of one")
+  local rnn = nn.RNN(3, 2)
+  local o, h = rnn(m1d.randn(6, 3))
+  T.ok(shape_str(o) == "[6,2]" and shape_str(h) == "[1,2]", "unbatched RNN without a state (batch_first too)")
+  T.raises(function() rnn(m1d.randn(6, 3), m1d.randn(1, 1, 2)) end, "unbatched input, batched h0",
+           "RNN: h0 must be a [1, 2] tensor (num_layers * directions, hidden), got [1,1,2]")
+  T.raises(function() lstm(x, {h0, randn(4, 1, 4)}) end, "unbatched input, batched c0",
+           "LSTM: c0 must be a [4, 4] tensor", "[4,1,4]")
 end
 
 -- ---------------------------------------------------------------- fused vs composed
@@ -304,7 +329,9 @@ do
   T.raises(function() nn.LSTM(3, 2.5) end, "hidden_size 2.5", "LSTM: hidden_size")
   T.raises(function() nn.RNN(3, 4, {num_layers = 0}) end, "num_layers 0", "RNN: num_layers")
   T.raises(function() nn.LSTM(3, 4, {bidirectional = 1}) end, "non-boolean flag", "LSTM: bidirectional must be a boolean")
-  T.raises(function() lstm(m1d.randn(2, 3)) end, "2-D input", "LSTM: input must be a 3-D tensor", "[2,3]")
+  T.raises(function() lstm(m1d.randn(2, 3, 3, 1)) end, "4-D input",
+           "LSTM: input must be a 3-D tensor [batch, time, features] or an unbatched [time, features]", "[2,3,3,1]")
+  T.raises(function() lstm(m1d.randn(2, 2)) end, "unbatched input with 2 features", "LSTM: input has 2 features")
   T.raises(function() lstm(m1d.randn(2, 5, 2)) end, "wrong feature size", "LSTM: input has 2 features",
            "input_size = 3")
   T.raises(function() lstm(m1d.randn(2, 0, 3)) end, "an empty sequence", "LSTM: the sequence is empty")

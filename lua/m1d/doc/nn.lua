@@ -90,22 +90,27 @@ print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
      "in]; the optional initial state is a table {h0, c0}, each [num_layers*dirs, batch, " ..
      "hidden] (zeros otherwise). Returns out [batch, time, dirs*hidden] (the last layer, both " ..
      "directions concatenated) and {h_n, c_n}, the last state of every layer and direction in " ..
-     "PyTorch's order (layer-major, forward before reverse). Parameters weight_ih_l<k> [4H, " ..
+     "PyTorch's order (layer-major, forward before reverse). An unbatched x [time, in] (2-D, " ..
+     "whatever batch_first, as torch 1.13's) takes and returns states [num_layers*dirs, hidden] " ..
+     "and gives out [time, dirs*hidden]: the batch of one, squeezed. Parameters weight_ih_l<k> [4H, " ..
      "in] (layer k > 0 reads dirs*H features), weight_hh_l<k> [4H, H], bias_ih_l<k>, " ..
      "bias_hh_l<k> [4H] (not with bias = false), then the same with _reverse. dropout: as " ..
      "PyTorch's, on every layer's output but the last, in train mode only. One fused op " ..
-     "per layer and direction (m1d.lstm). An input that is not 3-D or has the wrong feature " ..
-     "count, a malformed state or an unknown option raises an error. Differentiable to any order.",
+     "per layer and direction (m1d.lstm). An input that is not 3-D or 2-D or has the wrong feature " ..
+     "count, a malformed state or an unknown option raises an error. Differentiable to any order. " ..
+     "Not supported: torch's proj_size.",
      ex = [[local out, st = m1d.nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})(m1d.randn(4, 40, 1))
-print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))]],
-     out = "4x40x12\t4x4x6\t4x4x6"},
+print(table.concat(out:shape(), "x"), table.concat(st[1]:shape(), "x"), table.concat(st[2]:shape(), "x"))
+local one, st1 = m1d.nn.LSTM(1, 6)(m1d.randn(40, 1))   -- unbatched: one sequence [time, in]
+print(table.concat(one:shape(), "x"), table.concat(st1[1]:shape(), "x"))]],
+     out = "4x40x12\t4x4x6\t4x4x6\n40x6\t1x6"},
     {"m1d.nn.RNN", "nn.RNN(in, hidden [, {nonlinearity = \"tanh\", num_layers = 1, bidirectional = false, " ..
      "bias = true, batch_first = true, dropout = 0}]) -> Module; rnn(x [, h0]) -> out, h_n",
      "The Elman RNN, h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu, with " ..
      "PyTorch's parameter names (weight_ih_l<k> [H, in], weight_hh_l<k> [H, H], bias_ih_l<k>, " ..
      "bias_hh_l<k> [H], _reverse), init (U(+-1/sqrt(hidden))) and stacking; shapes and dropout as " ..
-     "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (batch_first defaults to " ..
-     "true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
+     "nn.LSTM, with h0 and h_n [num_layers*dirs, batch, hidden] (unbatched x [time, in]: " ..
+     "[num_layers*dirs, hidden]; batch_first defaults to true, as nn.GRU). One fused op per layer and direction (m1d.rnn). Bad input raises an " ..
      "error as nn.LSTM's. " ..
      "Differentiable to any order.",
      ex = [[local rnn = m1d.nn.RNN(3, 5, {nonlinearity = "relu", batch_first = false})
@@ -139,7 +144,8 @@ print(tostring(m), #m:parameters(), table.concat(m(m1d.randn(3, 40)):shape(), "x
     {"m1d.nn.Softmax", "nn.Softmax([dim = -1]) | nn.LogSoftmax([dim = -1]) -> Module",
      "x:softmax(dim) and x:log_softmax(dim) as layers: probabilities, or their logarithm " ..
      "computed stably, along dim (1-based; negative counts from the end; -1, the last, by " ..
-     "default, where torch would warn and guess). Any shape, shape kept; differentiable " ..
+     "default). torch's dim=None differs: it warns and guesses dim 0 for 0-, 1- and 3-D " ..
+     "input (the batch of [N, C, L]) and 1 otherwise; give dim when porting. Any shape, shape kept; differentiable " ..
      "to any order. dim must be a non-zero integer, else an error.",
      also = {"m1d.nn.LogSoftmax"},
      ex = [[local p = m1d.nn.Softmax(2)(m1d.tensor{{0, 0, 0, 0}})
@@ -152,7 +158,7 @@ print(p:sum():item(), m1d.nn.LogSoftmax()(m1d.zeros(1, 4)):exp():sum():item(), t
      "seeded generator (m1d.dropout_mask), a new one per call, so `m1d.manual_seed` makes " ..
      "them reproducible (and m1d.checkpoint replays them). p = 0 is the identity, p = 1 " ..
      "gives zeros; p outside [0, 1] raises. Any shape; differentiable to any order (a " ..
-     "product with a constant mask).",
+     "product with a constant mask). torch's inplace is not supported (the output is a new tensor).",
      ex = [[local drop = m1d.nn.Dropout(0.5)
 m1d.manual_seed(0)
 print(drop(m1d.ones(8)))
@@ -160,29 +166,39 @@ drop:eval()
 print(drop(m1d.ones(3)), drop.training)]],
      out = [[tensor([2.0000, 2.0000, 2.0000, 0.0000, 0.0000, 0.0000, 2.0000, 2.0000], float32 [8])
 tensor([1.0000, 1.0000, 1.0000], float32 [3])	false]]},
-    {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1, affine = true, " ..
+    {"m1d.nn.BatchNorm1d", "nn.BatchNorm1d(C [, {eps = 1e-5, momentum = 0.1 | false, affine = true, " ..
      "track_running_stats = true}]) -> Module",
      "Batch normalisation per channel, as torch.nn.BatchNorm1d: x [N, C] or [N, C, L] -> same " ..
      "shape, y = (x - mean) / sqrt(var + eps) * weight + bias. In train mode mean and var are " ..
      "the batch's (over N, and L; the biased variance), and the buffers running_mean and " ..
      "running_var move towards the batch's mean and unbiased variance: r = (1 - momentum) r " ..
-     "+ momentum * batch value. In eval mode the running statistics normalise instead " ..
-     "(with track_running_stats = false there are none and the batch's are used in both " ..
-     "modes). Parameters weight (ones) and bias (zeros), [C] (none with affine = false). " ..
-     "The running statistics (zeros and ones at first) are buffers: saved and loaded with " ..
-     "the model and cast by double(), not in parameters(). Training on one value per channel " ..
-     "raises (as torch); so does an input that is not [N, C] or [N, C, L]. momentum must " ..
-     "be in [0, 1] (torch's momentum = None, a cumulative average, is not supported). " ..
+     "+ momentum * batch value. `momentum = false` is PyTorch's momentum=None (Lua tables " ..
+     "cannot hold nil): the factor is 1/num_batches_tracked, so the running statistics are " ..
+     "the plain average of every batch's so far. Each train-mode call counts one batch in " ..
+     "the buffer num_batches_tracked (a 0-dim int64, as torch's), whatever the momentum; " ..
+     "eval mode counts nothing. In eval mode the running statistics normalise instead " ..
+     "(with track_running_stats = false there are none, nor a count, and the batch's are " ..
+     "used in both modes). Parameters weight (ones) and bias (zeros), [C] (none with affine " ..
+     "= false). The running statistics (zeros and ones at first) and the count are buffers: " ..
+     "saved and loaded with the model, the float ones cast by double(), not in parameters(); " ..
+     "a model file written before num_batches_tracked existed loads with the count 0 (as " ..
+     "torch does with old state dicts). Training on one value per channel raises (as " ..
+     "torch); so does an input that is not [N, C] or [N, C, L]. momentum must be a number " ..
+     "in [0, 1] or false. " ..
      "The train-mode normalisation is the fused m1d.batch_norm; differentiable to any order.",
      ex = [[local bn = m1d.nn.BatchNorm1d(2)
 local x = m1d.tensor{{1, 10}, {3, 30}}
 print(bn(x))
 print(bn.running_mean, bn.running_var)
-print(bn)]],
+print(bn)
+local avg = m1d.nn.BatchNorm1d(1, {momentum = false})   -- the cumulative average
+avg(m1d.tensor{{1}, {3}}); avg(m1d.tensor{{5}, {7}})   -- batch means 2 and 6
+print(avg.running_mean:item(), avg.num_batches_tracked:item())]],
      out = [=[tensor([[-1.0000, -1.0000],
         [ 1.0000,  1.0000]], float32 [2,2], grad_fn)
 tensor([0.2000, 2.0000], float32 [2])	tensor([ 1.1000, 20.9000], float32 [2])
-BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers running_mean [2], running_var [2]  (4 parameters)]=]},
+BatchNorm1d(2, eps 1e-05, momentum 0.1)  weight [2], bias [2]; buffers num_batches_tracked [] int64, running_mean [2], running_var [2]  (4 parameters)
+4.0	2]=]},
     {"m1d.nn.LayerNorm", "nn.LayerNorm(shape [, {eps = 1e-5, elementwise_affine = true}]) -> Module",
      "Layer normalisation, as torch.nn.LayerNorm: over the trailing dims `shape` (a size or " ..
      "a list of sizes) of each sample, y = (x - mean) / sqrt(var + eps) * weight + bias with " ..
@@ -195,23 +211,40 @@ print(ln(m1d.tensor{{1, 2, 3, 4}}))
 print(ln)]],
      out = [=[tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], float32 [1,4], grad_fn)
 LayerNorm([4], eps 1e-05)  weight [4], bias [4]  (8 parameters)]=]},
-    {"m1d.nn.Embedding", "nn.Embedding(n, d) -> Module;  emb(idx) -> Tensor [idx's shape..., d]",
+    {"m1d.nn.Embedding", "nn.Embedding(n, d [, {padding_idx, max_norm, norm_type = 2, " ..
+     "scale_grad_by_freq = false}]) -> Module;  " ..
+     "emb(idx) -> Tensor [idx's shape..., d]",
      "A table of n vectors of size d (weight [n, d] ~ N(0, 1), PyTorch's init): emb(idx) " ..
      "picks the rows at idx, an int64 tensor (or a Lua array) of any shape. The indices are " ..
      "1-based, 1..n, like every index of the Lua API (index_select, gather, argmax, " ..
      "randperm): 0-based ids such as labels need `+ 1`. An index outside 1..n raises an " ..
      "error naming it and the range (so 0-based ids fail at the first 0); float indices " ..
-     "raise. Differentiable in the weight (any order). torch's padding_idx, max_norm and " ..
-     "sparse are not supported.",
+     "raise. Differentiable in the weight (any order). `padding_idx`, as torch's: a row " ..
+     "(1-based like the indices, so torch's padding_idx=0 is 1 here; -1 is the last row, " ..
+     "-n the first, counting from the end as torch's negative values do) that starts at " ..
+     "zeros, is returned as it is when looked up, and never receives a gradient (of any " ..
+     "order), so it stays where it is set. `max_norm`, as torch's: before each lookup, every " ..
+     "row looked up whose `norm_type`-norm exceeds max_norm is scaled in place (under " ..
+     "no_grad) by max_norm / (norm + 1e-7); the weight is changed, the gradient is the " ..
+     "plain lookup's. norm_type without max_norm raises. `scale_grad_by_freq`, as torch's: " ..
+     "each row's gradient is divided by the times idx looks it up in this call (the value is " ..
+     "the lookup's); its second order is the derivative of that scaled gradient, which torch " ..
+     "1.13's is not (its double backward leaves the 1/count out of d/dgout). torch's sparse " ..
+     "and from_pretrained are not supported.",
      ex = [[local emb = m1d.nn.Embedding(10, 3)
 local ids = m1d.tensor({{1, 2}, {10, 1}}, "int64")
 print(table.concat(emb(ids):shape(), "x"), emb(ids)[1][1]:eq(emb.weight[1]):sum():item())
-print(pcall(emb, m1d.tensor({0}, "int64")))]],
+print(pcall(emb, m1d.tensor({0}, "int64")))
+local padded = m1d.nn.Embedding(5, 2, {padding_idx = 1})   -- id 1 is padding
+local out = padded(m1d.tensor({1, 4, 1}, "int64"))
+local g = m1d.grad(out:sum(), {padded.weight})[1]
+print(padded.weight[1], g[1], g[4])]],
      out = [=[2x2x3	3.0
 false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_select's; add 1 to 0-based ids)
-  in Embedding(10, 3), given [1]]=]},
+  in Embedding(10, 3), given [1]
+tensor([0.0000, 0.0000], float32 [2], grad_fn)	tensor([0.0000, 0.0000], float32 [2])	tensor([1.0000, 1.0000], float32 [2])]=]},
     {"m1d.nn.MultiheadAttention", "nn.MultiheadAttention(E, heads [, {batch_first = false, dropout = 0, " ..
-     "bias = true}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
+     "bias = true, kdim = E, vdim = E}]) -> Module;  mha(query [, key = query [, value = key [, {attn_mask, key_padding_mask, " ..
      "need_weights = true, average_attn_weights = true}]]]) -> out, weights",
      "Multi-head scaled dot-product attention as torch.nn.MultiheadAttention (torch 1.13's " ..
      "arithmetic): q, k, v = the inputs through the packed in-projection in_proj_weight [3E, E] " ..
@@ -225,15 +258,22 @@ false	Embedding: index 0 out of range 1..10 (indices are 1-based, as index_selec
      "key_padding_mask [N, S]: a float mask is added to the scores, an int64 mask is " ..
      "boolean (non-zero = not attended, torch's True). Parameters in torch's order: " ..
      "in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias (no biases with bias = " ..
-     "false). Composed of linear, batched matmul and softmax: differentiable to any order. " ..
-     "E must divide by heads; bad shapes and unknown options raise.",
+     "false). kdim/vdim, as torch's: key [S, N, kdim] and value [S, N, vdim] of other sizes " ..
+     "than the query (cross-attention to other features); unless both are E the in-projection " ..
+     "is three weights instead of the packed one, q_proj_weight [E, E], k_proj_weight [E, kdim], " ..
+     "v_proj_weight [E, vdim] (each xavier-uniform; torch's order: these three, in_proj_bias, " ..
+     "out_proj); the default key = query then fails unless kdim = E. Composed of linear, batched " ..
+     "matmul and softmax: differentiable to any order. E must divide by heads; bad shapes and " ..
+     "unknown options raise. Not supported: torch's add_bias_kv and add_zero_attn.",
      ex = [[local mha = m1d.nn.MultiheadAttention(8, 2, {batch_first = true})
 local x = m1d.randn(3, 5, 8)
 local causal = m1d.tensor({{0, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {0, 0, 0, 1, 1}, {0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}}, "int64")
 local out, w = mha(x, x, x, {attn_mask = causal})
 local first = w:select(1, 1):select(1, 1)      -- batch 1, query 1: sees only key 1
-print(table.concat(out:shape(), "x"), table.concat(w:shape(), "x"), first:select(1, 2):item(), first:select(1, 1):item())]],
-     out = "3x5x8\t3x5x5\t0.0\t1.0"},
+print(table.concat(out:shape(), "x"), table.concat(w:shape(), "x"), first:select(1, 2):item(), first:select(1, 1):item())
+local cross = m1d.nn.MultiheadAttention(8, 2, {batch_first = true, kdim = 3, vdim = 3})
+print(table.concat(cross(x, m1d.randn(3, 7, 3), m1d.randn(3, 7, 3)):shape(), "x"))]],
+     out = "3x5x8\t3x5x5\t0.0\t1.0\n3x5x8"},
     {"m1d.nn.TransformerEncoderLayer", "nn.TransformerEncoderLayer(d_model, nhead [, {dim_feedforward = 2048, " ..
      "dropout = 0.1, activation = \"relu\", layer_norm_eps = 1e-5, batch_first = false, norm_first = false}]) " ..
      "-> Module;  layer(src [, {src_mask, src_key_padding_mask}]) -> Tensor",
@@ -385,7 +425,7 @@ print(m:n_params(), table.concat(m(m1d.randn(2, 40)):shape(), "x"))]],
      "saved with the model. Input [batch, 40] -> [batch, 10].",
      ex = [[local m = m1d.nn.models.mlp_bn()
 print(m:n_params(), table.concat(m(m1d.randn(5, 40)):shape(), "x"), #m:named_buffers())]],
-     out = "15610\t5x10\t4"},
+     out = "15610\t5x10\t6"},
     {"m1d.nn.models.transformer", "nn.models.transformer([{d_model = 32, heads = 4, dim_feedforward = 64, " ..
      "layers = 2, dropout = 0, positional = true, length = 40, norm_first = true}]) -> Module",
      "A small transformer for MNIST-1D sequences: each of the `length` values of x [batch, " ..
@@ -535,7 +575,10 @@ print(table.concat(names, ","), table.concat(map.weight:shape(), "x"))]],
      "Copy the parameters and buffers saved by model:save into this module (same " ..
      "architecture): every parameter and buffer name must be in the file with the same " ..
      "shape, and the file may hold no other names, else an error naming the parameter or " ..
-     "buffer. Values are copied in place (dtype converted to the module's).",
+     "buffer. The one exception: a buffer registered with a default (BatchNorm1d's " ..
+     "num_batches_tracked, new in this version) that the file lacks gets that default (0), " ..
+     "so model files written before it existed still load. Values are copied in place " ..
+     "(dtype converted to the module's).",
      ex = [[local path = os.tmpname()
 local a, b = m1d.nn.Linear(2, 3), m1d.nn.Linear(2, 3)
 a:save(path); b:load(path); os.remove(path)
@@ -553,12 +596,14 @@ print(b.weight:eq(a.weight):sum():item())]],
 m:eval()
 print(m.training, m[2].training, m:train() == m, m[2].training)]],
      out = "false\tfalse\ttrue\ttrue"},
-    {"Module:register_buffer", "model:register_buffer(name, tensor) -> tensor",
+    {"Module:register_buffer", "model:register_buffer(name, tensor [, {default = number}]) -> tensor",
      "Make `tensor` a buffer of the module under field `name`: state that is not trained " ..
      "(BatchNorm1d's running statistics). Buffers are saved and loaded with the parameters " ..
-     "(save, load), cast by float()/double() (float ones) and printed after the parameters, " ..
-     "but parameters() does not list them, so no optimizer updates them. Update a buffer " ..
-     "in place under m1d.no_grad.",
+     "(save, load), cast by float()/double() (float ones; int64 ones stay int64) and printed " ..
+     "after the parameters, but parameters() does not list them, so no optimizer updates " ..
+     "them. Update a buffer in place under m1d.no_grad. `default`: for a buffer added to a " ..
+     "layer after model files of it were written (BatchNorm1d's num_batches_tracked): load " ..
+     "fills it with this value when the file lacks it, instead of refusing the file.",
      ex = [[local m = m1d.nn.Module{forward = function(self, x) return x - self.center end}
 m:register_buffer("center", m1d.zeros(2))
 print(#m:parameters(), select(2, m:named_buffers())[1])]],
@@ -568,7 +613,7 @@ print(#m:parameters(), select(2, m:named_buffers())[1])]],
      "first, by sorted name, then its children's in parameter order), as save writes them.",
      ex = [[local _, names = m1d.nn.Sequential(m1d.nn.Linear(2, 3), m1d.nn.BatchNorm1d(3)):named_buffers()
 print(table.concat(names, " "))]],
-     out = "2.running_mean 2.running_var"},
+     out = "2.num_batches_tracked 2.running_mean 2.running_var"},
     {"Module:register", "model:register(name, tensor) -> tensor",
      "Make `tensor` a parameter of the module under field `name` (it then appears in " ..
      "parameters(), named_parameters(), save, ...). The only way a tensor field becomes a " ..

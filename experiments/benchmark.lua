@@ -2,7 +2,7 @@
 --
 -- Question: how well do a linear model, an MLP, a CNN and a GRU classify MNIST-1D,
 -- and how much of that rests on spatial structure?  (--models extended adds the MLP with
--- batch norm, the transformer with and without positions, and the LSTM where m1d has it;
+-- batch norm, the transformer with and without positions, and the LSTM (nn.models.lstm);
 -- the paper's columns are "-" for them.)  Expect (paper, Table 1):
 -- logistic 32% / MLP 68% / CNN 94% / GRU 91% test accuracy; with the 40 positions
 -- shuffled by one fixed permutation: 32 / 68 / 56 / 57.  Human: 96%.

@@ -17,7 +17,7 @@
 -- the window grows).
 --
 -- --models extended adds the models beyond the paper (nn.models.SETS.extended: the MLP with
--- batch norm, the transformer with and without positions, the LSTM where m1d has it).  The
+-- batch norm, the transformer with and without positions, the LSTM: nn.models.lstm).  The
 -- transformer without positions is a permutation-invariant function, so a trained one gives
 -- the same accuracy on a permuted test set (every run also reports test_acc_permuted: its
 -- model on the test set under one more full permutation), and training on shuffled data

@@ -1,11 +1,11 @@
--- m1d.nn's plain recurrent layers, nn.RNN and nn.LSTM, with PyTorch's parameter names and
+-- m1d.nn's recurrent layers, nn.RNN, nn.LSTM and nn.GRU, with PyTorch's parameter names and
 -- layout (weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, then the same with
--- _reverse; the LSTM's gates i, f, g, o), its default initialisation U(-1/sqrt(hidden),
--- 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output, both directions
--- concatenated, with dropout between layers in train mode).  Like nn.GRU, batch_first
--- defaults to true (MNIST-1D's [batch, time]).
--- Each runs one fused op per layer and direction (m1d.lstm, src/ops_lstm.c; m1d.rnn,
--- src/ops_rnn.c).  Loaded by nn.lua.
+-- _reverse; the LSTM's gates i, f, g, o, the GRU's r, z, n), its default initialisation
+-- U(-1/sqrt(hidden), 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output,
+-- both directions concatenated, with dropout between layers in train mode).  batch_first
+-- defaults to true (MNIST-1D's [batch, time]), where PyTorch's default is false.
+-- Each runs one fused op per layer and direction (m1d.rnn, src/ops_rnn.c; m1d.lstm,
+-- src/ops_lstm.c; m1d.gru, src/ops_gru.c).  Loaded by nn.lua.
 local m1d = require "m1d"
 local util = require "m1d.util"
 
@@ -29,7 +29,7 @@ local function want_flag(who, what, v, default)
   return v
 end
 
--- The checked arguments of nn.RNN / nn.LSTM (called by them directly).
+-- The checked arguments of nn.RNN / nn.LSTM / nn.GRU (called by them directly).
 local function config(kind, n_in, H, opts, known)
   opts = util.check_options(kind, opts, known, 3)
   local c = {kind = kind, n_in = want_size(kind, "input_size", n_in), H = want_size(kind, "hidden_size", H)}
@@ -50,8 +50,8 @@ local function config(kind, n_in, H, opts, known)
   return c
 end
 
--- The module both layers share.  c: config's table; gates: rows per hidden unit in the
--- weights (1 or 4); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
+-- The module the three layers share.  c: config's table; gates: rows per hidden unit in the
+-- weights (1, 4 or 3); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
 -- direction (x [B, T, F] batch first; h0, c0 [B, H] or nil; the biases nil without bias)
 -- -> out [B, T, H], and for the LSTM the cell states [B, T, H].
 local function recurrent(c, gates, run)
@@ -177,6 +177,24 @@ function M.LSTM(n_in, H, opts)
     local y = m1d.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)    -- [B, T, 2H]: h, c
     local Hh = w_hh:size(2)
     return y:narrow(3, 1, Hh), y:narrow(3, Hh + 1, Hh)
+  end)
+end
+
+-- nn.GRU(input, hidden, {bias, num_layers, bidirectional, batch_first = true, dropout = 0}):
+-- forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n [layers*dirs, B, H].
+-- The paper's recurrent model (nn.models.gru).  Its one-layer case is the nn.GRU from before
+-- these options, op for op: the same parameters in the same order, drawn in the same order,
+-- and the same fused ops, so saved models load and results stay bit for bit the same.
+function M.GRU(n_in, H, opts)
+  local c = config("GRU", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first", "dropout"})
+  return recurrent(c, 3, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
+    -- m1d.gru always takes biases (its fused loops add them in place): without bias, zeros
+    -- that need no gradient, so the values are the unbiased GRU's and autograd skips them
+    if not b_ih then
+      b_ih = m1d.zeros(w_hh:size(1), x:dtype())
+      b_hh = b_ih
+    end
+    return m1d.gru(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
   end)
 end
 

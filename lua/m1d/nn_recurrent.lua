@@ -95,25 +95,30 @@ local function recurrent(c, gates, run)
   end
 
   mod.forward = function(self, x, state)
-    if not m1d.is_tensor(x) or (x:dim() ~= 3 and x:dim() ~= 2) then
+    -- every size from one shape() call: a tensor method call costs ~1,000 instructions, and
+    -- this runs on every step of the paper's GRU (nn.models.gru)
+    local shape = m1d.is_tensor(x) and x:shape()
+    local nd = shape and #shape
+    if nd ~= 3 and nd ~= 2 then
       error(("%s: input must be a 3-D tensor [%s] or an unbatched [time, features], got %s"):format(kind,
             batch_first and "batch, time, features" or "time, batch, features",
-            m1d.is_tensor(x) and shape_str(x) or type(x)), 0)
+            shape and shape_str(x) or type(x)), 0)
     end
     -- unbatched, as torch's: x [T, F] (whatever batch_first), states [layers*dirs, H]
-    local unbatched = x:dim() == 2
-    if unbatched then x = x:unsqueeze(1)
-    elseif not batch_first then x = x:transpose(1, 2) end
-    if x:size(3) ~= n_in then
+    local unbatched = nd == 2
+    local B, steps, feats
+    if unbatched then x, B, steps, feats = x:unsqueeze(1), 1, shape[1], shape[2]
+    elseif batch_first then B, steps, feats = shape[1], shape[2], shape[3]
+    else x, B, steps, feats = x:transpose(1, 2), shape[2], shape[1], shape[3] end
+    if feats ~= n_in then
       -- a [batch, time] tensor of one feature per step is the likely mistake with a 2-D input
-      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, x:size(3), n_in,
+      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, feats, n_in,
             unbatched and "; a 2-D input is one unbatched sequence [time, features], a batch of sequences " ..
             "is 3-D [batch, time, features] (x:unsqueeze(3) for one feature per step)" or ""), 0)
     end
-    if x:size(2) == 0 then                             -- as PyTorch: no last step to return
+    if steps == 0 then                                 -- as PyTorch: no last step to return
       error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
     end
-    local B = x:size(1)
     local h0, c0
     if kind == "LSTM" then
       if state ~= nil then
@@ -126,7 +131,7 @@ local function recurrent(c, gates, run)
     elseif state ~= nil then
       h0 = check_state("h0", state, B, unbatched)
     end
-    local hs, cs = {}, {}
+    local hs, cs = {}, kind == "LSTM" and {} or nil
     for l = 1, layers do
       local outs = {}
       for d = 1, dirs do
@@ -134,7 +139,7 @@ local function recurrent(c, gates, run)
         local n = names[l][d]
         local out, cell = run(x, h0 and h0:select(1, k), c0 and c0:select(1, k), self[n[1]], self[n[2]],
                               n[3] and self[n[3]], n[4] and self[n[4]], d == 2)
-        local last = d == 2 and 1 or x:size(2)          -- the last step each direction reached
+        local last = d == 2 and 1 or steps              -- the last step each direction reached
         outs[d] = out
         hs[k] = out:select(2, last)
         if cell then cs[k] = cell:select(2, last) end

@@ -1,5 +1,5 @@
 """tools/make_layer_fixtures.py -- PyTorch references for m1d.nn's BatchNorm1d, LayerNorm,
-Embedding, Softmax, LogSoftmax, Dropout, RNN and LSTM, written into
+Embedding, Softmax, LogSoftmax, Dropout, RNN, LSTM and GRU, written into
 tests/fixtures/layers/<case>/ (read by tests/lua/layers_test.lua), the recurrent layers into
 tests/fixtures/recurrent/<case>/ (read by tests/lua/recurrent_test.lua), and for the
 elementwise ops of src/ops_elementwise_table.h that have no case in tests/fixtures/torch/
@@ -278,7 +278,7 @@ def elementwise_ops():
 
 
 def recurrent(case, kind, n_in, H, B, T, with_state, unbatched=False, **kw):
-    """nn.RNN / nn.LSTM run functionally on the module's own initial parameters (as float64
+    """nn.RNN / nn.LSTM / nn.GRU run functionally on the module's own initial parameters (as float64
     inputs, named as torch names them): out is the flattened output, h_n (and c_n) in one
     vector, so that one upstream gradient covers all of them.  unbatched: x [T, n_in] and
     the states [layers*dirs, H] (B unused), torch 1.13's unbatched input."""
@@ -337,6 +337,13 @@ def main():
               bidirectional=True, num_layers=2)
     recurrent("rnn_unbatched_state", "RNN", 3, 2, None, 5, True, unbatched=True)
     embedding_freq("embedding_freq", 6, 3, 1)
+    # nn.GRU's options beyond the paper's one layer (its one-layer cases are in tests/fixtures/torch/)
+    recurrent("gru_bi_2layers_state", "GRU", 2, 3, 2, 4, True, batch_first=True, bidirectional=True, num_layers=2)
+    recurrent("gru_nobias_seqfirst_2layers_state", "GRU", 3, 2, 3, 3, True, bias=False, num_layers=2)
+    recurrent("gru_nobias_bi", "GRU", 2, 3, 2, 3, False, batch_first=True, bias=False, bidirectional=True)
+    recurrent("gru_unbatched_bi_2layers_state", "GRU", 2, 3, None, 4, True, unbatched=True, batch_first=True,
+              bidirectional=True, num_layers=2)
+    recurrent("gru_unbatched", "GRU", 3, 2, None, 5, False, unbatched=True)
 
 
 if __name__ == "__main__":

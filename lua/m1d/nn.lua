@@ -526,53 +526,10 @@ end
 
 -- Dropout, the normalisations, Embedding, Softmax and LogSoftmax (lua/m1d/nn_layers.lua)
 require("m1d.nn_layers")(nn, {check_size = check_size, leaf_module = leaf_module})
--- RNN and LSTM (lua/m1d/nn_recurrent.lua); the GRU is below
+-- RNN, LSTM and GRU (lua/m1d/nn_recurrent.lua)
 require("m1d.nn_recurrent")(nn)
 -- MultiheadAttention and TransformerEncoderLayer (lua/m1d/nn_attention.lua)
 require("m1d.nn_attention")(nn, {check_size = check_size, uniform = uniform})
-
--- ---------------------------------------------------------------- GRU
-
--- nn.GRU(input, hidden, {bidirectional = false, batch_first = true}):
--- forward(x [B, T, input] (batch_first) [, h0 [dirs, B, H]]) -> output [B, T, dirs*H], h_n [dirs, B, H]
-function nn.GRU(n_in, H, opts)
-  opts = m1d.util.check_options("GRU", opts, {"bidirectional", "batch_first"})
-  n_in, H = check_size("GRU", "input_size", n_in), check_size("GRU", "hidden_size", H)
-  opts = opts or {}
-  local bidir = opts.bidirectional or false
-  local batch_first = opts.batch_first ~= false
-  local bound = 1 / math.sqrt(H)
-  local mod = nn.Module{_name = ("GRU(%d -> %d%s)"):format(n_in, H, bidir and ", bidirectional" or "")}
-  mod._order = {}
-  for _, suffix in ipairs(bidir and {"_l0", "_l0_reverse"} or {"_l0"}) do
-    for _, spec in ipairs{{"weight_ih", 3 * H, n_in}, {"weight_hh", 3 * H, H}, {"bias_ih", 3 * H}, {"bias_hh", 3 * H}} do
-      local name = spec[1] .. suffix
-      mod:register(name, uniform(bound, table.unpack(spec, 2)))
-      mod._order[#mod._order + 1] = name
-    end
-  end
-  mod.forward = function(self, x, h0)
-    if x:dim() ~= 3 then
-      error(("GRU: input must be 3-D [batch, time, features], got %s"):format(table.concat(x:size(), "x")), 2)
-    end
-    if not batch_first then x = x:transpose(1, 2) end
-    local dirs = bidir and 2 or 1
-    local outputs, finals = {}, {}
-    for d = 1, dirs do
-      -- one fused op per direction (src/ops_gru.c): PyTorch's gates r, z, n;
-      -- n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
-      local sfx = d == 1 and "_l0" or "_l0_reverse"
-      local out = m1d.gru(x, h0 and h0:select(1, d) or nil, self["weight_ih" .. sfx], self["weight_hh" .. sfx],
-                          self["bias_ih" .. sfx], self["bias_hh" .. sfx], d == 2)   -- [B, T, H]
-      outputs[d] = out
-      finals[d] = out:select(2, d == 2 and 1 or x:size(2))   -- the last state each direction reached
-    end
-    local out = dirs == 1 and outputs[1] or m1d.cat(outputs, 3)
-    if not batch_first then out = out:transpose(1, 2) end
-    return out, m1d.stack(finals, 1)
-  end
-  return mod
-end
 
 -- ---------------------------------------------------------------- losses and metrics
 

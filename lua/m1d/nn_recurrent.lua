@@ -1,11 +1,11 @@
--- m1d.nn's plain recurrent layers, nn.RNN and nn.LSTM, with PyTorch's parameter names and
+-- m1d.nn's recurrent layers, nn.RNN, nn.LSTM and nn.GRU, with PyTorch's parameter names and
 -- layout (weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, then the same with
--- _reverse; the LSTM's gates i, f, g, o), its default initialisation U(-1/sqrt(hidden),
--- 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output, both directions
--- concatenated, with dropout between layers in train mode).  Like nn.GRU, batch_first
--- defaults to true (MNIST-1D's [batch, time]).
--- Each runs one fused op per layer and direction (m1d.lstm, src/ops_lstm.c; m1d.rnn,
--- src/ops_rnn.c).  Loaded by nn.lua.
+-- _reverse; the LSTM's gates i, f, g, o, the GRU's r, z, n), its default initialisation
+-- U(-1/sqrt(hidden), 1/sqrt(hidden)) and its stacking (layer k > 0 reads layer k-1's output,
+-- both directions concatenated, with dropout between layers in train mode).  batch_first
+-- defaults to true (MNIST-1D's [batch, time]), where PyTorch's default is false.
+-- Each runs one fused op per layer and direction (m1d.rnn, src/ops_rnn.c; m1d.lstm,
+-- src/ops_lstm.c; m1d.gru, src/ops_gru.c).  Loaded by nn.lua.
 local m1d = require "m1d"
 local util = require "m1d.util"
 
@@ -29,7 +29,7 @@ local function want_flag(who, what, v, default)
   return v
 end
 
--- The checked arguments of nn.RNN / nn.LSTM (called by them directly).
+-- The checked arguments of nn.RNN / nn.LSTM / nn.GRU (called by them directly).
 local function config(kind, n_in, H, opts, known)
   opts = util.check_options(kind, opts, known, 3)
   local c = {kind = kind, n_in = want_size(kind, "input_size", n_in), H = want_size(kind, "hidden_size", H)}
@@ -50,8 +50,8 @@ local function config(kind, n_in, H, opts, known)
   return c
 end
 
--- The module both layers share.  c: config's table; gates: rows per hidden unit in the
--- weights (1 or 4); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
+-- The module the three layers share.  c: config's table; gates: rows per hidden unit in the
+-- weights (1, 4 or 3); run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse) runs one layer in one
 -- direction (x [B, T, F] batch first; h0, c0 [B, H] or nil; the biases nil without bias)
 -- -> out [B, T, H], and for the LSTM the cell states [B, T, H].
 local function recurrent(c, gates, run)
@@ -95,25 +95,30 @@ local function recurrent(c, gates, run)
   end
 
   mod.forward = function(self, x, state)
-    if not m1d.is_tensor(x) or (x:dim() ~= 3 and x:dim() ~= 2) then
+    -- every size from one shape() call: a tensor method call costs ~1,000 instructions, and
+    -- this runs on every step of the paper's GRU (nn.models.gru)
+    local shape = m1d.is_tensor(x) and x:shape()
+    local nd = shape and #shape
+    if nd ~= 3 and nd ~= 2 then
       error(("%s: input must be a 3-D tensor [%s] or an unbatched [time, features], got %s"):format(kind,
             batch_first and "batch, time, features" or "time, batch, features",
-            m1d.is_tensor(x) and shape_str(x) or type(x)), 0)
+            shape and shape_str(x) or type(x)), 0)
     end
     -- unbatched, as torch's: x [T, F] (whatever batch_first), states [layers*dirs, H]
-    local unbatched = x:dim() == 2
-    if unbatched then x = x:unsqueeze(1)
-    elseif not batch_first then x = x:transpose(1, 2) end
-    if x:size(3) ~= n_in then
+    local unbatched = nd == 2
+    local B, steps, feats
+    if unbatched then x, B, steps, feats = x:unsqueeze(1), 1, shape[1], shape[2]
+    elseif batch_first then B, steps, feats = shape[1], shape[2], shape[3]
+    else x, B, steps, feats = x:transpose(1, 2), shape[2], shape[1], shape[3] end
+    if feats ~= n_in then
       -- a [batch, time] tensor of one feature per step is the likely mistake with a 2-D input
-      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, x:size(3), n_in,
+      error(("%s: input has %d features, the layer takes input_size = %d%s"):format(kind, feats, n_in,
             unbatched and "; a 2-D input is one unbatched sequence [time, features], a batch of sequences " ..
             "is 3-D [batch, time, features] (x:unsqueeze(3) for one feature per step)" or ""), 0)
     end
-    if x:size(2) == 0 then                             -- as PyTorch: no last step to return
+    if steps == 0 then                                 -- as PyTorch: no last step to return
       error(("%s: the sequence is empty (time = 0); want at least one step"):format(kind), 0)
     end
-    local B = x:size(1)
     local h0, c0
     if kind == "LSTM" then
       if state ~= nil then
@@ -126,7 +131,7 @@ local function recurrent(c, gates, run)
     elseif state ~= nil then
       h0 = check_state("h0", state, B, unbatched)
     end
-    local hs, cs = {}, {}
+    local hs, cs = {}, kind == "LSTM" and {} or nil
     for l = 1, layers do
       local outs = {}
       for d = 1, dirs do
@@ -134,7 +139,7 @@ local function recurrent(c, gates, run)
         local n = names[l][d]
         local out, cell = run(x, h0 and h0:select(1, k), c0 and c0:select(1, k), self[n[1]], self[n[2]],
                               n[3] and self[n[3]], n[4] and self[n[4]], d == 2)
-        local last = d == 2 and 1 or x:size(2)          -- the last step each direction reached
+        local last = d == 2 and 1 or steps              -- the last step each direction reached
         outs[d] = out
         hs[k] = out:select(2, last)
         if cell then cs[k] = cell:select(2, last) end
@@ -177,6 +182,24 @@ function M.LSTM(n_in, H, opts)
     local y = m1d.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)    -- [B, T, 2H]: h, c
     local Hh = w_hh:size(2)
     return y:narrow(3, 1, Hh), y:narrow(3, Hh + 1, Hh)
+  end)
+end
+
+-- nn.GRU(input, hidden, {bias, num_layers, bidirectional, batch_first = true, dropout = 0}):
+-- forward(x [, h0 [layers*dirs, B, H]]) -> out [B, T, dirs*H], h_n [layers*dirs, B, H].
+-- The paper's recurrent model (nn.models.gru).  Its one-layer case is the nn.GRU from before
+-- these options, op for op: the same parameters in the same order, drawn in the same order,
+-- and the same fused ops, so saved models load and results stay bit for bit the same.
+function M.GRU(n_in, H, opts)
+  local c = config("GRU", n_in, H, opts, {"bias", "num_layers", "bidirectional", "batch_first", "dropout"})
+  return recurrent(c, 3, function(x, h0, _, w_ih, w_hh, b_ih, b_hh, reverse)
+    -- m1d.gru always takes biases (its fused loops add them in place): without bias, zeros
+    -- that need no gradient, so the values are the unbiased GRU's and autograd skips them
+    if not b_ih then
+      b_ih = m1d.zeros(w_hh:size(1), x:dtype())
+      b_hh = b_ih
+    end
+    return m1d.gru(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
   end)
 end
 

@@ -757,9 +757,13 @@ do
   bad("Conv1d on [2,3,10]", function() local _ = conv(m1d.zeros(2, 3, 10)) end, "conv1d", "[2,3,10]")
   bad("Conv1d on too short an input", function() local _ = conv(m1d.zeros(2, 1, 3)) end, "shorter than the kernel")
   bad("MaxPool1d on a 2-D input", function() local _ = nn.MaxPool1d(2)(m1d.zeros(2, 4)) end, "max_pool1d", "[2,4]")
-  bad("GRU on a 2-D input", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5)) end, "GRU", "3-D")
-  bad("GRU with 3 features for 2", function() local _ = nn.GRU(2, 3)(m1d.zeros(2, 5, 3)) end, "gru", "[2,5,3]")
-  bad("GRU with a bad h0", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5, 1), m1d.zeros(1, 2, 4)) end, "gru", "h0")
+  bad("GRU on a [batch, time] input (2-D is one unbatched sequence)", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5)) end,
+      "GRU: input has 5 features, the layer takes input_size = 1", "unbatched sequence [time, features]",
+      "3-D [batch, time, features]", "unsqueeze(3)")
+  bad("GRU with 3 features for 2", function() local _ = nn.GRU(2, 3)(m1d.zeros(2, 5, 3)) end, "GRU",
+      "3 features", "input_size = 2", "given [2,5,3]")
+  bad("GRU with a bad h0", function() local _ = nn.GRU(1, 3)(m1d.zeros(2, 5, 1), m1d.zeros(1, 2, 4)) end, "GRU",
+      "h0 must be a [1, 2, 3] tensor", "[1,2,4]")
   bad("LSTM on a [batch, time] input (2-D is one unbatched sequence)", function() local _ = nn.LSTM(1, 3)(m1d.zeros(2, 5)) end,
       "LSTM: input has 5 features, the layer takes input_size = 1", "unbatched sequence [time, features]",
       "3-D [batch, time, features]", "unsqueeze(3)")

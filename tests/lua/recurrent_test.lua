@@ -1,8 +1,11 @@
--- recurrent_test.lua — nn.RNN, nn.LSTM, the fused m1d.rnn and m1d.lstm, nn.models.lstm: values and
--- first and second derivatives against PyTorch 1.13 (tests/fixtures/recurrent/, made by
--- tools/make_layer_fixtures.py; tolerance max|a - b| <= 1e-9 (1 + max|b|)), float64
--- gradient checks against central differences, the fused op against its composed form
--- (values, gradients, second order; float32 too), save/load and bad input.
+-- recurrent_test.lua — nn.RNN, nn.LSTM, nn.GRU's options (layers, bias, dropout, unbatched input;
+-- its one-layer case against torch is in torch_ref_test.lua), the fused m1d.rnn and m1d.lstm,
+-- nn.models.lstm: values and first and second derivatives against PyTorch 1.13
+-- (tests/fixtures/recurrent/, made by tools/make_layer_fixtures.py; tolerance
+-- max|a - b| <= 1e-9 (1 + max|b|)), float64 gradient checks against central differences, the
+-- fused op against its composed form (values, gradients, second order; float32 too),
+-- save/load, bad input, and the paper's nn.models.gru pinned bit for bit
+-- (tests/fixtures/gru_model/, tools/make_gru_model_fixture.lua).
 local T = dofile("tests/lua/tap.lua")
 local m1d = require "m1d"
 local nn = require "m1d.nn"
@@ -102,6 +105,15 @@ torch_case("rnn_relu_nobias_seqfirst", nn.RNN, 3, 4, {nonlinearity = "relu", bia
 torch_case("lstm_unbatched_bi_2layers_state", nn.LSTM, 2, 3, {bidirectional = true, num_layers = 2}, {"h0", "c0"},
            pnames_of(2, true, true))
 torch_case("rnn_unbatched_state", nn.RNN, 3, 2, {batch_first = false}, {"h0"}, pnames_of(1, false, true))
+-- nn.GRU's options on the fused m1d.gru (bias = false: zero biases that need no gradient)
+torch_case("gru_bi_2layers_state", nn.GRU, 2, 3, {bidirectional = true, num_layers = 2}, {"h0"},
+           pnames_of(2, true, true))
+torch_case("gru_nobias_seqfirst_2layers_state", nn.GRU, 3, 2, {bias = false, num_layers = 2, batch_first = false},
+           {"h0"}, pnames_of(2, false, false))
+torch_case("gru_nobias_bi", nn.GRU, 2, 3, {bias = false, bidirectional = true}, {}, pnames_of(1, true, false))
+torch_case("gru_unbatched_bi_2layers_state", nn.GRU, 2, 3, {bidirectional = true, num_layers = 2}, {"h0"},
+           pnames_of(2, true, true))
+torch_case("gru_unbatched", nn.GRU, 3, 2, nil, {}, pnames_of(1, false, true))
 
 -- ---------------------------------------------------------------- gradient checks (float64)
 
@@ -148,6 +160,12 @@ do
   module_case("nn.RNN relu, 2 layers", nn.RNN(2, 3, {nonlinearity = "relu", num_layers = 2}), randn(2, 3, 2))
   module_case("nn.LSTM unbatched, bidirectional, {h0, c0}", nn.LSTM(2, 2, {bidirectional = true}), randn(3, 2),
               {randn(2, 2), randn(2, 2)})
+  module_case("nn.GRU 2 layers, bidirectional, h0", nn.GRU(2, 2, {num_layers = 2, bidirectional = true}),
+              randn(2, 3, 2), randn(4, 2, 2))
+  module_case("nn.GRU without bias, 2 layers, time first", nn.GRU(2, 3, {bias = false, num_layers = 2,
+              batch_first = false}), randn(3, 2, 2))
+  module_case("nn.GRU unbatched, bidirectional, h0", nn.GRU(2, 2, {bidirectional = true}), randn(3, 2),
+              randn(2, 2))
 end
 
 -- an unbatched input is the batch of one, squeezed: the same numbers and shapes as torch's
@@ -279,7 +297,113 @@ do
   T.raises(function() nn.LSTM(2, 4, {dropout = 1.5}) end, "dropout 1.5", "LSTM: dropout must be a number in [0, 1]")
 end
 
+-- nn.GRU: bias = false, stacking, dropout and unbatched input, as the LSTM's
+do
+  local x = m1d.randn(3, 5, 2)
+  -- without bias = with zero biases (m1d.gru is given zeros; nothing else changes)
+  local nb = nn.GRU(2, 4, {bias = false, num_layers = 2, bidirectional = true})
+  local zb = nn.GRU(2, 4, {num_layers = 2, bidirectional = true})
+  local _, nb_names = nb:named_parameters()
+  T.is(table.concat(nb_names, " "), table.concat(pnames_of(2, true, false), " "), "GRU bias = false: no bias parameters")
+  local ps = {}
+  for _, name in ipairs(select(2, zb:named_parameters())) do
+    ps[#ps + 1] = name:find("^bias") and zb[name]:detach() * 0 or nb[name]
+  end
+  zb:set_parameters(ps)
+  local o1, h1 = nb(x)
+  local o2, h2 = zb(x)
+  T.is((o1 - o2):abs():max():item() + (h1 - h2):abs():max():item(), 0.0, "GRU bias = false = zero biases")
+  local g = m1d.grad((o1 * o1):sum() + h1:sum(), nb:parameters())
+  T.is(#g, 8, "GRU bias = false: a gradient for each of the 8 weights")
+  -- h_n: the last step of each layer and direction, layer-major; layer 2 reads layer 1's output
+  local two = nn.GRU(2, 3, {num_layers = 2, bidirectional = true})
+  local out, h = two(x)
+  T.is(shape_str(out) .. " " .. shape_str(h), "[3,5,6] [4,3,3]", "GRU 2 layers, bidirectional: out and h_n shapes")
+  T.is((h[3] - out:select(2, 5):narrow(2, 1, 3)):abs():max():item()
+       + (h[4] - out:select(2, 1):narrow(2, 4, 3)):abs():max():item(), 0.0,
+       "GRU h_n[3], h_n[4]: the last layer's last forward and first reverse outputs")
+  local one = nn.GRU(2, 3, {bidirectional = true})
+  one:set_parameters({two.weight_ih_l0, two.weight_hh_l0, two.bias_ih_l0, two.bias_hh_l0, two.weight_ih_l0_reverse,
+                      two.weight_hh_l0_reverse, two.bias_ih_l0_reverse, two.bias_hh_l0_reverse})
+  local mid, hmid = one(x)
+  T.is((hmid - h:narrow(1, 1, 2)):abs():max():item(), 0.0, "GRU h_n[1..2]: the first layer's")
+  local top = nn.GRU(6, 3, {bidirectional = true})
+  top:set_parameters({two.weight_ih_l1, two.weight_hh_l1, two.bias_ih_l1, two.bias_hh_l1, two.weight_ih_l1_reverse,
+                      two.weight_hh_l1_reverse, two.bias_ih_l1_reverse, two.bias_hh_l1_reverse})
+  T.is((top(mid) - out):abs():max():item(), 0.0, "GRU layer 2 reads layer 1's output, both directions")
+  -- h_n, given back as h0, continues a sequence in every layer (one direction: a reverse
+  -- pass over a part of the sequence is not a part of the reverse pass over the whole)
+  local uni = nn.GRU(2, 3, {num_layers = 2})
+  local uw = uni(x)
+  local ua, us = uni(x:narrow(2, 1, 2))
+  T.ok((m1d.cat({ua, (uni(x:narrow(2, 3, 3), us))}, 2) - uw):abs():max():item() < 1e-6,
+       "GRU 2 layers: h_n continues a sequence")
+  -- dropout between layers: train mode only, never after the last layer
+  local plain = nn.GRU(2, 4, {num_layers = 2})
+  local drop = nn.GRU(2, 4, {num_layers = 2, dropout = 0.5})
+  drop:set_parameters(plain:parameters())
+  T.ok((drop(x) - plain(x)):abs():max():item() > 1e-3, "GRU dropout 0.5 changes the train-mode output")
+  m1d.manual_seed(3)
+  local d1 = drop(x)
+  m1d.manual_seed(3)
+  T.is((drop(x) - d1):abs():max():item(), 0.0, "GRU dropout: the masks come from m1d's seeded generator")
+  drop:eval()
+  T.is((drop(x) - plain(x)):abs():max():item(), 0.0, "GRU dropout: eval mode is the plain GRU")
+  local last = nn.GRU(2, 4, {dropout = 0.5})
+  local ref = nn.GRU(2, 4)
+  ref:set_parameters(last:parameters())
+  T.is((last(x) - ref(x)):abs():max():item(), 0.0, "GRU dropout with one layer: nothing after the last layer")
+  local all = nn.GRU(2, 4, {num_layers = 2, dropout = 1})
+  local _, hall = all(x)
+  local ref2 = nn.GRU(4, 4)
+  ref2:set_parameters({all.weight_ih_l1, all.weight_hh_l1, all.bias_ih_l1, all.bias_hh_l1})
+  local _, href = ref2(m1d.zeros(3, 5, 4))
+  T.ok((hall:select(1, 2) - href:select(1, 1)):abs():max():item() < 1e-6, "GRU dropout 1: layer 2 reads zeros")
+  T.is(drop._name, "GRU(2 -> 4, 2 layers, dropout 0.5)", "the GRU's name shows layers and dropout")
+  -- unbatched: the batch of one, squeezed, as torch's
+  local ub = nn.GRU(3, 4, {num_layers = 2, bidirectional = true, batch_first = false}):double()
+  local xu, hu = randn(5, 3), randn(4, 4)
+  local uo, uh = ub(xu, hu)
+  local bo, bh = ub(xu:unsqueeze(2), hu:unsqueeze(2))
+  T.ok(shape_str(uo) == "[5,8]" and shape_str(uh) == "[4,4]", "unbatched GRU: out [T, dirs*H], h_n [layers*dirs, H]")
+  T.is((uo - bo:squeeze(2)):abs():max():item() + (uh - bh:squeeze(2)):abs():max():item(), 0.0,
+       "unbatched GRU = the batch of one")
+end
+
 -- ---------------------------------------------------------------- the model, save/load, training
+
+-- the paper's GRU, bit for bit as the nn.GRU before its options made it (commit ea55f84):
+-- the same initial draw, saved files that load, the same logits and the same 3 Adam steps
+do
+  local dir = "tests/fixtures/gru_model/"
+  -- the names of m's parameters that differ from the file's in shape or in any bit
+  local function differing(m, file)
+    local want = m1d.load(file)
+    local params, names = m:named_parameters()
+    local bad = {}
+    for i, p in ipairs(params) do
+      local w = want[names[i]]
+      if not w or shape_str(w) ~= shape_str(p) or p:detach():ne(w):sum():item() ~= 0 then bad[#bad + 1] = names[i] end
+    end
+    return table.concat(bad, " ")
+  end
+  m1d.manual_seed(7)
+  local m = nn.models.gru()
+  T.is(differing(m, dir .. "initial.m1d"), "", "nn.models.gru: the same initial parameters, bit for bit")
+  local fresh = nn.models.gru()
+  fresh:load(dir .. "initial.m1d")
+  local batch = m1d.load(dir .. "batch.m1d")
+  local logits = fresh(batch.x)
+  T.ok(logits:ne(batch.logits):sum():item() == 0, "nn.models.gru: a saved model loads and gives the same logits, bit for bit",
+       ("max|a-b| %.3g"):format((logits - batch.logits):abs():max():item()))
+  local optim = require "m1d.optim"
+  local opt = optim.Adam(fresh:parameters(), {lr = 1e-2})
+  for _ = 1, 3 do
+    local loss = nn.cross_entropy(fresh(batch.x), batch.y)
+    opt:zero_grad(); loss:backward(); opt:step()
+  end
+  T.is(differing(fresh, dir .. "trained.m1d"), "", "nn.models.gru: 3 Adam steps give the same parameters, bit for bit")
+end
 
 do
   local m = nn.models.lstm()
@@ -366,6 +490,34 @@ do
            "m1d.lstm_composed shapes", "lstm_composed: input [2,3,4]")
   T.is(tostring(nn.LSTM(1, 6, {bidirectional = true, num_layers = 2})._name),
        "LSTM(1 -> 6, 2 layers, bidirectional)", "the LSTM's name says its shape")
+  -- nn.GRU: the LSTM's checks and messages
+  local gru = nn.GRU(3, 4, {num_layers = 2, bidirectional = true})
+  T.raises(function() nn.GRU(3, 4, {num_layer = 2}) end, "GRU misspelt option", "GRU: unknown option 'num_layer'",
+           "num_layers")
+  T.raises(function() nn.GRU(3, 4, {nonlinearity = "relu"}) end, "GRU nonlinearity (RNN's only)",
+           "GRU: unknown option 'nonlinearity'")
+  T.raises(function() nn.GRU(3, 4, {num_layers = 0}) end, "GRU num_layers 0", "GRU: num_layers must be an integer >= 1")
+  T.raises(function() nn.GRU(3, 4, {num_layers = 1.5}) end, "GRU num_layers 1.5", "GRU: num_layers", "1.5")
+  T.raises(function() nn.GRU(3, 4, {bias = 0}) end, "GRU bias 0", "GRU: bias must be a boolean, got number")
+  T.raises(function() nn.GRU(3, 4, {bidirectional = "yes"}) end, "GRU bidirectional \"yes\"",
+           "GRU: bidirectional must be a boolean")
+  T.raises(function() nn.GRU(3, 4, {dropout = -0.1}) end, "GRU dropout -0.1", "GRU: dropout must be a number in [0, 1]")
+  T.raises(function() nn.GRU(3, 4, {dropout = 0 / 0}) end, "GRU dropout nan", "GRU: dropout must be a number in [0, 1]")
+  T.raises(function() gru(m1d.randn(2, 5, 3), m1d.randn(2, 2, 4)) end, "GRU h0 for one layer of two",
+           "GRU: h0 must be a [4, 2, 4] tensor (num_layers * directions, batch, hidden)", "[2,2,4]")
+  T.raises(function() gru(m1d.randn(2, 5, 3), {m1d.randn(4, 2, 4)}) end, "GRU state as a table",
+           "GRU: h0 must be a [4, 2, 4] tensor", "got table")
+  T.raises(function() gru(m1d.randn(5, 3), m1d.randn(4, 1, 4)) end, "GRU unbatched input, batched h0",
+           "GRU: h0 must be a [4, 4] tensor (num_layers * directions, hidden)", "[4,1,4]")
+  T.raises(function() gru(m1d.randn(2, 5, 2)) end, "GRU wrong feature size", "GRU: input has 2 features",
+           "input_size = 3")
+  T.raises(function() gru(m1d.randn(2, 0, 3)) end, "GRU on an empty sequence", "GRU: the sequence is empty")
+  T.raises(function() gru("x") end, "GRU on a string", "GRU: input must be a 3-D tensor", "string")
+  T.raises(function() gru(m1d.randn(2, 5, 3, "float64")) end, "GRU float32 weights on a float64 input",
+           "gru: all inputs must have one dtype")
+  T.raises(function() nn.GRU(3, 4, {bias = false})(m1d.randn(2, 5, 3, "float64")) end,
+           "GRU without bias, float32 weights on a float64 input", "gru: all inputs must have one dtype")
+  T.is(shape_str((gru(m1d.randn(0, 5, 3)))), "[0,5,8]", "GRU: an empty batch gives an empty output")
 end
 
 -- every case directory and every .npy file in it was used above

@@ -70,23 +70,34 @@ print(tostring(l), table.concat(l(m1d.randn(8, 40)):shape(), "x"))]],
      ex = [[local c = m1d.nn.Conv1d(1, 25, 5, {stride = 2, padding = 1})
 print(table.concat(c(m1d.randn(8, 1, 40)):shape(), "x"))]],
      out = "8x25x19"},
-    {"m1d.nn.GRU", "nn.GRU(in, hidden [, {bidirectional = false, batch_first = true}]) -> Module; " ..
-     "gru(x [, h0]) -> out, h_n",
-     "A one-layer gated recurrent unit with PyTorch's gates and init (U(+-1/sqrt(hidden))). x is " ..
-     "[batch, time, in] (batch_first, the default) or [time, batch, in]; h0 (optional, zeros " ..
-     "otherwise) is [dirs, batch, hidden]. Returns out [batch, time, dirs*hidden] (both " ..
-     "directions concatenated on the last dim; [time, batch, ...] without batch_first) and h_n " ..
-     "[dirs, batch, hidden], the last state of each direction. Parameters weight_ih_l0 [3H, in], " ..
-     "weight_hh_l0 [3H, H], bias_ih_l0, bias_hh_l0 [3H] (and the same with _l0_reverse). A " ..
-     "non-3-D input raises an error. Differentiable to any order.",
+    {"m1d.nn.GRU", "nn.GRU(in, hidden [, {num_layers = 1, bidirectional = false, bias = true, " ..
+     "batch_first = true, dropout = 0}]) -> Module; gru(x [, h0]) -> out, h_n",
+     "The gated recurrent unit with PyTorch's gates (r, z, n stacked in that order), parameter " ..
+     "names and init (U(+-1/sqrt(hidden))): n = tanh(W_in x + b_in + r (W_hn h + b_hn)), " ..
+     "h' = (1 - z) n + z h. x is [batch, time, in] (batch_first, the default; PyTorch's default " ..
+     "is false) or [time, batch, in]; h0 (optional, zeros otherwise) is [num_layers*dirs, batch, " ..
+     "hidden]. Returns out [batch, time, dirs*hidden] (the last layer, both directions " ..
+     "concatenated on the last dim; [time, batch, ...] without batch_first) and h_n " ..
+     "[num_layers*dirs, batch, hidden], the last state of every layer and direction in PyTorch's " ..
+     "order (layer-major, forward before reverse). An unbatched x [time, in] (2-D, whatever " ..
+     "batch_first, as torch 1.13's) takes and returns states [num_layers*dirs, hidden] and gives " ..
+     "out [time, dirs*hidden]. Parameters weight_ih_l<k> [3H, in] (layer k > 0 reads dirs*H " ..
+     "features), weight_hh_l<k> [3H, H], bias_ih_l<k>, bias_hh_l<k> [3H] (not with bias = " ..
+     "false), then the same with _reverse; stacking and dropout (between layers, train mode " ..
+     "only) as nn.LSTM's. One fused op per layer and direction (m1d.gru; without bias it is " ..
+     "given zero biases that need no gradient). The one-layer GRU is the paper's " ..
+     "(nn.models.gru). Bad input raises an error as nn.LSTM's. Differentiable to any order.",
      ex = [[local out, h = m1d.nn.GRU(1, 6, {bidirectional = true})(m1d.randn(4, 40, 1))
-print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))]],
-     out = "4x40x12\t2x4x6"},
+print(table.concat(out:shape(), "x"), table.concat(h:shape(), "x"))
+local deep = m1d.nn.GRU(3, 5, {num_layers = 2, bias = false, dropout = 0.2})
+local y, hn = deep(m1d.randn(7, 3), m1d.zeros(2, 5))   -- unbatched: one sequence [time, in]
+print(table.concat(y:shape(), "x"), table.concat(hn:shape(), "x"), #deep:parameters())]],
+     out = "4x40x12\t2x4x6\n7x5\t2x5\t4"},
     {"m1d.nn.LSTM", "nn.LSTM(in, hidden [, {num_layers = 1, bidirectional = false, bias = true, " ..
      "batch_first = true, dropout = 0}]) -> Module; lstm(x [, {h0, c0}]) -> out, {h_n, c_n}",
      "Long short-term memory with PyTorch's gates (i, f, g, o stacked in that order), parameter " ..
      "names and init (U(+-1/sqrt(hidden))): c' = f c + i g, h' = o tanh(c'). x is [batch, time, " ..
-     "in] (batch_first, the default, as nn.GRU; PyTorch's default is false) or [time, batch, " ..
+     "in] (batch_first, the default, as nn.GRU's; PyTorch's default is false) or [time, batch, " ..
      "in]; the optional initial state is a table {h0, c0}, each [num_layers*dirs, batch, " ..
      "hidden] (zeros otherwise). Returns out [batch, time, dirs*hidden] (the last layer, both " ..
      "directions concatenated) and {h_n, c_n}, the last state of every layer and direction in " ..

@@ -4,7 +4,7 @@
 -- (tests/fixtures/recurrent/, made by tools/make_layer_fixtures.py; tolerance
 -- max|a - b| <= 1e-9 (1 + max|b|)), float64 gradient checks against central differences, the
 -- fused op against its composed form (values, gradients, second order; float32 too),
--- save/load, bad input, and the paper's nn.models.gru pinned bit for bit
+-- save/load, bad input, and the paper's nn.models.gru pinned to the nn.GRU before its options
 -- (tests/fixtures/gru_model/, tools/make_gru_model_fixture.lua).
 local T = dofile("tests/lua/tap.lua")
 local m1d = require "m1d"
@@ -372,37 +372,42 @@ end
 
 -- ---------------------------------------------------------------- the model, save/load, training
 
--- the paper's GRU, bit for bit as the nn.GRU before its options made it (commit ea55f84):
--- the same initial draw, saved files that load, the same logits and the same 3 Adam steps
+-- the paper's GRU as the nn.GRU before its options made it (commit ea55f84): the same
+-- initial draw (bit for bit: m1d's own generator), saved files that load, the same logits
+-- and the same 3 Adam steps.  On the machine that wrote the fixture these are equal to the
+-- bit; the tolerance (1e-5) lets another CPU's BLAS kernels sum in another order, and is
+-- still far below what any change to the model's function would move.
 do
   local dir = "tests/fixtures/gru_model/"
-  -- the names of m's parameters that differ from the file's in shape or in any bit
-  local function differing(m, file)
+  -- the names of m's parameters that differ from the file's in shape, or by more than tol
+  local function differing(m, file, tol)
     local want = m1d.load(file)
     local params, names = m:named_parameters()
     local bad = {}
     for i, p in ipairs(params) do
       local w = want[names[i]]
-      if not w or shape_str(w) ~= shape_str(p) or p:detach():ne(w):sum():item() ~= 0 then bad[#bad + 1] = names[i] end
+      if not w or shape_str(w) ~= shape_str(p) or (p:detach() - w):abs():max():item() > tol then
+        bad[#bad + 1] = names[i]
+      end
     end
     return table.concat(bad, " ")
   end
   m1d.manual_seed(7)
   local m = nn.models.gru()
-  T.is(differing(m, dir .. "initial.m1d"), "", "nn.models.gru: the same initial parameters, bit for bit")
+  T.is(differing(m, dir .. "initial.m1d", 0), "", "nn.models.gru: the same initial parameters, bit for bit")
   local fresh = nn.models.gru()
   fresh:load(dir .. "initial.m1d")
   local batch = m1d.load(dir .. "batch.m1d")
   local logits = fresh(batch.x)
-  T.ok(logits:ne(batch.logits):sum():item() == 0, "nn.models.gru: a saved model loads and gives the same logits, bit for bit",
-       ("max|a-b| %.3g"):format((logits - batch.logits):abs():max():item()))
+  local dl = (logits - batch.logits):abs():max():item()
+  T.ok(dl <= 1e-5, "nn.models.gru: a saved model loads and gives the same logits", ("max|a-b| %.3g"):format(dl))
   local optim = require "m1d.optim"
   local opt = optim.Adam(fresh:parameters(), {lr = 1e-2})
   for _ = 1, 3 do
     local loss = nn.cross_entropy(fresh(batch.x), batch.y)
     opt:zero_grad(); loss:backward(); opt:step()
   end
-  T.is(differing(fresh, dir .. "trained.m1d"), "", "nn.models.gru: 3 Adam steps give the same parameters, bit for bit")
+  T.is(differing(fresh, dir .. "trained.m1d", 1e-5), "", "nn.models.gru: 3 Adam steps give the same parameters")
 end
 
 do

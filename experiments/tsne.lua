@@ -10,7 +10,7 @@
 -- neighbourhoods, so the two should be close, and far below the ~95 % that a 10-NN
 -- reaches in a t-SNE of MNIST.
 --
---   ./m1d experiments/tsne.lua [--quick] [--perplexity 30] [--n_iter 1000] [--seed 0]
+--   ./m1d experiments/tsne.lua [--quick] [--perplexity 30] [--n_iter 1000] [--init pca|random] [--seed 0]
 --                              [--progress] [--out results/tsne.json] [--figure FILE]
 -- --quick: 800 training + 200 test signals, 300 iterations (the tests run it).
 local m1d = require "m1d"
@@ -21,7 +21,9 @@ local cfg = util.parse_args(arg, {
   {"n_iter", 1000, "t-SNE iterations (250 of them with early exaggeration)", min = 1},
   {"theta", 0.5, "Barnes-Hut angle (0: exact sums)"},
   {"metric", "euclidean", "distance between signals", choices = {"euclidean", "cosine"}},
-  {"seed", 0, "seed (the PCA initialisation does not use it)"},
+  {"init", "pca", "initial embedding: the data's first two principal components (deterministic, as " ..
+   "scikit-learn's default) or random (from --seed)", choices = {"pca", "random"}},
+  {"seed", 0, "seed of the random initialisation (--init random; PCA needs none)"},
   {"k", 10, "neighbours of the kNN classifier in the embedding", min = 1},
   {"progress", false, "print the KL divergence every 50 iterations"},
   {"quick", false, "800 + 200 signals, 300 iterations"},
@@ -41,7 +43,7 @@ local xte, yte = data.x_test:narrow(1, 1, n_test), data.y_test:narrow(1, 1, n_te
 local x = m1d.cat({xtr, xte}, 1)
 
 local y, info = m1d.tsne(x, {perplexity = cfg.perplexity, n_iter = cfg.n_iter, theta = cfg.theta,
-                             metric = cfg.metric, seed = cfg.seed, progress = cfg.progress})
+                             metric = cfg.metric, init = cfg.init, seed = cfg.seed, progress = cfg.progress})
 print(("t-SNE of %d signals: KL %.4f after %d iterations (%s), %.2f s (P %.2f s), peak RSS %.0f MB")
   :format(x:size(1), info.kl, info.n_iter, info.stop_reason, info.seconds, info.seconds_affinities, m1d.peak_rss_mb()))
 

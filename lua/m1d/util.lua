@@ -26,7 +26,31 @@ local function json()
   return cjson
 end
 
-function util.json_encode(v) return json().encode(v) end
+-- lua-cjson writes NaN and the infinities as nan, inf and -inf, which only lua-cjson reads:
+-- a results file with a diverged loss in it would be unreadable from Python.  They become
+-- NaN, Infinity and -Infinity, what Python's json module writes and reads (lua-cjson reads
+-- them too).  Outside strings these words can only be such numbers, so each stretch
+-- between strings is rewritten and every string is copied as it is.
+local function readable_invalid_numbers(s)
+  if not (s:find("nan", 1, true) or s:find("inf", 1, true)) then return s end
+  local out, pos = {}, 1
+  while pos <= #s do
+    local q = s:find('"', pos, true) or #s + 1
+    out[#out + 1] = s:sub(pos, q - 1):gsub("%-?nan", "NaN"):gsub("inf", "Infinity")
+    if q > #s then break end
+    local e = q + 1                               -- the string's closing quote (skipping escapes)
+    while true do
+      local c = s:find('["\\]', e)
+      if not c then e = #s; break end
+      if s:sub(c, c) == "\\" then e = c + 2 else e = c; break end
+    end
+    out[#out + 1] = s:sub(q, e)
+    pos = e + 1
+  end
+  return table.concat(out)
+end
+
+function util.json_encode(v) return readable_invalid_numbers(json().encode(v)) end
 function util.json_decode(s) return json().decode(s) end
 
 -- Write `text` to `path` atomically (a temporary file in the same directory, fsync,

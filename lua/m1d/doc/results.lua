@@ -97,7 +97,9 @@ print(c.holds, c.evidence)]],
     {"m1d.util.json_encode", "util.json_encode(v) -> string",
      "JSON text of a Lua value through lua-cjson (install the Debian package lua-cjson; a " ..
      "missing module raises an error saying so). Numbers keep 14 significant digits; sparse " ..
-     "arrays become arrays with null; NaN and inf are written as nan/inf (not strict JSON). " ..
+     "arrays become arrays with null; NaN and the infinities are written as NaN, Infinity and " ..
+     "-Infinity (not strict JSON, but what Python's json module writes and reads; json_decode " ..
+     "reads them back). " ..
      "Key order of objects is not defined.",
      ex = [[print(m1d.util.json_encode{1, 2.5, "x"})]],
      out = [=[[1,2.5,"x"]]=]},

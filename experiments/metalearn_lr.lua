@@ -182,14 +182,14 @@ end
 
 -- The finished runs (one trial each) into the results: trials, timing, claims, figure.
 local function merge(done)
-  local trials, steps, seconds, cpu_seconds, peak, seeds = {}, {}, 0, 0, 0, {}
+  local trials, steps, seconds, cpu_seconds, peak, n_seeds, seen = {}, {}, 0, 0, 0, 0, {}
   for _, d in ipairs(done) do
     local tr = d.result
     trials[#trials + 1] = tr
     for _, t in ipairs(tr.outer_seconds) do steps[#steps + 1] = t end
     seconds, cpu_seconds = seconds + d.seconds, cpu_seconds + d.cpu_seconds
     peak = math.max(peak, tr.peak_rss_mb)
-    if not seeds[tr.seed] then seeds[#seeds + 1] = tr.seed; seeds[tr.seed] = true end
+    if not seen[tr.seed] then seen[tr.seed] = true; n_seeds = n_seeds + 1 end
   end
   table.sort(steps)
   local median_step = steps[(#steps + 1) // 2]
@@ -199,10 +199,11 @@ local function merge(done)
   if median_step then
     print(("runs %.2f s (cpu %.2f s), %.1f ms per outer step (median; %d inner steps), peak RSS %.0f MB"):format(
       seconds, cpu_seconds, 1000 * median_step, cfg.inner, peak))
-    draw(trials, #seeds)
+    draw(trials, n_seeds)
   end
   return {
-    experiment = "metalearn_lr", threads = cfg.threads, trials = trials, seconds = seconds, cpu_seconds = cpu_seconds,
+    experiment = "metalearn_lr", threads = cfg.threads, seeds = n_seeds, trials = trials, seconds = seconds,
+    cpu_seconds = cpu_seconds,
     seconds_per_outer_step = median_step, seconds_per_outer_step_min = steps[1], peak_rss_mb = peak,
     paper_lr = 0.62, claims = claims_of(trials),
   }

@@ -60,6 +60,7 @@ res = res or {trials = {}, claims = {}}
 local keys = {}
 for _, tr in ipairs(res.trials) do keys[#keys + 1] = ("%g/%d"):format(tr.init_lr, tr.seed) end
 T.is(table.concat(keys, " "), "1.5/0 0.15/0 1.5/1 0.15/1", "four runs: each start with seeds 0 and 1")
+T.is(res.seeds, 2, "the results (and the figure's title) count 2 seeds")
 T.ok(res.trials[1] and res.trials[3] and res.trials[1].final_lr ~= res.trials[3].final_lr,
      "the two seeds initialise differently")
 local sc = res.claims.starts_converge or {}

@@ -215,14 +215,9 @@ sweep.main{
       for i, r in ipairs(rows) do if r.train_err < 1 then thr = i; break end end
       -- test-error peak: the largest interior bump (rise from the running minimum before
       -- it, fall to the minimum after it)
-      local best, bi = 0, nil
-      for j = 2, #rows - 1 do
-        local before, after = math.huge, math.huge
-        for i = 1, j - 1 do before = math.min(before, rows[i].test_err) end
-        for k = j + 1, #rows do after = math.min(after, rows[k].test_err) end
-        local h = math.min(rows[j].test_err - before, rows[j].test_err - after)
-        if h > best then best, bi = h, j end
-      end
+      local errs = {}
+      for i, r in ipairs(rows) do errs[i] = r.test_err end
+      local bi, best = sweep.interior_peak(errs)
       return {threshold_index = thr, threshold_size = thr and rows[thr].size, threshold_params = thr and rows[thr].params,
               peak_index = bi, peak_size = bi and rows[bi].size, peak_params = bi and rows[bi].params,
               peak_test_err = bi and rows[bi].test_err, peak_height = best}

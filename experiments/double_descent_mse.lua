@@ -124,14 +124,9 @@ local function analyse(rows, n)
   for i, r in ipairs(rows) do if r.train_err < 1 then thr = i; break end end
   for i, r in ipairs(rows) do if r.train_mse_rel and r.train_mse_rel < 0.01 then thr_mse = i; break end end
   -- the largest interior bump: rise over the minimum before it and over the one after it
-  local best, bi = 0, nil
-  for j = 2, #rows - 1 do
-    local before, after = math.huge, math.huge
-    for i = 1, j - 1 do before = math.min(before, rows[i].test_err) end
-    for k = j + 1, #rows do after = math.min(after, rows[k].test_err) end
-    local h = math.min(rows[j].test_err - before, rows[j].test_err - after)
-    if h > best then best, bi = h, j end
-  end
+  local errs = {}
+  for i, r in ipairs(rows) do errs[i] = r.test_err end
+  local bi, best = sweep.interior_peak(errs)
   local last = rows[#rows]
   local a = {threshold_width = thr and rows[thr].size, threshold_params = thr and rows[thr].params,
              mse_threshold_width = thr_mse and rows[thr_mse].size, mse_threshold_params = thr_mse and rows[thr_mse].params,

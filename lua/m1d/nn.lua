@@ -19,10 +19,8 @@ Module.__name = "m1d.nn.Module"      -- help(model) finds the Module entries by 
 --   linear: x [3,10] and weight [5,20] do not match
 --     in Linear(20 -> 5), given [3,10]
 --     in layer 2 of Sequential, given [3,40]
-local function shape_of(x)
-  if m1d.is_tensor(x) then return "[" .. table.concat(x:shape(), ",") .. "]" end
-  return type(x)
-end
+local check = require "m1d.nn_check"
+local shape_of = check.shape
 
 local function module_name(m)
   local n = rawget(m, "_name")
@@ -384,14 +382,7 @@ nn.init_uniform = uniform
 
 -- Layer sizes: integers >= 1 (nn.Linear(0, 5) drew its bias from U(-inf, inf)); floats
 -- with integral values (2^5) are accepted and returned as integers.
-local function check_size(who, what, v, min)
-  min = min or 1
-  local iv = type(v) == "number" and math.tointeger(v) or nil
-  if iv == nil or iv < min then
-    error(("%s: %s must be an integer >= %d, got %s"):format(who, what, min, tostring(v)), 3)
-  end
-  return iv
-end
+local check_size = check.size
 
 local function leaf_module(name, forward)
   local mod = nn.Module{_name = name}

@@ -11,13 +11,8 @@ local util = require "m1d.util"
 return function(nn, h)
   local check_size, uniform = h.check_size, h.uniform
 
-  local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
-
-  local function check_flag(who, what, v, default)
-    if v == nil then return default end
-    if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 3) end
-    return v
-  end
+  local check = require "m1d.nn_check"
+  local shape_str, check_flag = check.shape, check.flag
 
   local function check_p(who, p)
     if type(p) ~= "number" or p ~= p or p < 0 or p > 1 then

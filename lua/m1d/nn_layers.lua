@@ -12,22 +12,8 @@ local util = require "m1d.util"
 local nn, check_size, leaf_module
 local M = {}
 
-local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
-
--- a number in [lo, hi] (lo excluded when open_lo), else an error at the user's line
-local function check_number(who, what, v, lo, hi, open_lo)
-  if type(v) ~= "number" or v ~= v or v < lo or v > hi or (open_lo and v == lo) then
-    error(("%s: %s must be a number in %s%g, %g], got %s"):format(who, what, open_lo and "(" or "[",
-          lo, hi, tostring(v)), 3)
-  end
-  return v
-end
-
-local function check_flag(who, what, v, default)
-  if v == nil then return default end
-  if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 3) end
-  return v
-end
+local check = require "m1d.nn_check"
+local shape_str, check_number, check_flag = check.shape, check.number, check.flag
 
 local function want_tensor(who, x)
   if not m1d.is_tensor(x) then error(("%s: input must be a tensor, got %s"):format(who, type(x)), 0) end

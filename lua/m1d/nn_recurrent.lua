@@ -14,29 +14,19 @@ local util = require "m1d.util"
 local nn
 local M = {}
 
-local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
-
--- The constructors' argument checks, called from config (so level 4 is the user's line).
-local function want_size(who, what, v)
-  local iv = type(v) == "number" and math.tointeger(v) or nil
-  if iv == nil or iv < 1 then error(("%s: %s must be an integer >= 1, got %s"):format(who, what, tostring(v)), 4) end
-  return iv
-end
-
-local function want_flag(who, what, v, default)
-  if v == nil then return default end
-  if type(v) ~= "boolean" then error(("%s: %s must be a boolean, got %s"):format(who, what, type(v)), 4) end
-  return v
-end
+local check = require "m1d.nn_check"
+local shape_str = check.shape
 
 -- The checked arguments of nn.RNN / nn.LSTM / nn.GRU (called by them directly).
 local function config(kind, n_in, H, opts, known)
   opts = util.check_options(kind, opts, known, 3)
-  local c = {kind = kind, n_in = want_size(kind, "input_size", n_in), H = want_size(kind, "hidden_size", H)}
-  c.layers = opts.num_layers == nil and 1 or want_size(kind, "num_layers", opts.num_layers)
-  c.bidir = want_flag(kind, "bidirectional", opts.bidirectional, false)
-  c.batch_first = want_flag(kind, "batch_first", opts.batch_first, true)
-  c.bias = want_flag(kind, "bias", opts.bias, true)
+  -- (error level 4: check -> config -> nn.RNN/LSTM/GRU -> the user's line)
+  local c = {kind = kind, n_in = check.size(kind, "input_size", n_in, 1, 4),
+             H = check.size(kind, "hidden_size", H, 1, 4)}
+  c.layers = opts.num_layers == nil and 1 or check.size(kind, "num_layers", opts.num_layers, 1, 4)
+  c.bidir = check.flag(kind, "bidirectional", opts.bidirectional, false, 4)
+  c.batch_first = check.flag(kind, "batch_first", opts.batch_first, true, 4)
+  c.bias = check.flag(kind, "bias", opts.bias, true, 4)
   local p = opts.dropout == nil and 0 or opts.dropout
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
     error(("%s: dropout must be a number in [0, 1], got %s"):format(kind, tostring(p)), 3)

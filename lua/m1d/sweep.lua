@@ -444,6 +444,22 @@ function sweep.unmeasured(why)
   return {holds = false, measured = false, evidence = "not measured: " .. why}
 end
 
+-- The largest interior bump of a curve: the index j (not the first or last) whose value
+-- rises most above both the minimum before it and the minimum after it, and that rise
+-- (min of the two); nil, 0 when no point rises above both sides.  The double-descent
+-- studies' test-error peak.
+function sweep.interior_peak(ys)
+  local best, bi = 0, nil
+  for j = 2, #ys - 1 do
+    local before, after = math.huge, math.huge
+    for i = 1, j - 1 do before = math.min(before, ys[i]) end
+    for k = j + 1, #ys do after = math.min(after, ys[k]) end
+    local h = math.min(ys[j] - before, ys[j] - after)
+    if h > best then best, bi = h, j end
+  end
+  return bi, best
+end
+
 -- Centred moving average with window k (shrinks at the ends).
 function sweep.smooth(ys, k)
   local out, h = {}, k // 2

@@ -16,42 +16,12 @@ local fixtures = dofile("tests/lua/fixtures.lua")(T, DIR)   -- every fixture mus
 local load = fixtures.load
 local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
 
-local function compare(got, want, name)
-  if not m1d.is_tensor(got) then return T.ok(false, name, "result is " .. type(got)) end
-  got = got:detach()
-  if shape_str(got) ~= shape_str(want) then
-    return T.ok(false, name, ("shape %s, want %s"):format(shape_str(got), shape_str(want)))
-  end
-  local diff, scale = (got - want):abs():max():item(), want:abs():max():item()
-  return T.ok(diff <= TOL * (1 + scale), name, ("max|a-b| %.3g (max|b| %.3g)"):format(diff, scale))
-end
+local compare = fixtures.compare
 
 -- A fixture case (the layout tools/make_layer_fixtures.py writes): fn(inputs...) against
 -- out, grad_<input> for upstream gout, and the second order ggrad_<input>, ggrad_gout of
 -- s = sum_i sum(grad_i * v_i).  Returns the inputs for further checks.
-local function torch_case(case, names, fn)
-  local ins = {}
-  for i, nm in ipairs(names) do ins[i] = load(case, nm):requires_grad() end
-  local out = fn(table.unpack(ins))
-  compare(out, load(case, "out"), case .. ": out")
-  local gout = load(case, "gout"):requires_grad()
-  local grads = m1d.grad({out}, ins, {grad_outputs = {gout}, create_graph = true})
-  local s
-  for i, nm in ipairs(names) do
-    compare(grads[i], load(case, "grad_" .. nm), case .. ": grad_" .. nm)
-    local term = (grads[i] * load(case, "v_" .. nm)):sum()
-    s = s and s + term or term
-  end
-  local targets = {table.unpack(ins)}
-  targets[#targets + 1] = gout
-  local gg = m1d.grad(s, targets)
-  for i, nm in ipairs(names) do
-    local want = load(case, "ggrad_" .. nm)
-    compare(gg[i] or m1d.zeros(want:size(), F), want, case .. ": ggrad_" .. nm)
-  end
-  compare(gg[#targets], load(case, "ggrad_gout"), case .. ": ggrad_gout")
-  return ins
-end
+local torch_case = fixtures.torch_case
 
 -- ---------------------------------------------------------------- train / eval
 

@@ -21,16 +21,7 @@ local function shape_str(t) return "[" .. table.concat(t:size(), ",") .. "]" end
 local fixtures = dofile("tests/lua/fixtures.lua")(T, DIR)   -- every fixture must be compared
 local load = fixtures.load
 
-local function compare(got, want, name, tol)
-  tol = tol or TOL
-  if not m1d.is_tensor(got) then return T.ok(false, name, "result is " .. type(got)) end
-  got = got:detach()
-  if shape_str(got) ~= shape_str(want) then
-    return T.ok(false, name, ("shape %s, want %s"):format(shape_str(got), shape_str(want)))
-  end
-  local diff, scale = (got:double() - want:double()):abs():max():item(), want:abs():max():item()
-  return T.ok(diff <= tol * (1 + scale), name, ("max|a-b| %.3g (max|b| %.3g)"):format(diff, scale))
-end
+local function compare(got, want, name, tol) return fixtures.compare(got, want, name, tol or TOL) end
 
 -- out, h_n (and c_n) flattened into one vector, as the fixtures store them
 local function flat_all(out, state)
@@ -52,8 +43,6 @@ local function torch_case(case, ctor, n_in, H, opts, states, pnames)
   local names_all = {"x"}
   for _, s in ipairs(states) do names_all[#names_all + 1] = s end
   for _, p in ipairs(pnames) do names_all[#names_all + 1] = p end
-  local ins = {}
-  for i, nm in ipairs(names_all) do ins[i] = load(case, nm):requires_grad() end
   local function run(x, ...)
     local rest = {...}
     local st = {}
@@ -61,24 +50,7 @@ local function torch_case(case, ctor, n_in, H, opts, states, pnames)
     local state = #states == 2 and st or st[1]
     return flat_all(mod:apply(rest, x, state))
   end
-  local out = run(table.unpack(ins))
-  compare(out, load(case, "out"), case .. ": out")
-  local gout = load(case, "gout"):requires_grad()
-  local grads = m1d.grad({out}, ins, {grad_outputs = {gout}, create_graph = true})
-  local s
-  for i, nm in ipairs(names_all) do
-    compare(grads[i], load(case, "grad_" .. nm), case .. ": grad_" .. nm)
-    local term = (grads[i] * load(case, "v_" .. nm)):sum()
-    s = s and s + term or term
-  end
-  local targets = {table.unpack(ins)}
-  targets[#targets + 1] = gout
-  local gg = m1d.grad(s, targets)
-  for i, nm in ipairs(names_all) do
-    local want = load(case, "ggrad_" .. nm)
-    compare(gg[i] or m1d.zeros(want:size(), F), want, case .. ": ggrad_" .. nm)
-  end
-  compare(gg[#targets], load(case, "ggrad_gout"), case .. ": ggrad_gout")
+  fixtures.torch_case(case, names_all, run)
 end
 
 local function pnames_of(layers, bidir, bias)

@@ -13,13 +13,6 @@ local bin = os.getenv("M1D_BIN") or "./m1d"
 local dir = os.tmpname(); os.remove(dir)
 m1d.makedirs(dir)
 
-local function capture(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local s = p:read("a")
-  p:close()
-  return s
-end
-
 -- ---------------------------------------------------------------- sweep.seed_claim
 do
   local per_seed = {{a = 3, b = 1}, {a = 5, b = 2}, {a = 1}}        -- the third seed lacks b
@@ -42,13 +35,14 @@ end
 local function run_json(name, extra)
   local out = ("%s/%s.json"):format(dir, name)
   local cmd = ("%s experiments/%s.lua --quick --out %s %s"):format(bin, name, out, extra)
-  local log = capture(cmd)
+  local _, log = T.sh(cmd)
   local ok, res = pcall(util.read_json, out)
   return ok and res or nil, log, out
 end
 
 local function count(name, seeds)
-  return tonumber(capture(("%s experiments/%s.lua --quick --seeds %d --count"):format(bin, name, seeds)))
+  local _, out = T.sh(("%s experiments/%s.lua --quick --seeds %d --count"):format(bin, name, seeds))
+  return tonumber(out)
 end
 
 -- per study: a check that its tables carry the sd over seeds, and a seed-1 run to remove

@@ -74,6 +74,14 @@ print(c.holds, c.evidence)]],
      "a new array of the same length.",
      ex = [[print(table.concat(m1d.sweep.smooth({1, 2, 3, 4, 5}, 3), ","))]],
      out = "1.5,2.0,3.0,4.0,4.5"},
+    {"m1d.sweep.interior_peak", "sweep.interior_peak(ys) -> index, height",
+     "The largest interior bump of a curve: the index j (neither end) whose value rises most " ..
+     "above both the minimum of ys[1..j-1] and the minimum of ys[j+1..], and that rise (the " ..
+     "smaller of the two); nil and 0 when no point rises above both sides. The double-descent " ..
+     "studies' test-error peak.",
+     ex = [[print(m1d.sweep.interior_peak{60, 50, 55, 52, 45})
+print(m1d.sweep.interior_peak{3, 2, 1})]],
+     out = "3\t5\nnil\t0"},
     {"m1d.sweep.print_table", "sweep.print_table(header, rows [, fmt = \"%8.1f\"])",
      "Print a right-aligned table: header a list of column names, rows lists of values; " ..
      "floats are formatted with fmt, integers and strings as they are, nil as \"-\". Columns " ..
